@@ -1,0 +1,356 @@
+import { SDK_INFO } from '@opentelemetry/core';
+import { methodId } from './http-methods.js';
+import { LABEL_LIMITS, MAX_OTHER_LABELS, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
+import { ShardSupervisor } from './pool/shard-supervisor.js';
+import {
+  EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION,
+  LAST_EXPORT_MICROS, MAX_RECORD_BYTES_VALUE, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, SERIES, TRANSACTION_COMMIT,
+  TRANSACTION_ROLLBACK, tag,
+} from './ring/layout.js';
+import { RingWriter } from './ring/ring-writer.js';
+import { defaultCategory } from './endpoint-categories.js';
+import { sqlStateClassCode } from './sqlstate.js';
+import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
+import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './strings/layout.js';
+import { StringTableWriter } from './strings/string-table.js';
+import { VERSION } from './version.js';
+import type { WorkerConfig } from './worker-config.js';
+
+export interface HttpRecord {
+  /** The request method; anything outside the standard methods is recorded as `_OTHER`. */
+  method: string;
+  /** The matched route pattern (`/users/:id`), never the raw path. */
+  route: string;
+  statusCode: number;
+  /** Missing or empty: `unknown`. */
+  tenantId?: string | null;
+  durationSeconds: number;
+  requestBytes?: number;
+  responseBytes?: number;
+}
+
+export type QueryType = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'OTHER';
+
+export interface QueryRecord {
+  /** The SQL text, classified in the worker (query type, table). Parameters must never be part of it. */
+  sql?: string;
+  /** Instead of `sql`: the query type and table, as labels. */
+  queryType?: QueryType;
+  table?: string;
+  /** Missing or empty: `unknown`. */
+  tenantId?: string | null;
+  durationSeconds: number;
+  /** [default: true] */
+  success?: boolean;
+  /** SQLSTATE of a failure; its class (first two characters) becomes the error_class label. */
+  sqlState?: string;
+}
+
+export interface TransactionRecord {
+  status: 'commit' | 'rollback';
+  tenantId?: string | null;
+  /** A savepoint rather than a top-level transaction. [default: false] */
+  nested?: boolean;
+}
+
+export interface TenantResourceRecord {
+  tenantId?: string | null;
+  /** What was used: 'storage', 'compute', 'emails'… */
+  resourceType: string;
+  /** How much; added to tenant_resource_usage_total. */
+  usage: number;
+  /** [default: 'unknown'] */
+  dataType?: string;
+}
+
+export interface CollectorStats {
+  ring: { capacity: number; used: number; written: number; dropped: number };
+  /** Records refused because a value was invalid. */
+  rejected: number;
+  export: { attempts: number; succeeded: number; failed: number; lastError: string | undefined; lastDurationMillis: number };
+  /** Series held by the workers (as of their last export). */
+  series: number;
+  workers: { count: number; restarts: number; lostRecords: number };
+}
+
+const QUERY_TYPE_IDS: Record<QueryType, number> = { OTHER: 0, SELECT: 1, INSERT: 2, UPDATE: 3, DELETE: 4 };
+
+/**
+ * The recording side of ringmeter. Record methods run on the request path: they validate, turn strings into ids
+ * (a Map lookup once a string is known) and write one record into the tenant's shard ring. They never throw and
+ * never wait; what they refuse is counted in `stats().rejected`, what a full ring drops in `stats().ring.dropped`.
+ */
+export class Collector {
+  readonly options: ResolvedOptions;
+  private readonly strings: StringTableWriter;
+  private readonly tenants: LabelInterner;
+  private readonly labels: LabelInterner;
+  private readonly sqlTexts: SqlInterner;
+  private readonly routesBudget: InternBudget;
+  private readonly endpoints: EndpointInterner;
+  private readonly rings: RingWriter[];
+  private readonly supervisors: ShardSupervisor[];
+  private closed: Promise<void> | undefined;
+
+  constructor(options: CollectorOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.options = resolved;
+    const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
+    const bytes = resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
+      resolved.maxRoutes * (LABEL_LIMITS.route + LABEL_LIMITS.label + 1) * 3 +
+      resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 + MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
+    this.strings = new StringTableWriter(entries, bytes);
+    this.tenants = new LabelInterner(this.strings, new InternBudget(resolved.maxTenants), LABEL_LIMITS.tenantId);
+    this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
+    this.sqlTexts = new SqlInterner(this.strings, new InternBudget(resolved.maxSqlTexts), LABEL_LIMITS.sql);
+    this.routesBudget = new InternBudget(resolved.maxRoutes);
+    this.endpoints = this.createEndpointInterner(defaultCategory);
+
+    this.rings = [];
+    this.supervisors = [];
+    for (let shard = 0; shard < resolved.workers; shard++) {
+      const ring = new RingWriter(resolved.ringCapacity);
+      this.rings.push(ring);
+      this.supervisors.push(new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis));
+    }
+  }
+
+  recordHttp(record: HttpRecord): void {
+    if (!this.options.metrics.http) return;
+    try {
+      const { method, route, statusCode, tenantId, durationSeconds } = record;
+      const requestBytes = record.requestBytes ?? 0;
+      const responseBytes = record.responseBytes ?? 0;
+      if (typeof method !== 'string' || typeof route !== 'string' || !isStatusCode(statusCode) ||
+          !isSeconds(durationSeconds) || !isByteCount(requestBytes) || !isByteCount(responseBytes)) {
+        this.reject();
+        return;
+      }
+      const tenant = this.tenantId(tenantId);
+      if (tenant < 0) {
+        this.reject();
+        return;
+      }
+      this.writeHttp(methodId(method), statusCode, this.endpoints.intern(route), tenant, durationSeconds, requestBytes, responseBytes);
+    } catch {
+      // A getter on the record threw: the record is refused, the caller never sees it.
+      this.reject();
+    }
+  }
+
+  recordQuery(record: QueryRecord): void {
+    if (!this.options.metrics.db) return;
+    try {
+      const { sql, queryType, table, tenantId, durationSeconds } = record;
+      const success = record.success ?? true;
+      if (!isSeconds(durationSeconds) || typeof success !== 'boolean') {
+        this.reject();
+        return;
+      }
+      const tenant = this.tenantId(tenantId);
+      if (tenant < 0) {
+        this.reject();
+        return;
+      }
+      let detail = success ? QUERY_SUCCESS : 0;
+      let key: number;
+      if (typeof sql === 'string') {
+        detail |= QUERY_KEY_IS_SQL;
+        key = this.sqlTexts.intern(sql);
+      } else {
+        const type = queryType === undefined ? 0 : QUERY_TYPE_IDS[queryType];
+        if (type === undefined || (table !== undefined && typeof table !== 'string')) {
+          this.reject();
+          return;
+        }
+        detail |= type << 4;
+        key = table === undefined ? EMPTY_ID : this.labels.intern(table);
+      }
+      const code = success ? 0 : sqlStateClassCode(record.sqlState);
+      this.ringOf(tenant).write(tag(KIND_QUERY, detail, code), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
+    } catch {
+      this.reject();
+    }
+  }
+
+  recordTransaction(record: TransactionRecord): void {
+    if (!this.options.metrics.db) return;
+    try {
+      const { status, tenantId } = record;
+      const nested = record.nested ?? false;
+      const tenant = this.tenantId(tenantId);
+      if ((status !== 'commit' && status !== 'rollback') || typeof nested !== 'boolean' || tenant < 0) {
+        this.reject();
+        return;
+      }
+      const detail = status === 'commit' ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK;
+      this.ringOf(tenant).write(tag(KIND_TRANSACTION, detail, nested ? 1 : 0), EMPTY_ID, tenant, EMPTY_ID, 0, 0, 0);
+    } catch {
+      this.reject();
+    }
+  }
+
+  recordTenantResource(record: TenantResourceRecord): void {
+    if (!this.options.metrics.tenant) return;
+    try {
+      const { tenantId, resourceType, usage } = record;
+      const dataType = record.dataType ?? '';
+      const tenant = this.tenantId(tenantId);
+      if (typeof resourceType !== 'string' || typeof dataType !== 'string' || !isSeconds(usage) || tenant < 0) {
+        this.reject();
+        return;
+      }
+      const resource = this.labels.intern(resourceType);
+      const data = dataType === '' ? UNKNOWN_ID : this.labels.intern(dataType);
+      this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, 0, 0), resource, tenant, data, usage, 0, 0);
+    } catch {
+      this.reject();
+    }
+  }
+
+  /** Resolves once everything recorded before the call has been exported; rejects saying why not. */
+  async flush(): Promise<void> {
+    const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.flush()));
+    const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
+    if (reasons.length > 0) throw new Error(reasons.length === 1 ? reasons[0] : reasons.join('; '));
+  }
+
+  /** Flushes, then stops the workers. Safe to call twice: the second call returns the first call's promise. */
+  shutdown(): Promise<void> {
+    this.closed ??= (async () => {
+      const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown()));
+      const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
+      if (reasons.length > 0) throw new Error(reasons.join('; '));
+    })();
+    return this.closed;
+  }
+
+  stats(): CollectorStats {
+    let used = 0;
+    let written = 0;
+    let dropped = 0;
+    let rejected = 0;
+    let attempts = 0;
+    let succeeded = 0;
+    let failed = 0;
+    let lastDurationMillis = 0;
+    let series = 0;
+    for (const ring of this.rings) {
+      used += ring.used;
+      written += ring.written;
+      dropped += ring.dropped;
+      rejected += ring.rejected;
+      const header = ring.header;
+      attempts += Atomics.load(header, EXPORT_ATTEMPTS);
+      succeeded += Atomics.load(header, EXPORT_SUCCEEDED);
+      failed += Atomics.load(header, EXPORT_FAILED);
+      lastDurationMillis = Math.max(lastDurationMillis, Atomics.load(header, LAST_EXPORT_MICROS) / 1000);
+      series += Atomics.load(header, SERIES);
+    }
+    return {
+      ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, dropped },
+      rejected,
+      export: {
+        attempts, succeeded, failed, lastDurationMillis,
+        lastError: this.supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
+      },
+      series,
+      workers: {
+        count: this.supervisors.length,
+        restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
+        lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
+      },
+    };
+  }
+
+  /**
+   * The HTTP fast path, shared with the Hono middleware: every argument already an id or a checked number.
+   * Byte counts above 48 bits saturate.
+   */
+  writeHttp(method: number, statusCode: number, endpoint: number, tenant: number, seconds: number, requestBytes: number, responseBytes: number): void {
+    this.ringOf(tenant).writeWithByteCounts(
+      tag(KIND_HTTP, method, statusCode), endpoint, tenant, seconds,
+      requestBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(requestBytes),
+      responseBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(responseBytes),
+    );
+  }
+
+  /** A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
+  tenantId(tenantId: unknown): number {
+    if (tenantId === undefined || tenantId === null || tenantId === '') return UNKNOWN_ID;
+    if (typeof tenantId !== 'string') return -1;
+    return this.tenants.intern(tenantId);
+  }
+
+  /** An endpoint interner with its own category rules (each Hono middleware has one); routes share one budget. */
+  createEndpointInterner(categoryOf: (route: string) => string): EndpointInterner {
+    return new EndpointInterner(this.strings, this.routesBudget, LABEL_LIMITS.route, categoryOf);
+  }
+
+  /** Counts a refused record. */
+  reject(): void {
+    this.rings[0].reject();
+  }
+
+  /** Test hook: hold back (or release) every worker. */
+  async pauseWorkers(paused: boolean): Promise<void> {
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.setPaused(paused)));
+  }
+
+  /** Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
+  killWorker(shard = 0): Promise<void> {
+    return this.supervisors[shard].kill();
+  }
+
+  private ringOf(tenant: number): RingWriter {
+    const rings = this.rings;
+    return rings.length === 1 ? rings[0] : rings[tenant % rings.length];
+  }
+}
+
+export function createCollector(options?: CollectorOptions): Collector {
+  return new Collector(options);
+}
+
+function workerConfig(options: ResolvedOptions, shard: number, stringTableEntries: number): WorkerConfig {
+  const resource: WorkerConfig['resource'] = {
+    ...options.resourceAttributes,
+    'service.name': options.serviceName,
+    'service.instance.id': options.serviceInstanceId,
+    ...SDK_INFO,
+    'telemetry.distro.name': 'ringmeter',
+    'telemetry.distro.version': VERSION,
+  };
+  // With several shards each is its own writer of the series without a tenant label (sizes, pool gauges, self
+  // metrics): the shard attribute keeps those series distinct, as OpenTelemetry's single-writer rule asks.
+  if (options.workers > 1) resource['ringmeter.shard'] = shard;
+  return {
+    shard,
+    shards: options.workers,
+    ringCapacity: options.ringCapacity,
+    stringTableEntries,
+    resource,
+    otlp: { ...options.otlp },
+    maxSeries: Math.ceil(options.maxSeries / options.workers),
+    maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
+    seriesIdleMillis: options.seriesIdleMillis,
+    families: { ...options.metrics },
+  };
+}
+
+function isStatusCode(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 999;
+}
+
+/** A finite, non-negative number (durations, usage). */
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value !== Infinity;
+}
+
+function isByteCount(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value !== Infinity;
+}
+
+function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}

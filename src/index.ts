@@ -1,0 +1,9 @@
+export { Collector, createCollector } from './collector.js';
+export type { CollectorStats, HttpRecord, QueryRecord, QueryType, TenantResourceRecord, TransactionRecord } from './collector.js';
+export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
+export type { CollectorOptions, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
+export { METRICS } from './metrics.js';
+export type { MetricDefinition, MetricKind } from './metrics.js';
+export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';
+export type { CategoryRule } from './endpoint-categories.js';
+export { VERSION } from './version.js';

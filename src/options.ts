@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { redact } from './redact.js';
+import { isPowerOfTwo, MAX_RING_CAPACITY, MIN_RING_CAPACITY } from './ring/layout.js';
+
+/** Attribute values a resource may carry. */
+export type ResourceAttributeValue = string | number | boolean;
+
+/** Where and how metrics are sent. Every field is optional; see {@link DEFAULT_OPTIONS}. */
+export interface OtlpOptions {
+  /** OTLP/HTTP metrics URL. [default: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else http://localhost:4318/v1/metrics] */
+  endpoint?: string;
+  /** Extra request headers, e.g. a SigNoz ingestion key. [default: OTEL_EXPORTER_OTLP_(METRICS_)HEADERS, else {}] */
+  headers?: Record<string, string>;
+  /** Request body compression. [default: 'gzip'] */
+  compression?: 'gzip' | 'none';
+  /** Deadline for one export request, retries included. [default: 10000] */
+  timeoutMillis?: number;
+  /** Time between periodic exports. [default: OTEL_METRIC_EXPORT_INTERVAL, else 30000] */
+  exportIntervalMillis?: number;
+  /** Most data points in one export request. [default: METRICS_BATCH_SIZE, else 512] */
+  batchSize?: number;
+}
+
+/** Which metric families are recorded; a disabled family costs one branch per call. */
+export interface MetricFamiliesOptions {
+  /** http_* and the request-derived tenant_* metrics. [default: ENABLE_API_METRICS, else true] */
+  http?: boolean;
+  /** db_* metrics. [default: ENABLE_DB_METRICS, else true] */
+  db?: boolean;
+  /** tenant_* metrics. [default: ENABLE_TENANT_METRICS, else true] */
+  tenant?: boolean;
+  /** app_* process metrics (memory, CPU, GC). [default: ENABLE_CUSTOM_METRICS, else true] */
+  runtime?: boolean;
+}
+
+export interface CollectorOptions {
+  /** service.name resource attribute. [default: OTEL_SERVICE_NAME, else 'unknown_service:node'] */
+  serviceName?: string;
+  /** service.instance.id resource attribute. [default: a random UUID] */
+  serviceInstanceId?: string;
+  /** More resource attributes. [default: OTEL_RESOURCE_ATTRIBUTES, else {}] */
+  resourceAttributes?: Record<string, ResourceAttributeValue>;
+  otlp?: OtlpOptions;
+  /** Worker threads, one ring shard each; records are sharded by tenant. [default: 1] */
+  workers?: number;
+  /** Records per shard ring, a power of two. [default: 65536] */
+  ringCapacity?: number;
+  /** Series per metric; more go to one overflow series. [default: 100000] */
+  maxSeries?: number;
+  /** Distinct tenant ids; more are recorded as '__overflow__'. [default: 10000] */
+  maxTenants?: number;
+  /** Distinct routes; more are recorded as '__overflow__'. [default: 2000] */
+  maxRoutes?: number;
+  /** Distinct SQL texts; more are classified as '__overflow__'. [default: 1000] */
+  maxSqlTexts?: number;
+  /** Bytes of series state across workers; beyond it new series overflow. [default: METRICS_MAX_MEMORY, else 10485760] */
+  maxMemoryBytes?: number;
+  /** A series idle this long, with nothing left to export, is forgotten. [default: TENANT_CLEANUP_INTERVAL, else 86400000] */
+  seriesIdleMillis?: number;
+  metrics?: MetricFamiliesOptions;
+  /** Time between samples of the app_* process metrics. [default: CUSTOM_METRICS_INTERVAL, else 15000] */
+  runtimeMetricsIntervalMillis?: number;
+  /** A worker that makes no progress this long is replaced. [default: 10000] */
+  workerHangMillis?: number;
+  /** Environment to read; pass {} to ignore the process environment. [default: process.env] */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Every option filled in: what the rest of the code reads. */
+export interface ResolvedOptions {
+  serviceName: string;
+  serviceInstanceId: string;
+  resourceAttributes: Record<string, ResourceAttributeValue>;
+  otlp: Required<OtlpOptions>;
+  workers: number;
+  ringCapacity: number;
+  maxSeries: number;
+  maxTenants: number;
+  maxRoutes: number;
+  maxSqlTexts: number;
+  maxMemoryBytes: number;
+  seriesIdleMillis: number;
+  metrics: Required<MetricFamiliesOptions>;
+  runtimeMetricsIntervalMillis: number;
+  workerHangMillis: number;
+}
+
+export const DEFAULT_OPTIONS = {
+  serviceName: 'unknown_service:node',
+  otlp: {
+    endpoint: 'http://localhost:4318/v1/metrics',
+    compression: 'gzip',
+    timeoutMillis: 10_000,
+    exportIntervalMillis: 30_000,
+    batchSize: 512,
+  },
+  workers: 1,
+  ringCapacity: 65_536,
+  maxSeries: 100_000,
+  maxTenants: 10_000,
+  maxRoutes: 2_000,
+  maxSqlTexts: 1_000,
+  maxMemoryBytes: 10_485_760,
+  seriesIdleMillis: 86_400_000,
+  runtimeMetricsIntervalMillis: 15_000,
+  workerHangMillis: 10_000,
+} as const;
+
+/** Length caps for labels (UTF-16 code units). Longer tenant ids, routes and labels become 'invalid'. */
+export const LABEL_LIMITS = {
+  tenantId: 128,
+  route: 256,
+  label: 128,
+  /** SQL texts are cut to this length before they cross to the worker. */
+  sql: 1024,
+} as const;
+
+/** Distinct labels other than tenants, routes and SQL (databases, resource types, data types). */
+export const MAX_OTHER_LABELS = 1_000;
+
+const MAX_WORKERS = 64;
+
+/**
+ * Fills in every option: explicit options first, then the environment, then DEFAULT_OPTIONS. This is the only
+ * place that reads environment variables. Throws a TypeError or RangeError naming the option (or variable).
+ */
+export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const env = options.env ?? process.env;
+  if (env === null || typeof env !== 'object') throw new TypeError('options.env must be an object');
+  const otlp = options.otlp ?? {};
+  if (otlp === null || typeof otlp !== 'object') throw new TypeError('options.otlp must be an object');
+  const metrics = options.metrics ?? {};
+  if (metrics === null || typeof metrics !== 'object') throw new TypeError('options.metrics must be an object');
+
+  const fromEnv = readEnvironment(env);
+  return {
+    serviceName: nonEmptyString('options.serviceName', options.serviceName ?? fromEnv.serviceName ?? DEFAULT_OPTIONS.serviceName),
+    serviceInstanceId: nonEmptyString('options.serviceInstanceId', options.serviceInstanceId ?? randomUUID()),
+    resourceAttributes: attributes('options.resourceAttributes', { ...fromEnv.resourceAttributes, ...options.resourceAttributes }),
+    otlp: {
+      endpoint: httpUrl('options.otlp.endpoint', otlp.endpoint ?? fromEnv.endpoint ?? DEFAULT_OPTIONS.otlp.endpoint),
+      headers: headers('options.otlp.headers', otlp.headers ?? fromEnv.headers ?? {}),
+      compression: oneOf('options.otlp.compression', otlp.compression ?? fromEnv.compression ?? DEFAULT_OPTIONS.otlp.compression, ['gzip', 'none'] as const),
+      timeoutMillis: integerIn('options.otlp.timeoutMillis', otlp.timeoutMillis ?? fromEnv.timeoutMillis ?? DEFAULT_OPTIONS.otlp.timeoutMillis, 1, 600_000),
+      exportIntervalMillis: integerIn('options.otlp.exportIntervalMillis', otlp.exportIntervalMillis ?? fromEnv.exportIntervalMillis ?? DEFAULT_OPTIONS.otlp.exportIntervalMillis, 100, 86_400_000),
+      batchSize: integerIn('options.otlp.batchSize', otlp.batchSize ?? fromEnv.batchSize ?? DEFAULT_OPTIONS.otlp.batchSize, 1, 1_000_000),
+    },
+    workers: integerIn('options.workers', options.workers ?? DEFAULT_OPTIONS.workers, 1, MAX_WORKERS),
+    ringCapacity: ringCapacity(options.ringCapacity ?? DEFAULT_OPTIONS.ringCapacity),
+    maxSeries: integerIn('options.maxSeries', options.maxSeries ?? DEFAULT_OPTIONS.maxSeries, 1, 100_000_000),
+    maxTenants: integerIn('options.maxTenants', options.maxTenants ?? DEFAULT_OPTIONS.maxTenants, 1, 10_000_000),
+    maxRoutes: integerIn('options.maxRoutes', options.maxRoutes ?? DEFAULT_OPTIONS.maxRoutes, 1, 1_000_000),
+    maxSqlTexts: integerIn('options.maxSqlTexts', options.maxSqlTexts ?? DEFAULT_OPTIONS.maxSqlTexts, 1, 1_000_000),
+    maxMemoryBytes: integerIn('options.maxMemoryBytes', options.maxMemoryBytes ?? fromEnv.maxMemoryBytes ?? DEFAULT_OPTIONS.maxMemoryBytes, 65_536, 2 ** 40),
+    seriesIdleMillis: integerIn('options.seriesIdleMillis', options.seriesIdleMillis ?? fromEnv.seriesIdleMillis ?? DEFAULT_OPTIONS.seriesIdleMillis, 1_000, 2 ** 40),
+    metrics: {
+      http: flag('options.metrics.http', metrics.http ?? fromEnv.http ?? true),
+      db: flag('options.metrics.db', metrics.db ?? fromEnv.db ?? true),
+      tenant: flag('options.metrics.tenant', metrics.tenant ?? fromEnv.tenant ?? true),
+      runtime: flag('options.metrics.runtime', metrics.runtime ?? fromEnv.runtime ?? true),
+    },
+    runtimeMetricsIntervalMillis: integerIn('options.runtimeMetricsIntervalMillis', options.runtimeMetricsIntervalMillis ?? fromEnv.runtimeMetricsIntervalMillis ?? DEFAULT_OPTIONS.runtimeMetricsIntervalMillis, 100, 86_400_000),
+    workerHangMillis: integerIn('options.workerHangMillis', options.workerHangMillis ?? DEFAULT_OPTIONS.workerHangMillis, 100, 3_600_000),
+  };
+}
+
+interface EnvironmentOptions {
+  serviceName?: string;
+  resourceAttributes?: Record<string, string>;
+  endpoint?: string;
+  headers?: Record<string, string>;
+  compression?: 'gzip' | 'none';
+  timeoutMillis?: number;
+  exportIntervalMillis?: number;
+  batchSize?: number;
+  maxMemoryBytes?: number;
+  seriesIdleMillis?: number;
+  http?: boolean;
+  db?: boolean;
+  tenant?: boolean;
+  runtime?: boolean;
+  runtimeMetricsIntervalMillis?: number;
+}
+
+/** The environment variables ringmeter reads, parsed; each bad value throws naming its variable. */
+export function readEnvironment(env: Readonly<Record<string, string | undefined>>): EnvironmentOptions {
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const integer = (name: string) => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new RangeError(`${name} must be a non-negative integer (got ${quote(value)})`);
+    return Number(value);
+  };
+  const bool = (name: string) => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    throw new RangeError(`${name} must be true, false, 1 or 0 (got ${quote(value)})`);
+  };
+  const compression = text('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION') ?? text('OTEL_EXPORTER_OTLP_COMPRESSION');
+  if (compression !== undefined && compression !== 'gzip' && compression !== 'none') {
+    throw new RangeError(`OTEL_EXPORTER_OTLP_METRICS_COMPRESSION must be gzip or none (got ${quote(compression)})`);
+  }
+  const base = text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const headerText = text('OTEL_EXPORTER_OTLP_METRICS_HEADERS') ?? text('OTEL_EXPORTER_OTLP_HEADERS');
+  const resourceText = text('OTEL_RESOURCE_ATTRIBUTES');
+  return {
+    serviceName: text('OTEL_SERVICE_NAME'),
+    resourceAttributes: resourceText === undefined ? undefined : keyValueList('OTEL_RESOURCE_ATTRIBUTES', resourceText),
+    endpoint: text('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/metrics`),
+    headers: headerText === undefined ? undefined : keyValueList('OTEL_EXPORTER_OTLP_HEADERS', headerText),
+    compression,
+    timeoutMillis: integer('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT') ?? integer('OTEL_EXPORTER_OTLP_TIMEOUT'),
+    exportIntervalMillis: integer('OTEL_METRIC_EXPORT_INTERVAL'),
+    batchSize: integer('METRICS_BATCH_SIZE'),
+    maxMemoryBytes: integer('METRICS_MAX_MEMORY'),
+    seriesIdleMillis: integer('TENANT_CLEANUP_INTERVAL'),
+    http: bool('ENABLE_API_METRICS'),
+    db: bool('ENABLE_DB_METRICS'),
+    tenant: bool('ENABLE_TENANT_METRICS'),
+    runtime: bool('ENABLE_CUSTOM_METRICS'),
+    runtimeMetricsIntervalMillis: integer('CUSTOM_METRICS_INTERVAL'),
+  };
+}
+
+/** `key1=value1,key2=value2` with percent-encoded values (the OTEL_*_HEADERS and OTEL_RESOURCE_ATTRIBUTES form). */
+function keyValueList(name: string, value: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const part of value.split(',')) {
+    if (part.trim() === '') continue;
+    const cut = part.indexOf('=');
+    if (cut <= 0) throw new RangeError(`${name} must be a list of key=value pairs (a pair has no '=')`);
+    try {
+      result[decodeURIComponent(part.slice(0, cut).trim())] = decodeURIComponent(part.slice(cut + 1).trim());
+    } catch {
+      throw new RangeError(`${name} holds a badly percent-encoded pair`);
+    }
+  }
+  return result;
+}
+
+function quote(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return typeof value;
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${quote(value)})`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max} (got ${quote(value)})`);
+  }
+  return value;
+}
+
+function ringCapacity(value: unknown): number {
+  const name = 'options.ringCapacity';
+  integerIn(name, value, MIN_RING_CAPACITY, MAX_RING_CAPACITY);
+  if (!isPowerOfTwo(value as number)) throw new RangeError(`${name} must be a power of two (got ${quote(value)})`);
+  return value as number;
+}
+
+function nonEmptyString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string (got ${quote(value)})`);
+  if (value.length === 0 || value.length > 256) throw new RangeError(`${name} must be 1 to 256 characters long`);
+  return value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean (got ${quote(value)})`);
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string (got ${quote(value)})`);
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${quote(value)})`);
+  }
+  return value as T;
+}
+
+function httpUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string (got ${quote(value)})`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RangeError(`${name} must be an absolute http(s) URL (got ${quote(redact(value))})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RangeError(`${name} must use http: or https: (got ${quote(url.protocol)})`);
+  }
+  return value;
+}
+
+
+function headers(name: string, value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object of header names to string values`);
+  }
+  const result: Record<string, string> = {};
+  for (const [key, headerValue] of Object.entries(value)) {
+    if (typeof headerValue !== 'string') {
+      // The value may be a secret: name the header, never echo the value.
+      throw new TypeError(`${name}[${JSON.stringify(key)}] must be a string`);
+    }
+    result[key] = headerValue;
+  }
+  return result;
+}
+
+function attributes(name: string, value: unknown): Record<string, ResourceAttributeValue> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${name} must be an object`);
+  const result: Record<string, ResourceAttributeValue> = {};
+  for (const [key, attribute] of Object.entries(value)) {
+    if (typeof attribute !== 'string' && typeof attribute !== 'number' && typeof attribute !== 'boolean') {
+      throw new TypeError(`${name}[${JSON.stringify(key)}] must be a string, number or boolean (got ${quote(attribute)})`);
+    }
+    result[key] = attribute;
+  }
+  return result;
+}

@@ -1,0 +1,224 @@
+import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { EXPORTED_READ_INDEX, HEARTBEAT, LOST, READ_INDEX } from '../ring/layout.js';
+import type { RingWriter } from '../ring/ring-writer.js';
+import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
+import { errorMessage } from '../redact.js';
+import type { WorkerConfig } from '../worker-config.js';
+
+/** The compiled worker entry, next to this file's compiled tree (dist/src/pool → dist/workers). */
+const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
+const RESTART_DELAY_MILLIS = [0, 100, 500, 1_000, 5_000] as const;
+
+interface Pending {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Runs one shard's worker in its own single-thread piscina pool and keeps it running: a worker that exits, throws
+ * or stops making progress (its heartbeat stands still for `workerHangMillis`) is replaced, the replacement resumes
+ * from the ring's READ_INDEX, and the records the dead worker had aggregated but not exported are counted as lost.
+ *
+ * One pool per shard pins each shard to its own thread: the start task returns at once (the shard lives on in the
+ * worker's event loop), so a shared pool would see idle workers and could start two shards on one thread.
+ */
+export class ShardSupervisor {
+  private readonly pool: Piscina;
+  private port: MessagePort | undefined;
+  private threadId = -1;
+  private ready: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing = false;
+  private restarts = 0;
+  private lostTotal = 0;
+  /** READ_INDEX up to which losses were already counted, so that two deaths in a row never count a record twice. */
+  private lostThrough: number;
+  private lastHeartbeat = -1;
+  private lastProgressMillis = Date.now();
+  private readonly hangTimer: NodeJS.Timeout;
+  private lastExportError: string | undefined;
+
+  constructor(
+    private readonly shard: number,
+    private readonly ring: RingWriter,
+    private readonly strings: SharedArrayBuffer,
+    private readonly config: WorkerConfig,
+    private readonly workerHangMillis: number,
+  ) {
+    this.pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+      // The default 'sync' mode parks an idle worker in Atomics.wait, which would freeze the shard's timers.
+      atomics: 'disabled',
+      // The worker reads no environment: every setting arrives in its config (read once, on this thread).
+      env: {},
+    });
+    // Without a listener, an error thrown in the worker after its start task returned would crash the host.
+    this.pool.on('error', () => {});
+    this.lostThrough = this.header()[EXPORTED_READ_INDEX];
+    this.ready = this.launch();
+    this.hangTimer = setInterval(() => this.checkProgress(), Math.max(50, Math.floor(workerHangMillis / 4)));
+    this.hangTimer.unref();
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  get lostRecords(): number {
+    return this.lostTotal;
+  }
+
+  get lastError(): string | undefined {
+    return this.lastExportError;
+  }
+
+  /** Resolves once everything published before the call has been exported; rejects saying why not. */
+  flush(): Promise<void> {
+    return this.request('flush');
+  }
+
+  /** Exports what is left, stops the worker and its pool. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.hangTimer);
+    try {
+      await this.request('shutdown');
+    } finally {
+      this.closing = true;
+      await this.pool.destroy();
+    }
+  }
+
+  /** Test hook: stop or restart draining (the ring fills while paused). */
+  async setPaused(paused: boolean): Promise<void> {
+    await this.ready;
+    this.post({ type: paused ? 'pause' : 'resume' });
+  }
+
+  /** Test hook: terminate the worker as if it had crashed. */
+  async kill(): Promise<void> {
+    await this.ready;
+    const exited = new Promise<void>((resolve) => this.port?.once('close', () => resolve()));
+    await this.terminateWorker();
+    await exited;
+    await this.ready;
+  }
+
+  private async request(type: 'flush' | 'shutdown'): Promise<void> {
+    // The worker may have died since `ready` resolved: wait for its replacement.
+    while (this.port === undefined) await this.ready;
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post({ type, id });
+    });
+  }
+
+  private post(message: MainToWorker): void {
+    this.port?.postMessage(message);
+  }
+
+  private async launch(): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port: port2, config: this.config };
+    port1.on('message', (message: WorkerToMain) => this.handle(message));
+    port1.once('close', () => this.onWorkerExit(port1));
+    // The port must not keep the host process alive; the worker's own timers do not either (see shard-worker.ts).
+    port1.unref();
+    this.port = port1;
+    try {
+      this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
+    } catch (error) {
+      // The start task failed (the thread may live on): close our end, so that onWorkerExit schedules the next
+      // attempt, with back-off.
+      this.lastExportError = `worker failed to start: ${errorMessage(error)}`;
+      port1.close();
+    }
+  }
+
+  private handle(message: WorkerToMain): void {
+    switch (message.type) {
+      case 'flushed':
+      case 'stopped': {
+        const pending = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.type === 'stopped' && message.reason !== undefined) {
+          pending?.reject(new Error(`ringmeter: shard ${this.shard} stopped, but its last export failed: ${message.reason}`));
+        } else {
+          pending?.resolve();
+        }
+        return;
+      }
+      case 'flushFailed': {
+        const pending = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        pending?.reject(new Error(`ringmeter: export failed: ${message.reason}`));
+        return;
+      }
+      case 'exported':
+        this.lastExportError = message.ok ? this.lastExportError : message.error;
+        return;
+      default:
+        unexpectedMessage(message);
+    }
+  }
+
+  private onWorkerExit(port: MessagePort): void {
+    if (port !== this.port) return;
+    this.port = undefined;
+    const lost = this.countLoss();
+    for (const [, pending] of this.pending) {
+      pending.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost`));
+    }
+    this.pending.clear();
+    if (this.closing) return;
+    const delay = RESTART_DELAY_MILLIS[Math.min(this.restarts, RESTART_DELAY_MILLIS.length - 1)];
+    this.restarts++;
+    this.ready = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => resolve(this.launch()), delay);
+      timer.unref();
+    });
+  }
+
+  /** Records the dead worker had consumed but not exported: they existed only in its memory. */
+  private countLoss(): number {
+    const header = this.header();
+    const read = Atomics.load(header, READ_INDEX);
+    const exported = Atomics.load(header, EXPORTED_READ_INDEX);
+    const from = ((this.lostThrough - exported) | 0) > 0 ? this.lostThrough : exported;
+    const lost = (read - from) >>> 0;
+    this.lostThrough = read;
+    if (lost > 0) {
+      this.lostTotal += lost;
+      Atomics.store(header, LOST, this.lostTotal | 0);
+    }
+    return lost;
+  }
+
+  private checkProgress(): void {
+    if (this.port === undefined) return;
+    const heartbeat = Atomics.load(this.header(), HEARTBEAT);
+    const now = Date.now();
+    if (heartbeat !== this.lastHeartbeat) {
+      this.lastHeartbeat = heartbeat;
+      this.lastProgressMillis = now;
+    } else if (now - this.lastProgressMillis >= this.workerHangMillis) {
+      this.lastExportError = `worker of shard ${this.shard} made no progress for ${now - this.lastProgressMillis} ms and was replaced`;
+      this.lastProgressMillis = now;
+      void this.terminateWorker();
+    }
+  }
+
+  private async terminateWorker(): Promise<void> {
+    const worker = this.pool.threads.find((thread) => thread.threadId === this.threadId);
+    await worker?.terminate();
+  }
+
+  private header(): Int32Array {
+    return this.ring.header;
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  A, AUX, B, DROPPED, HEADER_BYTES, HEADER_SLOTS, KEY, READ_INDEX, RECORD_FLOATS, RECORD_WORDS, REJECTED, TAG, TENANT,
+  VALUE_FLOAT, WRITE_INDEX, ringBufferBytes,
+} from './layout.js';
+
+const TWO_TO_32 = 2 ** 32;
+
+/**
+ * The producer side of one shard's ring (see layout.ts for who writes what). Every method is synchronous, never
+ * throws for any number it is given, and never waits: when the ring is full the record is dropped and counted.
+ */
+export class RingWriter {
+  readonly buffer: SharedArrayBuffer;
+  readonly capacity: number;
+  /** The header slots (see layout.ts); the supervisor reads the worker's slots from here. */
+  readonly header: Int32Array;
+  private readonly words: Uint32Array;
+  private readonly floats: Float64Array;
+  private readonly mask: number;
+  /** Our own copy of WRITE_INDEX: only this thread writes it, so it never needs to be read back. */
+  private writeIndex = 0;
+  /** Last READ_INDEX seen; refreshed only when the ring looks full, so the common path reads no shared slot. */
+  private readIndexSeen = 0;
+  private droppedCount = 0;
+  private rejectedCount = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.buffer = new SharedArrayBuffer(ringBufferBytes(capacity));
+    this.header = new Int32Array(this.buffer, 0, HEADER_SLOTS);
+    this.words = new Uint32Array(this.buffer, HEADER_BYTES);
+    this.floats = new Float64Array(this.buffer, HEADER_BYTES);
+  }
+
+  get written(): number {
+    return this.writeIndex >>> 0;
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  get rejected(): number {
+    return this.rejectedCount;
+  }
+
+  /** Records published and not yet consumed by the worker. */
+  get used(): number {
+    return (this.writeIndex - Atomics.load(this.header, READ_INDEX)) >>> 0;
+  }
+
+  /** Writes one record. `bytesA`/`bytesB` may exceed 32 bits (their high 16 bits go to AUX when `aux` is -1). */
+  write(tag: number, key: number, tenant: number, aux: number, value: number, a: number, b: number): void {
+    const index = this.writeIndex;
+    if (((index - this.readIndexSeen) >>> 0) >= this.capacity) {
+      this.readIndexSeen = Atomics.load(this.header, READ_INDEX);
+      if (((index - this.readIndexSeen) >>> 0) >= this.capacity) {
+        this.drop();
+        return;
+      }
+    }
+    const word = (index & this.mask) * RECORD_WORDS;
+    const words = this.words;
+    words[word + TAG] = tag;
+    words[word + KEY] = key;
+    words[word + TENANT] = tenant;
+    words[word + AUX] = aux;
+    this.floats[(index & this.mask) * RECORD_FLOATS + VALUE_FLOAT] = value;
+    words[word + A] = a;
+    words[word + B] = b;
+    this.writeIndex = (index + 1) | 0;
+    // Publish after the record's stores: the worker's Atomics.load of WRITE_INDEX then sees all of them.
+    Atomics.store(this.header, WRITE_INDEX, this.writeIndex);
+  }
+
+  /** A record with two byte counts of up to 48 bits each: low words in A and B, high 16 bits packed in AUX. */
+  writeWithByteCounts(tag: number, key: number, tenant: number, value: number, bytesA: number, bytesB: number): void {
+    if (bytesA < TWO_TO_32 && bytesB < TWO_TO_32) {
+      this.write(tag, key, tenant, 0, value, bytesA, bytesB);
+      return;
+    }
+    const highA = Math.floor(bytesA / TWO_TO_32);
+    const highB = Math.floor(bytesB / TWO_TO_32);
+    this.write(tag, key, tenant, (highA | (highB << 16)) >>> 0, value, bytesA - highA * TWO_TO_32, bytesB - highB * TWO_TO_32);
+  }
+
+  /** Counts a record refused for an invalid value; the worker exports the count as a self-metric. */
+  reject(): void {
+    this.rejectedCount++;
+    Atomics.store(this.header, REJECTED, this.rejectedCount | 0);
+  }
+
+  private drop(): void {
+    this.droppedCount++;
+    Atomics.store(this.header, DROPPED, this.droppedCount | 0);
+  }
+}

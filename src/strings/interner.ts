@@ -1,0 +1,115 @@
+import type { StringTableWriter } from './string-table.js';
+import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, UNKNOWN_ID } from './layout.js';
+
+/** C0 and C1 control characters: never allowed inside a label. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A label crosses to the worker only if it is short enough, free of control characters and well-formed UTF-16. */
+export function isCleanLabel(value: string, maxLength: number): boolean {
+  return value.length <= maxLength && !CONTROL_CHARACTER.test(value) && value.isWellFormed();
+}
+
+/** How many distinct strings of one family (tenants, routes, SQL texts, other labels) may exist. */
+export class InternBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+}
+
+/**
+ * Maps labels of one family to string ids. A miss is the only costly path (validation, UTF-8 encoding into the
+ * shared table); a hit is one Map lookup. Invalid labels and labels beyond the budget are not remembered, so a
+ * flood of distinct bad values cannot grow memory: each costs one failed lookup and one validation.
+ */
+export class LabelInterner {
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly table: StringTableWriter,
+    private readonly budget: InternBudget,
+    private readonly maxLength: number,
+  ) {}
+
+  /** The id of `value`; an empty value is UNKNOWN_ID. */
+  intern(value: string): number {
+    const known = this.ids.get(value);
+    if (known !== undefined) return known;
+    return this.admit(value);
+  }
+
+  private admit(value: string): number {
+    if (value.length === 0) return UNKNOWN_ID;
+    if (!isCleanLabel(value, this.maxLength)) return INVALID_ID;
+    if (this.budget.used >= this.budget.max) return OVERFLOW_ID;
+    const id = this.table.append(value);
+    if (id < 0) return OVERFLOW_ID;
+    this.budget.used++;
+    this.ids.set(value, id);
+    return id;
+  }
+}
+
+/**
+ * Maps route patterns to endpoint ids: one table entry per (route, endpoint category) pair, so a record carries
+ * both in one word. Each middleware has its own interner (its own category rules); they share the routes budget.
+ */
+export class EndpointInterner {
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly table: StringTableWriter,
+    private readonly budget: InternBudget,
+    private readonly maxLength: number,
+    private readonly categoryOf: (route: string) => string,
+  ) {}
+
+  intern(route: string): number {
+    const known = this.ids.get(route);
+    if (known !== undefined) return known;
+    return this.admit(route);
+  }
+
+  private admit(route: string): number {
+    if (!isCleanLabel(route, this.maxLength) || route.length === 0) return INVALID_ID;
+    if (this.budget.used >= this.budget.max) return OVERFLOW_ID;
+    const id = this.table.append(route + ENDPOINT_SEPARATOR + this.categoryOf(route));
+    if (id < 0) return OVERFLOW_ID;
+    this.budget.used++;
+    this.ids.set(route, id);
+    return id;
+  }
+}
+
+/**
+ * Maps SQL texts to ids. Texts are cut to `maxLength` UTF-16 units before anything else (the full text is never
+ * kept or sent), and the worker classifies each distinct text once. Parameters never come here.
+ */
+export class SqlInterner {
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly table: StringTableWriter,
+    private readonly budget: InternBudget,
+    private readonly maxLength: number,
+  ) {}
+
+  intern(sql: string): number {
+    const text = sql.length > this.maxLength ? truncateUtf16(sql, this.maxLength) : sql;
+    const known = this.ids.get(text);
+    if (known !== undefined) return known;
+    if (text.length === 0) return UNKNOWN_ID;
+    if (this.budget.used >= this.budget.max) return OVERFLOW_ID;
+    // Lone surrogates are harmless here: the text is only classified, never exported; UTF-8 encoding replaces them.
+    const id = this.table.append(text);
+    if (id < 0) return OVERFLOW_ID;
+    this.budget.used++;
+    this.ids.set(text, id);
+    return id;
+  }
+}
+
+/** Cuts to at most `maxLength` code units without splitting a surrogate pair. */
+export function truncateUtf16(value: string, maxLength: number): string {
+  const last = value.charCodeAt(maxLength - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? maxLength - 1 : maxLength;
+  return value.slice(0, end);
+}

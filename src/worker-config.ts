@@ -1,0 +1,25 @@
+import type { ResourceAttributeValue } from './options.js';
+
+/** What a shard worker needs to know, computed once on the main thread from the resolved options. */
+export interface WorkerConfig {
+  shard: number;
+  shards: number;
+  ringCapacity: number;
+  /** Entries the shared string table can hold (its layout depends on it). */
+  stringTableEntries: number;
+  resource: Record<string, ResourceAttributeValue>;
+  otlp: {
+    endpoint: string;
+    headers: Record<string, string>;
+    compression: 'gzip' | 'none';
+    timeoutMillis: number;
+    exportIntervalMillis: number;
+    batchSize: number;
+  };
+  /** Series per metric in this shard. */
+  maxSeries: number;
+  /** Bytes of series state in this shard. */
+  maxMemoryBytes: number;
+  seriesIdleMillis: number;
+  families: { http: boolean; db: boolean; tenant: boolean; runtime: boolean };
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Collector } from 'ringmeter';
+import { METRICS } from 'ringmeter';
+import type { OtlpReceiver, ReceivedPoint } from './support/otlp-receiver.js';
+import { labelKey, pointsNamed, startPipeline, waitFor } from './support/harness.js';
+
+const TENANTS = 1_000;
+const ROUTES = 20;
+const STATUSES = [200, 201, 404, 500, 503];
+const CALLS = 1_000_000;
+const BOUNDS = METRICS.httpDuration.boundaries;
+
+/** Call i's labels and duration; every (tenant, route, status) gets CALLS / 100,000 = 10 calls. */
+function call(i: number) {
+  const tenant = i % TENANTS;
+  const route = Math.floor(i / TENANTS) % ROUTES;
+  const status = STATUSES[Math.floor(i / (TENANTS * ROUTES)) % STATUSES.length];
+  // Spread over every bucket, the +Inf one included (up to 12.5 s).
+  const durationSeconds = ((i * 7_919) % 25_000) / 2_000;
+  return { tenant: `tenant-${tenant}`, route: `/r${route}/:id`, method: route % 2 === 0 ? 'GET' : 'POST', status, durationSeconds };
+}
+
+function bucketOf(value: number): number {
+  let bucket = 0;
+  while (bucket < BOUNDS.length && value > BOUNDS[bucket]) bucket++;
+  return bucket;
+}
+
+describe('1,000,000 recordHttp calls across 1,000 tenants × 20 routes × 5 status codes', () => {
+  let collector: Collector;
+  let receiver: OtlpReceiver;
+  let points: ReceivedPoint[];
+
+  beforeAll(async () => {
+    ({ collector, receiver } = await startPipeline({ maxMemoryBytes: 256 * 1024 * 1024 }));
+    const capacity = collector.stats().ring.capacity;
+    for (let i = 0; i < CALLS; i++) {
+      const c = call(i);
+      collector.recordHttp({ method: c.method, route: c.route, statusCode: c.status, tenantId: c.tenant, durationSeconds: c.durationSeconds, requestBytes: i % 5_000, responseBytes: 100 });
+      // The test wants every call kept: give the worker time to drain before the ring could fill.
+      if (i % 16_384 === 16_383 && collector.stats().ring.used > capacity / 2) {
+        await waitFor(() => collector.stats().ring.used < capacity / 4, 10_000, 'the ring to drain');
+      }
+    }
+    await collector.flush();
+    points = receiver.points;
+  }, 120_000);
+
+  afterAll(async () => {
+    await collector.shutdown();
+    await receiver.stop();
+  });
+
+  it('writes every call into the ring and drops none', () => {
+    const stats = collector.stats();
+    expect(stats.ring.written).toBe(CALLS);
+    expect(stats.ring.dropped).toBe(0);
+    expect(stats.rejected).toBe(0);
+  });
+
+  it('exports every http_requests_total series with its exact count, and no other', () => {
+    const expected = new Map<string, number>();
+    for (let i = 0; i < CALLS; i++) {
+      const c = call(i);
+      const key = labelKey({ method: c.method, route: c.route, status_code: c.status, tenant_id: c.tenant });
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const received = new Map<string, number>();
+    for (const point of pointsNamed(points, 'http_requests_total')) {
+      const key = labelKey(point.attributes);
+      expect(received.has(key), `duplicate series ${key}`).toBe(false);
+      received.set(key, point.value as number);
+    }
+    expect(received.size).toBe(TENANTS * ROUTES * STATUSES.length);
+    expect(received).toEqual(expected);
+  });
+
+  it('exports every duration histogram with exact buckets, count, min, max and sum', () => {
+    const expected = new Map<string, { buckets: number[]; sum: number; min: number; max: number }>();
+    for (let i = 0; i < CALLS; i++) {
+      const c = call(i);
+      const key = labelKey({ method: c.method, route: c.route, tenant_id: c.tenant });
+      let entry = expected.get(key);
+      if (entry === undefined) {
+        entry = { buckets: new Array<number>(BOUNDS.length + 1).fill(0), sum: 0, min: Infinity, max: -Infinity };
+        expected.set(key, entry);
+      }
+      entry.buckets[bucketOf(c.durationSeconds)]++;
+      entry.sum += c.durationSeconds;
+      entry.min = Math.min(entry.min, c.durationSeconds);
+      entry.max = Math.max(entry.max, c.durationSeconds);
+    }
+    const histograms = pointsNamed(points, 'http_request_duration_seconds');
+    expect(histograms.length).toBe(TENANTS * ROUTES);
+    const seen = new Set<string>();
+    for (const point of histograms) {
+      const key = labelKey(point.attributes);
+      expect(seen.has(key), `duplicate series ${key}`).toBe(false);
+      seen.add(key);
+      const want = expected.get(key);
+      expect(want, `unexpected series ${key}`).toBeDefined();
+      expect(point.explicitBounds).toEqual([...BOUNDS]);
+      expect(point.bucketCounts).toEqual(want!.buckets);
+      expect(point.count).toBe(CALLS / (TENANTS * ROUTES));
+      expect(point.min).toBe(want!.min);
+      expect(point.max).toBe(want!.max);
+      expect(Math.abs(point.sum! - want!.sum) / want!.sum).toBeLessThan(1e-9);
+    }
+  });
+
+  it('exports request and response size histograms per (method, route) with exact counts and sums', () => {
+    const requestSizes = pointsNamed(points, 'http_request_size_bytes');
+    expect(requestSizes.length).toBe(ROUTES);
+    const sumByRoute = new Map<string, number>();
+    for (let i = 0; i < CALLS; i++) {
+      const route = call(i).route;
+      sumByRoute.set(route, (sumByRoute.get(route) ?? 0) + (i % 5_000));
+    }
+    for (const point of requestSizes) {
+      expect(point.count).toBe(CALLS / ROUTES);
+      expect(point.sum).toBe(sumByRoute.get(point.attributes.route as string));
+    }
+    const responseSizes = pointsNamed(points, 'http_response_size_bytes');
+    expect(responseSizes.map((point) => point.bucketCounts)).toEqual(new Array(ROUTES).fill([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0].map((n) => n * (CALLS / ROUTES))));
+  });
+
+  it('sends delta temporality, gzip, and the resource attributes', () => {
+    const request = receiver.accepted[0];
+    expect(request.headers['content-encoding']).toBe('gzip');
+    expect(request.resource['service.name']).toBe('ringmeter-test');
+    expect(typeof request.resource['service.instance.id']).toBe('string');
+    expect(request.resource['telemetry.sdk.language']).toBe('nodejs');
+    expect(request.resource['telemetry.distro.name']).toBe('ringmeter');
+    // AGGREGATION_TEMPORALITY_DELTA = 1 in OTLP.
+    expect(new Set(points.filter((p) => p.type !== 'gauge').map((p) => p.temporality))).toEqual(new Set([1]));
+    expect(Math.max(...receiver.accepted.map((r) => r.points.length))).toBeLessThanOrEqual(512);
+  });
+
+  it('reports the records as written in its self-metrics', () => {
+    const written = pointsNamed(points, 'ringmeter.records.written').reduce((sum, p) => sum + (p.value ?? 0), 0);
+    expect(written).toBe(CALLS);
+  });
+});

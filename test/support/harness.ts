@@ -1,0 +1,39 @@
+import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
+import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
+
+/** A collector wired to a fresh local receiver, with the process environment ignored. */
+export async function startPipeline(options: CollectorOptions = {}): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
+  const receiver = await new OtlpReceiver().start();
+  const collector = createCollector({
+    serviceName: 'ringmeter-test',
+    env: {},
+    ...options,
+    otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
+  });
+  return { collector, receiver };
+}
+
+export function pointsNamed(points: ReceivedPoint[], metric: string): ReceivedPoint[] {
+  return points.filter((point) => point.metric === metric);
+}
+
+/** Sum of the values (or histogram counts) of every point of a metric whose attributes include `match`. */
+export function total(points: ReceivedPoint[], metric: string, match: Record<string, unknown> = {}): number {
+  return pointsNamed(points, metric)
+    .filter((point) => Object.entries(match).every(([key, value]) => point.attributes[key] === value))
+    .reduce((sum, point) => sum + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0)), 0);
+}
+
+/** A stable key for a label set. */
+export function labelKey(attributes: Record<string, unknown>): string {
+  return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Waits until `condition` holds, polling; fails after `timeoutMillis`. */
+export async function waitFor(condition: () => boolean, timeoutMillis = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

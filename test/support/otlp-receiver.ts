@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** One data point as the receiver decoded it from the OTLP/HTTP JSON body. */
+export interface ReceivedPoint {
+  metric: string;
+  unit: string;
+  type: 'sum' | 'gauge' | 'histogram';
+  temporality?: number;
+  isMonotonic?: boolean;
+  attributes: Record<string, string | number | boolean>;
+  startTimeUnixNano: bigint;
+  timeUnixNano: bigint;
+  value?: number;
+  count?: number;
+  sum?: number;
+  min?: number;
+  max?: number;
+  bucketCounts?: number[];
+  explicitBounds?: number[];
+}
+
+export interface ReceivedRequest {
+  headers: IncomingMessage['headers'];
+  resource: Record<string, string | number | boolean>;
+  points: ReceivedPoint[];
+}
+
+/** What the receiver answers; the default is 200 with an empty JSON body. */
+export type Responder = (request: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
+
+/**
+ * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends
+ * (OTLP JSON encoding) and keeps every request. Faults are injected with `respond`.
+ */
+export class OtlpReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  respond: Responder = () => ({ status: 200, body: '{}' });
+  private server: Server | undefined;
+  private port = 0;
+  private received = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1/metrics`;
+  }
+
+  /** Every data point of every accepted request (status 200), in arrival order. */
+  get points(): ReceivedPoint[] {
+    return this.accepted.flatMap((request) => request.points);
+  }
+
+  readonly accepted: ReceivedRequest[] = [];
+
+  async start(port = this.port): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  clear(): void {
+    this.requests.length = 0;
+    this.accepted.length = 0;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body = Buffer.concat(chunks);
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    const request = decode(req.headers, JSON.parse(body.toString('utf8')));
+    this.requests.push(request);
+    const answer = this.respond(request, this.received++);
+    if (answer === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis));
+    if (answer.status === 200) this.accepted.push(request);
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(answer.body ?? '{}');
+  }
+}
+
+type JsonValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type JsonAttribute = { key: string; value: JsonValue };
+
+function attributes(list: JsonAttribute[] | undefined): Record<string, string | number | boolean> {
+  const result: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list ?? []) {
+    if (value.stringValue !== undefined) result[key] = value.stringValue;
+    else if (value.intValue !== undefined) result[key] = Number(value.intValue);
+    else if (value.doubleValue !== undefined) result[key] = value.doubleValue;
+    else if (value.boolValue !== undefined) result[key] = value.boolValue;
+  }
+  return result;
+}
+
+const nanos = (value: string | number | undefined) => BigInt(value ?? 0);
+const numeric = (value: string | number | undefined) => (value === undefined ? undefined : Number(value));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function decode(headers: IncomingMessage['headers'], body: any): ReceivedRequest {
+  const points: ReceivedPoint[] = [];
+  let resource = {};
+  for (const resourceMetrics of body.resourceMetrics ?? []) {
+    resource = attributes(resourceMetrics.resource?.attributes);
+    for (const scope of resourceMetrics.scopeMetrics ?? []) {
+      for (const metric of scope.metrics ?? []) {
+        const base = { metric: metric.name as string, unit: metric.unit as string };
+        for (const type of ['sum', 'gauge', 'histogram'] as const) {
+          const data = metric[type];
+          if (data === undefined) continue;
+          for (const point of data.dataPoints ?? []) {
+            points.push({
+              ...base,
+              type,
+              temporality: data.aggregationTemporality,
+              isMonotonic: data.isMonotonic,
+              attributes: attributes(point.attributes),
+              startTimeUnixNano: nanos(point.startTimeUnixNano),
+              timeUnixNano: nanos(point.timeUnixNano),
+              value: numeric(point.asDouble ?? point.asInt),
+              count: numeric(point.count),
+              sum: point.sum,
+              min: point.min,
+              max: point.max,
+              bucketCounts: point.bucketCounts?.map(Number),
+              explicitBounds: point.explicitBounds,
+            });
+          }
+        }
+      }
+    }
+  }
+  return { headers, resource, points };
+}

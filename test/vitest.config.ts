@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const dist = (path: string) => fileURLToPath(new URL(`../dist/src/${path}`, import.meta.url));
+
+// Tests exercise the compiled package (dist/), exactly what `npm pack` ships: its workers are plain JS files
+// that piscina loads without any TypeScript loader.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^ringmeter$/, replacement: dist('index.js') },
+      { find: /^ringmeter\/internal$/, replacement: dist('internal.js') },
+    ],
+  },
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});

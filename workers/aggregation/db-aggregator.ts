@@ -1,0 +1,158 @@
+import type { Attributes } from '@opentelemetry/api';
+import { A, AUX, B, KEY, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, TRANSACTION_COMMIT, VALUE_FLOAT } from '../../src/ring/layout.js';
+import { METRICS } from '../../src/metrics.js';
+import { sqlStateClass } from '../../src/sqlstate.js';
+import type { Dictionary } from '../dictionary.js';
+import type { Collection } from '../export/collection.js';
+import { QUERY_TYPES } from '../labels/sql-classifier.js';
+import { SqlResolver } from '../labels/sql-resolver.js';
+import { collectHistogram, collectSum } from './export-helpers.js';
+import { HistogramStore } from './histogram-store.js';
+import type { MemoryBudget } from './memory-budget.js';
+import { SumStore } from './sum-store.js';
+import { tenantAttributes } from './tenant-attributes.js';
+
+export interface DbAggregatorOptions {
+  maxSeries: number;
+  budget: MemoryBudget;
+  nowMillis: number;
+  idleMillis: number;
+}
+
+/** Per database: what the pool gauges are derived from (see docs/metrics.md for their exact meaning). */
+interface PoolState {
+  /** Most queries in flight at once, capped at the client's max, since the last successful export. */
+  peakActive: number;
+  /** Most queries ever in flight at once, capped at max: the connections postgres.js has opened. */
+  opened: number;
+}
+
+/**
+ * Aggregates query and transaction records. The SQL text of a query is classified once per distinct text (the
+ * record carries only its id); a query recorded by the Drizzle logger hook is counted but not timed.
+ */
+export class DbAggregator {
+  private readonly sql: SqlResolver;
+  /** Key: (query type | success << 4 | SQLSTATE class << 16, tenant). */
+  readonly queries: SumStore;
+  /** Key: (query type, table, tenant). */
+  readonly durations: HistogramStore;
+  /** Key: (status | nested << 8, tenant). */
+  readonly transactions: SumStore;
+  private readonly pools = new Map<number, PoolState>();
+  /** String id of an explicit table label → table id in `sql.tables` + 1. */
+  private explicitTables = new Int32Array(64);
+  private readonly idleMillis: number;
+
+  constructor(private readonly dictionary: Dictionary, options: DbAggregatorOptions) {
+    const { maxSeries, budget, nowMillis } = options;
+    this.sql = new SqlResolver(dictionary);
+    this.queries = new SumStore(2, 1, maxSeries, budget, nowMillis);
+    this.durations = new HistogramStore(3, METRICS.dbQueryDuration.boundaries, maxSeries, budget, nowMillis);
+    this.transactions = new SumStore(2, 1, maxSeries, budget, nowMillis);
+    this.idleMillis = options.idleMillis;
+  }
+
+  get seriesCount(): number {
+    return this.queries.size + this.durations.size + this.transactions.size + this.pools.size;
+  }
+
+  get overflowed(): number {
+    return this.queries.overflowed + this.durations.overflowed + this.transactions.overflowed;
+  }
+
+  consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+    const at = slot * RECORD_WORDS;
+    const tag = words[at + TAG];
+    const detail = (tag >>> 8) & 0xff;
+    const key = words[at + KEY];
+    const tenant = words[at + TENANT];
+    let queryType: number;
+    let table: number;
+    if ((detail & QUERY_KEY_IS_SQL) !== 0) {
+      queryType = this.sql.queryType(key);
+      table = this.sql.table(key);
+    } else {
+      queryType = detail >>> 4;
+      table = this.explicitTable(key);
+    }
+    const success = (detail & QUERY_SUCCESS) !== 0 ? 1 : 0;
+    this.queries.add(this.queries.seriesOf(queryType | (success << 4) | (tag & 0xffff0000), tenant, 0, nowMillis), 0, 1);
+    if ((detail & QUERY_UNTIMED) !== 0) return;
+    this.durations.record(this.durations.seriesOf(queryType, table, tenant, nowMillis), floats[slot * RECORD_FLOATS + VALUE_FLOAT]);
+    const limit = words[at + B];
+    if (limit > 0) {
+      const active = Math.min(words[at + A], limit);
+      const database = words[at + AUX];
+      let pool = this.pools.get(database);
+      if (pool === undefined) {
+        pool = { peakActive: 0, opened: 0 };
+        this.pools.set(database, pool);
+      }
+      if (active > pool.peakActive) pool.peakActive = active;
+      if (active > pool.opened) pool.opened = active;
+    }
+  }
+
+  consumeTransaction(words: Uint32Array, slot: number, nowMillis: number): void {
+    const at = slot * RECORD_WORDS;
+    const tag = words[at + TAG];
+    const status = (tag >>> 8) & 0xff;
+    const nested = tag >>> 16 === 0 ? 0 : 1;
+    this.transactions.add(this.transactions.seriesOf(status | (nested << 8), words[at + TENANT], 0, nowMillis), 0, 1);
+  }
+
+  collect(collection: Collection): void {
+    const { dictionary, queries, durations, transactions, sql } = this;
+    const idle = this.idleMillis;
+    collectSum(collection, METRICS.dbQueries, queries, 0, idle, (s) => {
+      const code = queries.keys[s * 2];
+      const attributes: Attributes = {
+        query_type: QUERY_TYPES[code & 15],
+        success: (code & 16) !== 0 ? 'true' : 'false',
+        ...tenantAttributes(dictionary, queries.keys[s * 2 + 1]),
+      };
+      // Only failures carry a class; a query that failed without a SQLSTATE (a dropped connection) has none.
+      if (code >>> 16 !== 0) attributes.error_class = sqlStateClass(code >>> 16);
+      return attributes;
+    });
+    collectHistogram(collection, METRICS.dbQueryDuration, durations, idle, (s) => ({
+      query_type: QUERY_TYPES[durations.keys[s * 3]],
+      table: sql.tables.name(durations.keys[s * 3 + 1]),
+      ...tenantAttributes(dictionary, durations.keys[s * 3 + 2]),
+    }));
+    collectSum(collection, METRICS.dbTransactions, transactions, 0, idle, (s) => {
+      const code = transactions.keys[s * 2];
+      return {
+        status: (code & 0xff) === TRANSACTION_COMMIT ? 'commit' : 'rollback',
+        nested: code >>> 8 === 1 ? 'true' : 'false',
+        ...tenantAttributes(dictionary, transactions.keys[s * 2 + 1]),
+      };
+    });
+    for (const [database, pool] of this.pools) {
+      const attributes = { database: dictionary.label(database) };
+      // Take the peak now, so that queries arriving during the export start the next interval's peak.
+      const active = pool.peakActive;
+      pool.peakActive = 0;
+      const settlement = { commit: () => {}, abort: () => { pool.peakActive = Math.max(pool.peakActive, active); } };
+      collection.add(METRICS.dbConnectionsActive, attributes, collection.endMillis, active, settlement);
+      collection.add(METRICS.dbConnectionsIdle, attributes, collection.endMillis, pool.opened - active);
+    }
+  }
+
+  private explicitTable(labelId: number): number {
+    if (labelId >= this.explicitTables.length) {
+      let length = this.explicitTables.length;
+      while (length <= labelId) length *= 2;
+      const grown = new Int32Array(length);
+      grown.set(this.explicitTables);
+      this.explicitTables = grown;
+    }
+    let table = this.explicitTables[labelId];
+    if (table === 0) {
+      table = this.sql.tables.idOf(this.dictionary.label(labelId)) + 1;
+      this.explicitTables[labelId] = table;
+    }
+    return table - 1;
+  }
+}

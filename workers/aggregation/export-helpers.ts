@@ -1,0 +1,87 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { MetricDefinition } from '../../src/metrics.js';
+import type { Collection } from '../export/collection.js';
+import type { HistogramStore } from './histogram-store.js';
+import type { SumStore } from './sum-store.js';
+
+/** Attributes of a store's overflow series: OpenTelemetry's convention, every other label dropped. */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
+/**
+ * Walks a store's series at export time: calls `visit` for each series with something to export and forgets series
+ * that stayed idle for `idleMillis`.
+ */
+export function forEachSeries(
+  store: SumStore | HistogramStore,
+  nowMillis: number,
+  idleMillis: number,
+  hasDelta: (series: number) => boolean,
+  visit: (series: number) => void,
+): void {
+  for (let series = 0; series < store.end; series++) {
+    if (!store.isLive(series)) continue;
+    if (hasDelta(series)) {
+      visit(series);
+    } else if (series !== 0 && store.idleFor(series, nowMillis, idleMillis)) {
+      store.remove(series);
+    }
+  }
+}
+
+/** Adds one counter column of every series with a delta, keyed by `attributesOf`. */
+export function collectSum(
+  collection: Collection,
+  definition: MetricDefinition,
+  store: SumStore,
+  column: number,
+  idleMillis: number,
+  attributesOf: (series: number) => Attributes,
+): void {
+  const now = collection.endMillis;
+  forEachSeries(store, now, idleMillis, (s) => store.delta(s, column) !== 0, (series) => {
+    const delta = store.delta(series, column);
+    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
+    collection.add(definition, attributes, store.startTimes[series], delta, {
+      commit() {
+        store.commit(series, column, delta);
+        store.startTimes[series] = now;
+        store.touch(series, now);
+      },
+    });
+  });
+}
+
+/** Adds every histogram series with values since its last successful export. */
+export function collectHistogram(
+  collection: Collection,
+  definition: MetricDefinition,
+  store: HistogramStore,
+  idleMillis: number,
+  attributesOf: (series: number) => Attributes,
+): void {
+  const now = collection.endMillis;
+  forEachSeries(store, now, idleMillis, (s) => store.deltaCount(s) !== 0, (series) => {
+    const counts = store.deltaBuckets(series);
+    const sum = store.deltaSum(series);
+    let count = 0;
+    for (const c of counts) count += c;
+    const { min, max } = store.takeExtremes(series);
+    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
+    collection.add(definition, attributes, store.startTimes[series], {
+      buckets: { boundaries: store.boundaries as number[], counts },
+      sum,
+      count,
+      min,
+      max,
+    }, {
+      commit() {
+        store.commit(series, counts, sum);
+        store.startTimes[series] = now;
+        store.touch(series, now);
+      },
+      abort() {
+        store.restoreExtremes(series, min, max);
+      },
+    });
+  });
+}

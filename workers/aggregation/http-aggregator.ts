@@ -1,0 +1,187 @@
+import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/ring/layout.js';
+import { methodName } from '../../src/http-methods.js';
+import { METRICS } from '../../src/metrics.js';
+import { OVERFLOW_ID } from '../../src/strings/layout.js';
+import type { Dictionary } from '../dictionary.js';
+import type { Collection } from '../export/collection.js';
+import { EndpointResolver } from '../labels/endpoint-resolver.js';
+import { collectHistogram, collectSum } from './export-helpers.js';
+import { HistogramStore } from './histogram-store.js';
+import type { MemoryBudget } from './memory-budget.js';
+import { SumStore } from './sum-store.js';
+import { tenantAttributes } from './tenant-attributes.js';
+
+const TWO_TO_32 = 2 ** 32;
+
+/** Columns of the per (tenant, endpoint category) store. */
+const CALLS = 0;
+const REQUEST_BYTES = 1;
+const RESPONSE_BYTES = 2;
+/** The next three feed the per-interval gauges; they have their own baselines, moved with the gauge points. */
+const RATE_CALLS = 3;
+const RATE_ERRORS = 4;
+const RATE_SECONDS = 5;
+const TENANT_COLUMNS = 6;
+
+export interface HttpAggregatorOptions {
+  maxSeries: number;
+  budget: MemoryBudget;
+  nowMillis: number;
+  idleMillis: number;
+  tenantMetrics: boolean;
+}
+
+/**
+ * Aggregates HTTP records. Per record: one counter series (method, status, route, tenant), one duration
+ * histogram (method, route, tenant), two size histograms (method, route) and, when tenant metrics are on, one
+ * (tenant, endpoint category) row from which tenant_api_calls_total, tenant_data_processed_bytes,
+ * tenant_error_rate and tenant_avg_response_time_seconds are derived at export time.
+ */
+export class HttpAggregator {
+  private readonly endpoints: EndpointResolver;
+  /** Key: (TAG word = kind | method | status, route, tenant). */
+  readonly requests: SumStore;
+  /** Key: (kind | method, route, tenant). */
+  readonly durations: HistogramStore;
+  /** Key: (method, route). */
+  readonly requestSizes: HistogramStore;
+  readonly responseSizes: HistogramStore;
+  /** Key: (tenant, category). */
+  readonly tenants: SumStore | undefined;
+  private readonly idleMillis: number;
+
+  constructor(private readonly dictionary: Dictionary, options: HttpAggregatorOptions) {
+    const { maxSeries, budget, nowMillis } = options;
+    this.endpoints = new EndpointResolver(dictionary);
+    this.requests = new SumStore(3, 1, maxSeries, budget, nowMillis);
+    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis);
+    this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis);
+    this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis);
+    this.tenants = options.tenantMetrics ? new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis) : undefined;
+    this.idleMillis = options.idleMillis;
+  }
+
+  get seriesCount(): number {
+    return this.requests.size + this.durations.size + this.requestSizes.size + this.responseSizes.size + (this.tenants?.size ?? 0);
+  }
+
+  get overflowed(): number {
+    return this.requests.overflowed + this.durations.overflowed + this.requestSizes.overflowed +
+      this.responseSizes.overflowed + (this.tenants?.overflowed ?? 0);
+  }
+
+  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+    const at = slot * RECORD_WORDS;
+    const tag = words[at + TAG];
+    const endpoint = words[at + KEY];
+    const tenant = words[at + TENANT];
+    const aux = words[at + AUX];
+    const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
+    const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
+    const responseBytes = aux === 0 ? words[at + B] : words[at + B] + (aux >>> 16) * TWO_TO_32;
+    const route = this.endpoints.route(endpoint);
+    const methodTag = tag & 0xffff;
+    const method = (tag >>> 8) & 0xff;
+
+    this.requests.add(this.requests.seriesOf(tag, route, tenant, nowMillis), 0, 1);
+    this.durations.record(this.durations.seriesOf(methodTag, route, tenant, nowMillis), seconds);
+    const sizeSeries = this.requestSizes.seriesOf(method, route, 0, nowMillis);
+    this.requestSizes.record(sizeSeries, requestBytes);
+    this.responseSizes.record(this.responseSizes.seriesOf(method, route, 0, nowMillis), responseBytes);
+
+    const tenants = this.tenants;
+    if (tenants !== undefined) {
+      const row = tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis) * TENANT_COLUMNS;
+      const totals = tenants.totals;
+      totals[row + CALLS] += 1;
+      totals[row + REQUEST_BYTES] += requestBytes;
+      totals[row + RESPONSE_BYTES] += responseBytes;
+      totals[row + RATE_CALLS] += 1;
+      if (tag >>> 16 >= 500) totals[row + RATE_ERRORS] += 1;
+      totals[row + RATE_SECONDS] += seconds;
+    }
+  }
+
+  collect(collection: Collection): void {
+    const idle = this.idleMillis;
+    const { requests, durations, endpoints, dictionary } = this;
+    const routeName = (route: number) => endpoints.routes.name(route);
+    collectSum(collection, METRICS.httpRequests, requests, 0, idle, (s) => {
+      const at = s * 3;
+      const tag = requests.keys[at];
+      return {
+        method: methodName((tag >>> 8) & 0xff),
+        route: routeName(requests.keys[at + 1]),
+        status_code: tag >>> 16,
+        ...tenantAttributes(dictionary, requests.keys[at + 2]),
+      };
+    });
+    collectHistogram(collection, METRICS.httpDuration, durations, idle, (s) => {
+      const at = s * 3;
+      return {
+        method: methodName((durations.keys[at] >>> 8) & 0xff),
+        route: routeName(durations.keys[at + 1]),
+        ...tenantAttributes(dictionary, durations.keys[at + 2]),
+      };
+    });
+    for (const [definition, store] of [[METRICS.httpRequestSize, this.requestSizes], [METRICS.httpResponseSize, this.responseSizes]] as const) {
+      collectHistogram(collection, definition, store, idle, (s) => ({
+        method: methodName(store.keys[s * 2]),
+        route: routeName(store.keys[s * 2 + 1]),
+      }));
+    }
+    if (this.tenants !== undefined) this.collectTenants(collection, this.tenants);
+  }
+
+  /** tenant_* metrics: API calls per (tenant, category) as stored; bytes and rates summed over categories. */
+  private collectTenants(collection: Collection, tenants: SumStore): void {
+    const { dictionary, endpoints } = this;
+    collectSum(collection, METRICS.tenantApiCalls, tenants, CALLS, this.idleMillis, (s) => ({
+      ...tenantAttributes(dictionary, tenants.keys[s * 2]),
+      endpoint_category: endpoints.categories.name(tenants.keys[s * 2 + 1]),
+    }));
+
+    for (const [tenant, rows] of rowsByTenant(tenants)) {
+      const attributes = tenantAttributes(dictionary, tenant);
+      const startMillis = Math.min(...rows.map((row) => tenants.startTimes[row]));
+      for (const [column, dataType] of [[REQUEST_BYTES, 'request'], [RESPONSE_BYTES, 'response']] as const) {
+        const sent = rows.map((row) => tenants.delta(row, column));
+        const total = sent.reduce((sum, value) => sum + value, 0);
+        if (total === 0) continue;
+        collection.add(METRICS.tenantDataProcessed, { ...attributes, data_type: dataType }, startMillis, total, {
+          commit: () => rows.forEach((row, i) => tenants.commit(row, column, sent[i])),
+        });
+      }
+      const rates = [RATE_CALLS, RATE_ERRORS, RATE_SECONDS].map((column) => rows.map((row) => tenants.delta(row, column)));
+      const [calls, errors, seconds] = rates.map((sent) => sent.reduce((sum, value) => sum + value, 0));
+      if (calls === 0) continue;
+      // The two gauges describe one interval: its baselines move only once both were accepted. If one failed,
+      // the next export restates both over the longer interval (a repeated gauge is harmless, a lost one is not).
+      let accepted = 0;
+      const settlement = {
+        commit: () => {
+          if (++accepted < 2) return;
+          rates.forEach((sent, c) => rows.forEach((row, i) => tenants.commit(row, RATE_CALLS + c, sent[i])));
+        },
+      };
+      collection.add(METRICS.tenantErrorRate, attributes, startMillis, errors / calls, settlement);
+      collection.add(METRICS.tenantAvgResponseTime, attributes, startMillis, seconds / calls, settlement);
+    }
+  }
+}
+
+/** Rows of the tenant store with something to export, grouped by tenant (the overflow row under '__overflow__'). */
+function rowsByTenant(tenants: SumStore): Map<number, number[]> {
+  const byTenant = new Map<number, number[]>();
+  for (let row = 0; row < tenants.end; row++) {
+    if (!tenants.isLive(row)) continue;
+    let pending = false;
+    for (let column = REQUEST_BYTES; column < TENANT_COLUMNS; column++) pending ||= tenants.delta(row, column) !== 0;
+    if (!pending) continue;
+    const tenant = tenants.isOverflow(row) ? OVERFLOW_ID : tenants.keys[row * 2];
+    const rows = byTenant.get(tenant);
+    if (rows === undefined) byTenant.set(tenant, [row]);
+    else rows.push(row);
+  }
+  return byTenant;
+}

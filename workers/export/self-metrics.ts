@@ -1,0 +1,118 @@
+import { DROPPED, EXPORTED_DROPPED, EXPORTED_LOST, EXPORTED_READ_INDEX, EXPORTED_REJECTED, LOST, REJECTED } from '../../src/ring/layout.js';
+import { METRICS, type MetricDefinition } from '../../src/metrics.js';
+import type { Collection } from './collection.js';
+
+/** The OpenTelemetry component type of the exporter we drive, for the otel.sdk.exporter.* metrics. */
+const COMPONENT_TYPE = 'otlp_http_metric_exporter';
+
+interface Counted {
+  total: number;
+  exported: number;
+}
+
+/**
+ * ringmeter's own health, exported with the data: records written, dropped, rejected and lost (counted from the
+ * ring header, whose baselines survive a worker restart), series overflows, and the exporter's results under the
+ * OpenTelemetry SDK self-observability names.
+ */
+export class SelfMetrics {
+  private readonly overflowed = new Map<string, Counted>();
+  private readonly exportedPoints = new Map<string, Counted>();
+  private readonly durations = new Map<string, { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }>();
+  private startMillis: number;
+
+  constructor(private readonly header: Int32Array, private readonly shard: number, nowMillis: number) {
+    this.startMillis = nowMillis;
+  }
+
+  /** Cumulative overflow count of one metric's stores, as the aggregators report it. */
+  setOverflowed(metric: string, total: number): void {
+    const entry = this.overflowed.get(metric);
+    if (entry === undefined) this.overflowed.set(metric, { total, exported: 0 });
+    else entry.total = total;
+  }
+
+  /** One finished export request: its data points and duration; `errorType` is undefined on success. */
+  recordExport(points: number, seconds: number, errorType: string | undefined): void {
+    const key = errorType ?? '';
+    const entry = this.exportedPoints.get(key);
+    if (entry === undefined) this.exportedPoints.set(key, { total: points, exported: 0 });
+    else entry.total += points;
+    const bounds = METRICS.exporterDuration.boundaries;
+    let duration = this.durations.get(key);
+    if (duration === undefined) {
+      duration = { count: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Array<number>(bounds.length + 1).fill(0), startMillis: this.startMillis };
+      this.durations.set(key, duration);
+    }
+    let bucket = 0;
+    while (bucket < bounds.length && seconds > bounds[bucket]) bucket++;
+    duration.counts[bucket]++;
+    duration.count++;
+    duration.sum += seconds;
+    duration.min = Math.min(duration.min, seconds);
+    duration.max = Math.max(duration.max, seconds);
+  }
+
+  collect(collection: Collection, readIndex: number): void {
+    const header = this.header;
+    const now = collection.endMillis;
+    const start = this.startMillis;
+    const settleStart = () => { this.startMillis = now; };
+
+    const fromHeader = (definition: MetricDefinition, attributes: Record<string, string>, totalSlot: number, baselineSlot: number, total = Atomics.load(header, totalSlot)) => {
+      const delta = (total - Atomics.load(header, baselineSlot)) >>> 0;
+      // Shard 0 always reports ring counters (zeros included), so the series exist from the first export.
+      if (delta === 0 && this.shard !== 0) return;
+      collection.add(definition, attributes, start, delta, {
+        commit: () => { Atomics.store(header, baselineSlot, total); settleStart(); },
+      });
+    };
+    fromHeader(METRICS.recordsWritten, {}, EXPORTED_READ_INDEX, EXPORTED_READ_INDEX, readIndex);
+    fromHeader(METRICS.recordsDropped, { reason: 'ring_full' }, DROPPED, EXPORTED_DROPPED);
+    fromHeader(METRICS.recordsRejected, { reason: 'invalid_value' }, REJECTED, EXPORTED_REJECTED);
+    fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
+
+    for (const [metric, entry] of this.overflowed) {
+      const delta = entry.total - entry.exported;
+      if (delta === 0) continue;
+      const total = entry.total;
+      collection.add(METRICS.seriesOverflowed, { metric }, start, delta, { commit: () => { entry.exported = total; } });
+    }
+    for (const [errorType, entry] of this.exportedPoints) {
+      const delta = entry.total - entry.exported;
+      if (delta === 0) continue;
+      const total = entry.total;
+      collection.add(METRICS.exporterPointsExported, exporterAttributes(errorType), start, delta, { commit: () => { entry.exported = total; } });
+    }
+    for (const [errorType, duration] of this.durations) {
+      if (duration.count === 0) continue;
+      // Taken whole: the exporter's own durations restart from zero once accepted, and go back if not.
+      this.durations.delete(errorType);
+      collection.add(METRICS.exporterDuration, exporterAttributes(errorType), duration.startMillis, {
+        buckets: { boundaries: METRICS.exporterDuration.boundaries as unknown as number[], counts: duration.counts },
+        count: duration.count, sum: duration.sum, min: duration.min, max: duration.max,
+      }, {
+        commit: () => {},
+        abort: () => { this.mergeDuration(errorType, duration); },
+      });
+    }
+  }
+
+  private mergeDuration(errorType: string, taken: { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }): void {
+    const current = this.durations.get(errorType);
+    if (current === undefined) {
+      this.durations.set(errorType, taken);
+      return;
+    }
+    current.count += taken.count;
+    current.sum += taken.sum;
+    current.min = Math.min(current.min, taken.min);
+    current.max = Math.max(current.max, taken.max);
+    current.startMillis = Math.min(current.startMillis, taken.startMillis);
+    taken.counts.forEach((count, i) => { current.counts[i] += count; });
+  }
+}
+
+function exporterAttributes(errorType: string): Record<string, string> {
+  return errorType === '' ? { 'otel.component.type': COMPONENT_TYPE } : { 'otel.component.type': COMPONENT_TYPE, 'error.type': errorType };
+}
