@@ -134,17 +134,20 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
   if (metrics === null || typeof metrics !== 'object') throw new TypeError('options.metrics must be an object');
 
   const fromEnv = readEnvironment(env);
+  // Each value comes with the name to blame if it is bad: the option if given, else the variable it came from.
+  const pick = <T>(name: string, value: T | undefined, setting: EnvSetting<T> | undefined, fallback: T): [string, T] =>
+    value !== undefined ? [name, value] : setting !== undefined ? [setting.name, setting.value] : [name, fallback];
   return {
-    serviceName: nonEmptyString('options.serviceName', options.serviceName ?? fromEnv.serviceName ?? DEFAULT_OPTIONS.serviceName),
+    serviceName: nonEmptyString(...pick('options.serviceName', options.serviceName, fromEnv.serviceName, DEFAULT_OPTIONS.serviceName)),
     serviceInstanceId: nonEmptyString('options.serviceInstanceId', options.serviceInstanceId ?? randomUUID()),
-    resourceAttributes: attributes('options.resourceAttributes', { ...fromEnv.resourceAttributes, ...options.resourceAttributes }),
+    resourceAttributes: { ...fromEnv.resourceAttributes?.value, ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}) },
     otlp: {
-      endpoint: httpUrl('options.otlp.endpoint', otlp.endpoint ?? fromEnv.endpoint ?? DEFAULT_OPTIONS.otlp.endpoint),
-      headers: headers('options.otlp.headers', otlp.headers ?? fromEnv.headers ?? {}),
-      compression: oneOf('options.otlp.compression', otlp.compression ?? fromEnv.compression ?? DEFAULT_OPTIONS.otlp.compression, ['gzip', 'none'] as const),
-      timeoutMillis: integerIn('options.otlp.timeoutMillis', otlp.timeoutMillis ?? fromEnv.timeoutMillis ?? DEFAULT_OPTIONS.otlp.timeoutMillis, 1, 600_000),
-      exportIntervalMillis: integerIn('options.otlp.exportIntervalMillis', otlp.exportIntervalMillis ?? fromEnv.exportIntervalMillis ?? DEFAULT_OPTIONS.otlp.exportIntervalMillis, 100, 86_400_000),
-      batchSize: integerIn('options.otlp.batchSize', otlp.batchSize ?? fromEnv.batchSize ?? DEFAULT_OPTIONS.otlp.batchSize, 1, 1_000_000),
+      endpoint: httpUrl(...pick('options.otlp.endpoint', otlp.endpoint, fromEnv.endpoint, DEFAULT_OPTIONS.otlp.endpoint)),
+      headers: headers('options.otlp.headers', otlp.headers ?? fromEnv.headers?.value ?? {}),
+      compression: oneOf(...pick<string>('options.otlp.compression', otlp.compression, fromEnv.compression, DEFAULT_OPTIONS.otlp.compression), ['gzip', 'none'] as const),
+      timeoutMillis: integerIn(...pick('options.otlp.timeoutMillis', otlp.timeoutMillis, fromEnv.timeoutMillis, DEFAULT_OPTIONS.otlp.timeoutMillis), 1, 600_000),
+      exportIntervalMillis: integerIn(...pick('options.otlp.exportIntervalMillis', otlp.exportIntervalMillis, fromEnv.exportIntervalMillis, DEFAULT_OPTIONS.otlp.exportIntervalMillis), 100, 86_400_000),
+      batchSize: integerIn(...pick('options.otlp.batchSize', otlp.batchSize, fromEnv.batchSize, DEFAULT_OPTIONS.otlp.batchSize), 1, 1_000_000),
     },
     workers: integerIn('options.workers', options.workers ?? DEFAULT_OPTIONS.workers, 1, MAX_WORKERS),
     ringCapacity: ringCapacity(options.ringCapacity ?? DEFAULT_OPTIONS.ringCapacity),
@@ -152,79 +155,81 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
     maxTenants: integerIn('options.maxTenants', options.maxTenants ?? DEFAULT_OPTIONS.maxTenants, 1, 10_000_000),
     maxRoutes: integerIn('options.maxRoutes', options.maxRoutes ?? DEFAULT_OPTIONS.maxRoutes, 1, 1_000_000),
     maxSqlTexts: integerIn('options.maxSqlTexts', options.maxSqlTexts ?? DEFAULT_OPTIONS.maxSqlTexts, 1, 1_000_000),
-    maxMemoryBytes: integerIn('options.maxMemoryBytes', options.maxMemoryBytes ?? fromEnv.maxMemoryBytes ?? DEFAULT_OPTIONS.maxMemoryBytes, 65_536, 2 ** 40),
-    seriesIdleMillis: integerIn('options.seriesIdleMillis', options.seriesIdleMillis ?? fromEnv.seriesIdleMillis ?? DEFAULT_OPTIONS.seriesIdleMillis, 1_000, 2 ** 40),
+    maxMemoryBytes: integerIn(...pick('options.maxMemoryBytes', options.maxMemoryBytes, fromEnv.maxMemoryBytes, DEFAULT_OPTIONS.maxMemoryBytes), 65_536, 2 ** 40),
+    seriesIdleMillis: integerIn(...pick('options.seriesIdleMillis', options.seriesIdleMillis, fromEnv.seriesIdleMillis, DEFAULT_OPTIONS.seriesIdleMillis), 1_000, 2 ** 40),
     metrics: {
-      http: flag('options.metrics.http', metrics.http ?? fromEnv.http ?? true),
-      db: flag('options.metrics.db', metrics.db ?? fromEnv.db ?? true),
-      tenant: flag('options.metrics.tenant', metrics.tenant ?? fromEnv.tenant ?? true),
-      runtime: flag('options.metrics.runtime', metrics.runtime ?? fromEnv.runtime ?? true),
+      http: flag(...pick<unknown>('options.metrics.http', metrics.http, fromEnv.http, true)),
+      db: flag(...pick<unknown>('options.metrics.db', metrics.db, fromEnv.db, true)),
+      tenant: flag(...pick<unknown>('options.metrics.tenant', metrics.tenant, fromEnv.tenant, true)),
+      runtime: flag(...pick<unknown>('options.metrics.runtime', metrics.runtime, fromEnv.runtime, true)),
     },
-    runtimeMetricsIntervalMillis: integerIn('options.runtimeMetricsIntervalMillis', options.runtimeMetricsIntervalMillis ?? fromEnv.runtimeMetricsIntervalMillis ?? DEFAULT_OPTIONS.runtimeMetricsIntervalMillis, 100, 86_400_000),
+    runtimeMetricsIntervalMillis: integerIn(...pick('options.runtimeMetricsIntervalMillis', options.runtimeMetricsIntervalMillis, fromEnv.runtimeMetricsIntervalMillis, DEFAULT_OPTIONS.runtimeMetricsIntervalMillis), 100, 86_400_000),
     workerHangMillis: integerIn('options.workerHangMillis', options.workerHangMillis ?? DEFAULT_OPTIONS.workerHangMillis, 100, 3_600_000),
   };
 }
 
-interface EnvironmentOptions {
-  serviceName?: string;
-  resourceAttributes?: Record<string, string>;
-  endpoint?: string;
-  headers?: Record<string, string>;
-  compression?: 'gzip' | 'none';
-  timeoutMillis?: number;
-  exportIntervalMillis?: number;
-  batchSize?: number;
-  maxMemoryBytes?: number;
-  seriesIdleMillis?: number;
-  http?: boolean;
-  db?: boolean;
-  tenant?: boolean;
-  runtime?: boolean;
-  runtimeMetricsIntervalMillis?: number;
+/** A value read from the environment, with the variable it came from. */
+interface EnvSetting<T> {
+  name: string;
+  value: T;
 }
 
-/** The environment variables ringmeter reads, parsed; each bad value throws naming its variable. */
+interface EnvironmentOptions {
+  serviceName?: EnvSetting<string>;
+  resourceAttributes?: EnvSetting<Record<string, string>>;
+  endpoint?: EnvSetting<string>;
+  headers?: EnvSetting<Record<string, string>>;
+  compression?: EnvSetting<string>;
+  timeoutMillis?: EnvSetting<number>;
+  exportIntervalMillis?: EnvSetting<number>;
+  batchSize?: EnvSetting<number>;
+  maxMemoryBytes?: EnvSetting<number>;
+  seriesIdleMillis?: EnvSetting<number>;
+  http?: EnvSetting<boolean>;
+  db?: EnvSetting<boolean>;
+  tenant?: EnvSetting<boolean>;
+  runtime?: EnvSetting<boolean>;
+  runtimeMetricsIntervalMillis?: EnvSetting<number>;
+}
+
+/** The environment variables ringmeter reads, parsed; a value that does not parse throws naming its variable. */
 export function readEnvironment(env: Readonly<Record<string, string | undefined>>): EnvironmentOptions {
-  const text = (name: string) => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
+  const setting = <T>(names: string[], parse: (name: string, value: string) => T): EnvSetting<T> | undefined => {
+    for (const name of names) {
+      const value = env[name]?.trim();
+      if (value !== undefined && value !== '') return { name, value: parse(name, value) };
+    }
+    return undefined;
   };
-  const integer = (name: string) => {
-    const value = text(name);
-    if (value === undefined) return undefined;
+  const text = (_name: string, value: string) => value;
+  const integer = (name: string, value: string) => {
     if (!/^\d+$/.test(value)) throw new RangeError(`${name} must be a non-negative integer (got ${quote(value)})`);
     return Number(value);
   };
-  const bool = (name: string) => {
-    const value = text(name)?.toLowerCase();
-    if (value === undefined) return undefined;
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
+  const bool = (name: string, value: string) => {
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === '1') return true;
+    if (lower === 'false' || lower === '0') return false;
     throw new RangeError(`${name} must be true, false, 1 or 0 (got ${quote(value)})`);
   };
-  const compression = text('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION') ?? text('OTEL_EXPORTER_OTLP_COMPRESSION');
-  if (compression !== undefined && compression !== 'gzip' && compression !== 'none') {
-    throw new RangeError(`OTEL_EXPORTER_OTLP_METRICS_COMPRESSION must be gzip or none (got ${quote(compression)})`);
-  }
-  const base = text('OTEL_EXPORTER_OTLP_ENDPOINT');
-  const headerText = text('OTEL_EXPORTER_OTLP_METRICS_HEADERS') ?? text('OTEL_EXPORTER_OTLP_HEADERS');
-  const resourceText = text('OTEL_RESOURCE_ATTRIBUTES');
+  const base = setting(['OTEL_EXPORTER_OTLP_ENDPOINT'], text);
   return {
-    serviceName: text('OTEL_SERVICE_NAME'),
-    resourceAttributes: resourceText === undefined ? undefined : keyValueList('OTEL_RESOURCE_ATTRIBUTES', resourceText),
-    endpoint: text('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/metrics`),
-    headers: headerText === undefined ? undefined : keyValueList('OTEL_EXPORTER_OTLP_HEADERS', headerText),
-    compression,
-    timeoutMillis: integer('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT') ?? integer('OTEL_EXPORTER_OTLP_TIMEOUT'),
-    exportIntervalMillis: integer('OTEL_METRIC_EXPORT_INTERVAL'),
-    batchSize: integer('METRICS_BATCH_SIZE'),
-    maxMemoryBytes: integer('METRICS_MAX_MEMORY'),
-    seriesIdleMillis: integer('TENANT_CLEANUP_INTERVAL'),
-    http: bool('ENABLE_API_METRICS'),
-    db: bool('ENABLE_DB_METRICS'),
-    tenant: bool('ENABLE_TENANT_METRICS'),
-    runtime: bool('ENABLE_CUSTOM_METRICS'),
-    runtimeMetricsIntervalMillis: integer('CUSTOM_METRICS_INTERVAL'),
+    serviceName: setting(['OTEL_SERVICE_NAME'], text),
+    resourceAttributes: setting(['OTEL_RESOURCE_ATTRIBUTES'], keyValueList),
+    endpoint: setting(['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'], text) ??
+      (base === undefined ? undefined : { name: base.name, value: `${base.value.replace(/\/+$/, '')}/v1/metrics` }),
+    headers: setting(['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], keyValueList),
+    compression: setting(['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'], text),
+    timeoutMillis: setting(['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'], integer),
+    exportIntervalMillis: setting(['OTEL_METRIC_EXPORT_INTERVAL'], integer),
+    batchSize: setting(['METRICS_BATCH_SIZE'], integer),
+    maxMemoryBytes: setting(['METRICS_MAX_MEMORY'], integer),
+    seriesIdleMillis: setting(['TENANT_CLEANUP_INTERVAL'], integer),
+    http: setting(['ENABLE_API_METRICS'], bool),
+    db: setting(['ENABLE_DB_METRICS'], bool),
+    tenant: setting(['ENABLE_TENANT_METRICS'], bool),
+    runtime: setting(['ENABLE_CUSTOM_METRICS'], bool),
+    runtimeMetricsIntervalMillis: setting(['CUSTOM_METRICS_INTERVAL'], integer),
   };
 }
 

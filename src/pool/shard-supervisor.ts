@@ -112,10 +112,18 @@ export class ShardSupervisor {
     // The worker may have died since `ready` resolved: wait for its replacement.
     while (this.port === undefined) await this.ready;
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type, id });
-    });
+    const port = this.port;
+    // While an answer is awaited the port keeps the process alive, so that `await collector.flush()` at the end
+    // of a script completes; otherwise it must not (see launch()).
+    port.ref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.post({ type, id });
+      });
+    } finally {
+      if (this.pending.size === 0) port.unref();
+    }
   }
 
   private post(message: MainToWorker): void {
@@ -178,10 +186,13 @@ export class ShardSupervisor {
     if (this.closing) return;
     const delay = RESTART_DELAY_MILLIS[Math.min(this.restarts, RESTART_DELAY_MILLIS.length - 1)];
     this.restarts++;
-    this.ready = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(this.launch()), delay);
-      timer.unref();
-    });
+    const deadThread = this.threadId;
+    this.ready = (async () => {
+      await sleep(delay);
+      // piscina removes a dead thread asynchronously; a task sent before that would land on the dying thread.
+      for (let waited = 0; waited < 2_000 && this.pool.threads.some((t) => t.threadId === deadThread); waited += 10) await sleep(10);
+      await this.launch();
+    })();
   }
 
   /** Records the dead worker had consumed but not exported: they existed only in its memory. */
@@ -221,4 +232,8 @@ export class ShardSupervisor {
   private header(): Int32Array {
     return this.ring.header;
   }
+}
+
+function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }

@@ -6,18 +6,15 @@ import { SeriesStore, copyInto } from './series-store.js';
  * ≤ b0, bucket i counts b(i-1) < v ≤ bi, and bucket n counts values > bn-1 (the OpenTelemetry convention). For
  * boundaries [0.1, 1] the values 0.05, 0.1, 0.5 and 3 give counts [2, 1, 1].
  *
- * Bucket counts and the sum are cumulative, beside their values at the last successful export (see SumStore).
- * Counts are 32-bit and compared with wrap-around, so a series may take 2^32 values per export interval.
- * min and max cover the values since the last successful export: an export takes them and resets them, and a
- * failed export merges them back.
+ * Like SumStore, bucket counts and the sum hold what has not been accepted by the backend yet; an accepted export
+ * subtracts what it carried. Counts are 32-bit, so a series may take 2^32 values per export interval.
+ * min and max cover the same values: an export takes them and resets them, and a failed export merges them back.
  */
 export class HistogramStore extends SeriesStore {
   readonly boundaries: readonly number[];
   readonly buckets: number;
   counts: Uint32Array = new Uint32Array(0);
-  exportedCounts: Uint32Array = new Uint32Array(0);
   sums: Float64Array = new Float64Array(0);
-  exportedSums: Float64Array = new Float64Array(0);
   mins: Float64Array = new Float64Array(0);
   maxes: Float64Array = new Float64Array(0);
   private readonly bounds: Float64Array;
@@ -41,23 +38,21 @@ export class HistogramStore extends SeriesStore {
     if (value > this.maxes[series]) this.maxes[series] = value;
   }
 
-  /** Values recorded since the last successful export. */
+  /** Values recorded and not yet exported. */
   deltaCount(series: number): number {
     let count = 0;
     const at = series * this.buckets;
-    for (let b = 0; b < this.buckets; b++) count += (this.counts[at + b] - this.exportedCounts[at + b]) >>> 0;
+    for (let b = 0; b < this.buckets; b++) count += this.counts[at + b];
     return count;
   }
 
   deltaBuckets(series: number): number[] {
     const at = series * this.buckets;
-    const result = new Array<number>(this.buckets);
-    for (let b = 0; b < this.buckets; b++) result[b] = (this.counts[at + b] - this.exportedCounts[at + b]) >>> 0;
-    return result;
+    return Array.from(this.counts.subarray(at, at + this.buckets));
   }
 
   deltaSum(series: number): number {
-    return this.sums[series] - this.exportedSums[series];
+    return this.sums[series];
   }
 
   /** Takes min and max for an export, leaving them empty for the values that arrive meanwhile. */
@@ -68,11 +63,11 @@ export class HistogramStore extends SeriesStore {
     return extremes;
   }
 
-  /** An accepted export carried these buckets and this sum: move the baselines forward by them. */
+  /** The backend accepted these buckets and this sum: they are no longer pending. */
   commit(series: number, buckets: readonly number[], sum: number): void {
     const at = series * this.buckets;
-    for (let b = 0; b < this.buckets; b++) this.exportedCounts[at + b] = (this.exportedCounts[at + b] + buckets[b]) >>> 0;
-    this.exportedSums[series] += sum;
+    for (let b = 0; b < this.buckets; b++) this.counts[at + b] -= buckets[b];
+    this.sums[series] -= sum;
   }
 
   /** A failed export: give min and max back, so that the next export still covers them. */
@@ -82,15 +77,13 @@ export class HistogramStore extends SeriesStore {
   }
 
   protected columnBytesPerSeries(): number {
-    return (this.boundaries.length + 1) * 8 + 32;
+    return (this.boundaries.length + 1) * 4 + 24;
   }
 
   protected resizeColumns(capacity: number, used: number): void {
     const buckets = this.boundaries.length + 1;
     this.counts = copyInto(new Uint32Array(capacity * buckets), this.counts);
-    this.exportedCounts = copyInto(new Uint32Array(capacity * buckets), this.exportedCounts);
     this.sums = copyInto(new Float64Array(capacity), this.sums);
-    this.exportedSums = copyInto(new Float64Array(capacity), this.exportedSums);
     const mins = copyInto(new Float64Array(capacity), this.mins);
     const maxes = copyInto(new Float64Array(capacity), this.maxes);
     mins.fill(Infinity, used);
@@ -102,9 +95,7 @@ export class HistogramStore extends SeriesStore {
   protected resetColumns(series: number): void {
     const at = series * this.buckets;
     this.counts.fill(0, at, at + this.buckets);
-    this.exportedCounts.fill(0, at, at + this.buckets);
     this.sums[series] = 0;
-    this.exportedSums[series] = 0;
     this.mins[series] = Infinity;
     this.maxes[series] = -Infinity;
   }

@@ -92,13 +92,13 @@ export class HttpAggregator {
     const tenants = this.tenants;
     if (tenants !== undefined) {
       const row = tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis) * TENANT_COLUMNS;
-      const totals = tenants.totals;
-      totals[row + CALLS] += 1;
-      totals[row + REQUEST_BYTES] += requestBytes;
-      totals[row + RESPONSE_BYTES] += responseBytes;
-      totals[row + RATE_CALLS] += 1;
-      if (tag >>> 16 >= 500) totals[row + RATE_ERRORS] += 1;
-      totals[row + RATE_SECONDS] += seconds;
+      const pending = tenants.pending;
+      pending[row + CALLS] += 1;
+      pending[row + REQUEST_BYTES] += requestBytes;
+      pending[row + RESPONSE_BYTES] += responseBytes;
+      pending[row + RATE_CALLS] += 1;
+      if (tag >>> 16 >= 500) pending[row + RATE_ERRORS] += 1;
+      pending[row + RATE_SECONDS] += seconds;
     }
   }
 

@@ -2,16 +2,16 @@ import type { MemoryBudget } from './memory-budget.js';
 import { SeriesStore, copyInto } from './series-store.js';
 
 /**
- * Monotonic sums (counters), `columns` values per series. Each value is kept cumulative, next to the cumulative
- * value of the last successful export: an export sends the difference and, only once the backend accepted it,
- * moves the baseline. A failed export therefore loses nothing; the next one carries both intervals.
+ * Monotonic sums (counters), `columns` values per series. Each value is the part of the series' cumulative total
+ * not yet accepted by the backend (cumulative minus last successful export), kept directly: an export sends it,
+ * and only once the backend accepted the batch is what was sent subtracted. A failed export therefore loses
+ * nothing; the next one carries both intervals. Keeping the difference rather than two cumulative totals keeps
+ * float sums exact (6, not 6.000000000000001 after 0.14 was exported) and halves the memory.
  */
 export class SumStore extends SeriesStore {
   readonly columns: number;
-  /** Cumulative value of column c of series s at `s * columns + c`. */
-  totals: Float64Array = new Float64Array(0);
-  /** The part of `totals` already exported. */
-  exported: Float64Array = new Float64Array(0);
+  /** Unexported value of column c of series s at `s * columns + c`. */
+  pending: Float64Array = new Float64Array(0);
 
   constructor(keyWords: 1 | 2 | 3, columns: number, maxSeries: number, budget: MemoryBudget, nowMillis: number) {
     super(keyWords, maxSeries, budget, nowMillis);
@@ -20,31 +20,29 @@ export class SumStore extends SeriesStore {
   }
 
   add(series: number, column: number, value: number): void {
-    this.totals[series * this.columns + column] += value;
+    this.pending[series * this.columns + column] += value;
   }
 
+  /** What an export of this column would carry now. */
   delta(series: number, column: number): number {
-    const at = series * this.columns + column;
-    return this.totals[at] - this.exported[at];
+    return this.pending[series * this.columns + column];
   }
 
-  /** Moves the exported baseline of one column forward by what an accepted export carried. */
-  commit(series: number, column: number, exportedDelta: number): void {
-    this.exported[series * this.columns + column] += exportedDelta;
+  /** The backend accepted `sent` of this column: it is no longer pending. */
+  commit(series: number, column: number, sent: number): void {
+    this.pending[series * this.columns + column] -= sent;
   }
 
   protected columnBytesPerSeries(): number {
-    return this.columns * 16;
+    return this.columns * 8;
   }
 
   protected resizeColumns(capacity: number): void {
-    this.totals = copyInto(new Float64Array(capacity * this.columns), this.totals);
-    this.exported = copyInto(new Float64Array(capacity * this.columns), this.exported);
+    this.pending = copyInto(new Float64Array(capacity * this.columns), this.pending);
   }
 
   protected resetColumns(series: number): void {
     const at = series * this.columns;
-    this.totals.fill(0, at, at + this.columns);
-    this.exported.fill(0, at, at + this.columns);
+    this.pending.fill(0, at, at + this.columns);
   }
 }
