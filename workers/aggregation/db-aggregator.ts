@@ -6,10 +6,10 @@ import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { QUERY_TYPES } from '../labels/sql-classifier.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
-import { collectHistogram, collectSum } from './export-helpers.js';
+import { CounterStore } from './counter-store.js';
+import { collectCounter, collectHistogram } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { SumStore } from './sum-store.js';
 import { tenantAttributes } from './tenant-attributes.js';
 
 export interface DbAggregatorOptions {
@@ -34,11 +34,11 @@ interface PoolState {
 export class DbAggregator {
   private readonly sql: SqlResolver;
   /** Key: (query type | success << 4 | SQLSTATE class << 16, tenant). */
-  readonly queries: SumStore;
+  readonly queries: CounterStore;
   /** Key: (query type, table, tenant). */
   readonly durations: HistogramStore;
   /** Key: (status | nested << 8, tenant). */
-  readonly transactions: SumStore;
+  readonly transactions: CounterStore;
   private readonly pools = new Map<number, PoolState>();
   /** String id of an explicit table label → table id in `sql.tables` + 1. */
   private explicitTables = new Int32Array(64);
@@ -47,9 +47,9 @@ export class DbAggregator {
   constructor(private readonly dictionary: Dictionary, options: DbAggregatorOptions) {
     const { maxSeries, budget, nowMillis } = options;
     this.sql = new SqlResolver(dictionary);
-    this.queries = new SumStore(2, 1, maxSeries, budget, nowMillis);
+    this.queries = new CounterStore(2, maxSeries, budget, nowMillis);
     this.durations = new HistogramStore(3, METRICS.dbQueryDuration.boundaries, maxSeries, budget, nowMillis);
-    this.transactions = new SumStore(2, 1, maxSeries, budget, nowMillis);
+    this.transactions = new CounterStore(2, maxSeries, budget, nowMillis);
     this.idleMillis = options.idleMillis;
   }
 
@@ -77,7 +77,7 @@ export class DbAggregator {
       table = this.explicitTable(key);
     }
     const success = (detail & QUERY_SUCCESS) !== 0 ? 1 : 0;
-    this.queries.add(this.queries.seriesOf(queryType | (success << 4) | (tag & 0xffff0000), tenant, 0, nowMillis), 0, 1);
+    this.queries.increment(this.queries.seriesOf(queryType | (success << 4) | (tag & 0xffff0000), tenant, 0, nowMillis));
     if ((detail & QUERY_UNTIMED) !== 0) return;
     this.durations.record(this.durations.seriesOf(queryType, table, tenant, nowMillis), floats[slot * RECORD_FLOATS + VALUE_FLOAT]);
     const limit = words[at + B];
@@ -99,13 +99,13 @@ export class DbAggregator {
     const tag = words[at + TAG];
     const status = (tag >>> 8) & 0xff;
     const nested = tag >>> 16 === 0 ? 0 : 1;
-    this.transactions.add(this.transactions.seriesOf(status | (nested << 8), words[at + TENANT], 0, nowMillis), 0, 1);
+    this.transactions.increment(this.transactions.seriesOf(status | (nested << 8), words[at + TENANT], 0, nowMillis));
   }
 
   collect(collection: Collection): void {
     const { dictionary, queries, durations, transactions, sql } = this;
     const idle = this.idleMillis;
-    collectSum(collection, METRICS.dbQueries, queries, 0, idle, (s) => {
+    collectCounter(collection, METRICS.dbQueries, queries, idle, (s) => {
       const code = queries.keys[s * 2];
       const attributes: Attributes = {
         query_type: QUERY_TYPES[code & 15],
@@ -121,7 +121,7 @@ export class DbAggregator {
       table: sql.tables.name(durations.keys[s * 3 + 1]),
       ...tenantAttributes(dictionary, durations.keys[s * 3 + 2]),
     }));
-    collectSum(collection, METRICS.dbTransactions, transactions, 0, idle, (s) => {
+    collectCounter(collection, METRICS.dbTransactions, transactions, idle, (s) => {
       const code = transactions.keys[s * 2];
       return {
         status: (code & 0xff) === TRANSACTION_COMMIT ? 'commit' : 'rollback',

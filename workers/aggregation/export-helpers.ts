@@ -1,18 +1,20 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/metrics.js';
 import type { Collection } from '../export/collection.js';
+import type { CounterStore } from './counter-store.js';
 import type { HistogramStore } from './histogram-store.js';
+import type { SeriesStore } from './series-store.js';
 import type { SumStore } from './sum-store.js';
 
 /** Attributes of a store's overflow series: OpenTelemetry's convention, every other label dropped. */
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
 /**
- * Walks a store's series at export time: calls `visit` for each series with something to export and forgets series
- * that stayed idle for `idleMillis`.
+ * Walks a store's series at export time: calls `visit` for each series with something to export for this metric,
+ * and forgets series that hold nothing pending and stayed idle for `idleMillis`.
  */
 export function forEachSeries(
-  store: SumStore | HistogramStore,
+  store: SeriesStore,
   nowMillis: number,
   idleMillis: number,
   hasDelta: (series: number) => boolean,
@@ -22,10 +24,32 @@ export function forEachSeries(
     if (!store.isLive(series)) continue;
     if (hasDelta(series)) {
       visit(series);
-    } else if (series !== 0 && store.idleFor(series, nowMillis, idleMillis)) {
+    } else if (series !== 0 && !store.hasPending(series) && store.idleFor(series, nowMillis, idleMillis)) {
       store.remove(series);
     }
   }
+}
+
+/** Adds every counter series with a count since its last accepted export. */
+export function collectCounter(
+  collection: Collection,
+  definition: MetricDefinition,
+  store: CounterStore,
+  idleMillis: number,
+  attributesOf: (series: number) => Attributes,
+): void {
+  const now = collection.endMillis;
+  forEachSeries(store, now, idleMillis, (s) => store.delta(s) !== 0, (series) => {
+    const delta = store.delta(series);
+    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
+    collection.add(definition, attributes, store.startTimes[series], delta, {
+      commit() {
+        store.commit(series, delta);
+        store.startTimes[series] = now;
+        store.touch(series, now);
+      },
+    });
+  });
 }
 
 /** Adds one counter column of every series with a delta, keyed by `attributesOf`. */

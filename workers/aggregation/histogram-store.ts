@@ -1,5 +1,5 @@
 import type { MemoryBudget } from './memory-budget.js';
-import { SeriesStore, copyInto } from './series-store.js';
+import { SeriesStore } from './series-store.js';
 
 /**
  * Explicit-bucket histograms. With boundaries [b0, b1, …, bn-1] there are n + 1 buckets: bucket 0 counts values
@@ -9,21 +9,25 @@ import { SeriesStore, copyInto } from './series-store.js';
  * Like SumStore, bucket counts and the sum hold what has not been accepted by the backend yet; an accepted export
  * subtracts what it carried. Counts are 32-bit, so a series may take 2^32 values per export interval.
  * min and max cover the same values: an export takes them and resets them, and a failed export merges them back.
+ *
+ * Each series is one record of `stride` bytes in a single buffer — sum, min, max as float64, then the bucket
+ * counts as uint32 — so that recording a value touches one or two cache lines rather than one per field.
  */
 export class HistogramStore extends SeriesStore {
   readonly boundaries: readonly number[];
   readonly buckets: number;
-  counts: Uint32Array = new Uint32Array(0);
-  sums: Float64Array = new Float64Array(0);
-  mins: Float64Array = new Float64Array(0);
-  maxes: Float64Array = new Float64Array(0);
   private readonly bounds: Float64Array;
+  /** Float64 slots per series (the stride in bytes / 8). */
+  private readonly floatStride: number;
+  private floats = new Float64Array(0);
+  private words = new Uint32Array(0);
 
   constructor(keyWords: 1 | 2 | 3, boundaries: readonly number[], maxSeries: number, budget: MemoryBudget, nowMillis: number) {
     super(keyWords, maxSeries, budget, nowMillis);
     this.boundaries = boundaries;
     this.bounds = Float64Array.from(boundaries);
     this.buckets = boundaries.length + 1;
+    this.floatStride = STATS + Math.ceil(this.buckets / 2);
     this.init(nowMillis);
   }
 
@@ -32,71 +36,86 @@ export class HistogramStore extends SeriesStore {
     let bucket = 0;
     // Linear scan: with ≤ 16 boundaries it beats a binary search, and most values land in the first buckets.
     while (bucket < bounds.length && value > bounds[bucket]) bucket++;
-    this.counts[series * this.buckets + bucket]++;
-    this.sums[series] += value;
-    if (value < this.mins[series]) this.mins[series] = value;
-    if (value > this.maxes[series]) this.maxes[series] = value;
+    const floats = this.floats;
+    const at = series * this.floatStride;
+    this.words[(at + STATS) * 2 + bucket]++;
+    floats[at + SUM] += value;
+    if (value < floats[at + MIN]) floats[at + MIN] = value;
+    if (value > floats[at + MAX]) floats[at + MAX] = value;
+  }
+
+  hasPending(series: number): boolean {
+    return this.deltaCount(series) !== 0;
   }
 
   /** Values recorded and not yet exported. */
   deltaCount(series: number): number {
     let count = 0;
-    const at = series * this.buckets;
-    for (let b = 0; b < this.buckets; b++) count += this.counts[at + b];
+    const at = (series * this.floatStride + STATS) * 2;
+    for (let b = 0; b < this.buckets; b++) count += this.words[at + b];
     return count;
   }
 
   deltaBuckets(series: number): number[] {
-    const at = series * this.buckets;
-    return Array.from(this.counts.subarray(at, at + this.buckets));
+    const at = (series * this.floatStride + STATS) * 2;
+    return Array.from(this.words.subarray(at, at + this.buckets));
   }
 
   deltaSum(series: number): number {
-    return this.sums[series];
+    return this.floats[series * this.floatStride + SUM];
   }
 
   /** Takes min and max for an export, leaving them empty for the values that arrive meanwhile. */
   takeExtremes(series: number): { min: number; max: number } {
-    const extremes = { min: this.mins[series], max: this.maxes[series] };
-    this.mins[series] = Infinity;
-    this.maxes[series] = -Infinity;
+    const at = series * this.floatStride;
+    const extremes = { min: this.floats[at + MIN], max: this.floats[at + MAX] };
+    this.floats[at + MIN] = Infinity;
+    this.floats[at + MAX] = -Infinity;
     return extremes;
   }
 
   /** The backend accepted these buckets and this sum: they are no longer pending. */
   commit(series: number, buckets: readonly number[], sum: number): void {
-    const at = series * this.buckets;
-    for (let b = 0; b < this.buckets; b++) this.counts[at + b] -= buckets[b];
-    this.sums[series] -= sum;
+    const at = (series * this.floatStride + STATS) * 2;
+    for (let b = 0; b < this.buckets; b++) this.words[at + b] -= buckets[b];
+    this.floats[series * this.floatStride + SUM] -= sum;
   }
 
   /** A failed export: give min and max back, so that the next export still covers them. */
   restoreExtremes(series: number, min: number, max: number): void {
-    if (min < this.mins[series]) this.mins[series] = min;
-    if (max > this.maxes[series]) this.maxes[series] = max;
+    const at = series * this.floatStride;
+    if (min < this.floats[at + MIN]) this.floats[at + MIN] = min;
+    if (max > this.floats[at + MAX]) this.floats[at + MAX] = max;
   }
 
   protected columnBytesPerSeries(): number {
-    return (this.boundaries.length + 1) * 4 + 24;
+    return (STATS + Math.ceil((this.boundaries.length + 1) / 2)) * 8;
   }
 
   protected resizeColumns(capacity: number, used: number): void {
-    const buckets = this.boundaries.length + 1;
-    this.counts = copyInto(new Uint32Array(capacity * buckets), this.counts);
-    this.sums = copyInto(new Float64Array(capacity), this.sums);
-    const mins = copyInto(new Float64Array(capacity), this.mins);
-    const maxes = copyInto(new Float64Array(capacity), this.maxes);
-    mins.fill(Infinity, used);
-    maxes.fill(-Infinity, used);
-    this.mins = mins;
-    this.maxes = maxes;
+    const stride = this.floatStride;
+    const buffer = new ArrayBuffer(capacity * stride * 8);
+    const floats = new Float64Array(buffer);
+    floats.set(this.floats.subarray(0, Math.min(this.floats.length, floats.length)));
+    for (let series = used; series < capacity; series++) this.clear(floats, series);
+    this.floats = floats;
+    this.words = new Uint32Array(buffer);
   }
 
   protected resetColumns(series: number): void {
-    const at = series * this.buckets;
-    this.counts.fill(0, at, at + this.buckets);
-    this.sums[series] = 0;
-    this.mins[series] = Infinity;
-    this.maxes[series] = -Infinity;
+    this.clear(this.floats, series);
+  }
+
+  private clear(floats: Float64Array, series: number): void {
+    const at = series * this.floatStride;
+    floats.fill(0, at, at + this.floatStride);
+    floats[at + MIN] = Infinity;
+    floats[at + MAX] = -Infinity;
   }
 }
+
+/** Float64 slots of a series record: sum, min, max, then the counts (two uint32 per float64 slot). */
+const SUM = 0;
+const MIN = 1;
+const MAX = 2;
+const STATS = 3;

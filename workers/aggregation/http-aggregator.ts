@@ -5,7 +5,8 @@ import { OVERFLOW_ID } from '../../src/strings/layout.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { EndpointResolver } from '../labels/endpoint-resolver.js';
-import { collectHistogram, collectSum } from './export-helpers.js';
+import { CounterStore } from './counter-store.js';
+import { collectCounter, collectHistogram, collectSum } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { SumStore } from './sum-store.js';
@@ -22,6 +23,17 @@ const RATE_CALLS = 3;
 const RATE_ERRORS = 4;
 const RATE_SECONDS = 5;
 const TENANT_COLUMNS = 6;
+
+/**
+ * Links kept in each request series' cell, after its count: the numbers (+1) of its series in the other stores,
+ * and the epoch they belong to.
+ */
+const LINK_DURATION = 1;
+const LINK_REQUEST_SIZE = 2;
+const LINK_RESPONSE_SIZE = 3;
+const LINK_TENANT = 4;
+const LINK_EPOCH = 5;
+const LINKS = 5;
 
 export interface HttpAggregatorOptions {
   maxSeries: number;
@@ -40,7 +52,7 @@ export interface HttpAggregatorOptions {
 export class HttpAggregator {
   private readonly endpoints: EndpointResolver;
   /** Key: (TAG word = kind | method | status, route, tenant). */
-  readonly requests: SumStore;
+  readonly requests: CounterStore;
   /** Key: (kind | method, route, tenant). */
   readonly durations: HistogramStore;
   /** Key: (method, route). */
@@ -49,11 +61,14 @@ export class HttpAggregator {
   /** Key: (tenant, category). */
   readonly tenants: SumStore | undefined;
   private readonly idleMillis: number;
+  /** Changes when a linked store removed a series, which invalidates every link taken before. */
+  private linkEpoch = 1;
+  private linkedRemovals = 0;
 
   constructor(private readonly dictionary: Dictionary, options: HttpAggregatorOptions) {
     const { maxSeries, budget, nowMillis } = options;
     this.endpoints = new EndpointResolver(dictionary);
-    this.requests = new SumStore(3, 1, maxSeries, budget, nowMillis);
+    this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS);
     this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis);
     this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis);
     this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis);
@@ -79,20 +94,46 @@ export class HttpAggregator {
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
     const responseBytes = aux === 0 ? words[at + B] : words[at + B] + (aux >>> 16) * TWO_TO_32;
+    const requests = this.requests;
     const route = this.endpoints.route(endpoint);
-    const methodTag = tag & 0xffff;
-    const method = (tag >>> 8) & 0xff;
+    const series = requests.seriesOf(tag, route, tenant, nowMillis);
+    const cells = requests.cells;
+    const link = series * (LINKS + 1);
+    cells[link]++;
 
-    this.requests.add(this.requests.seriesOf(tag, route, tenant, nowMillis), 0, 1);
-    this.durations.record(this.durations.seriesOf(methodTag, route, tenant, nowMillis), seconds);
-    const sizeSeries = this.requestSizes.seriesOf(method, route, 0, nowMillis);
-    this.requestSizes.record(sizeSeries, requestBytes);
-    this.responseSizes.record(this.responseSizes.seriesOf(method, route, 0, nowMillis), responseBytes);
+    // One hash lookup per record: the request series remembers the numbers of its duration, size and tenant
+    // series (links, +1 so that 0 means unresolved). They are looked up again only for a new request series,
+    // for the overflow series (shared by many keys), or after any of those stores removed a series.
+    let duration: number;
+    let requestSize: number;
+    let responseSize: number;
+    let tenantRow: number;
+    if (series !== 0 && cells[link + LINK_EPOCH] === this.linkEpoch && cells[link + LINK_DURATION] !== 0) {
+      duration = cells[link + LINK_DURATION] - 1;
+      requestSize = cells[link + LINK_REQUEST_SIZE] - 1;
+      responseSize = cells[link + LINK_RESPONSE_SIZE] - 1;
+      tenantRow = cells[link + LINK_TENANT] - 1;
+    } else {
+      const method = (tag >>> 8) & 0xff;
+      duration = this.durations.seriesOf(tag & 0xffff, route, tenant, nowMillis);
+      requestSize = this.requestSizes.seriesOf(method, route, 0, nowMillis);
+      responseSize = this.responseSizes.seriesOf(method, route, 0, nowMillis);
+      tenantRow = this.tenants === undefined ? -1 : this.tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis);
+      if (series !== 0) {
+        cells[link + LINK_DURATION] = duration + 1;
+        cells[link + LINK_REQUEST_SIZE] = requestSize + 1;
+        cells[link + LINK_RESPONSE_SIZE] = responseSize + 1;
+        cells[link + LINK_TENANT] = tenantRow + 1;
+        cells[link + LINK_EPOCH] = this.linkEpoch;
+      }
+    }
 
-    const tenants = this.tenants;
-    if (tenants !== undefined) {
-      const row = tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis) * TENANT_COLUMNS;
-      const pending = tenants.pending;
+    this.durations.record(duration, seconds);
+    this.requestSizes.record(requestSize, requestBytes);
+    this.responseSizes.record(responseSize, responseBytes);
+    if (tenantRow >= 0) {
+      const pending = (this.tenants as SumStore).pending;
+      const row = tenantRow * TENANT_COLUMNS;
       pending[row + CALLS] += 1;
       pending[row + REQUEST_BYTES] += requestBytes;
       pending[row + RESPONSE_BYTES] += responseBytes;
@@ -102,11 +143,20 @@ export class HttpAggregator {
     }
   }
 
+  /** Links are valid while no linked store has removed a series since they were taken. */
+  private refreshLinkEpoch(): void {
+    const removals = this.durations.removals + this.requestSizes.removals + this.responseSizes.removals + (this.tenants?.removals ?? 0);
+    if (removals !== this.linkedRemovals) {
+      this.linkedRemovals = removals;
+      this.linkEpoch++;
+    }
+  }
+
   collect(collection: Collection): void {
     const idle = this.idleMillis;
     const { requests, durations, endpoints, dictionary } = this;
     const routeName = (route: number) => endpoints.routes.name(route);
-    collectSum(collection, METRICS.httpRequests, requests, 0, idle, (s) => {
+    collectCounter(collection, METRICS.httpRequests, requests, idle, (s) => {
       const at = s * 3;
       const tag = requests.keys[at];
       return {
@@ -131,6 +181,7 @@ export class HttpAggregator {
       }));
     }
     if (this.tenants !== undefined) this.collectTenants(collection, this.tenants);
+    this.refreshLinkEpoch();
   }
 
   /** tenant_* metrics: API calls per (tenant, category) as stored; bytes and rates summed over categories. */

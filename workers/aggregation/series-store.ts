@@ -100,9 +100,13 @@ export abstract class SeriesStore {
     return this.keyWords * 4 + 8 + 4 + 8 + this.columnBytesPerSeries();
   }
 
+  /** Bumped whenever a series is removed: whoever caches series numbers of this store re-resolves them. */
+  removals = 0;
+
   /** Removes a series that has nothing left to export. */
   remove(series: number): void {
     if (series === 0 || !this.isLive(series)) return;
+    this.removals++;
     const width = this.keyWords;
     const at = series * width;
     let slot = hashKey(this.keys[at], width > 1 ? this.keys[at + 1] : 0, width > 2 ? this.keys[at + 2] : 0) & this.slotMask;
@@ -140,6 +144,8 @@ export abstract class SeriesStore {
     return nowMillis - this.epochMillis - this.activeAt[series] * 1000 >= idleMillis;
   }
 
+  /** Whether the series holds anything not yet accepted by the backend (it must not be removed then). */
+  abstract hasPending(series: number): boolean;
   protected abstract columnBytesPerSeries(): number;
   /** Reallocates the subclass's columns to `capacity` series, keeping the first `used`. */
   protected abstract resizeColumns(capacity: number, used: number): void;
@@ -207,7 +213,7 @@ export abstract class SeriesStore {
   }
 }
 
-export function copyInto<T extends Uint32Array | Float64Array>(target: T, source: T): T {
+export function copyInto<T extends Uint32Array | Int32Array | Float64Array>(target: T, source: T): T {
   target.set(source.subarray(0, Math.min(source.length, target.length)));
   return target;
 }

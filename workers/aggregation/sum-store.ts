@@ -12,7 +12,6 @@ export class SumStore extends SeriesStore {
   readonly columns: number;
   /** Unexported value of column c of series s at `s * columns + c`. */
   pending: Float64Array = new Float64Array(0);
-
   constructor(keyWords: 1 | 2 | 3, columns: number, maxSeries: number, budget: MemoryBudget, nowMillis: number) {
     super(keyWords, maxSeries, budget, nowMillis);
     this.columns = columns;
@@ -31,6 +30,11 @@ export class SumStore extends SeriesStore {
   /** The backend accepted `sent` of this column: it is no longer pending. */
   commit(series: number, column: number, sent: number): void {
     this.pending[series * this.columns + column] -= sent;
+  }
+
+  hasPending(series: number): boolean {
+    for (let column = 0; column < this.columns; column++) if (this.pending[series * this.columns + column] !== 0) return true;
+    return false;
   }
 
   protected columnBytesPerSeries(): number {
