@@ -8,6 +8,7 @@ import {
   TRANSACTION_ROLLBACK, tag,
 } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
+import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { defaultCategory } from './endpoint-categories.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
@@ -90,6 +91,7 @@ export class Collector {
   private readonly endpoints: EndpointInterner;
   private readonly rings: RingWriter[];
   private readonly supervisors: ShardSupervisor[];
+  private readonly runtimeSampler: RuntimeSampler | undefined;
   private closed: Promise<void> | undefined;
 
   constructor(options: CollectorOptions = {}) {
@@ -113,6 +115,7 @@ export class Collector {
       this.rings.push(ring);
       this.supervisors.push(new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis));
     }
+    this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
   }
 
   recordHttp(record: HttpRecord): void {
@@ -218,6 +221,7 @@ export class Collector {
   /** Flushes, then stops the workers. Safe to call twice: the second call returns the first call's promise. */
   shutdown(): Promise<void> {
     this.closed ??= (async () => {
+      this.runtimeSampler?.stop();
       const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown()));
       const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
       if (reasons.length > 0) throw new Error(reasons.join('; '));

@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, HEADER_BYTES, HEADER_SLOTS, HEARTBEAT, KIND_HTTP, KIND_QUERY,
-  KIND_TENANT_USAGE, KIND_TRANSACTION, LAST_EXPORT_MICROS, OVERFLOWED, READ_INDEX, RECORD_WORDS, SERIES, WRITE_INDEX,
+  KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, LAST_EXPORT_MICROS, OVERFLOWED, READ_INDEX, RECORD_WORDS, SERIES, WRITE_INDEX,
 } from '../src/ring/layout.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/protocol.js';
 import { VERSION } from '../src/version.js';
@@ -10,6 +10,7 @@ import type { WorkerConfig } from '../src/worker-config.js';
 import { DbAggregator } from './aggregation/db-aggregator.js';
 import { HttpAggregator } from './aggregation/http-aggregator.js';
 import { MemoryBudget } from './aggregation/memory-budget.js';
+import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';
 import { Collection } from './export/collection.js';
@@ -37,6 +38,7 @@ export class Shard {
   private readonly http: HttpAggregator;
   private readonly db: DbAggregator;
   private readonly usage: UsageAggregator;
+  private readonly runtime: RuntimeAggregator;
   private readonly self: SelfMetrics;
   private readonly sender: OtlpSender;
   private readonly resource: Resource;
@@ -65,6 +67,7 @@ export class Shard {
     this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.families.tenant });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
+    this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
     this.self = new SelfMetrics(this.header, config.shard, now);
     this.sender = new OtlpSender(config.otlp);
     this.resource = resourceFromAttributes(config.resource);
@@ -97,6 +100,9 @@ export class Shard {
           break;
         case KIND_TENANT_USAGE:
           this.usage.consume(words, floats, slot, now);
+          break;
+        case KIND_RUNTIME:
+          this.runtime.consume(words, floats, slot, now);
           break;
         default:
           throw new RangeError(`ring slot ${slot} holds no record kind (${words[slot * RECORD_WORDS]}): ring layout mismatch`);
@@ -145,6 +151,7 @@ export class Shard {
     if (this.config.families.http) this.http.collect(collection);
     if (this.config.families.db) this.db.collect(collection);
     if (this.config.families.tenant) this.usage.collect(collection);
+    if (this.config.families.runtime) this.runtime.collect(collection);
     this.self.setOverflowed('http', this.http.overflowed);
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);

@@ -106,6 +106,7 @@ export const KIND_HTTP = 1;
 export const KIND_QUERY = 2;
 export const KIND_TRANSACTION = 3;
 export const KIND_TENANT_USAGE = 4;
+export const KIND_RUNTIME = 5;
 
 /*
  * Per-kind meaning of detail, code, AUX, A and B:
@@ -117,6 +118,7 @@ export const KIND_TENANT_USAGE = 4;
  *              A = queries in flight on the client after this one started, B = the client's connection limit.
  * TRANSACTION  detail = TRANSACTION_COMMIT | TRANSACTION_ROLLBACK, code = 1 for a savepoint, AUX = database id.
  * TENANT_USAGE KEY = resource type id, AUX = data type id, VALUE = usage.
+ * RUNTIME      detail = RUNTIME_* sample, code = GC kind (RUNTIME_GC only), VALUE = the sample.
  */
 export const QUERY_SUCCESS = 1;
 export const QUERY_KEY_IS_SQL = 2;
@@ -124,6 +126,15 @@ export const QUERY_KEY_IS_SQL = 2;
 export const QUERY_UNTIMED = 4;
 export const TRANSACTION_COMMIT = 1;
 export const TRANSACTION_ROLLBACK = 2;
+
+/** Runtime samples of the main thread (RUNTIME detail). */
+export const RUNTIME_RSS_BYTES = 1;
+export const RUNTIME_HEAP_USED_BYTES = 2;
+export const RUNTIME_HEAP_TOTAL_BYTES = 3;
+export const RUNTIME_EXTERNAL_BYTES = 4;
+export const RUNTIME_PROCESS_CPU_PERCENT = 5;
+export const RUNTIME_THREAD_CPU_PERCENT = 6;
+export const RUNTIME_GC = 7;
 
 /** Largest byte count a record carries (48 bits); larger values saturate. */
 export const MAX_RECORD_BYTES_VALUE = 2 ** 48 - 1;

@@ -1,13 +1,17 @@
 import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
-/** A collector wired to a fresh local receiver, with the process environment ignored. */
+/**
+ * A collector wired to a fresh local receiver, with the process environment ignored. Runtime (app_*) metrics are
+ * off unless asked for: their samples are ring records too, and most tests count records exactly.
+ */
 export async function startPipeline(options: CollectorOptions = {}): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
   const receiver = await new OtlpReceiver().start();
   const collector = createCollector({
     serviceName: 'ringmeter-test',
     env: {},
     ...options,
+    metrics: { runtime: false, ...options.metrics },
     otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
   });
   return { collector, receiver };

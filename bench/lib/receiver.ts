@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/**
+ * A local OTLP/HTTP endpoint for benchmarks: accepts every request, decodes it (gunzip + JSON) as a real backend
+ * would, and counts requests, data points and the sum of every http_requests_total point.
+ */
+export class CountingReceiver {
+  requests = 0;
+  points = 0;
+  bytes = 0;
+  httpRequestsTotal = 0;
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        this.bytes += raw.length;
+        const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'));
+        this.requests++;
+        for (const resource of body.resourceMetrics ?? []) {
+          for (const scope of resource.scopeMetrics ?? []) {
+            for (const metric of scope.metrics ?? []) {
+              const points = (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
+              this.points += points.length;
+              if (metric.name === 'http_requests_total') for (const point of points) this.httpRequestsTotal += Number(point.asInt ?? point.asDouble ?? 0);
+            }
+          }
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1/metrics`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}

@@ -1,0 +1,51 @@
+import type { RunInfo } from './results.js';
+import type { Comparison } from './rounds.js';
+import { round } from './rounds.js';
+
+interface Latest {
+  run: RunInfo;
+  durationSeconds: number;
+  quick: boolean;
+  sections: Record<string, unknown>;
+}
+
+function comparisonTable(comparison: Comparison, unit: 'ns' | 'µs'): string {
+  const scale = unit === 'ns' ? 1 : 1_000;
+  const lines = [
+    `| variant | median ${unit}/op | min–max ${unit} | × ${comparison.baseline} |`,
+    '|---|---:|---:|---:|',
+    ...comparison.variants.map((v) => `| ${v.name} | ${round(v.medianNanos / scale)} | ${round(v.minNanos / scale)}–${round(v.maxNanos / scale)} | ${round(v.ratioToBaseline)} |`),
+  ];
+  return lines.join('\n');
+}
+
+/** The markdown summary of a run: what docs/benchmarks.md quotes. */
+export function renderMarkdown(latest: Latest): string {
+  const { run, sections } = latest;
+  const parts = [
+    `# Benchmark run ${run.date.slice(0, 10)}`,
+    '',
+    `Node ${run.node}, ${run.cores} cores (${run.cpu}), ${run.memoryGiB} GiB. Took ${latest.durationSeconds} s.${latest.quick ? ' QUICK MODE: figures are meaningless.' : ''}`,
+  ];
+  const record = sections['record-call'] as { comparison: Comparison; heapBytesPerRecord: number; dropped: number } | undefined;
+  if (record) {
+    parts.push('', '## Record call', '', comparisonTable(record.comparison, 'ns'), '',
+      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.dropped}.`);
+  }
+  const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
+  if (aggregation) {
+    parts.push('', '## Worker aggregation', '', '| workload | median M records/s | best round M records/s |', '|---|---:|---:|',
+      ...aggregation.comparison.variants.map((v) => `| ${v.name} | ${round(1e3 / v.medianNanos)} | ${round(1e3 / v.minNanos)} |`));
+  }
+  const memory = sections['series-memory'] as Array<{ implementation: string; series: number; bytesPerSeries: number }> | undefined;
+  if (memory) {
+    parts.push('', '## Memory per histogram series', '', '| implementation | series | bytes per series |', '|---|---:|---:|',
+      ...memory.map((m) => `| ${m.implementation} | ${m.series.toLocaleString('en')} | ${Math.round(m.bytesPerSeries)} |`));
+  }
+  const exported = sections.export as { series: number; dataPoints: number; requests: number; gzipBytes: number; medianMillis: number; minMillis: number; maxMillis: number } | undefined;
+  if (exported) {
+    parts.push('', '## Export', '', `${exported.series.toLocaleString('en')} series → ${exported.dataPoints.toLocaleString('en')} data points in ${exported.requests} requests ` +
+      `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`);
+  }
+  return `${parts.join('\n')}\n`;
+}

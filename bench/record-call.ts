@@ -1,0 +1,121 @@
+/**
+ * The cost of one record call on the request path, against the floor (a raw typed-array record write) and the
+ * peers' equivalent calls: prom-client `observe` with 4 labels and OpenTelemetry `histogram.record` with
+ * 4 attributes. Also: main-thread heap growth per record.
+ */
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import client from 'prom-client';
+import { createCollector } from '../src/index.js';
+import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
+import { saveSection } from './lib/results.js';
+
+const BATCH = 1_000;
+const tenants = Array.from({ length: 1_000 }, (_, i) => `tenant-${i}`);
+const routes = Array.from({ length: 20 }, (_, i) => `/api/r${i}/:id`);
+const statuses = [200, 201, 404, 500, 503];
+let cursor = 0;
+
+/** A reader that never exports: the SDK aggregates as it would in production, nothing is sent. */
+class IdleReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<{ comparison: Comparison; heapBytesPerRecord: number; dropped: number }> {
+  const collector = createCollector({ env: {}, otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000 }, ringCapacity: 1 << 20, maxMemoryBytes: 1 << 28 });
+  // Intern every label once, as a warmed-up service would have.
+  for (const tenantId of tenants) for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+
+  const ring = new Uint32Array(new SharedArrayBuffer(1 << 20));
+  const ringFloats = new Float64Array(ring.buffer);
+  const header = new Int32Array(new SharedArrayBuffer(64));
+  let floorIndex = 0;
+
+  const registry = new client.Registry();
+  const promHistogram = new client.Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames: ['method', 'route', 'status_code', 'tenant_id'], registers: [registry] });
+
+  const provider = new MeterProvider({ readers: [new IdleReader()] });
+  const otelHistogram = provider.getMeter('bench').createHistogram('http.server.request.duration', { unit: 's' });
+
+  const comparison = await compareInRounds({
+    title: 'Record call on the request path',
+    baseline: 'typed-array record write (floor)',
+    rounds: options.rounds,
+    timeMillis: options.timeMillis,
+    variants: [
+      {
+        name: 'typed-array record write (floor)',
+        operationsPerRun: BATCH,
+        run: () => {
+          for (let i = 0; i < BATCH; i++) {
+            const at = (floorIndex & 32_767) * 8;
+            ring[at] = 0x00c8_0101;
+            ring[at + 1] = i;
+            ring[at + 2] = i;
+            ring[at + 3] = 0;
+            ringFloats[(at >> 1) + 2] = 0.01;
+            ring[at + 6] = 100;
+            ring[at + 7] = 1_000;
+            floorIndex = (floorIndex + 1) | 0;
+            Atomics.store(header, 0, floorIndex);
+          }
+        },
+      },
+      {
+        name: 'ringmeter recordHttp',
+        operationsPerRun: BATCH,
+        run: () => {
+          for (let i = 0; i < BATCH; i++) {
+            const n = cursor++;
+            collector.recordHttp({ method: 'GET', route: routes[n % 20], statusCode: statuses[n % 5], tenantId: tenants[n % 1_000], durationSeconds: 0.012, requestBytes: 100, responseBytes: 1_000 });
+          }
+        },
+      },
+      {
+        name: 'prom-client observe (4 labels)',
+        operationsPerRun: BATCH,
+        run: () => {
+          for (let i = 0; i < BATCH; i++) {
+            const n = cursor++;
+            promHistogram.observe({ method: 'GET', route: routes[n % 20], status_code: statuses[n % 5], tenant_id: tenants[n % 1_000] }, 0.012);
+          }
+        },
+      },
+      {
+        name: 'OTel histogram.record (4 attributes)',
+        operationsPerRun: BATCH,
+        run: () => {
+          for (let i = 0; i < BATCH; i++) {
+            const n = cursor++;
+            otelHistogram.record(0.012, { 'http.request.method': 'GET', 'http.route': routes[n % 20], 'http.response.status_code': statuses[n % 5], tenant_id: tenants[n % 1_000] });
+          }
+        },
+      },
+    ],
+  });
+
+  // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  await collector.flush().catch(() => {});
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const calls = 1_000_000;
+  for (let n = 0; n < calls; n++) {
+    collector.recordHttp({ method: 'GET', route: routes[n % 20], statusCode: statuses[n % 5], tenantId: tenants[n % 1_000], durationSeconds: 0.012 });
+  }
+  gc?.();
+  const heapBytesPerRecord = (process.memoryUsage().heapUsed - before) / calls;
+  const dropped = collector.stats().ring.dropped;
+  await collector.shutdown().catch(() => {});
+  await provider.shutdown();
+  return { comparison, heapBytesPerRecord, dropped };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const result = await run(quick ? { rounds: 3, timeMillis: 20 } : {});
+  printComparison(result.comparison);
+  console.log(`main-thread heap growth: ${result.heapBytesPerRecord.toFixed(3)} bytes per record (after GC; ${(globalThis as { gc?: unknown }).gc ? 'gc exposed' : 'run with --expose-gc for an exact figure'})`);
+  console.log(`records dropped during the run (ring full): ${result.dropped}`);
+  saveSection('record-call', result);
+}

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Collector } from 'ringmeter';
+import type { OtlpReceiver } from './support/otlp-receiver.js';
+import { pointsNamed, startPipeline } from './support/harness.js';
+
+describe('runtime (app_*) metrics', () => {
+  let collector: Collector;
+  let receiver: OtlpReceiver;
+
+  afterEach(async () => {
+    await collector.shutdown();
+    await receiver.stop();
+  });
+
+  it('exports memory, CPU and GC pauses of the process, the main thread and the worker', async () => {
+    ({ collector, receiver } = await startPipeline({ metrics: { runtime: true }, runtimeMetricsIntervalMillis: 100 }));
+    // Make garbage, so that the main thread has GC pauses to report; and burn a little CPU.
+    let keep = 0;
+    for (let i = 0; i < 200_000; i++) keep += { value: i, text: `x${i}` }.text.length;
+    expect(keep).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await collector.flush();
+    const memory = pointsNamed(receiver.points, 'app_memory_usage_bytes');
+    const byLabels = (processType: string, memoryType: string) =>
+      memory.filter((p) => p.attributes.process_type === processType && p.attributes.memory_type === memoryType).at(-1)?.value ?? 0;
+    expect(byLabels('process', 'rss')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(byLabels('main', 'heap_used')).toBeGreaterThan(1024 * 1024);
+    expect(byLabels('main', 'heap_total')).toBeGreaterThanOrEqual(byLabels('main', 'heap_used'));
+    expect(byLabels('metrics_worker', 'heap_used')).toBeGreaterThan(0);
+    expect(memory.every((p) => p.type === 'gauge' && p.unit === 'By')).toBe(true);
+
+    const cpu = pointsNamed(receiver.points, 'app_cpu_usage_percent');
+    const processTypes = new Set(cpu.map((p) => p.attributes.process_type));
+    expect(processTypes.has('process')).toBe(true);
+    if (process.platform === 'linux') {
+      expect(processTypes.has('main')).toBe(true);
+      expect(processTypes.has('metrics_worker')).toBe(true);
+    }
+    for (const point of cpu) expect(point.value).toBeGreaterThanOrEqual(0);
+
+    const gc = pointsNamed(receiver.points, 'app_gc_duration_seconds');
+    expect(gc.length).toBeGreaterThan(0);
+    expect(gc.reduce((sum, p) => sum + (p.count ?? 0), 0)).toBeGreaterThan(0);
+    expect(gc.every((p) => ['minor', 'major', 'incremental', 'weakcb', 'unknown'].includes(p.attributes.gc_type as string))).toBe(true);
+  });
+
+  it('records nothing of it when disabled', async () => {
+    ({ collector, receiver } = await startPipeline({ metrics: { runtime: false } }));
+    await collector.flush();
+    expect(receiver.points.filter((p) => p.metric.startsWith('app_'))).toEqual([]);
+  });
+});

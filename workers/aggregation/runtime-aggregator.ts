@@ -1,0 +1,62 @@
+import { RECORD_FLOATS, RECORD_WORDS, RUNTIME_EXTERNAL_BYTES, RUNTIME_GC, RUNTIME_HEAP_TOTAL_BYTES, RUNTIME_HEAP_USED_BYTES, RUNTIME_PROCESS_CPU_PERCENT, RUNTIME_RSS_BYTES, RUNTIME_THREAD_CPU_PERCENT, TAG, VALUE_FLOAT } from '../../src/ring/layout.js';
+import { METRICS } from '../../src/metrics.js';
+import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
+import type { Collection } from '../export/collection.js';
+import { collectHistogram } from './export-helpers.js';
+import { HistogramStore } from './histogram-store.js';
+import type { MemoryBudget } from './memory-budget.js';
+
+const GC_TYPES = ['unknown', 'minor', 'major', 'incremental', 'weakcb'];
+
+/** Which gauge each main-thread sample sets. */
+const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage'; attributes: Record<string, string> }> = {
+  [RUNTIME_RSS_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'process', memory_type: 'rss' } },
+  [RUNTIME_HEAP_USED_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_used' } },
+  [RUNTIME_HEAP_TOTAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_total' } },
+  [RUNTIME_EXTERNAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'external' } },
+  [RUNTIME_PROCESS_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'process' } },
+  [RUNTIME_THREAD_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'main' } },
+};
+
+/**
+ * The app_* metrics: the main thread's samples as last-value gauges, its GC pauses as a histogram, and this
+ * worker's own heap and CPU, sampled at export time.
+ */
+export class RuntimeAggregator {
+  private readonly latest = new Map<number, number>();
+  private readonly gc: HistogramStore;
+  private lastThreadCpu = threadCpuSeconds();
+  private lastCollectMillis: number;
+
+  constructor(maxSeries: number, budget: MemoryBudget, nowMillis: number, private readonly idleMillis: number) {
+    this.gc = new HistogramStore(1, METRICS.appGcDuration.boundaries, Math.min(maxSeries, 16), budget, nowMillis);
+    this.lastCollectMillis = nowMillis;
+  }
+
+  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+    const tagWord = words[slot * RECORD_WORDS + TAG];
+    const sample = (tagWord >>> 8) & 0xff;
+    const value = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
+    if (sample === RUNTIME_GC) this.gc.record(this.gc.seriesOf(tagWord >>> 16, 0, 0, nowMillis), value);
+    else this.latest.set(sample, value);
+  }
+
+  collect(collection: Collection): void {
+    const now = collection.endMillis;
+    for (const [sample, value] of this.latest) {
+      const target = MAIN_SAMPLES[sample];
+      if (target !== undefined) collection.add(METRICS[target.metric], target.attributes, now, value);
+    }
+    const memory = process.memoryUsage();
+    collection.add(METRICS.appMemoryUsage, { process_type: 'metrics_worker', memory_type: 'heap_used' }, now, memory.heapUsed);
+    collection.add(METRICS.appMemoryUsage, { process_type: 'metrics_worker', memory_type: 'heap_total' }, now, memory.heapTotal);
+    const threadCpu = threadCpuSeconds();
+    const elapsedSeconds = (now - this.lastCollectMillis) / 1000;
+    if (threadCpu !== undefined && this.lastThreadCpu !== undefined && elapsedSeconds > 0.05) {
+      collection.add(METRICS.appCpuUsage, { process_type: 'metrics_worker' }, now, ((threadCpu - this.lastThreadCpu) / elapsedSeconds) * 100);
+    }
+    this.lastThreadCpu = threadCpu;
+    this.lastCollectMillis = now;
+    collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({ gc_type: GC_TYPES[this.gc.keys[s]] ?? 'unknown' }));
+  }
+}
