@@ -8,6 +8,7 @@ import {
   TRANSACTION_ROLLBACK, tag,
 } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
+import { TenantScope } from './tenant-scope.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { defaultCategory } from './endpoint-categories.js';
 import { sqlStateClassCode } from './sqlstate.js';
@@ -92,6 +93,8 @@ export class Collector {
   private readonly rings: RingWriter[];
   private readonly supervisors: ShardSupervisor[];
   private readonly runtimeSampler: RuntimeSampler | undefined;
+  /** @internal The tenant of the running request, for the database hooks. */
+  readonly tenantScope = new TenantScope();
   private closed: Promise<void> | undefined;
 
   constructor(options: CollectorOptions = {}) {
@@ -146,12 +149,8 @@ export class Collector {
     try {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
-      if (!isSeconds(durationSeconds) || typeof success !== 'boolean') {
-        this.reject();
-        return;
-      }
       const tenant = this.tenantId(tenantId);
-      if (tenant < 0) {
+      if (!isSeconds(durationSeconds) || typeof success !== 'boolean' || tenant < 0) {
         this.reject();
         return;
       }
@@ -159,7 +158,7 @@ export class Collector {
       let key: number;
       if (typeof sql === 'string') {
         detail |= QUERY_KEY_IS_SQL;
-        key = this.sqlTexts.intern(sql);
+        key = this.sqlId(sql);
       } else {
         const type = queryType === undefined ? 0 : QUERY_TYPE_IDS[queryType];
         if (type === undefined || (table !== undefined && typeof table !== 'string')) {
@@ -167,10 +166,9 @@ export class Collector {
           return;
         }
         detail |= type << 4;
-        key = table === undefined ? EMPTY_ID : this.labels.intern(table);
+        key = table === undefined ? EMPTY_ID : this.labelId(table);
       }
-      const code = success ? 0 : sqlStateClassCode(record.sqlState);
-      this.ringOf(tenant).write(tag(KIND_QUERY, detail, code), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
+      this.writeQuery(detail, success ? 0 : sqlStateClassCode(record.sqlState), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
     } catch {
       this.reject();
     }
@@ -186,8 +184,7 @@ export class Collector {
         this.reject();
         return;
       }
-      const detail = status === 'commit' ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK;
-      this.ringOf(tenant).write(tag(KIND_TRANSACTION, detail, nested ? 1 : 0), EMPTY_ID, tenant, EMPTY_ID, 0, 0, 0);
+      this.writeTransaction(status === 'commit', nested, tenant, EMPTY_ID);
     } catch {
       this.reject();
     }
@@ -267,9 +264,11 @@ export class Collector {
     };
   }
 
+  // --- Internal: the fast paths of ringmeter's own middleware and hooks (see internal.ts), and test hooks. ---
+
   /**
-   * The HTTP fast path, shared with the Hono middleware: every argument already an id or a checked number.
-   * Byte counts above 48 bits saturate.
+   * @internal The HTTP fast path: every argument already an id or a checked number. Byte counts above 48 bits
+   * saturate.
    */
   writeHttp(method: number, statusCode: number, endpoint: number, tenant: number, seconds: number, requestBytes: number, responseBytes: number): void {
     this.ringOf(tenant).writeWithByteCounts(
@@ -279,29 +278,52 @@ export class Collector {
     );
   }
 
-  /** A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
+  /**
+   * @internal The query fast path. `detail` holds QUERY_* flags and the query type; `key` a SQL or table id;
+   * `sqlStateClass` a code from sqlstate.ts; `inFlight`/`connectionLimit` feed the pool gauges (0 = unknown).
+   */
+  writeQuery(detail: number, sqlStateClass: number, key: number, tenant: number, database: number, seconds: number, inFlight: number, connectionLimit: number): void {
+    this.ringOf(tenant).write(tag(KIND_QUERY, detail, sqlStateClass), key, tenant, database, seconds, inFlight, connectionLimit);
+  }
+
+  /** @internal */
+  writeTransaction(committed: boolean, nested: boolean, tenant: number, database: number): void {
+    this.ringOf(tenant).write(tag(KIND_TRANSACTION, committed ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK, nested ? 1 : 0), EMPTY_ID, tenant, database, 0, 0, 0);
+  }
+
+  /** @internal A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
   tenantId(tenantId: unknown): number {
     if (tenantId === undefined || tenantId === null || tenantId === '') return UNKNOWN_ID;
     if (typeof tenantId !== 'string') return -1;
     return this.tenants.intern(tenantId);
   }
 
-  /** An endpoint interner with its own category rules (each Hono middleware has one); routes share one budget. */
+  /** @internal A SQL text's string id (the text cut to LABEL_LIMITS.sql first). */
+  sqlId(sql: string): number {
+    return this.sqlTexts.intern(sql);
+  }
+
+  /** @internal A label's string id (databases, tables, resource and data types). */
+  labelId(label: string): number {
+    return this.labels.intern(label);
+  }
+
+  /** @internal An endpoint interner with its own category rules (each Hono middleware has one); routes share one budget. */
   createEndpointInterner(categoryOf: (route: string) => string): EndpointInterner {
     return new EndpointInterner(this.strings, this.routesBudget, LABEL_LIMITS.route, categoryOf);
   }
 
-  /** Counts a refused record. */
+  /** @internal Counts a refused record. */
   reject(): void {
     this.rings[0].reject();
   }
 
-  /** Test hook: hold back (or release) every worker. */
+  /** @internal Test hook: hold back (or release) every worker. */
   async pauseWorkers(paused: boolean): Promise<void> {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.setPaused(paused)));
   }
 
-  /** Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
+  /** @internal Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
   killWorker(shard = 0): Promise<void> {
     return this.supervisors[shard].kill();
   }

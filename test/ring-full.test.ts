@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
+import { internals } from 'ringmeter/internal';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { startPipeline, total } from './support/harness.js';
 
@@ -14,7 +15,7 @@ describe('a full ring', () => {
 
   it('drops and counts what does not fit while the worker is held back, and exports what was written', async () => {
     ({ collector, receiver } = await startPipeline({ ringCapacity: 16 }));
-    await collector.pauseWorkers(true);
+    await internals(collector).pauseWorkers(true);
     const calls = 100;
     for (let i = 0; i < calls; i++) {
       collector.recordHttp({ method: 'POST', route: '/jobs', statusCode: 202, tenantId: 'acme', durationSeconds: 0.001 });
@@ -23,7 +24,7 @@ describe('a full ring', () => {
     expect(held.ring).toEqual({ capacity: 16, used: 16, written: 16, dropped: 84 });
     expect(held.ring.written + held.ring.dropped).toBe(calls);
 
-    await collector.pauseWorkers(false);
+    await internals(collector).pauseWorkers(false);
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(16);
     expect(total(receiver.points, 'ringmeter.records.written')).toBe(16);

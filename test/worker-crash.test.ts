@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
+import { internals } from 'ringmeter/internal';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { startPipeline, total, waitFor } from './support/harness.js';
 
@@ -27,11 +28,11 @@ describe('a worker killed mid-stream', () => {
     record(50);
     await waitFor(() => collector.stats().ring.used === 0, 5_000, 'the worker to drain');
     // 40 records still in the ring when the worker dies.
-    await collector.pauseWorkers(true);
+    await internals(collector).pauseWorkers(true);
     record(40);
     expect(collector.stats().ring.used).toBe(40);
 
-    await collector.killWorker(0);
+    await internals(collector).killWorker(0);
     const afterKill = collector.stats();
     expect(afterKill.workers).toEqual({ count: 1, restarts: 1, lostRecords: 50 });
 
