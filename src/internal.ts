@@ -8,6 +8,7 @@ import type { EndpointInterner } from './strings/interner.js';
 import type { TenantScope } from './tenant-scope.js';
 
 export { resolveOptions, readEnvironment } from './options.js';
+export { SYSTEM_ID, UNKNOWN_ID, INVALID_ID, OVERFLOW_ID } from './strings/layout.js';
 
 /** The members of Collector marked @internal. */
 export interface CollectorInternals {

@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^ringmeter$/, replacement: dist('index.js') },
       { find: /^ringmeter\/internal$/, replacement: dist('internal.js') },
+      { find: /^ringmeter\/hono$/, replacement: dist('hono/index.js') },
     ],
   },
   test: {

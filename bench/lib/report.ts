@@ -12,9 +12,9 @@ interface Latest {
 function comparisonTable(comparison: Comparison, unit: 'ns' | 'µs'): string {
   const scale = unit === 'ns' ? 1 : 1_000;
   const lines = [
-    `| variant | median ${unit}/op | min–max ${unit} | × ${comparison.baseline} |`,
-    '|---|---:|---:|---:|',
-    ...comparison.variants.map((v) => `| ${v.name} | ${round(v.medianNanos / scale)} | ${round(v.minNanos / scale)}–${round(v.maxNanos / scale)} | ${round(v.ratioToBaseline)} |`),
+    `| variant | median ${unit}/op | min–max ${unit} | × ${comparison.baseline} | + ${unit} over ${comparison.baseline} |`,
+    '|---|---:|---:|---:|---:|',
+    ...comparison.variants.map((v) => `| ${v.name} | ${round(v.medianNanos / scale)} | ${round(v.minNanos / scale)}–${round(v.maxNanos / scale)} | ${round(v.ratioToBaseline)} | ${round(v.addedNanos / scale)} |`),
   ];
   return lines.join('\n');
 }
@@ -31,6 +31,10 @@ export function renderMarkdown(latest: Latest): string {
   if (record) {
     parts.push('', '## Record call', '', comparisonTable(record.comparison, 'ns'), '',
       `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.dropped}.`);
+  }
+  const hono = sections['hono-overhead'] as Comparison | undefined;
+  if (hono) {
+    parts.push('', '## Hono middleware (in-process app.request)', '', comparisonTable(hono, 'µs'));
   }
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
   if (aggregation) {

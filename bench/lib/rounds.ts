@@ -16,6 +16,8 @@ export interface VariantResult {
   maxNanos: number;
   /** Median over rounds of (this variant ÷ baseline) computed within each round. */
   ratioToBaseline: number;
+  /** Median over rounds of (this variant − baseline) within each round, in nanoseconds: the added cost. */
+  addedNanos: number;
   perRoundNanos: number[];
 }
 
@@ -72,6 +74,7 @@ export async function compareInRounds(options: CompareOptions): Promise<Comparis
         minNanos: Math.min(...nanos),
         maxNanos: Math.max(...nanos),
         ratioToBaseline: median(nanos.map((value, round) => value / baseline[round])),
+        addedNanos: median(nanos.map((value, round) => value - baseline[round])),
         perRoundNanos: nanos,
       };
     }),
@@ -98,6 +101,7 @@ export function printComparison(comparison: Comparison, unit: 'ns' | 'µs' = 'ns
     [`median ${unit}/op`]: round(variant.medianNanos / scale),
     [`min–max ${unit}`]: `${round(variant.minNanos / scale)}–${round(variant.maxNanos / scale)}`,
     [`× ${comparison.baseline}`]: round(variant.ratioToBaseline),
+    [`+${unit} vs ${comparison.baseline}`]: round(variant.addedNanos / scale),
   })));
 }
 

@@ -1,0 +1,4 @@
+export { honoMetrics } from './middleware.js';
+export type { HonoMetricsOptions } from './options.js';
+export { DEFAULT_TENANT_HEADER } from './options.js';
+export type { CategoryRule } from '../endpoint-categories.js';

@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import type { CategoryRule } from '../endpoint-categories.js';
+
+export interface HonoMetricsOptions {
+  /**
+   * Returns the request's tenant id. It may read headers or `c.get(…)` values set by middleware that runs after
+   * this one: it is called once the handler has finished (and, for database attribution, when the first query
+   * asks). A missing id is recorded as `unknown`; an id that is too long or holds control characters as
+   * `invalid`; ids beyond `maxTenants` as `__overflow__`. [default: the `x-tenant-id` header]
+   */
+  tenant?: (c: Context) => string | null | undefined;
+  /** Route → endpoint_category rules, tried in order before the built-in ones. [default: []] */
+  categories?: CategoryRule[];
+}
+
+/** The filled-in options; `tenant` is undefined when the built-in header lookup is used (it has a fast path). */
+export interface ResolvedHonoOptions {
+  tenant: ((c: Context) => string | null | undefined) | undefined;
+  categories: CategoryRule[];
+}
+
+/** The header read when no `tenant` function is given. */
+export const DEFAULT_TENANT_HEADER = 'x-tenant-id';
+
+export function resolveHonoOptions(options: HonoMetricsOptions = {}): ResolvedHonoOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('honoMetrics options must be an object');
+  const { tenant, categories = [] } = options;
+  if (tenant !== undefined && typeof tenant !== 'function') {
+    throw new TypeError('options.tenant must be a function (c) => string | undefined');
+  }
+  if (!Array.isArray(categories)) throw new TypeError('options.categories must be an array of { match, category } rules');
+  categories.forEach((rule, i) => {
+    if (rule === null || typeof rule !== 'object') throw new TypeError(`options.categories[${i}] must be a { match, category } object`);
+    if (!(rule.match instanceof RegExp) && typeof rule.match !== 'string') {
+      throw new TypeError(`options.categories[${i}].match must be a RegExp or a path prefix string`);
+    }
+    if (typeof rule.category !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(rule.category)) {
+      throw new RangeError(`options.categories[${i}].category must be 1 to 64 letters, digits, '_', '.' or '-'`);
+    }
+  });
+  return { tenant, categories: categories.map((rule) => ({ match: rule.match, category: rule.category })) };
+}
