@@ -59,7 +59,7 @@ export const METRICS = {
   dbConnectionsIdle: gauge('db_connections_idle', '{connection}', ['database'], 'Connections opened so far and not busy at the end of the export interval.'),
 
   appMemoryUsage: gauge('app_memory_usage_bytes', 'By', ['process_type', 'memory_type'], 'Memory of the process (memory_type=rss) and of each thread\'s V8 heap.'),
-  appCpuUsage: gauge('app_cpu_usage_percent', '%', ['process_type'], 'CPU time of the whole process over the sample interval, in percent of one core.'),
+  appCpuUsage: gauge('app_cpu_usage_percent', '%', ['process_type'], 'CPU time over the sample interval, in percent of one core: the whole process (process_type=process), the main thread (main) and each metrics worker (metrics_worker); the per-thread values on Linux only.'),
   appGcDuration: histogram('app_gc_duration_seconds', 's', ['gc_type'], GC_DURATION_BOUNDARIES, 'Garbage-collection pauses of the main thread.'),
 
   recordsWritten: counter('ringmeter.records.written', '{record}', [], 'Records that entered the ring.'),
