@@ -3,13 +3,14 @@ import { methodId } from './http-methods.js';
 import { LABEL_LIMITS, MAX_OTHER_LABELS, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
 import { ShardSupervisor } from './pool/shard-supervisor.js';
 import {
-  EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION,
-  LAST_EXPORT_MICROS, MAX_RECORD_BYTES_VALUE, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, SERIES, TRANSACTION_COMMIT,
+  EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, EXPORTED_READ_INDEX, KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION,
+  LAST_EXPORT_MICROS, MAX_RECORD_BYTES_VALUE, READ_INDEX, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, SERIES, TRANSACTION_COMMIT,
   TRANSACTION_ROLLBACK, tag,
 } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { TenantScope } from './tenant-scope.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
+import { handleSignals } from './signals.js';
 import { defaultCategory } from './endpoint-categories.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
@@ -69,11 +70,41 @@ export interface CollectorStats {
   ring: { capacity: number; used: number; written: number; dropped: number };
   /** Records refused because a value was invalid. */
   rejected: number;
-  export: { attempts: number; succeeded: number; failed: number; lastError: string | undefined; lastDurationMillis: number };
+  export: {
+    /** HTTP requests sent, retries included. */
+    attempts: number;
+    /** Batches accepted (fully, or partly: see rejectedDataPoints). */
+    succeeded: number;
+    /** Batches that failed after retries; their data stays pending unless the backend refused it for good. */
+    failed: number;
+    /** Data points the backend refused in partial successes (never resent). */
+    rejectedDataPoints: number;
+    /** Data points dropped with batches the backend refused for good (400 and the like). */
+    droppedDataPoints: number;
+    lastError: string | undefined;
+    lastDurationMillis: number;
+  };
   /** Series held by the workers (as of their last export). */
   series: number;
-  workers: { count: number; restarts: number; lostRecords: number };
+  workers: { count: number; running: number; restarts: number; lostRecords: number };
 }
+
+/** What `health()` returns: a verdict for a readiness or status endpoint, and why. */
+export interface CollectorHealth {
+  /** `failing`: metrics are not getting out (shut down, a worker down, the last export failed); `degraded`: some were lost recently. */
+  status: 'ok' | 'degraded' | 'failing';
+  /** One line per problem, secrets removed. */
+  reasons: string[];
+  stats: CollectorStats;
+}
+
+export interface ShutdownOptions {
+  /** Give up after this long, saying what was left. [default: options.shutdownTimeoutMillis] */
+  timeoutMillis?: number;
+}
+
+/** How long a loss keeps health() at `degraded`. */
+const HEALTH_WINDOW_MILLIS = 5 * 60_000;
 
 const QUERY_TYPE_IDS: Record<QueryType, number> = { OTHER: 0, SELECT: 1, INSERT: 2, UPDATE: 3, DELETE: 4 };
 
@@ -96,6 +127,7 @@ export class Collector {
   /** @internal The tenant of the running request, for the database hooks. */
   readonly tenantScope = new TenantScope();
   private closed: Promise<void> | undefined;
+  private readonly detachSignals: (() => void) | undefined;
 
   constructor(options: CollectorOptions = {}) {
     const resolved = resolveOptions(options);
@@ -119,6 +151,7 @@ export class Collector {
       this.supervisors.push(new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis));
     }
     this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
+    this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
   }
 
   recordHttp(record: HttpRecord): void {
@@ -215,15 +248,31 @@ export class Collector {
     if (reasons.length > 0) throw new Error(reasons.length === 1 ? reasons[0] : reasons.join('; '));
   }
 
-  /** Flushes, then stops the workers. Safe to call twice: the second call returns the first call's promise. */
-  shutdown(): Promise<void> {
-    this.closed ??= (async () => {
-      this.runtimeSampler?.stop();
-      const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown()));
-      const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
-      if (reasons.length > 0) throw new Error(reasons.join('; '));
-    })();
+  /**
+   * Drains the rings, exports what is pending and stops the workers, within `timeoutMillis`; past it, stops them
+   * anyway and rejects saying what was left. Safe to call twice: the second call returns the first call's promise.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.closed ??= this.close(options.timeoutMillis ?? this.options.shutdownTimeoutMillis);
     return this.closed;
+  }
+
+  /** The pipeline's state as a verdict: see CollectorHealth. Cheap enough for every readiness probe. */
+  health(): CollectorHealth {
+    const stats = this.stats();
+    const failing: string[] = [];
+    const degraded: string[] = [];
+    if (this.closed !== undefined) failing.push('the collector is shut down');
+    if (stats.workers.running < stats.workers.count && this.closed === undefined) {
+      failing.push(`${stats.workers.count - stats.workers.running} of ${stats.workers.count} workers are being replaced`);
+    }
+    if (this.supervisors.some((supervisor) => supervisor.failing)) failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
+    const recent = (kind: keyof ShardSupervisor['incidents']) => this.supervisors.some((supervisor) => Date.now() - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
+    if (recent('ringFull')) degraded.push(`records were dropped because the ring was full (${stats.ring.dropped} in total)`);
+    if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
+    if (recent('exportRejected')) degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
+    if (recent('invalidValues')) degraded.push(`record calls were refused for invalid values (${stats.rejected} in total)`);
+    return { status: failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok', reasons: [...failing, ...degraded], stats };
   }
 
   stats(): CollectorStats {
@@ -234,6 +283,8 @@ export class Collector {
     let attempts = 0;
     let succeeded = 0;
     let failed = 0;
+    let rejectedDataPoints = 0;
+    let droppedDataPoints = 0;
     let lastDurationMillis = 0;
     let series = 0;
     for (const ring of this.rings) {
@@ -248,16 +299,21 @@ export class Collector {
       lastDurationMillis = Math.max(lastDurationMillis, Atomics.load(header, LAST_EXPORT_MICROS) / 1000);
       series += Atomics.load(header, SERIES);
     }
+    for (const supervisor of this.supervisors) {
+      rejectedDataPoints += supervisor.rejectedPoints;
+      droppedDataPoints += supervisor.droppedPoints;
+    }
     return {
       ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, dropped },
       rejected,
       export: {
-        attempts, succeeded, failed, lastDurationMillis,
+        attempts, succeeded, failed, rejectedDataPoints, droppedDataPoints, lastDurationMillis,
         lastError: this.supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
       },
       series,
       workers: {
         count: this.supervisors.length,
+        running: this.supervisors.filter((supervisor) => supervisor.running).length,
         restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
         lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
       },
@@ -326,6 +382,47 @@ export class Collector {
   /** @internal Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
   killWorker(shard = 0): Promise<void> {
     return this.supervisors[shard].kill();
+  }
+
+  /** @internal Test hook: limit each worker's drain pass (undefined: no limit). */
+  async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.throttle(recordsPerPass)));
+  }
+
+  /** @internal Test hook: make one shard's worker hang. */
+  hangWorker(shard = 0): Promise<void> {
+    return this.supervisors[shard].hang();
+  }
+
+  private async close(timeoutMillis: number): Promise<void> {
+    this.runtimeSampler?.stop();
+    this.detachSignals?.();
+    const deadline = Date.now() + timeoutMillis;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+    });
+    const stopped = Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown(deadline)));
+    const result = await Promise.race([stopped, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      const left = this.leftover();
+      await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
+      throw new Error(`ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the ring, ${left.aggregated} aggregated records not exported`);
+    }
+    const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
+    if (reasons.length > 0) throw new Error(reasons.join('; '));
+  }
+
+  /** Records not yet exported: still in the rings, and aggregated by workers but not accepted by the backend. */
+  private leftover(): { inRing: number; aggregated: number } {
+    let inRing = 0;
+    let aggregated = 0;
+    for (const ring of this.rings) {
+      inRing += ring.used;
+      aggregated += (Atomics.load(ring.header, READ_INDEX) - Atomics.load(ring.header, EXPORTED_READ_INDEX)) >>> 0;
+    }
+    return { inRing, aggregated };
   }
 
   private ringOf(tenant: number): RingWriter {

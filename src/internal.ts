@@ -23,6 +23,8 @@ export interface CollectorInternals {
   reject(): void;
   pauseWorkers(paused: boolean): Promise<void>;
   killWorker(shard?: number): Promise<void>;
+  throttleWorkers(recordsPerPass: number | undefined): Promise<void>;
+  hangWorker(shard?: number): Promise<void>;
 }
 
 export function internals(collector: Collector): CollectorInternals {

@@ -62,6 +62,10 @@ export interface CollectorOptions {
   runtimeMetricsIntervalMillis?: number;
   /** A worker that makes no progress this long is replaced. [default: 10000] */
   workerHangMillis?: number;
+  /** The deadline of `shutdown()` when none is given, and of the shutdown on a signal. [default: 10000] */
+  shutdownTimeoutMillis?: number;
+  /** On SIGTERM or SIGINT: shut down (exporting what is pending), then let the signal end the process. [default: false] */
+  handleSignals?: boolean;
   /** Environment to read; pass {} to ignore the process environment. [default: process.env] */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -83,6 +87,8 @@ export interface ResolvedOptions {
   metrics: Required<MetricFamiliesOptions>;
   runtimeMetricsIntervalMillis: number;
   workerHangMillis: number;
+  shutdownTimeoutMillis: number;
+  handleSignals: boolean;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -104,6 +110,8 @@ export const DEFAULT_OPTIONS = {
   seriesIdleMillis: 86_400_000,
   runtimeMetricsIntervalMillis: 15_000,
   workerHangMillis: 10_000,
+  shutdownTimeoutMillis: 10_000,
+  handleSignals: false,
 } as const;
 
 /** Length caps for labels (UTF-16 code units). Longer tenant ids, routes and labels become 'invalid'. */
@@ -165,6 +173,8 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
     },
     runtimeMetricsIntervalMillis: integerIn(...pick('options.runtimeMetricsIntervalMillis', options.runtimeMetricsIntervalMillis, fromEnv.runtimeMetricsIntervalMillis, DEFAULT_OPTIONS.runtimeMetricsIntervalMillis), 100, 86_400_000),
     workerHangMillis: integerIn('options.workerHangMillis', options.workerHangMillis ?? DEFAULT_OPTIONS.workerHangMillis, 100, 3_600_000),
+    shutdownTimeoutMillis: integerIn('options.shutdownTimeoutMillis', options.shutdownTimeoutMillis ?? DEFAULT_OPTIONS.shutdownTimeoutMillis, 1, 3_600_000),
+    handleSignals: flag('options.handleSignals', options.handleSignals ?? DEFAULT_OPTIONS.handleSignals),
   };
 }
 

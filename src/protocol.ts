@@ -18,18 +18,23 @@ export interface StartShardTask {
 export type MainToWorker =
   /** Drain everything published so far, export it, then answer `flushed` or `flushFailed`. */
   | { type: 'flush'; id: number }
-  /** Like flush, then stop every timer and close the port. */
-  | { type: 'shutdown'; id: number }
-  /** Stop draining until `resume` (tests use it to hold the worker back). */
+  /** Like flush (within `deadlineMillis`, ms since the epoch, if given), then stop every timer and close the port. */
+  | { type: 'shutdown'; id: number; deadlineMillis?: number }
+  /** Test hooks: stop draining until `resume`; drain at most `recordsPerPass` per 10 ms pass; hang for good. */
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  | { type: 'throttle'; recordsPerPass?: number }
+  | { type: 'hang' };
 
 export type WorkerToMain =
   | { type: 'flushed'; id: number }
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
-  /** Sent after every export, so that `stats().export.lastError` can be read synchronously. */
-  | { type: 'exported'; ok: boolean; error?: string };
+  /**
+   * Sent after every export, so that stats() and health() can be read synchronously: `rejectedPoints` the backend
+   * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
+   */
+  | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number };
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);

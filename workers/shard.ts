@@ -49,6 +49,10 @@ export class Shard {
   private paused = false;
   private stopped = false;
   private running: Promise<ExportOutcome> | undefined;
+  /** No export before this time (ms since the epoch): the backend's last Retry-After. */
+  private notBeforeMillis = 0;
+  /** Test hook: at most this many records per drain pass. */
+  private drainLimit = DRAIN_SLICE;
   private queued: Promise<ExportOutcome> | undefined;
 
   constructor(task: StartShardTask, now = Date.now()) {
@@ -146,6 +150,13 @@ export class Shard {
 
   private async runExport(): Promise<ExportOutcome> {
     this.drainAll();
+    const waitMillis = this.notBeforeMillis - Date.now();
+    if (waitMillis > 0) {
+      // The backend asked us to wait (Retry-After): everything stays pending until then.
+      const reason = `the backend asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
+      this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
+      return { ok: false, reason };
+    }
     const started = performance.now();
     const collection = new Collection(this.config.otlp.batchSize, Date.now());
     if (this.config.families.http) this.http.collect(collection);
@@ -158,30 +169,49 @@ export class Shard {
     this.self.collect(collection, this.readIndex);
     this.publishSeriesCount();
 
-    let outcome: ExportOutcome = { ok: true };
+    const failures: string[] = [];
+    let rejectedPoints = 0;
+    let droppedPoints = 0;
     const batches = collection.batches;
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
-      Atomics.add(this.header, EXPORT_ATTEMPTS, 1);
       const requestStarted = performance.now();
       const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE));
-      this.self.recordExport(batch.size, (performance.now() - requestStarted) / 1000, result.ok ? undefined : result.errorType);
-      if (result.ok) {
+      const seconds = (performance.now() - requestStarted) / 1000;
+      Atomics.add(this.header, EXPORT_ATTEMPTS, result.attempts);
+      if (result.outcome === 'accepted') {
         batch.commit();
         Atomics.add(this.header, EXPORT_SUCCEEDED, 1);
+        // An OTLP partial success: the refused points are final, never resent, and counted as failed.
+        this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
+        if (result.rejectedPoints > 0) {
+          this.self.recordExport(result.rejectedPoints, 0, 'rejected');
+          rejectedPoints += result.rejectedPoints;
+          failures.push(`the backend rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`);
+        }
         continue;
       }
       Atomics.add(this.header, EXPORT_FAILED, 1);
-      // Stop at the first failure: the backend is unlikely to take the next batch either. Everything not
-      // accepted stays pending and goes with the next export.
+      this.self.recordExport(batch.size, seconds, result.errorType);
+      if (result.outcome === 'rejected') {
+        // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
+        // counted, and the next batches still go.
+        batch.commit();
+        droppedPoints += batch.size;
+        failures.push(`${result.error}; ${batch.size} data points dropped`);
+        continue;
+      }
+      // Retryable: this batch and the rest stay pending and go with the next export, not before Retry-After.
       for (let j = i; j < batches.length; j++) batches[j].abort();
-      outcome = { ok: false, reason: result.error };
+      if (result.retryAfterMillis !== undefined) this.notBeforeMillis = Date.now() + result.retryAfterMillis;
+      failures.push(result.error);
       break;
     }
     Atomics.store(this.header, LAST_EXPORT_MICROS, Math.min(2 ** 31 - 1, Math.round((performance.now() - started) * 1000)));
     Atomics.store(this.header, OVERFLOWED, (this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed) | 0);
-    this.post(outcome.ok ? { type: 'exported', ok: true } : { type: 'exported', ok: false, error: outcome.reason });
-    return outcome;
+    const reason = failures.join('; ');
+    this.post({ type: 'exported', ok: failures.length === 0, error: failures.length === 0 ? undefined : reason, rejectedPoints, droppedPoints });
+    return failures.length === 0 ? { ok: true } : { ok: false, reason };
   }
 
   private publishSeriesCount(): void {
@@ -196,7 +226,7 @@ export class Shard {
   private drainTick(): void {
     Atomics.add(this.header, HEARTBEAT, 1);
     let consumed = 0;
-    if (!this.paused) consumed = this.drain(DRAIN_SLICE);
+    if (!this.paused) consumed = this.drain(this.drainLimit);
     // A full slice means more is waiting: come back at once (after any pending message or timer), else rest.
     this.scheduleDrain(consumed === DRAIN_SLICE ? 0 : DRAIN_INTERVAL_MILLIS);
   }
@@ -209,8 +239,15 @@ export class Shard {
         });
         return;
       case 'shutdown':
+        if (message.deadlineMillis !== undefined) this.sender.capDeadline(message.deadlineMillis);
         void this.stop(message.id);
         return;
+      case 'throttle':
+        this.drainLimit = message.recordsPerPass ?? DRAIN_SLICE;
+        return;
+      case 'hang':
+        // Test hook: a worker stuck in a loop, which only termination ends.
+        for (;;);
       case 'pause':
         this.paused = true;
         return;

@@ -39,6 +39,12 @@ export class ShardSupervisor {
   private lastProgressMillis = Date.now();
   private readonly hangTimer: NodeJS.Timeout;
   private lastExportError: string | undefined;
+  private exportFailing = false;
+  private rejectedPointsTotal = 0;
+  private droppedPointsTotal = 0;
+  private seen = { dropped: 0, rejected: 0 };
+  /** When each kind of loss was last noticed (ms since the epoch), for health(). */
+  readonly incidents: Partial<Record<'ringFull' | 'invalidValues' | 'workerLoss' | 'exportRejected', number>> = {};
 
   constructor(
     private readonly shard: number,
@@ -77,20 +83,58 @@ export class ShardSupervisor {
     return this.lastExportError;
   }
 
-  /** Resolves once everything published before the call has been exported; rejects saying why not. */
-  flush(): Promise<void> {
-    return this.request('flush');
+  /** Whether the last export failed (its data is pending, or was dropped if the backend refused it for good). */
+  get failing(): boolean {
+    return this.exportFailing;
   }
 
-  /** Exports what is left, stops the worker and its pool. */
-  async shutdown(): Promise<void> {
+  /** Data points the backend refused in partial successes. */
+  get rejectedPoints(): number {
+    return this.rejectedPointsTotal;
+  }
+
+  /** Data points dropped with batches the backend refused for good. */
+  get droppedPoints(): number {
+    return this.droppedPointsTotal;
+  }
+
+  /** Resolves once everything published before the call has been exported; rejects saying why not. */
+  flush(): Promise<void> {
+    return this.request({ type: 'flush', id: 0 });
+  }
+
+  /** Exports what is left (within `deadlineMillis`, ms since the epoch, if given), stops the worker and its pool. */
+  async shutdown(deadlineMillis?: number): Promise<void> {
     clearInterval(this.hangTimer);
     try {
-      await this.request('shutdown');
+      await this.request({ type: 'shutdown', id: 0, deadlineMillis });
     } finally {
-      this.closing = true;
-      await this.pool.destroy();
+      await this.terminate();
     }
+  }
+
+  /** Stops the worker at once, whatever it is doing (a shutdown past its deadline). */
+  async terminate(): Promise<void> {
+    clearInterval(this.hangTimer);
+    this.closing = true;
+    await this.pool.destroy();
+  }
+
+  /** Whether a worker is running now (false while one is being replaced, or after shutdown). */
+  get running(): boolean {
+    return this.port !== undefined && !this.closing;
+  }
+
+  /** Test hook: drain at most `recordsPerPass` records per 10 ms pass (undefined: no limit). */
+  async throttle(recordsPerPass: number | undefined): Promise<void> {
+    await this.ready;
+    this.post({ type: 'throttle', recordsPerPass });
+  }
+
+  /** Test hook: make the worker hang in a loop (the hang detector must replace it). */
+  async hang(): Promise<void> {
+    await this.ready;
+    this.post({ type: 'hang' });
   }
 
   /** Test hook: stop or restart draining (the ring fills while paused). */
@@ -108,7 +152,7 @@ export class ShardSupervisor {
     await this.ready;
   }
 
-  private async request(type: 'flush' | 'shutdown'): Promise<void> {
+  private async request(message: Extract<MainToWorker, { type: 'flush' | 'shutdown' }>): Promise<void> {
     // The worker may have died since `ready` resolved: wait for its replacement.
     while (this.port === undefined) await this.ready;
     const id = this.nextId++;
@@ -119,7 +163,7 @@ export class ShardSupervisor {
     try {
       await new Promise<void>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        this.post({ type, id });
+        this.post({ ...message, id });
       });
     } finally {
       if (this.pending.size === 0) port.unref();
@@ -168,11 +212,24 @@ export class ShardSupervisor {
         return;
       }
       case 'exported':
-        this.lastExportError = message.ok ? this.lastExportError : message.error;
+        this.onExported(message);
         return;
       default:
         unexpectedMessage(message);
     }
+  }
+
+  private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
+    const now = Date.now();
+    this.exportFailing = !message.ok;
+    if (!message.ok) this.lastExportError = message.error;
+    this.rejectedPointsTotal += message.rejectedPoints;
+    this.droppedPointsTotal += message.droppedPoints;
+    if (message.rejectedPoints + message.droppedPoints > 0) this.incidents.exportRejected = now;
+    // Drops and refusals are noticed here, once per export, so that the record path never reads a clock.
+    if (this.ring.dropped > this.seen.dropped) this.incidents.ringFull = now;
+    if (this.ring.rejected > this.seen.rejected) this.incidents.invalidValues = now;
+    this.seen = { dropped: this.ring.dropped, rejected: this.ring.rejected };
   }
 
   private onWorkerExit(port: MessagePort): void {
@@ -205,6 +262,7 @@ export class ShardSupervisor {
     this.lostThrough = read;
     if (lost > 0) {
       this.lostTotal += lost;
+      this.incidents.workerLoss = Date.now();
       Atomics.store(header, LOST, this.lostTotal | 0);
     }
     return lost;

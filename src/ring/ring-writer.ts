@@ -21,6 +21,7 @@ export class RingWriter {
   private writeIndex = 0;
   /** Last READ_INDEX seen; refreshed only when the ring looks full, so the common path reads no shared slot. */
   private readIndexSeen = 0;
+  private writtenCount = 0;
   private droppedCount = 0;
   private rejectedCount = 0;
 
@@ -33,8 +34,9 @@ export class RingWriter {
     this.floats = new Float64Array(this.buffer, HEADER_BYTES);
   }
 
+  /** Records written since creation (a plain number: WRITE_INDEX itself wraps at 2^32). */
   get written(): number {
-    return this.writeIndex >>> 0;
+    return this.writtenCount;
   }
 
   get dropped(): number {
@@ -70,6 +72,7 @@ export class RingWriter {
     words[word + A] = a;
     words[word + B] = b;
     this.writeIndex = (index + 1) | 0;
+    this.writtenCount++;
     // Publish after the record's stores: the worker's Atomics.load of WRITE_INDEX then sees all of them.
     Atomics.store(this.header, WRITE_INDEX, this.writeIndex);
   }

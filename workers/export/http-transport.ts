@@ -1,0 +1,101 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { VERSION } from '../../src/version.js';
+
+const gzipAsync = promisify(gzip);
+/** A response body larger than this is not read (a misbehaving backend must not grow the worker's memory). */
+const MAX_RESPONSE_BYTES = 1 << 20;
+/** The statuses the OTLP/HTTP specification allows a client to retry. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+export interface HttpTransportOptions {
+  url: string;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+}
+
+/**
+ * One OTLP/HTTP request per `send`, classified the way the OTLP specification says: 2xx is success (the body may
+ * hold a partial success), 429/502/503/504 and network errors are retryable (with the server's Retry-After when it
+ * gave one), anything else is a permanent failure that must not be retried. Gzip runs off the event loop's hot
+ * path (zlib's thread pool); connections are kept alive.
+ */
+export class HttpTransport implements IExporterTransport {
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.url = new URL(options.url);
+    const secure = this.url.protocol === 'https:';
+    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+    this.headers = {
+      ...options.headers,
+      'Content-Type': 'application/json',
+      'User-Agent': `ringmeter/${VERSION}`,
+      ...(options.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
+    };
+  }
+
+  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    const body = this.options.compression === 'gzip' ? await gzipAsync(data) : data;
+    return new Promise<ExportResponse>((resolve) => {
+      const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const request = send(this.url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: { ...this.headers, 'Content-Length': String(body.byteLength) },
+        signal: AbortSignal.timeout(Math.max(1, timeoutMillis)),
+      }, (response) => {
+        readBody(response).then(
+          (responseBody) => resolve(classify(response, responseBody)),
+          (error: Error) => resolve({ status: 'retryable', error }),
+        );
+      });
+      request.on('error', (error: Error & { code?: string }) => {
+        // An abort is our own timeout: name it so, as the exporter would.
+        const timedOut = error.name === 'AbortError' || error.code === 'ABORT_ERR';
+        resolve({ status: 'retryable', error: timedOut ? Object.assign(new Error('Request timed out'), { code: 'timeout' }) : error });
+      });
+      request.end(body);
+    });
+  }
+
+  shutdown(): void {
+    this.agent.destroy();
+  }
+}
+
+function readBody(response: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks)));
+    response.on('error', reject);
+  });
+}
+
+function classify(response: IncomingMessage, body: Buffer): ExportResponse {
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status <= 299) return { status: 'success', data: body };
+  if (RETRYABLE_STATUSES.has(status)) {
+    return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after']), error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status) };
+  }
+  return { status: 'failure', error: new OTLPExporterError(response.statusMessage ?? 'export rejected', status, body.toString('utf8', 0, Math.min(body.length, 1_000))) };
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMillis(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
