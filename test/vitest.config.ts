@@ -19,6 +19,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Memory bounds are asserted after a full GC.
+    execArgv: ['--expose-gc'],
     fileParallelism: false,
   },
 });

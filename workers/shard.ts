@@ -120,9 +120,9 @@ export class Shard {
     return consumed;
   }
 
-  /** Drains everything published when called. */
+  /** Drains everything published when called (a worker throttled by the test hook: one limited pass). */
   drainAll(): void {
-    while (!this.paused && this.drain(DRAIN_SLICE) === DRAIN_SLICE);
+    while (!this.paused && this.drain(this.drainLimit) === DRAIN_SLICE);
   }
 
   /**

@@ -13,7 +13,8 @@ export class CountingReceiver {
   httpRequestsTotal = 0;
   private server: Server | undefined;
 
-  async start(): Promise<string> {
+  /** Starts listening (on `port`, to come back where an earlier start was); returns the metrics URL. */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -22,6 +23,8 @@ export class CountingReceiver {
         this.bytes += raw.length;
         const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'));
         this.requests++;
+        // Count only what can be acknowledged: a client that gave up will send the data again.
+        if (req.socket.destroyed) return;
         for (const resource of body.resourceMetrics ?? []) {
           for (const scope of resource.scopeMetrics ?? []) {
             for (const metric of scope.metrics ?? []) {
@@ -35,7 +38,7 @@ export class CountingReceiver {
         res.end('{}');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1/metrics`;
   }
 

@@ -89,6 +89,8 @@ export class OtlpReceiver {
       return;
     }
     if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis));
+    // A backend commits what it could acknowledge: a client that gave up (timed out) will send the data again.
+    if (req.socket.destroyed) return;
     if (answer.status === 200) this.accepted.push(request);
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body ?? '{}');

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { honoMetrics } from 'ringmeter/hono';
+import { internals } from 'ringmeter/internal';
+import { startPipeline, total, waitFor } from './support/harness.js';
+
+describe('worker faults and overload', () => {
+  it('a hung worker is replaced; records still in the ring are exported, the aggregated ones counted as lost', async () => {
+    const { collector, receiver } = await startPipeline({ workerHangMillis: 400 });
+    const record = (n: number) => {
+      for (let i = 0; i < n; i++) collector.recordHttp({ method: 'GET', route: '/h', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
+    };
+    try {
+      record(30);
+      await waitFor(() => collector.stats().ring.used === 0, 5_000, 'the worker to drain');
+      await internals(collector).hangWorker(0);
+      record(20);
+      await waitFor(() => collector.stats().workers.restarts === 1, 10_000, 'the hung worker to be replaced');
+      expect(collector.stats().workers.lostRecords).toBe(30);
+      record(10);
+      await collector.flush();
+      expect(total(receiver.points, 'http_requests_total')).toBe(30);
+      expect(total(receiver.points, 'ringmeter.records.lost', { reason: 'worker_exit' })).toBe(30);
+      expect(collector.stats().export.lastError).toMatch(/made no progress for \d+ ms and was replaced/);
+      expect(collector.health().reasons.join()).toContain('a worker died with unexported records (30 lost in total)');
+    } finally {
+      await collector.shutdown();
+      await receiver.stop();
+    }
+  });
+
+  it('a ring flooded at over 10× its drain rate for 5 s drops and counts, the app answers every request, and nothing stays stuck', async () => {
+    const { collector, receiver } = await startPipeline({ ringCapacity: 1_024 });
+    const app = new Hono();
+    app.use(honoMetrics(collector));
+    app.get('/items/:id', (c) => c.json({ id: c.req.param('id') }));
+    try {
+      await collector.flush();
+      // 2 records per 10 ms pass: a drain rate of at most 200 records/s.
+      await internals(collector).throttleWorkers(2);
+      const started = Date.now();
+      let calls = 0;
+      let wrong = 0;
+      while (Date.now() - started < 5_000) {
+        const response = await app.request(`/items/${calls}`, { headers: { 'x-tenant-id': `t${calls % 50}` } });
+        const body = (await response.json()) as { id: string };
+        if (response.status !== 200 || body.id !== String(calls)) wrong++;
+        calls++;
+      }
+      expect(wrong).toBe(0);
+      const flooded = collector.stats();
+      // Arrivals outpaced draining more than tenfold: what the worker took is what was written beyond the ring.
+      expect(calls).toBeGreaterThan(10 * (flooded.ring.written - 1_024));
+      expect(flooded.ring.written + flooded.ring.dropped).toBe(calls);
+      expect(flooded.ring.dropped).toBeGreaterThan(calls / 2);
+
+      await internals(collector).throttleWorkers(undefined);
+      await collector.flush();
+      expect(collector.stats().ring.used).toBe(0);
+      expect(total(receiver.points, 'http_requests_total')).toBe(flooded.ring.written);
+      expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(flooded.ring.dropped);
+      expect(collector.health().reasons.join()).toContain('records were dropped because the ring was full');
+
+      // Load gone: records flow again, none dropped.
+      receiver.clear();
+      for (let i = 0; i < 500; i++) await app.request(`/items/${i}`);
+      await collector.flush();
+      expect(total(receiver.points, 'http_requests_total')).toBe(500);
+      expect(collector.stats().ring.dropped).toBe(flooded.ring.dropped);
+    } finally {
+      await collector.shutdown();
+      await receiver.stop();
+    }
+  }, 30_000);
+});
