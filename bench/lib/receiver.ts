@@ -11,6 +11,8 @@ export class CountingReceiver {
   points = 0;
   bytes = 0;
   httpRequestsTotal = 0;
+  /** Every gauge value received, by `metric|process_type` (for app_cpu_usage_percent and the like). */
+  readonly gauges = new Map<string, number[]>();
   private server: Server | undefined;
 
   /** Starts listening (on `port`, to come back where an earlier start was); returns the metrics URL. */
@@ -31,6 +33,13 @@ export class CountingReceiver {
               const points = (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
               this.points += points.length;
               if (metric.name === 'http_requests_total') for (const point of points) this.httpRequestsTotal += Number(point.asInt ?? point.asDouble ?? 0);
+              if (metric.gauge !== undefined) {
+                for (const point of points) {
+                  const type = (point.attributes ?? []).find((a: { key: string }) => a.key === 'process_type')?.value?.stringValue ?? '';
+                  const key = `${metric.name}|${type}`;
+                  this.gauges.set(key, [...(this.gauges.get(key) ?? []), Number(point.asDouble ?? point.asInt)]);
+                }
+              }
             }
           }
         }

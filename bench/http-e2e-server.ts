@@ -1,0 +1,70 @@
+/**
+ * One server of the end-to-end benchmark, in its own process: `node http-e2e-server.js <variant> [endpoint]`.
+ * Talks to the parent over IPC: sends { type: 'listening', port }, then answers 'mark' (start of the measured
+ * window), 'report' (CPU and heap since the mark) and 'stop' (final ringmeter stats, then exit).
+ */
+import { serve } from '@hono/node-server';
+import { createCollector } from '../src/index.js';
+import { threadCpuSeconds } from '../src/runtime/thread-cpu.js';
+import { benchMiddleware, buildBenchApp, type MiddlewareVariant } from './lib/bench-app.js';
+
+export interface ServerReport {
+  served: number;
+  mainCpuSeconds: number | undefined;
+  processCpuSeconds: number;
+  heapUsedBefore: number;
+  heapUsedAfter: number;
+  rssBefore: number;
+  rssAfter: number;
+  ring?: { written: number; dropped: number };
+}
+
+const [variant, endpoint] = process.argv.slice(2) as [MiddlewareVariant, string | undefined];
+const usesRingmeter = variant === 'ringmeter';
+const collector = usesRingmeter
+  ? createCollector({ env: {}, serviceName: 'bench-e2e', otlp: { endpoint: endpoint ?? 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: endpoint ? 5_000 : 3_600_000 }, runtimeMetricsIntervalMillis: 5_000 })
+  : undefined;
+const { middleware, close } = benchMiddleware(variant, collector);
+let served = 0;
+const app = buildBenchApp(middleware, () => {
+  served++;
+});
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+let mark = { served: 0, main: threadCpuSeconds(), cpu: process.cpuUsage(), heap: 0, rss: 0 };
+
+server.once('listening', () => {
+  const address = server.address();
+  process.send?.({ type: 'listening', port: typeof address === 'object' && address !== null ? address.port : 0 });
+});
+
+process.on('message', async (message: { type: string }) => {
+  if (message.type === 'mark') {
+    gc();
+    mark = { served, main: threadCpuSeconds(), cpu: process.cpuUsage(), heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+    process.send?.({ type: 'marked' });
+  } else if (message.type === 'report') {
+    const cpu = process.cpuUsage(mark.cpu);
+    const main = threadCpuSeconds();
+    gc();
+    const memory = process.memoryUsage();
+    const report: ServerReport = {
+      served: served - mark.served,
+      mainCpuSeconds: main === undefined || mark.main === undefined ? undefined : main - mark.main,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      heapUsedBefore: mark.heap,
+      heapUsedAfter: memory.heapUsed,
+      rssBefore: mark.rss,
+      rssAfter: memory.rss,
+    };
+    process.send?.({ type: 'report', report });
+  } else if (message.type === 'stop') {
+    server.close();
+    await collector?.flush().catch(() => {});
+    const stats = collector?.stats();
+    await collector?.shutdown().catch(() => {});
+    await close();
+    process.send?.({ type: 'stopped', served, ring: stats === undefined ? undefined : { written: stats.ring.written, dropped: stats.ring.dropped } }, () => process.exit(0));
+  }
+});

@@ -1,0 +1,172 @@
+/**
+ * End to end over real HTTP: the 20-route Hono app on @hono/node-server (one process per variant), loaded by
+ * autocannon from this process with a fixed list of requests over 1,000 tenants, 32 connections. Variants run in
+ * rotated order, round by round; ratios to the bare app are taken within each round. Then a sustained run of the
+ * ringmeter variant, exporting every 5 s to a local receiver: requests served must equal http_requests_total
+ * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
+ * CPU of its main thread and of the metrics worker are reported.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
+import { CountingReceiver } from './lib/receiver.js';
+import { median, rotate } from './lib/rounds.js';
+import { saveSection } from './lib/results.js';
+import type { ServerReport } from './http-e2e-server.js';
+
+const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel'];
+const CONNECTIONS = 32;
+const REQUESTS = TENANTS.map((tenant, i) => ({ method: 'GET' as const, path: ROUTES[i % ROUTES.length].path, headers: { 'x-tenant-id': tenant } }));
+
+export interface E2eVariantResult {
+  name: string;
+  requestsPerSecond: { median: number; min: number; max: number };
+  ratioToBare: number;
+  p50Millis: number;
+  p99Millis: number;
+  /** Main-thread CPU per request, µs (Linux), and the whole process's. */
+  mainCpuMicrosPerRequest: number | undefined;
+  processCpuMicrosPerRequest: number;
+}
+
+export interface SustainedResult {
+  seconds: number;
+  served: number;
+  exportedHttpRequests: number;
+  ringDropped: number;
+  requestsPerSecond: number;
+  heapUsedBeforeMiB: number;
+  heapUsedAfterMiB: number;
+  rssBeforeMiB: number;
+  rssAfterMiB: number;
+  /** Mean of the app_cpu_usage_percent gauges ringmeter exported during the run. */
+  cpuPercent: { process: number; main: number; metricsWorker: number };
+}
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  ask<T>(type: string, reply: string): Promise<T>;
+}
+
+async function startServer(variant: MiddlewareVariant, endpoint?: string): Promise<Server> {
+  const script = fileURLToPath(new URL('./http-e2e-server.js', import.meta.url));
+  const child = fork(script, endpoint ? [variant, endpoint] : [variant], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = <T>(type: string, reply: string) => new Promise<T>((resolve) => {
+    const onMessage = (message: { type: string } & Record<string, unknown>) => {
+      if (message.type !== reply) return;
+      child.off('message', onMessage);
+      resolve(message as T);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { type: string; port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${variant} server exited (${code})`)));
+  });
+  return { child, port, ask };
+}
+
+function load(port: number, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: REQUESTS }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function measure(variant: MiddlewareVariant, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
+  const server = await startServer(variant);
+  await load(server.port, Math.max(1, seconds / 3));
+  await server.ask('mark', 'marked');
+  const result = await load(server.port, seconds);
+  const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
+  await server.ask('stop', 'stopped');
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { result, report };
+}
+
+export async function runComparison(options: { rounds?: number; seconds?: number } = {}): Promise<E2eVariantResult[]> {
+  const rounds = Math.max(3, options.rounds ?? 3);
+  const seconds = options.seconds ?? 3;
+  const perRound = new Map<string, Array<{ rps: number; p50: number; p99: number; main: number | undefined; process: number }>>(VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of rotate(VARIANTS, round)) {
+      const { result, report } = await measure(variant, seconds);
+      perRound.get(variant)!.push({
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        main: report.mainCpuSeconds === undefined ? undefined : (report.mainCpuSeconds / report.served) * 1e6,
+        process: (report.processCpuSeconds / report.served) * 1e6,
+      });
+    }
+  }
+  const bare = perRound.get('bare')!;
+  return VARIANTS.map((name) => {
+    const rows = perRound.get(name)!;
+    const rps = rows.map((row) => row.rps);
+    const mains = rows.map((row) => row.main).filter((value): value is number => value !== undefined);
+    return {
+      name,
+      requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
+      ratioToBare: median(rows.map((row, i) => row.rps / bare[i].rps)),
+      p50Millis: median(rows.map((row) => row.p50)),
+      p99Millis: median(rows.map((row) => row.p99)),
+      mainCpuMicrosPerRequest: mains.length > 0 ? median(mains) : undefined,
+      processCpuMicrosPerRequest: median(rows.map((row) => row.process)),
+    };
+  });
+}
+
+export async function runSustained(seconds: number): Promise<SustainedResult> {
+  const receiver = new CountingReceiver();
+  const endpoint = await receiver.start();
+  const server = await startServer('ringmeter', endpoint);
+  await server.ask('mark', 'marked');
+  const result = await load(server.port, seconds);
+  const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
+  const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>('stop', 'stopped');
+  await receiver.stop();
+  const cpu = (type: string) => {
+    const values = receiver.gauges.get(`app_cpu_usage_percent|${type}`) ?? [];
+    return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+  };
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return {
+    seconds,
+    served: stopped.served,
+    exportedHttpRequests: receiver.httpRequestsTotal,
+    ringDropped: stopped.ring.dropped,
+    requestsPerSecond: result.requests.average,
+    heapUsedBeforeMiB: mib(report.heapUsedBefore),
+    heapUsedAfterMiB: mib(report.heapUsedAfter),
+    rssBeforeMiB: mib(report.rssBefore),
+    rssAfterMiB: mib(report.rssAfter),
+    cpuPercent: { process: cpu('process'), main: cpu('main'), metricsWorker: cpu('metrics_worker') },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const comparison = await runComparison(quick ? { rounds: 3, seconds: 1 } : {});
+  console.log('\nHTTP end to end (@hono/node-server, autocannon, 32 connections, 1,000 tenants)');
+  console.table(comparison.map((v) => ({
+    variant: v.name,
+    'req/s (median)': Math.round(v.requestsPerSecond.median),
+    'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
+    '× bare': Math.round(v.ratioToBare * 1000) / 1000,
+    'p50 ms': v.p50Millis,
+    'p99 ms': v.p99Millis,
+    'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
+    'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
+  })));
+  const sustained = await runSustained(quick ? 3 : 60);
+  console.log(`\nSustained ${sustained.seconds} s with ringmeter exporting every 5 s: served ${sustained.served}, exported http_requests_total ${sustained.exportedHttpRequests}, ring drops ${sustained.ringDropped}`);
+  console.log(`  heap ${sustained.heapUsedBeforeMiB} → ${sustained.heapUsedAfterMiB} MiB, RSS ${sustained.rssBeforeMiB} → ${sustained.rssAfterMiB} MiB; CPU % process ${sustained.cpuPercent.process.toFixed(1)}, main thread ${sustained.cpuPercent.main.toFixed(1)}, metrics worker ${sustained.cpuPercent.metricsWorker.toFixed(1)}`);
+  saveSection('http-e2e', { comparison, sustained });
+  if (sustained.served !== sustained.exportedHttpRequests || sustained.ringDropped !== 0) {
+    console.error('sustained run: requests served and exported differ, or records were dropped');
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,92 @@
+import { httpInstrumentationMiddleware } from '@hono/otel';
+import { prometheus } from '@hono/prometheus';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { Registry } from 'prom-client';
+import type { Collector } from '../../src/index.js';
+import { honoMetrics } from '../../src/hono/index.js';
+
+/** The benchmark app's routes: 20 patterns, each answered with a small JSON body. */
+export const ROUTES = Array.from({ length: 20 }, (_, i) => ({ pattern: `/api/r${i}/:id`, path: `/api/r${i}/42` }));
+export const TENANTS = Array.from({ length: 1_000 }, (_, i) => `tenant-${i}`);
+
+/** A metric reader that never exports: the SDK aggregates as it would in production, nothing is sent. */
+export class IdleReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+/** Middleware variants compared by the HTTP benchmarks; `undefined` is the bare app. */
+export type MiddlewareVariant = 'bare' | 'empty async middleware' | 'ringmeter' | '@hono/prometheus (tenant label)' | '@hono/otel' | 'OTel SDK by hand';
+
+export interface BenchMiddleware {
+  middleware: MiddlewareHandler | undefined;
+  close(): Promise<void>;
+}
+
+/** Builds one variant's middleware; ringmeter's uses the given collector. */
+export function benchMiddleware(variant: MiddlewareVariant, collector?: Collector): BenchMiddleware {
+  const none = async () => {};
+  switch (variant) {
+    case 'bare':
+      return { middleware: undefined, close: none };
+    case 'empty async middleware':
+      return { middleware: async (_c, next) => { await next(); }, close: none };
+    case 'ringmeter':
+      if (collector === undefined) throw new Error('the ringmeter variant needs a collector');
+      return { middleware: honoMetrics(collector), close: none };
+    case '@hono/prometheus (tenant label)': {
+      const tenant = (c: Parameters<MiddlewareHandler>[0]) => c.req.header('x-tenant-id') ?? 'unknown';
+      const { registerMetrics } = prometheus({
+        registry: new Registry(),
+        collectDefaultMetrics: false,
+        metricOptions: { requestDuration: { customLabels: { tenant_id: tenant } }, requestsTotal: { customLabels: { tenant_id: tenant } } },
+      });
+      return { middleware: registerMetrics, close: none };
+    }
+    case '@hono/otel': {
+      const meterProvider = new MeterProvider({ readers: [new IdleReader({ cardinalitySelector: () => 1_000_000 })] });
+      const tracerProvider = new BasicTracerProvider();
+      return {
+        middleware: httpInstrumentationMiddleware({ tracerProvider, meterProvider, serviceName: 'bench' }),
+        close: async () => { await meterProvider.shutdown(); await tracerProvider.shutdown(); },
+      };
+    }
+    case 'OTel SDK by hand': {
+      const meterProvider = new MeterProvider({ readers: [new IdleReader({ cardinalitySelector: () => 1_000_000 })] });
+      const histogram = meterProvider.getMeter('hand').createHistogram('http.server.request.duration', { unit: 's' });
+      const middleware: MiddlewareHandler = async function handOtel(c, next) {
+        const start = performance.now();
+        try {
+          await next();
+        } finally {
+          histogram.record((performance.now() - start) / 1000, {
+            'http.request.method': c.req.method,
+            'http.route': routePath(c),
+            'http.response.status_code': c.res.status,
+            tenant_id: c.req.header('x-tenant-id') ?? 'unknown',
+          });
+        }
+      };
+      return { middleware, close: () => meterProvider.shutdown() };
+    }
+    default:
+      throw new TypeError(`unknown variant ${String(variant)}`);
+  }
+}
+
+/** The benchmark app: 20 routes returning small JSON, behind an optional middleware, with an optional per-request hook. */
+export function buildBenchApp(middleware?: MiddlewareHandler, handle?: (id: string) => Promise<unknown> | unknown): Hono {
+  const app = new Hono();
+  if (middleware !== undefined) app.use(middleware);
+  for (const { pattern } of ROUTES) {
+    app.get(pattern, async (c) => {
+      const id = c.req.param('id') ?? '';
+      const extra = handle === undefined ? undefined : await handle(id);
+      return c.json({ id, ok: true, extra });
+    });
+  }
+  return app;
+}
