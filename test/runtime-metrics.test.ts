@@ -14,6 +14,8 @@ describe('runtime (app_*) metrics', () => {
 
   it('exports memory, CPU and GC pauses of the process, the main thread and the worker', async () => {
     ({ collector, receiver } = await startPipeline({ metrics: { runtime: true }, runtimeMetricsIntervalMillis: 100 }));
+    // The first flush returns once the worker runs; CPU is sampled over the interval that follows.
+    await collector.flush();
     // Make garbage, so that the main thread has GC pauses to report; and burn a little CPU.
     let keep = 0;
     for (let i = 0; i < 200_000; i++) keep += { value: i, text: `x${i}` }.text.length;
