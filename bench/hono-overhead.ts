@@ -7,6 +7,7 @@
 import type { Hono } from 'hono';
 import { createCollector } from '../src/index.js';
 import { benchMiddleware, buildBenchApp, ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
+import { CountingReceiver } from './lib/receiver.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
@@ -14,7 +15,8 @@ const BATCH = 200;
 const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
 
 export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<Comparison> {
-  const collector = createCollector({ env: {}, otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000 }, metrics: { runtime: false } });
+  const receiver = new CountingReceiver();
+  const collector = createCollector({ env: {}, otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 }, metrics: { runtime: false } });
   const built = VARIANTS.map((variant) => ({ variant, ...benchMiddleware(variant, collector) }));
   const apps: Record<string, Hono> = Object.fromEntries(built.map(({ variant, middleware }) => [variant, buildBenchApp(middleware)]));
   let cursor = 0;
@@ -35,7 +37,8 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
       },
     })),
   });
-  await collector.shutdown().catch(() => {});
+  await collector.shutdown();
+  await receiver.stop();
   for (const { close } of built) await close();
   return comparison;
 }

@@ -1,5 +1,5 @@
 /**
- * One server of the end-to-end benchmark, in its own process: `node http-e2e-server.js <variant> [endpoint]`.
+ * One server of the end-to-end benchmark, in its own process: `node http-e2e-server.js <variant> <endpoint> <exportIntervalMillis>`.
  * Talks to the parent over IPC: sends { type: 'listening', port }, then answers 'mark' (start of the measured
  * window), 'report' (CPU and heap since the mark) and 'stop' (final ringmeter stats, then exit).
  */
@@ -19,10 +19,10 @@ export interface ServerReport {
   ring?: { written: number; dropped: number };
 }
 
-const [variant, endpoint] = process.argv.slice(2) as [MiddlewareVariant, string | undefined];
+const [variant, endpoint, exportIntervalMillis] = process.argv.slice(2) as [MiddlewareVariant, string, string];
 const usesRingmeter = variant === 'ringmeter';
 const collector = usesRingmeter
-  ? createCollector({ env: {}, serviceName: 'bench-e2e', otlp: { endpoint: endpoint ?? 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: endpoint ? 5_000 : 3_600_000 }, runtimeMetricsIntervalMillis: 5_000 })
+  ? createCollector({ env: {}, serviceName: 'bench-e2e', otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) }, runtimeMetricsIntervalMillis: 5_000 })
   : undefined;
 const { middleware, close } = benchMiddleware(variant, collector);
 let served = 0;
@@ -61,9 +61,9 @@ process.on('message', async (message: { type: string }) => {
     process.send?.({ type: 'report', report });
   } else if (message.type === 'stop') {
     server.close();
-    await collector?.flush().catch(() => {});
+    await collector?.flush();
     const stats = collector?.stats();
-    await collector?.shutdown().catch(() => {});
+    await collector?.shutdown();
     await close();
     process.send?.({ type: 'stopped', served, ring: stats === undefined ? undefined : { written: stats.ring.written, dropped: stats.ring.dropped } }, () => process.exit(0));
   }

@@ -50,9 +50,10 @@ interface Server {
   ask<T>(type: string, reply: string): Promise<T>;
 }
 
-async function startServer(variant: MiddlewareVariant, endpoint?: string): Promise<Server> {
+/** Starts one variant's server; a ringmeter variant exports to `endpoint` every `exportIntervalMillis`. */
+async function startServer(variant: MiddlewareVariant, endpoint: string, exportIntervalMillis: number): Promise<Server> {
   const script = fileURLToPath(new URL('./http-e2e-server.js', import.meta.url));
-  const child = fork(script, endpoint ? [variant, endpoint] : [variant], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, [variant, endpoint, String(exportIntervalMillis)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <T>(type: string, reply: string) => new Promise<T>((resolve) => {
     const onMessage = (message: { type: string } & Record<string, unknown>) => {
       if (message.type !== reply) return;
@@ -75,9 +76,9 @@ function load(port: number, seconds: number): Promise<autocannon.Result> {
   });
 }
 
-async function measure(variant: MiddlewareVariant, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
-  const server = await startServer(variant);
-  await load(server.port, Math.max(1, seconds / 3));
+async function measure(variant: MiddlewareVariant, seconds: number, endpoint: string): Promise<{ result: autocannon.Result; report: ServerReport }> {
+  const server = await startServer(variant, endpoint, 3_600_000);
+  await load(server.port, Math.max(0.5, seconds / 3));
   await server.ask('mark', 'marked');
   const result = await load(server.port, seconds);
   const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
@@ -90,9 +91,12 @@ export async function runComparison(options: { rounds?: number; seconds?: number
   const rounds = Math.max(3, options.rounds ?? 3);
   const seconds = options.seconds ?? 3;
   const perRound = new Map<string, Array<{ rps: number; p50: number; p99: number; main: number | undefined; process: number }>>(VARIANTS.map((v) => [v, []]));
+  // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
+  const receiver = new CountingReceiver();
+  const endpoint = await receiver.start();
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotate(VARIANTS, round)) {
-      const { result, report } = await measure(variant, seconds);
+      const { result, report } = await measure(variant, seconds, endpoint);
       perRound.get(variant)!.push({
         rps: result.requests.average,
         p50: result.latency.p50,
@@ -102,6 +106,7 @@ export async function runComparison(options: { rounds?: number; seconds?: number
       });
     }
   }
+  await receiver.stop();
   const bare = perRound.get('bare')!;
   return VARIANTS.map((name) => {
     const rows = perRound.get(name)!;
@@ -122,7 +127,7 @@ export async function runComparison(options: { rounds?: number; seconds?: number
 export async function runSustained(seconds: number): Promise<SustainedResult> {
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
-  const server = await startServer('ringmeter', endpoint);
+  const server = await startServer('ringmeter', endpoint, 5_000);
   await server.ask('mark', 'marked');
   const result = await load(server.port, seconds);
   const { report } = await server.ask<{ report: ServerReport }>('report', 'report');

@@ -6,6 +6,7 @@
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 import { createCollector } from '../src/index.js';
+import { CountingReceiver } from './lib/receiver.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
@@ -22,7 +23,8 @@ class IdleReader extends MetricReader {
 }
 
 export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<{ comparison: Comparison; heapBytesPerRecord: number; dropped: number }> {
-  const collector = createCollector({ env: {}, otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000 }, ringCapacity: 1 << 20, maxMemoryBytes: 1 << 28 });
+  const receiver = new CountingReceiver();
+  const collector = createCollector({ env: {}, otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 }, ringCapacity: 1 << 20, maxMemoryBytes: 1 << 28 });
   // Intern every label once, as a warmed-up service would have.
   for (const tenantId of tenants) for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
 
@@ -96,7 +98,7 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
 
   // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
   const gc = (globalThis as { gc?: () => void }).gc;
-  await collector.flush().catch(() => {});
+  await collector.flush();
   gc?.();
   const before = process.memoryUsage().heapUsed;
   const calls = 1_000_000;
@@ -106,7 +108,8 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
   gc?.();
   const heapBytesPerRecord = (process.memoryUsage().heapUsed - before) / calls;
   const dropped = collector.stats().ring.dropped;
-  await collector.shutdown().catch(() => {});
+  await collector.shutdown();
+  await receiver.stop();
   await provider.shutdown();
   return { comparison, heapBytesPerRecord, dropped };
 }

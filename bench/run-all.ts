@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSection, RESULTS_DIR, runInfo } from './lib/results.js';
-import { renderMarkdown } from './lib/report.js';
+import { renderChart, renderMarkdown } from './lib/report.js';
 
-export const BENCHMARKS = ['record-call', 'hono-overhead', 'aggregation', 'series-memory', 'export'] as const;
+import { BENCHMARKS } from './benchmarks.js';
 
 const only = process.argv.slice(2);
 const selected = only.length > 0 ? BENCHMARKS.filter((name) => only.includes(name)) : BENCHMARKS;
@@ -23,4 +23,5 @@ const sections = Object.fromEntries(BENCHMARKS.map((name) => [name, loadSection(
 const latest = { run: runInfo(), durationSeconds: Math.round((Date.now() - started) / 1000), quick: process.env.BENCH_QUICK === '1', sections };
 writeFileSync(new URL('latest.json', RESULTS_DIR), `${JSON.stringify(latest, null, 2)}\n`);
 writeFileSync(new URL('latest.md', RESULTS_DIR), renderMarkdown(latest));
-console.log(`\nwrote bench/results/latest.json and latest.md in ${latest.durationSeconds} s`);
+writeFileSync(new URL('latest.svg', RESULTS_DIR), renderChart(latest));
+console.log(`\nwrote bench/results/latest.json, latest.md and latest.svg in ${latest.durationSeconds} s`);

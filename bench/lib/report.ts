@@ -1,3 +1,5 @@
+import { renderBarChart, type Panel } from './chart.js';
+import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
 import type { RunInfo } from './results.js';
 import type { Comparison } from './rounds.js';
 import { round } from './rounds.js';
@@ -36,6 +38,16 @@ export function renderMarkdown(latest: Latest): string {
   if (hono) {
     parts.push('', '## Hono middleware (in-process app.request)', '', comparisonTable(hono, 'µs'));
   }
+  const e2e = sections['http-e2e'] as { comparison: E2eVariantResult[]; sustained: SustainedResult } | undefined;
+  if (e2e) {
+    parts.push('', '## HTTP end to end (@hono/node-server, autocannon, 32 connections)', '',
+      '| variant | req/s median | min–max | × bare | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...e2e.comparison.map((v) => `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} |`));
+    const s = e2e.sustained;
+    parts.push('', `Sustained ${s.seconds} s with ringmeter exporting every 5 s: ${s.served} requests served, ${s.exportedHttpRequests} exported in http_requests_total, ${s.ringDropped} ring drops; ` +
+      `${Math.round(s.requestsPerSecond)} req/s. Server heap ${s.heapUsedBeforeMiB} → ${s.heapUsedAfterMiB} MiB, RSS ${s.rssBeforeMiB} → ${s.rssAfterMiB} MiB. ` +
+      `CPU (ringmeter's own app_cpu_usage_percent, mean): process ${round(s.cpuPercent.process)} %, main thread ${round(s.cpuPercent.main)} %, metrics worker ${round(s.cpuPercent.metricsWorker)} %.`);
+  }
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
   if (aggregation) {
     parts.push('', '## Worker aggregation', '', '| workload | median M records/s | best round M records/s |', '|---|---:|---:|',
@@ -52,4 +64,28 @@ export function renderMarkdown(latest: Latest): string {
       `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`);
   }
   return `${parts.join('\n')}\n`;
+}
+
+/** The chart docs/benchmarks.md embeds: added cost per request in-process, and throughput over real HTTP. */
+export function renderChart(latest: Latest): string {
+  const panels: Panel[] = [];
+  const hono = latest.sections['hono-overhead'] as Comparison | undefined;
+  if (hono) {
+    panels.push({
+      title: 'Added cost per request over the bare app (in-process app.request, median)',
+      unit: 'µs',
+      bars: hono.variants.filter((v) => v.name !== hono.baseline).map((v) => ({ label: v.name, value: v.addedNanos / 1000, highlight: v.name === 'ringmeter' })),
+    });
+  }
+  const e2e = latest.sections['http-e2e'] as { comparison: E2eVariantResult[] } | undefined;
+  if (e2e) {
+    panels.push({
+      title: 'Throughput over real HTTP, as a share of the bare app (median of rounds)',
+      unit: '× bare',
+      reference: 1,
+      bars: e2e.comparison.map((v) => ({ label: v.name, value: v.ratioToBare, highlight: v.name.startsWith('ringmeter') })),
+    });
+  }
+  const { run } = latest;
+  return renderBarChart('ringmeter: cost per request against the peers', `${run.date.slice(0, 10)} · Node ${run.node} · ${run.cores} cores (${run.cpu})${latest.quick ? ' · QUICK MODE, not a measurement' : ''}`, panels);
 }

@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
-/** Where every benchmark writes its section of the run's results. */
-export const RESULTS_DIR = new URL('../../../bench/results/', import.meta.url);
+/** Where every benchmark writes its section of the run's results: bench/results, or BENCH_RESULTS_DIR. */
+export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR
+  ? pathToFileURL(`${process.env.BENCH_RESULTS_DIR.replace(/\/+$/, '')}/`)
+  : new URL('../../../bench/results/', import.meta.url);
 
 export interface RunInfo {
   date: string;
