@@ -73,6 +73,11 @@ export interface CollectorStats {
   /** Series held by the workers (as of their last export). */
   series: number;
   workers: { count: number; restarts: number; lostRecords: number };
+  /**
+   * Distinct SQL texts held for classification, at most maxSqlTexts. Queries with a text beyond the cap are
+   * counted by the workers in ringmeter.sql_texts.overflowed.
+   */
+  sqlTexts: { distinct: number; max: number };
 }
 
 const QUERY_TYPE_IDS: Record<QueryType, number> = { OTHER: 0, SELECT: 1, INSERT: 2, UPDATE: 3, DELETE: 4 };
@@ -95,6 +100,11 @@ export class Collector {
   private readonly runtimeSampler: RuntimeSampler | undefined;
   /** @internal The tenant of the running request, for the database hooks. */
   readonly tenantScope = new TenantScope();
+  /**
+   * @internal Set once a postgres.js client records this collector's queries (instrumentPostgres): the Drizzle
+   * logger hook then stays silent, so that a query is counted once, by the hook that can time it.
+   */
+  postgresInstrumented = false;
   private closed: Promise<void> | undefined;
 
   constructor(options: CollectorOptions = {}) {
@@ -261,6 +271,7 @@ export class Collector {
         restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
         lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
       },
+      sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
     };
   }
 

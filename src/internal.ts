@@ -12,6 +12,8 @@ export { resolveOptions, readEnvironment } from './options.js';
 /** The members of Collector marked @internal. */
 export interface CollectorInternals {
   readonly tenantScope: TenantScope;
+  /** True once instrumentPostgres wraps a client for this collector (the Drizzle logger then does nothing). */
+  postgresInstrumented: boolean;
   writeHttp(method: number, statusCode: number, endpoint: number, tenant: number, seconds: number, requestBytes: number, responseBytes: number): void;
   writeQuery(detail: number, sqlStateClass: number, key: number, tenant: number, database: number, seconds: number, inFlight: number, connectionLimit: number): void;
   writeTransaction(committed: boolean, nested: boolean, tenant: number, database: number): void;
