@@ -10,6 +10,8 @@ export default defineConfig({
     alias: [
       { find: /^ringmeter$/, replacement: dist('index.js') },
       { find: /^ringmeter\/internal$/, replacement: dist('internal.js') },
+      { find: /^ringmeter\/postgres$/, replacement: dist('postgres/index.js') },
+      { find: /^ringmeter\/drizzle$/, replacement: dist('drizzle/index.js') },
     ],
   },
   test: {

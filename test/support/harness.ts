@@ -28,6 +28,19 @@ export function total(points: ReceivedPoint[], metric: string, match: Record<str
     .reduce((sum, point) => sum + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0)), 0);
 }
 
+/**
+ * A metric's data points as `{ 'label=value,…': value }` (labels sorted; histograms give their count), summed per
+ * label set: one exact expectation covers every series of the metric, and that there is no other.
+ */
+export function valuesByLabels(points: ReceivedPoint[], metric: string): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const point of pointsNamed(points, metric)) {
+    const key = Object.entries(point.attributes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}=${String(value)}`).join(',');
+    result[key] = (result[key] ?? 0) + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0));
+  }
+  return result;
+}
+
 /** A stable key for a label set. */
 export function labelKey(attributes: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
