@@ -29,19 +29,20 @@ export function observeQuery(client: ClientState, query: PostgresQuery, holdsCon
   let reject = query.reject;
   let settled = false;
 
-  const resolved = function (this: unknown, value: unknown): unknown {
+  // Arrows, like the settlers postgres.js installs (which ignore `this`): the fields keep one kind of value.
+  const resolved = (value: unknown): unknown => {
     if (!settled) {
       settled = true;
       record(client, query, holdsConnection, started, tenant, inUse, false, undefined);
     }
-    return resolve.call(this, value);
+    return resolve(value);
   };
-  const rejected = function (this: unknown, error: unknown): unknown {
+  const rejected = (error: unknown): unknown => {
     if (!settled) {
       settled = true;
       record(client, query, holdsConnection, started, tenant, inUse, true, error);
     }
-    return reject.call(this, error);
+    return reject(error);
   };
 
   if (query.cursorFn === undefined) {

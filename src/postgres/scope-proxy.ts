@@ -26,6 +26,8 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
   /** The handler postgres.js gives every query of this sql function, learned from the first one. */
   private inner: QueryHandler | undefined;
   private readonly holdsConnection: boolean;
+  /** Replaces the handler of this scope's queries: observes, then hands the query to postgres.js's handler. */
+  private readonly dispatch: QueryHandler;
   private readonly unsafe: PostgresSql['unsafe'];
   private readonly file: PostgresSql['file'];
   private readonly begin: PostgresSql['begin'];
@@ -35,9 +37,14 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
 
   constructor(private readonly client: ClientState, raw: PostgresSql, private readonly kind: ScopeKind) {
     this.holdsConnection = kind === 'client';
-    // Plain functions passing `arguments` on: postgres.js tells its overloads apart by arguments.length.
     const scope = this;
     const asTransaction = (tx: unknown) => createScopeProxy(client, tx as PostgresSql, 'transaction');
+    // A plain function, like the handler postgres.js keeps in the field it replaces.
+    this.dispatch = function dispatch(query: PostgresQuery) {
+      scope.observe(query);
+      return (scope.inner as QueryHandler)(query);
+    };
+    // Plain functions passing `arguments` on: postgres.js tells its overloads apart by arguments.length.
     this.unsafe = function unsafe() {
       const query = raw.unsafe.apply(raw, arguments as unknown as unknown[]);
       scope.instrument(query);
@@ -120,10 +127,6 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
     }
   }
 
-  private readonly dispatch = (query: PostgresQuery): unknown => {
-    this.observe(query);
-    return (this.inner as QueryHandler)(query);
-  };
 
   private instrument(query: PostgresQuery): void {
     const own = query.handler;
