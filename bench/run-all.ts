@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSection, RESULTS_DIR, runInfo } from './lib/results.js';
 import { renderMarkdown } from './lib/report.js';
 
-export const BENCHMARKS = ['record-call', 'aggregation', 'series-memory', 'export'] as const;
+export const BENCHMARKS = ['record-call', 'aggregation', 'series-memory', 'export', 'postgres-overhead'] as const;
 
 const only = process.argv.slice(2);
 const selected = only.length > 0 ? BENCHMARKS.filter((name) => only.includes(name)) : BENCHMARKS;
