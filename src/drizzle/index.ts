@@ -10,10 +10,10 @@ import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/layout.js';
 import { EMPTY_ID } from '../strings/layout.js';
 
 /**
- * A Drizzle logger that counts every query Drizzle logs, classified by the worker (query type, table) and
- * attributed to the tenant of the surrounding request. Drizzle calls it before the query runs, so there is no
- * duration and no outcome (success="unknown"), and it never sees BEGIN, COMMIT or ROLLBACK. The parameters
- * Drizzle passes are never read.
+ * A Drizzle logger that counts every query Drizzle logs in db_queries_total, by query type (classified in the
+ * worker) and the tenant of the surrounding request. Drizzle calls it before the query runs, so there is no
+ * duration (hence no table label, which only the duration histogram carries), no outcome (success="unknown"),
+ * and it never sees BEGIN, COMMIT or ROLLBACK. The parameters Drizzle passes are never read.
  *
  * Once a postgres.js client has been instrumented with the same collector (instrumentPostgres), this logger does
  * nothing: that client records each query itself, timed, so a query is counted once.
