@@ -29,8 +29,11 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
     await Promise.allSettled([collector.shutdown(), disabled.shutdown(), loggerOnly.shutdown()]);
   });
 
-  it('instrumentPostgres: collector must be a ringmeter Collector', () => {
+  it('instrumentPostgres: collector must be a ringmeter Collector (naming only the type: never echoing a secret)', () => {
     expect(() => instrumentPostgres({} as Collector, sql)).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'));
+    // A connection string passed in the wrong place.
+    const misplaced = () => instrumentPostgres('postgres://app:s3cret@db:5432/orders' as unknown as Collector, sql);
+    expect(misplaced).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got string)'));
   });
 
   it('instrumentPostgres: sql must be a postgres.js client', () => {

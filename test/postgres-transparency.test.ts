@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
@@ -142,6 +145,26 @@ describe('an instrumented postgres.js client behaves exactly as the bare one', (
     await same((sql) => sql.begin(async (tx) => { await tx`select * from nowhere_at_all`; }));
     const error = await wrapped`select * from missing_table_for_side_by_side`.catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(wrapped.PostgresError);
+  });
+
+  it('runs file() queries the same way, and counts one whose file cannot be read', async () => {
+    await collector.flush();
+    receiver.clear();
+    const directory = mkdtempSync(join(tmpdir(), 'ringmeter-'));
+    const file = join(directory, 'answer.sql');
+    writeFileSync(file, 'select 42 as answer from generate_series(1, 2)');
+    await same((sql) => sql.file(file));
+    await same((sql) => sql.file(join(directory, 'missing.sql')));
+    rmSync(directory, { recursive: true });
+    await collector.flush();
+    expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual({
+      'query_type=SELECT,success=true,tenant_id=system': 1,
+      'query_type=OTHER,success=false,tenant_id=system': 1,
+    });
+    expect(valuesByLabels(receiver.points, 'db_query_duration_seconds')).toEqual({
+      'query_type=SELECT,table=generate_series,tenant_id=system': 1,
+      'query_type=OTHER,table=,tenant_id=system': 1,
+    });
   });
 
   it('stays lazy: a query never awaited is never sent and never counted', async () => {

@@ -1,4 +1,5 @@
 import { LABEL_LIMITS, quote } from '../options.js';
+import { redact } from '../redact.js';
 import { isCleanLabel } from '../strings/interner.js';
 import type { PostgresSql } from './postgres-js.js';
 
@@ -23,7 +24,7 @@ export function resolvePostgresOptions(options: unknown, sql: PostgresSql): Reso
   if (database !== undefined) {
     if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
     if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-      throw new RangeError(`options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(database)})`);
+      throw new RangeError(`options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`);
     }
   }
   const clientDatabase = sql.options.database;

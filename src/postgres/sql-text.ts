@@ -1,3 +1,4 @@
+import { EMPTY_ID } from '../strings/layout.js';
 import type { PostgresQuery } from './postgres-js.js';
 
 /**
@@ -14,7 +15,11 @@ export class SqlTextIds {
 
   of(query: PostgresQuery): number {
     const strings = query.strings;
-    if (!query.tagged) return this.intern(strings[0]);
+    if (!query.tagged) {
+      // A file() query that failed before its file was read has no text: counted, not classified.
+      const text = strings[0];
+      return typeof text === 'string' ? this.intern(text) : EMPTY_ID;
+    }
     let id = this.templates.get(strings);
     if (id === undefined) {
       id = this.intern(templateText(strings));
