@@ -126,4 +126,29 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
     for (const point of histograms) expect(point.min).toBeGreaterThan(0);
     await sql.end();
   });
+
+  it('counts a failed COMMIT as a rollback, and nothing for a BEGIN that failed (raw postgres.js)', async () => {
+    await collector.flush();
+    receiver.clear();
+    const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2, onnotice: () => {} }), { database: 'raw' });
+    const table = `"${schemaName}".deferred`;
+    await setupClient.unsafe(`create table ${table} (id int unique deferrable initially deferred)`);
+    const hooks = internals(collector);
+    const commitError = await hooks.tenantScope.run(hooks.tenantId('acme'), () => sql.begin(async (tx) => {
+      await tx.unsafe(`insert into ${table} values (1)`);
+      await tx.unsafe(`insert into ${table} values (1)`);
+    })).catch((error: unknown) => error);
+    // postgres.js sends the options after BEGIN: this one is a syntax error, so the callback never runs.
+    let ran = false;
+    const beginError = await sql.begin('no such mode', async () => { ran = true; }).catch((error: unknown) => error);
+
+    expect((commitError as { code?: string }).code).toBe('23505');
+    expect((beginError as { code?: string }).code).toBe('42601');
+    expect(ran).toBe(false);
+    await collector.flush();
+    expect(valuesByLabels(receiver.points, 'db_transactions_total')).toEqual({ 'nested=false,status=rollback,tenant_id=acme': 1 });
+    // The two inserts ran and succeeded; BEGIN and COMMIT are postgres.js's own statements, not counted as queries.
+    expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual({ 'query_type=INSERT,success=true,tenant_id=acme': 2 });
+    await sql.end();
+  });
 });
