@@ -4,10 +4,9 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
-import { internals } from 'ringmeter/internal';
 import { createTables, defineTables } from './support/database.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
+import { asTenant, pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
 
 describe('drizzleLogger on PGlite (the logger hook alone)', () => {
   const tables = defineTables('app');
@@ -31,10 +30,8 @@ describe('drizzleLogger on PGlite (the logger hook alone)', () => {
   it('counts and classifies every query Drizzle runs, untimed, per tenant', async () => {
     const { tenants, users, orders } = tables;
     const db = drizzle(client, { logger: drizzleLogger(collector) });
-    const hooks = internals(collector);
-    const asTenant = <T>(tenant: string, work: () => Promise<T>): Promise<T> => hooks.tenantScope.run(hooks.tenantId(tenant), work);
 
-    await asTenant('acme', async () => {
+    await asTenant(collector, 'acme', async () => {
       const [acme] = await db.insert(tenants).values({ name: 'acme' }).returning();
       const [ann] = await db.insert(users).values({ tenantId: acme.id, name: 'ann' }).returning();
       await db.insert(orders).values([{ userId: ann.id, amount: 5 }, { userId: ann.id, amount: 6 }]);
@@ -43,7 +40,7 @@ describe('drizzleLogger on PGlite (the logger hook alone)', () => {
       await db.delete(orders).where(eq(orders.amount, 5));
       await db.execute(sql`select * from missing_table`).catch(() => {});
     });
-    await asTenant('globex', () => db.transaction(async (tx) => {
+    await asTenant(collector, 'globex', () => db.transaction(async (tx) => {
       await tx.select({ n: count() }).from(users);
       await tx.select().from(tenants);
     }));

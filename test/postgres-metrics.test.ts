@@ -4,11 +4,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
-import { internals } from 'ringmeter/internal';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { createTables, DATABASE_URL, defineTables, dropTables, uniqueSchemaName } from './support/database.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
+import { asTenant, pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
 
 /**
  * A known mix of Drizzle and raw postgres.js work under known tenants, through an instrumented client that also
@@ -37,12 +36,10 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
     const { tenants, users, orders } = tables;
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 4 }), { database: 'orders' });
     const db = drizzle(sql, { logger: drizzleLogger(collector) });
-    const hooks = internals(collector);
-    const asTenant = <T>(tenant: string, work: () => Promise<T>): Promise<T> => hooks.tenantScope.run(hooks.tenantId(tenant), work);
 
     const started = performance.now();
     let failure: unknown;
-    await asTenant('acme', async () => {
+    await asTenant(collector, 'acme', async () => {
       const [acme] = await db.insert(tenants).values({ name: 'acme' }).returning({ id: tenants.id });
       await db.insert(users).values([{ tenantId: acme.id, name: 'ann' }, { tenantId: acme.id, name: 'bob' }]);
       await db.select().from(users).where(eq(users.tenantId, acme.id));
@@ -52,7 +49,7 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
       failure = await db.execute(drizzleSql`select * from missing_table`).catch((error: unknown) => error);
     });
     const [user] = await db.select({ id: users.id }).from(users).limit(1);
-    await asTenant('globex', async () => {
+    await asTenant(collector, 'globex', async () => {
       await db.transaction(async (tx) => {
         const [order] = await tx.insert(orders).values({ userId: user.id, amount: 10 }).returning({ id: orders.id });
         await tx.update(orders).set({ amount: 11 }).where(eq(orders.id, order.id));
@@ -133,8 +130,7 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2, onnotice: () => {} }), { database: 'raw' });
     const table = `"${schemaName}".deferred`;
     await setupClient.unsafe(`create table ${table} (id int unique deferrable initially deferred)`);
-    const hooks = internals(collector);
-    const commitError = await hooks.tenantScope.run(hooks.tenantId('acme'), () => sql.begin(async (tx) => {
+    const commitError = await asTenant(collector, 'acme', () => sql.begin(async (tx) => {
       await tx.unsafe(`insert into ${table} values (1)`);
       await tx.unsafe(`insert into ${table} values (1)`);
     })).catch((error: unknown) => error);

@@ -1,4 +1,5 @@
 import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
+import { internals } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
 /**
@@ -39,6 +40,12 @@ export function valuesByLabels(points: ReceivedPoint[], metric: string): Record<
     result[key] = (result[key] ?? 0) + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0));
   }
   return result;
+}
+
+/** Runs `work` as the Hono middleware runs a request of `tenant`: the database hooks attribute its queries to it. */
+export function asTenant<T>(collector: Collector, tenant: string, work: () => Promise<T>): Promise<T> {
+  const hooks = internals(collector);
+  return hooks.tenantScope.run(hooks.tenantId(tenant), work);
 }
 
 /** A stable key for a label set. */
