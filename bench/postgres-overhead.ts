@@ -86,7 +86,8 @@ function batchesOf(batches: number, size: number, make: (i: number) => unknown):
 export async function run(options: RunOptions = {}): Promise<PostgresOverheadResult> {
   const rounds = Math.max(3, options.rounds ?? 7);
   const collector = createCollector({
-    env: {}, metrics: { runtime: false }, ringCapacity: 1 << 20, maxMemoryBytes: 1 << 28,
+    // The default ring (65,536 records, 2 MiB), as a service would run: a bigger one is colder in the caches.
+    env: {}, metrics: { runtime: false }, maxMemoryBytes: 1 << 28,
     otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000, timeoutMillis: 100 },
   });
   const probe = postgres(DATABASE_URL);
@@ -103,7 +104,9 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
     { name: 'bare tagged template', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => tagged(bareStandIn, i)) },
     { name: 'wrapped tagged template', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => tagged(wrappedStandIn, i)) },
   ];
-  const isolatedCpu = await cpuTimeInRounds(isolatedVariants(options.isolatedBatches ?? 100), rounds);
+  // CPU figures are short to take and noisier than wall-time medians: take more rounds of them.
+  const cpuRounds = Math.max(rounds, options.rounds === undefined ? 11 : rounds);
+  const isolatedCpu = await cpuTimeInRounds(isolatedVariants(options.isolatedBatches ?? 100), cpuRounds);
   const overheadNanos = isolatedCpu && {
     unsafe: medianDifference(isolatedCpu, 'wrapped unsafe()', 'bare unsafe()'),
     tagged: medianDifference(isolatedCpu, 'wrapped tagged template', 'bare tagged template'),
@@ -133,7 +136,7 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
     bare: 1e9 / server.variants.find((v) => v.name === 'bare postgres.js')!.medianNanos,
     wrapped: 1e9 / server.variants.find((v) => v.name === 'instrumentPostgres')!.medianNanos,
   };
-  const serverCpuResults = await cpuTimeInRounds(serverVariants(options.serverQueries ?? 5_000), rounds);
+  const serverCpuResults = await cpuTimeInRounds(serverVariants(options.serverQueries ?? 5_000), cpuRounds);
   const serverCpu = serverCpuResults && { perQuery: serverCpuResults, overheadNanos: medianDifference(serverCpuResults, 'instrumentPostgres', 'bare postgres.js') };
 
   const dropped = collector.stats().ring.dropped;
@@ -148,6 +151,7 @@ function printCpu(title: string, results: CpuVariantResult[]): void {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc, as run-all does, to start each CPU-timed run from a collected heap)');
   const quick = process.env.BENCH_QUICK === '1';
   const result = await run(quick ? { rounds: 3, timeMillis: 20, isolatedBatches: 2, serverQueries: 200 } : {});
   if (result.isolatedCpu && result.overheadNanos) {

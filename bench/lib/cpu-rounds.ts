@@ -18,8 +18,9 @@ export interface CpuVariantResult {
 /**
  * Like compareInRounds, but each variant's figure is the main thread's own CPU time per operation (see
  * thread-cpu.ts) rather than wall time: what a request path pays, with waiting for a core left out. Rounds rotate
- * the order of the variants; a warm-up run precedes each measured one. Undefined where the thread's CPU time
- * cannot be read.
+ * the order of the variants; a warm-up run precedes each measured one, and a full GC too where it is exposed
+ * (--expose-gc; run-all passes it). The garbage a variant makes during its run is collected on its time.
+ * Undefined where the thread's CPU time cannot be read.
  */
 export async function cpuTimeInRounds(variants: CpuVariant[], rounds: number): Promise<CpuVariantResult[] | undefined> {
   if (threadCpuNanos() === undefined) return undefined;
@@ -27,6 +28,8 @@ export async function cpuTimeInRounds(variants: CpuVariant[], rounds: number): P
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotate(variants, round)) {
       await variant.run();
+      // Start each measured run from a collected heap, so that no variant inherits another's garbage.
+      (globalThis as { gc?: () => void }).gc?.();
       const before = threadCpuNanos()!;
       await variant.run();
       perRound.get(variant.name)!.push((threadCpuNanos()! - before) / variant.operations);

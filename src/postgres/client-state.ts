@@ -1,4 +1,6 @@
 import type { CollectorInternals } from '../internal.js';
+import { InFlightQueries } from './in-flight.js';
+import { recordQuery } from './query-observer.js';
 import { SqlTextIds } from './sql-text.js';
 
 /** What every scope of one instrumented client (the client, its transactions, savepoints, reservations) shares. */
@@ -10,6 +12,8 @@ export class ClientState {
    */
   busy = 0;
   readonly sqlIds: SqlTextIds;
+  readonly inFlight = new InFlightQueries((query, started, tenant, inUse, holdsConnection, failed, value) =>
+    recordQuery(this, query, started, tenant, inUse, holdsConnection, failed, value));
 
   constructor(
     readonly hooks: CollectorInternals,
