@@ -6,14 +6,14 @@ export type Settler = (value: unknown) => unknown;
 export type OnSettle = (query: PostgresQuery, started: number, tenant: number, inUse: number, holdsConnection: boolean, failed: boolean, value: unknown) => void;
 
 /**
- * The queries of one client that are in flight, in reusable slots, so that observing a query allocates nothing:
- * the start time, tenant and pool reading sit in typed arrays, and each slot has its pair of settle wrappers,
- * made once and installed in every query the slot serves. (A closure per query would be cheap to make, but a
- * postgres.js Query often lives in the old generation, and young objects it points to survive collections and
- * get copied: a measurable cost per query.) Slots grow with the most queries in flight at once and are kept.
+ * The queries of one client that are in flight, in reusable slots, so that observing a query allocates nothing
+ * of its own: the start time, tenant and pool reading sit in typed arrays, and each slot has its pair of settle
+ * wrappers, made once and installed in every query the slot serves. (A closure per query would be cheap to make,
+ * but a postgres.js Query often lives in the old generation, and young objects it points to survive collections
+ * and get copied: a measurable cost per query.) Slots grow with the most queries in flight at once and are kept.
  *
- * When a query settles, its slot gives postgres.js's own settlers back to it before being freed: a later call
- * (postgres.js settles some failed queries twice) goes straight to them and can never reach the slot's next query.
+ * When a query settles, its slot gives postgres.js's own settlers back to it before being freed: a later call,
+ * should postgres.js ever settle a query twice, goes straight to them and can never reach the slot's next query.
  */
 export class InFlightQueries {
   private started = new Float64Array(16);

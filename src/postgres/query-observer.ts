@@ -11,7 +11,7 @@ import type { PostgresQuery } from './postgres-js.js';
  * from the object at that moment. Replacing those two fields with wrappers that record, then call the originals,
  * observes the outcome without subscribing to the Query (a `.then` would start a lazy query) and without any
  * microtask: the record is written before the application's `await` resumes. The wrappers come from the
- * client's in-flight slots (in-flight.ts), so this allocates nothing.
+ * client's in-flight slots (in-flight.ts), so this allocates nothing of its own (Node 20's clock does).
  *
  * A cursor's async iterator installs a fresh resolve/reject pair for every batch of rows; for a cursor the two
  * fields become accessors, so the wrappers stay in place and call whichever pair was installed last (the one
