@@ -87,6 +87,11 @@ export interface CollectorStats {
   /** Series held by the workers (as of their last export). */
   series: number;
   workers: { count: number; running: number; restarts: number; lostRecords: number };
+  /**
+   * Distinct SQL texts held for classification, at most maxSqlTexts. Queries with a text beyond the cap are
+   * counted by the workers in ringmeter.sql_texts.overflowed.
+   */
+  sqlTexts: { distinct: number; max: number };
 }
 
 /** What `health()` returns: a verdict for a readiness or status endpoint, and why. */
@@ -126,6 +131,11 @@ export class Collector {
   private readonly runtimeSampler: RuntimeSampler | undefined;
   /** @internal The tenant of the running request, for the database hooks. */
   readonly tenantScope = new TenantScope();
+  /**
+   * @internal Set once a postgres.js client records this collector's queries (instrumentPostgres): the Drizzle
+   * logger hook then stays silent, so that a query is counted once, by the hook that can time it.
+   */
+  postgresInstrumented = false;
   private closed: Promise<void> | undefined;
   private readonly detachSignals: (() => void) | undefined;
 
@@ -317,6 +327,7 @@ export class Collector {
         restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
         lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
       },
+      sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
     };
   }
 

@@ -259,7 +259,8 @@ function keyValueList(name: string, value: string): Record<string, string> {
   return result;
 }
 
-function quote(value: unknown): string {
+/** A value fit to quote in an error message: short, and only its type when it is an object. */
+export function quote(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   return typeof value;

@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^ringmeter$/, replacement: dist('index.js') },
       { find: /^ringmeter\/internal$/, replacement: dist('internal.js') },
       { find: /^ringmeter\/hono$/, replacement: dist('hono/index.js') },
+      { find: /^ringmeter\/postgres$/, replacement: dist('postgres/index.js') },
+      { find: /^ringmeter\/drizzle$/, replacement: dist('drizzle/index.js') },
     ],
   },
   test: {

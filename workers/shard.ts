@@ -166,6 +166,7 @@ export class Shard {
     this.self.setOverflowed('http', this.http.overflowed);
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
+    this.self.setSqlTextsOverflowed(this.db.sqlTextsOverflowed);
     this.self.collect(collection, this.readIndex);
     this.publishSeriesCount();
 

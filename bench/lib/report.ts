@@ -1,5 +1,6 @@
 import { renderBarChart, type Panel } from './chart.js';
 import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
+import type { PostgresOverheadResult } from '../postgres-overhead.js';
 import type { RunInfo } from './results.js';
 import type { Comparison } from './rounds.js';
 import { round } from './rounds.js';
@@ -63,6 +64,8 @@ export function renderMarkdown(latest: Latest): string {
     parts.push('', '## Export', '', `${exported.series.toLocaleString('en')} series → ${exported.dataPoints.toLocaleString('en')} data points in ${exported.requests} requests ` +
       `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`);
   }
+  const postgresOverhead = sections['postgres-overhead'] as PostgresOverheadResult | undefined;
+  if (postgresOverhead) parts.push('', ...postgresOverheadSection(postgresOverhead));
   return `${parts.join('\n')}\n`;
 }
 
@@ -88,4 +91,21 @@ export function renderChart(latest: Latest): string {
   }
   const { run } = latest;
   return renderBarChart('ringmeter: cost per request against the peers', `${run.date.slice(0, 10)} · Node ${run.node} · ${run.cores} cores (${run.cpu})${latest.quick ? ' · QUICK MODE, not a measurement' : ''}`, panels);
+}
+
+function postgresOverheadSection(result: PostgresOverheadResult): string[] {
+  const lines = ['## postgres.js wrapper (instrumentPostgres)', ''];
+  if (result.isolatedCpu && result.overheadNanos) {
+    lines.push('Main-thread CPU per query, stand-in connection (no I/O):', '', '| variant | median CPU ns/query | min–max ns |', '|---|---:|---:|',
+      ...result.isolatedCpu.map((v) => `| ${v.name} | ${round(v.medianNanos)} | ${round(Math.min(...v.perRoundNanos))}–${round(Math.max(...v.perRoundNanos))} |`), '',
+      `Wrapper overhead (median of per-round differences): unsafe() ${round(result.overheadNanos.unsafe)} ns, tagged template ${round(result.overheadNanos.tagged)} ns per query (target ≤ 1000 ns).`, '');
+  }
+  lines.push('Same batches, wall time:', '', comparisonTable(result.isolatedWall, 'ns'), '',
+    'Real server, 100 concurrent parameterised queries, max 10 connections, wall time:', '', comparisonTable(result.server, 'µs'), '',
+    `Queries/s: bare ${Math.round(result.queriesPerSecond.bare)}, wrapped ${Math.round(result.queriesPerSecond.wrapped)}.`);
+  if (result.serverCpu) {
+    const [bare, wrapped] = result.serverCpu.perQuery;
+    lines.push(`Main-thread CPU per real query: ${bare.name} ${round(bare.medianNanos / 1000)} µs, ${wrapped.name} ${round(wrapped.medianNanos / 1000)} µs (median per-round difference ${round(result.serverCpu.overheadNanos)} ns).`);
+  }
+  return lines;
 }

@@ -115,14 +115,19 @@ export const KIND_RUNTIME = 5;
  *              A / B = request / response bytes (low 32 bits), AUX = their high 16 bits (B's in AUX bits 16-31).
  * QUERY        detail = QUERY_* flags | query type << 4, code = SQLSTATE class code (0 when none),
  *              KEY = SQL text id (QUERY_KEY_IS_SQL) or table id, AUX = database id, VALUE = duration (s),
- *              A = queries in flight on the client after this one started, B = the client's connection limit.
+ *              A = connections the client had in use once this query started (its queries in flight outside
+ *              transactions, plus transactions in progress and reserved connections; may exceed B while queries
+ *              queue), B = the client's connection limit (its max); A = B = 0 when unknown (no pool gauges).
  * TRANSACTION  detail = TRANSACTION_COMMIT | TRANSACTION_ROLLBACK, code = 1 for a savepoint, AUX = database id.
  * TENANT_USAGE KEY = resource type id, AUX = data type id, VALUE = usage.
  * RUNTIME      detail = RUNTIME_* sample, code = GC kind (RUNTIME_GC only), VALUE = the sample.
  */
 export const QUERY_SUCCESS = 1;
 export const QUERY_KEY_IS_SQL = 2;
-/** Set by the Drizzle logger hook, which sees a query before it runs: counted, never timed. */
+/**
+ * Set by the Drizzle logger hook, which sees a query before it runs: counted (success unknown, QUERY_SUCCESS is
+ * ignored), never timed, no pool gauges.
+ */
 export const QUERY_UNTIMED = 4;
 export const TRANSACTION_COMMIT = 1;
 export const TRANSACTION_ROLLBACK = 2;

@@ -92,6 +92,11 @@ export class SqlInterner {
     private readonly maxLength: number,
   ) {}
 
+  /** Distinct texts held (at most the budget, maxSqlTexts): what the main thread keeps, however many texts it meets. */
+  get size(): number {
+    return this.ids.size;
+  }
+
   intern(sql: string): number {
     const text = sql.length > this.maxLength ? truncateUtf16(sql, this.maxLength) : sql;
     const known = this.ids.get(text);

@@ -1,4 +1,5 @@
 import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
+import { internals } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
 /**
@@ -26,6 +27,25 @@ export function total(points: ReceivedPoint[], metric: string, match: Record<str
   return pointsNamed(points, metric)
     .filter((point) => Object.entries(match).every(([key, value]) => point.attributes[key] === value))
     .reduce((sum, point) => sum + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0)), 0);
+}
+
+/**
+ * A metric's data points as `{ 'label=value,…': value }` (labels sorted; histograms give their count), summed per
+ * label set: one exact expectation covers every series of the metric, and that there is no other.
+ */
+export function valuesByLabels(points: ReceivedPoint[], metric: string): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const point of pointsNamed(points, metric)) {
+    const key = Object.entries(point.attributes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}=${String(value)}`).join(',');
+    result[key] = (result[key] ?? 0) + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0));
+  }
+  return result;
+}
+
+/** Runs `work` as the Hono middleware runs a request of `tenant`: the database hooks attribute its queries to it. */
+export function asTenant<T>(collector: Collector, tenant: string, work: () => Promise<T>): Promise<T> {
+  const hooks = internals(collector);
+  return hooks.tenantScope.run(hooks.tenantId(tenant), work);
 }
 
 /** A stable key for a label set. */

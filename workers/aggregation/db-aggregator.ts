@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { A, AUX, B, KEY, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, TRANSACTION_COMMIT, VALUE_FLOAT } from '../../src/ring/layout.js';
 import { METRICS } from '../../src/metrics.js';
 import { sqlStateClass } from '../../src/sqlstate.js';
+import { OVERFLOW_ID } from '../../src/strings/layout.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { QUERY_TYPES } from '../labels/sql-classifier.js';
@@ -19,13 +20,17 @@ export interface DbAggregatorOptions {
   idleMillis: number;
 }
 
-/** Per database: what the pool gauges are derived from (see docs/metrics.md for their exact meaning). */
+/** Per database: what the pool gauges are derived from (see docs/database.md for their exact meaning). */
 interface PoolState {
-  /** Most queries in flight at once, capped at the client's max, since the last successful export. */
+  /** Most connections in use at once (records' A, capped at B), since the last successful export. */
   peakActive: number;
-  /** Most queries ever in flight at once, capped at max: the connections postgres.js has opened. */
-  opened: number;
+  /** The client's max, as the latest record carried it. */
+  limit: number;
 }
+
+/** The success label by code: a query seen by the Drizzle logger hook ran later, its outcome unknown here. */
+const SUCCESS_LABELS = ['false', 'true', 'unknown'] as const;
+const SUCCESS_UNKNOWN = 2;
 
 /**
  * Aggregates query and transaction records. The SQL text of a query is classified once per distinct text (the
@@ -33,7 +38,7 @@ interface PoolState {
  */
 export class DbAggregator {
   private readonly sql: SqlResolver;
-  /** Key: (query type | success << 4 | SQLSTATE class << 16, tenant). */
+  /** Key: (query type | success code << 4 | SQLSTATE class << 16, tenant); success codes index SUCCESS_LABELS. */
   readonly queries: CounterStore;
   /** Key: (query type, table, tenant). */
   readonly durations: HistogramStore;
@@ -43,6 +48,8 @@ export class DbAggregator {
   /** String id of an explicit table label → table id in `sql.tables` + 1. */
   private explicitTables = new Int32Array(64);
   private readonly idleMillis: number;
+  /** Queries whose SQL text arrived after maxSqlTexts (cumulative; exported as a self-metric). */
+  sqlTextsOverflowed = 0;
 
   constructor(private readonly dictionary: Dictionary, options: DbAggregatorOptions) {
     const { maxSeries, budget, nowMillis } = options;
@@ -70,15 +77,17 @@ export class DbAggregator {
     let queryType: number;
     let table: number;
     if ((detail & QUERY_KEY_IS_SQL) !== 0) {
+      if (key === OVERFLOW_ID) this.sqlTextsOverflowed++;
       queryType = this.sql.queryType(key);
       table = this.sql.table(key);
     } else {
       queryType = detail >>> 4;
       table = this.explicitTable(key);
     }
-    const success = (detail & QUERY_SUCCESS) !== 0 ? 1 : 0;
+    const untimed = (detail & QUERY_UNTIMED) !== 0;
+    const success = untimed ? SUCCESS_UNKNOWN : (detail & QUERY_SUCCESS) !== 0 ? 1 : 0;
     this.queries.increment(this.queries.seriesOf(queryType | (success << 4) | (tag & 0xffff0000), tenant, 0, nowMillis));
-    if ((detail & QUERY_UNTIMED) !== 0) return;
+    if (untimed) return;
     this.durations.record(this.durations.seriesOf(queryType, table, tenant, nowMillis), floats[slot * RECORD_FLOATS + VALUE_FLOAT]);
     const limit = words[at + B];
     if (limit > 0) {
@@ -86,11 +95,11 @@ export class DbAggregator {
       const database = words[at + AUX];
       let pool = this.pools.get(database);
       if (pool === undefined) {
-        pool = { peakActive: 0, opened: 0 };
+        pool = { peakActive: 0, limit };
         this.pools.set(database, pool);
       }
+      pool.limit = limit;
       if (active > pool.peakActive) pool.peakActive = active;
-      if (active > pool.opened) pool.opened = active;
     }
   }
 
@@ -109,7 +118,7 @@ export class DbAggregator {
       const code = queries.keys[s * 2];
       const attributes: Attributes = {
         query_type: QUERY_TYPES[code & 15],
-        success: (code & 16) !== 0 ? 'true' : 'false',
+        success: SUCCESS_LABELS[(code >>> 4) & 3],
         ...tenantAttributes(dictionary, queries.keys[s * 2 + 1]),
       };
       // Only failures carry a class; a query that failed without a SQLSTATE (a dropped connection) has none.
@@ -136,7 +145,7 @@ export class DbAggregator {
       pool.peakActive = 0;
       const settlement = { commit: () => {}, abort: () => { pool.peakActive = Math.max(pool.peakActive, active); } };
       collection.add(METRICS.dbConnectionsActive, attributes, collection.endMillis, active, settlement);
-      collection.add(METRICS.dbConnectionsIdle, attributes, collection.endMillis, pool.opened - active);
+      collection.add(METRICS.dbConnectionsIdle, attributes, collection.endMillis, Math.max(0, pool.limit - active));
     }
   }
 

@@ -18,6 +18,7 @@ interface Counted {
 export class SelfMetrics {
   private readonly overflowed = new Map<string, Counted>();
   private readonly exportedPoints = new Map<string, Counted>();
+  private readonly sqlTextsOverflowed: Counted = { total: 0, exported: 0 };
   private readonly durations = new Map<string, { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }>();
   private startMillis: number;
 
@@ -30,6 +31,11 @@ export class SelfMetrics {
     const entry = this.overflowed.get(metric);
     if (entry === undefined) this.overflowed.set(metric, { total, exported: 0 });
     else entry.total = total;
+  }
+
+  /** Cumulative count of queries whose SQL text came beyond maxSqlTexts, as the DB aggregator reports it. */
+  setSqlTextsOverflowed(total: number): void {
+    this.sqlTextsOverflowed.total = total;
   }
 
   /** One finished export request: its data points and duration; `errorType` is undefined on success. */
@@ -72,18 +78,9 @@ export class SelfMetrics {
     fromHeader(METRICS.recordsRejected, { reason: 'invalid_value' }, REJECTED, EXPORTED_REJECTED);
     fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
 
-    for (const [metric, entry] of this.overflowed) {
-      const delta = entry.total - entry.exported;
-      if (delta === 0) continue;
-      const total = entry.total;
-      collection.add(METRICS.seriesOverflowed, { metric }, start, delta, { commit: () => { entry.exported = total; } });
-    }
-    for (const [errorType, entry] of this.exportedPoints) {
-      const delta = entry.total - entry.exported;
-      if (delta === 0) continue;
-      const total = entry.total;
-      collection.add(METRICS.exporterPointsExported, exporterAttributes(errorType), start, delta, { commit: () => { entry.exported = total; } });
-    }
+    for (const [metric, entry] of this.overflowed) addGrowth(collection, METRICS.seriesOverflowed, { metric }, start, entry);
+    for (const [errorType, entry] of this.exportedPoints) addGrowth(collection, METRICS.exporterPointsExported, exporterAttributes(errorType), start, entry);
+    addGrowth(collection, METRICS.sqlTextsOverflowed, {}, start, this.sqlTextsOverflowed);
     for (const [errorType, duration] of this.durations) {
       if (duration.count === 0) continue;
       // Taken whole: the exporter's own durations restart from zero once accepted, and go back if not.
@@ -111,6 +108,14 @@ export class SelfMetrics {
     current.startMillis = Math.min(current.startMillis, taken.startMillis);
     taken.counts.forEach((count, i) => { current.counts[i] += count; });
   }
+}
+
+/** Adds a count's growth since its last accepted export, if any; the baseline moves once the batch is accepted. */
+function addGrowth(collection: Collection, definition: MetricDefinition, attributes: Record<string, string>, start: number, entry: Counted): void {
+  const delta = entry.total - entry.exported;
+  if (delta === 0) return;
+  const total = entry.total;
+  collection.add(definition, attributes, start, delta, { commit: () => { entry.exported = total; } });
 }
 
 function exporterAttributes(errorType: string): Record<string, string> {

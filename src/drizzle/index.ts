@@ -1,0 +1,45 @@
+/**
+ * ringmeter/drizzle: query counts and classification for Drizzle over any driver, through Drizzle's logger hook.
+ * See docs/database.md.
+ */
+import type { Logger } from 'drizzle-orm/logger';
+import type { Collector } from '../collector.js';
+import { requireCollector } from '../hook-arguments.js';
+import { internals, type CollectorInternals } from '../internal.js';
+import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/layout.js';
+import { EMPTY_ID } from '../strings/layout.js';
+
+/**
+ * A Drizzle logger that counts every query Drizzle logs in db_queries_total, by query type (classified in the
+ * worker) and the tenant of the surrounding request. Drizzle calls it before the query runs, so there is no
+ * duration (hence no table label, which only the duration histogram carries), no outcome (success="unknown"),
+ * and it never sees BEGIN, COMMIT or ROLLBACK. The parameters Drizzle passes are never read.
+ *
+ * Once a postgres.js client has been instrumented with the same collector (instrumentPostgres), this logger does
+ * nothing: that client records each query itself, timed, so a query is counted once.
+ */
+export function drizzleLogger(collector: Collector): Logger {
+  requireCollector(collector);
+  if (!collector.options.metrics.db) return { logQuery() {} };
+  const hooks = internals(collector);
+  hooks.tenantScope.enable();
+  return new QueryCountingLogger(hooks);
+}
+
+class QueryCountingLogger implements Logger {
+  constructor(private readonly hooks: CollectorInternals) {}
+
+  logQuery(query: string): void {
+    const hooks = this.hooks;
+    if (hooks.postgresInstrumented) return;
+    try {
+      if (typeof query !== 'string') {
+        hooks.reject();
+        return;
+      }
+      hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.sqlId(query), hooks.tenantScope.current(), EMPTY_ID, 0, 0, 0);
+    } catch {
+      // A logger must never make Drizzle fail.
+    }
+  }
+}

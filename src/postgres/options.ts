@@ -1,0 +1,36 @@
+import { LABEL_LIMITS, quote } from '../options.js';
+import { redact } from '../redact.js';
+import { isCleanLabel } from '../strings/interner.js';
+import type { PostgresSql } from './postgres-js.js';
+
+export interface PostgresInstrumentationOptions {
+  /** The `database` label of the pool gauges. [default: the client's database name, `sql.options.database`] */
+  database?: string;
+}
+
+export interface ResolvedPostgresOptions {
+  database: string;
+  /** The client's `max` (its connection limit), or 0 when it has none we can read: then no pool gauges. */
+  connectionLimit: number;
+}
+
+/** Fallback label when neither the option nor the client names a database. */
+const UNNAMED_DATABASE = 'postgres';
+
+/** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
+export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
+  const { database } = options as PostgresInstrumentationOptions;
+  if (database !== undefined) {
+    if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
+    if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
+      throw new RangeError(`options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`);
+    }
+  }
+  const clientDatabase = sql.options.database;
+  const max = sql.options.max;
+  return {
+    database: database ?? (typeof clientDatabase === 'string' && clientDatabase !== '' ? clientDatabase : UNNAMED_DATABASE),
+    connectionLimit: typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : 0,
+  };
+}
