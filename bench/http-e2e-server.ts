@@ -4,9 +4,14 @@
  * window), 'report' (CPU and heap since the mark) and 'stop' (final ringmeter stats, then exit).
  */
 import { serve } from '@hono/node-server';
+import postgres from 'postgres';
 import { createCollector } from '../src/index.js';
+import { instrumentPostgres } from '../src/postgres/index.js';
 import { threadCpuSeconds } from '../src/runtime/thread-cpu.js';
-import { benchMiddleware, buildBenchApp, type MiddlewareVariant } from './lib/bench-app.js';
+import { benchMiddleware, buildBenchApp, queriesDatabase, type MiddlewareVariant } from './lib/bench-app.js';
+
+/** The database the '+ DB' variants query (the test server; see .ci/run). */
+const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface ServerReport {
   served: number;
@@ -20,14 +25,18 @@ export interface ServerReport {
 }
 
 const [variant, endpoint, exportIntervalMillis] = process.argv.slice(2) as [MiddlewareVariant, string, string];
-const usesRingmeter = variant === 'ringmeter';
+const usesRingmeter = variant === 'ringmeter' || variant === 'ringmeter + DB hook';
 const collector = usesRingmeter
   ? createCollector({ env: {}, serviceName: 'bench-e2e', otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) }, runtimeMetricsIntervalMillis: 5_000 })
   : undefined;
 const { middleware, close } = benchMiddleware(variant, collector);
+const bareSql = queriesDatabase(variant) ? postgres(DATABASE_URL, { max: 10 }) : undefined;
+const sql = bareSql !== undefined && collector !== undefined ? instrumentPostgres(collector, bareSql, { database: 'test' }) : bareSql;
 let served = 0;
-const app = buildBenchApp(middleware, () => {
+const app = buildBenchApp(middleware, async (id) => {
   served++;
+  if (sql !== undefined) return (await sql`select ${Number(id)}::int as n`)[0].n;
+  return undefined;
 });
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 
@@ -65,6 +74,7 @@ process.on('message', async (message: { type: string }) => {
     const stats = collector?.stats();
     await collector?.shutdown();
     await close();
+    await bareSql?.end();
     process.send?.({ type: 'stopped', served, ring: stats === undefined ? undefined : { written: stats.ring.written, dropped: stats.ring.dropped } }, () => process.exit(0));
   }
 });

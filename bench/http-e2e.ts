@@ -1,7 +1,8 @@
 /**
  * End to end over real HTTP: the 20-route Hono app on @hono/node-server (one process per variant), loaded by
  * autocannon from this process with a fixed list of requests over 1,000 tenants, 32 connections. Variants run in
- * rotated order, round by round; ratios to the bare app are taken within each round. Then a sustained run of the
+ * rotated order, round by round; ratios to the bare app are taken within each round. The two '+ DB' variants run
+ * one real PostgreSQL query per request (ringmeter's with instrumentPostgres): compare them with each other. Then a sustained run of the
  * ringmeter variant, exporting every 5 s to a local receiver: requests served must equal http_requests_total
  * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
  * CPU of its main thread and of the metrics worker are reported.
@@ -15,7 +16,7 @@ import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 import type { ServerReport } from './http-e2e-server.js';
 
-const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel'];
+const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'bare + DB query', 'ringmeter + DB hook'];
 const CONNECTIONS = 32;
 const REQUESTS = TENANTS.map((tenant, i) => ({ method: 'GET' as const, path: ROUTES[i % ROUTES.length].path, headers: { 'x-tenant-id': tenant } }));
 
@@ -78,7 +79,8 @@ function load(port: number, seconds: number): Promise<autocannon.Result> {
 
 async function measure(variant: MiddlewareVariant, seconds: number, endpoint: string): Promise<{ result: autocannon.Result; report: ServerReport }> {
   const server = await startServer(variant, endpoint, 3_600_000);
-  await load(server.port, Math.max(0.5, seconds / 3));
+  // Warm-up: JIT, connection setup, and ringmeter's worker start, outside the measured window.
+  await load(server.port, Math.max(0.5, seconds / 2.5));
   await server.ask('mark', 'marked');
   const result = await load(server.port, seconds);
   const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
@@ -89,7 +91,7 @@ async function measure(variant: MiddlewareVariant, seconds: number, endpoint: st
 
 export async function runComparison(options: { rounds?: number; seconds?: number } = {}): Promise<E2eVariantResult[]> {
   const rounds = Math.max(3, options.rounds ?? 3);
-  const seconds = options.seconds ?? 3;
+  const seconds = options.seconds ?? 2.5;
   const perRound = new Map<string, Array<{ rps: number; p50: number; p99: number; main: number | undefined; process: number }>>(VARIANTS.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();

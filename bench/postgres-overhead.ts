@@ -84,7 +84,7 @@ function batchesOf(batches: number, size: number, make: (i: number) => unknown):
 }
 
 export async function run(options: RunOptions = {}): Promise<PostgresOverheadResult> {
-  const rounds = Math.max(3, options.rounds ?? 7);
+  const rounds = Math.max(3, options.rounds ?? 5);
   const collector = createCollector({
     // The default ring (65,536 records, 2 MiB), as a service would run: a bigger one is colder in the caches.
     env: {}, metrics: { runtime: false }, maxMemoryBytes: 1 << 28,

@@ -18,8 +18,13 @@ export class IdleReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-/** Middleware variants compared by the HTTP benchmarks; `undefined` is the bare app. */
-export type MiddlewareVariant = 'bare' | 'empty async middleware' | 'ringmeter' | '@hono/prometheus (tenant label)' | '@hono/otel' | 'OTel SDK by hand';
+/** Middleware variants compared by the HTTP benchmarks. The '+ DB' ones run one real query per request. */
+export type MiddlewareVariant = 'bare' | 'empty async middleware' | 'ringmeter' | '@hono/prometheus (tenant label)' | '@hono/otel' | 'OTel SDK by hand' | 'bare + DB query' | 'ringmeter + DB hook';
+
+/** Whether a variant runs a database query in each request. */
+export function queriesDatabase(variant: MiddlewareVariant): boolean {
+  return variant === 'bare + DB query' || variant === 'ringmeter + DB hook';
+}
 
 export interface BenchMiddleware {
   middleware: MiddlewareHandler | undefined;
@@ -31,10 +36,12 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
   const none = async () => {};
   switch (variant) {
     case 'bare':
+    case 'bare + DB query':
       return { middleware: undefined, close: none };
     case 'empty async middleware':
       return { middleware: async (_c, next) => { await next(); }, close: none };
     case 'ringmeter':
+    case 'ringmeter + DB hook':
       if (collector === undefined) throw new Error('the ringmeter variant needs a collector');
       return { middleware: honoMetrics(collector), close: none };
     case '@hono/prometheus (tenant label)': {
