@@ -38,21 +38,10 @@ export function collectCounter(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  const now = collection.endMillis;
-  forEachSeries(store, now, idleMillis, (s) => store.delta(s) !== 0, (series) => {
-    const delta = store.delta(series);
-    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-    collection.add(definition, attributes, store.startTimes[series], delta, {
-      commit() {
-        store.commit(series, delta);
-        store.startTimes[series] = now;
-        store.touch(series, now);
-      },
-    });
-  });
+  collectScalar(collection, definition, store, idleMillis, attributesOf, (s) => store.delta(s), (s, sent) => store.commit(s, sent));
 }
 
-/** Adds one counter column of every series with a delta, keyed by `attributesOf`. */
+/** Adds one column of every sum series with a delta, keyed by `attributesOf`. */
 export function collectSum(
   collection: Collection,
   definition: MetricDefinition,
@@ -61,13 +50,26 @@ export function collectSum(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
+  collectScalar(collection, definition, store, idleMillis, attributesOf, (s) => store.delta(s, column), (s, sent) => store.commit(s, column, sent));
+}
+
+/** The shared walk of collectCounter and collectSum: one number per series, settled by subtracting what was sent. */
+function collectScalar(
+  collection: Collection,
+  definition: MetricDefinition,
+  store: CounterStore | SumStore,
+  idleMillis: number,
+  attributesOf: (series: number) => Attributes,
+  deltaOf: (series: number) => number,
+  commit: (series: number, sent: number) => void,
+): void {
   const now = collection.endMillis;
-  forEachSeries(store, now, idleMillis, (s) => store.delta(s, column) !== 0, (series) => {
-    const delta = store.delta(series, column);
+  forEachSeries(store, now, idleMillis, (s) => deltaOf(s) !== 0, (series) => {
+    const delta = deltaOf(series);
     const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
     collection.add(definition, attributes, store.startTimes[series], delta, {
       commit() {
-        store.commit(series, column, delta);
+        commit(series, delta);
         store.startTimes[series] = now;
         store.touch(series, now);
       },
