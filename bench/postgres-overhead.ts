@@ -53,7 +53,7 @@ export interface PostgresOverheadResult {
 export interface RunOptions {
   rounds?: number;
   timeMillis?: number;
-  /** Awaited batches of BATCH stand-in queries per measured run. [default: 100] */
+  /** Awaited batches of BATCH stand-in queries per measured run. [default: 50] */
   isolatedBatches?: number;
   /** Real queries per measured run of the server CPU comparison. [default: 5000] */
   serverQueries?: number;
@@ -105,8 +105,8 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
     { name: 'wrapped tagged template', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => tagged(wrappedStandIn, i)) },
   ];
   // CPU figures are short to take and noisier than wall-time medians: take more rounds of them.
-  const cpuRounds = Math.max(rounds, options.rounds === undefined ? 11 : rounds);
-  const isolatedCpu = await cpuTimeInRounds(isolatedVariants(options.isolatedBatches ?? 100), cpuRounds);
+  const cpuRounds = Math.max(rounds, options.rounds === undefined ? 7 : rounds);
+  const isolatedCpu = await cpuTimeInRounds(isolatedVariants(options.isolatedBatches ?? 50), cpuRounds);
   const overheadNanos = isolatedCpu && {
     unsafe: medianDifference(isolatedCpu, 'wrapped unsafe()', 'bare unsafe()'),
     tagged: medianDifference(isolatedCpu, 'wrapped tagged template', 'bare tagged template'),
@@ -129,14 +129,14 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
     title: `Real server: ${SERVER_BATCH} concurrent parameterised queries, max 10 connections, wall time`,
     baseline: 'bare postgres.js',
     rounds,
-    timeMillis: options.timeMillis ?? 1_000,
+    timeMillis: options.timeMillis ?? 600,
     variants: serverVariants(SERVER_BATCH).map(({ name, operations, run }) => ({ name, operationsPerRun: operations, run })),
   });
   const queriesPerSecond = {
     bare: 1e9 / server.variants.find((v) => v.name === 'bare postgres.js')!.medianNanos,
     wrapped: 1e9 / server.variants.find((v) => v.name === 'instrumentPostgres')!.medianNanos,
   };
-  const serverCpuResults = await cpuTimeInRounds(serverVariants(options.serverQueries ?? 5_000), cpuRounds);
+  const serverCpuResults = await cpuTimeInRounds(serverVariants(options.serverQueries ?? 3_000), cpuRounds);
   const serverCpu = serverCpuResults && { perQuery: serverCpuResults, overheadNanos: medianDifference(serverCpuResults, 'instrumentPostgres', 'bare postgres.js') };
 
   const dropped = collector.stats().ring.dropped;

@@ -43,7 +43,7 @@ export interface CollectorOptions {
   otlp?: OtlpOptions;
   /** Worker threads, one ring shard each; records are sharded by tenant. [default: 1] */
   workers?: number;
-  /** Records per shard ring, a power of two. [default: 65536] */
+  /** Records per shard ring, a power of two. [default: 16384] */
   ringCapacity?: number;
   /** Series per metric; more go to one overflow series. [default: 100000] */
   maxSeries?: number;
@@ -101,7 +101,7 @@ export const DEFAULT_OPTIONS = {
     batchSize: 512,
   },
   workers: 1,
-  ringCapacity: 65_536,
+  ringCapacity: 16_384,
   maxSeries: 100_000,
   maxTenants: 10_000,
   maxRoutes: 2_000,

@@ -48,7 +48,7 @@ describe('hostile input', () => {
       const capacity = collector.stats().ring.capacity;
       for (let i = 0; i < 1_000_000; i++) {
         collector.recordTenantResource({ tenantId: `tenant-${i}-${'z'.repeat(i % 50)}`, resourceType: 'api', usage: 1, dataType: 'calls' });
-        if (i % 16_384 === 0) while (collector.stats().ring.used > capacity / 2) await new Promise((resolve) => setTimeout(resolve, 2));
+        if (i % (capacity / 4) === 0) while (collector.stats().ring.used > capacity / 4) await new Promise((resolve) => setTimeout(resolve, 2));
       }
       const growth = heapUsedAfterGc() - before;
       await collector.flush();

@@ -124,7 +124,7 @@ describe('environment variable validation: the variable is named', () => {
       exportIntervalMillis: 30_000, batchSize: 512,
     });
     expect(options).toMatchObject({
-      workers: 1, ringCapacity: 65_536, maxSeries: 100_000, maxTenants: 10_000, maxRoutes: 2_000, maxSqlTexts: 1_000,
+      workers: 1, ringCapacity: 16_384, maxSeries: 100_000, maxTenants: 10_000, maxRoutes: 2_000, maxSqlTexts: 1_000,
       maxMemoryBytes: 10_485_760, seriesIdleMillis: 86_400_000, runtimeMetricsIntervalMillis: 15_000, workerHangMillis: 10_000,
       metrics: { http: true, db: true, tenant: true, runtime: true },
     });

@@ -158,7 +158,9 @@ export class Shard {
       return { ok: false, reason };
     }
     const started = performance.now();
-    const collection = new Collection(this.config.otlp.batchSize, Date.now());
+    const collection = new Collection(this.config.otlp.batchSize, Date.now(), () => {
+      if (!this.paused) this.drain(this.drainLimit);
+    });
     if (this.config.families.http) this.http.collect(collection);
     if (this.config.families.db) this.db.collect(collection);
     if (this.config.families.tenant) this.usage.collect(collection);

@@ -14,13 +14,16 @@ export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.over
  * and forgets series that hold nothing pending and stayed idle for `idleMillis`.
  */
 export function forEachSeries(
+  collection: Collection,
   store: SeriesStore,
-  nowMillis: number,
   idleMillis: number,
   hasDelta: (series: number) => boolean,
   visit: (series: number) => void,
 ): void {
+  const nowMillis = collection.endMillis;
+  // `store.end` is read on every turn: series added meanwhile (see Collection.step) are visited too.
   for (let series = 0; series < store.end; series++) {
+    collection.step();
     if (!store.isLive(series)) continue;
     if (hasDelta(series)) {
       visit(series);
@@ -64,7 +67,7 @@ function collectScalar(
   commit: (series: number, sent: number) => void,
 ): void {
   const now = collection.endMillis;
-  forEachSeries(store, now, idleMillis, (s) => deltaOf(s) !== 0, (series) => {
+  forEachSeries(collection, store, idleMillis, (s) => deltaOf(s) !== 0, (series) => {
     const delta = deltaOf(series);
     const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
     collection.add(definition, attributes, store.startTimes[series], delta, {
@@ -86,7 +89,7 @@ export function collectHistogram(
   attributesOf: (series: number) => Attributes,
 ): void {
   const now = collection.endMillis;
-  forEachSeries(store, now, idleMillis, (s) => store.deltaCount(s) !== 0, (series) => {
+  forEachSeries(collection, store, idleMillis, (s) => store.deltaCount(s) !== 0, (series) => {
     const counts = store.deltaBuckets(series);
     const sum = store.deltaSum(series);
     let count = 0;

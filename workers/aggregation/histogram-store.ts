@@ -1,5 +1,5 @@
 import type { MemoryBudget } from './memory-budget.js';
-import { SeriesStore } from './series-store.js';
+import { SeriesStore, type Generation } from './series-store.js';
 
 /**
  * Explicit-bucket histograms. With boundaries [b0, b1, …, bn-1] there are n + 1 buckets: bucket 0 counts values
@@ -22,8 +22,8 @@ export class HistogramStore extends SeriesStore {
   private floats = new Float64Array(0);
   private words = new Uint32Array(0);
 
-  constructor(keyWords: 1 | 2 | 3, boundaries: readonly number[], maxSeries: number, budget: MemoryBudget, nowMillis: number) {
-    super(keyWords, maxSeries, budget, nowMillis);
+  constructor(keyWords: 1 | 2 | 3, boundaries: readonly number[], maxSeries: number, budget: MemoryBudget, nowMillis: number, generation?: Generation) {
+    super(keyWords, maxSeries, budget, nowMillis, generation);
     this.boundaries = boundaries;
     this.bounds = Float64Array.from(boundaries);
     this.buckets = boundaries.length + 1;

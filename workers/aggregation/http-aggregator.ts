@@ -8,6 +8,7 @@ import { EndpointResolver } from '../labels/endpoint-resolver.js';
 import { CounterStore } from './counter-store.js';
 import { collectCounter, collectHistogram, collectSum } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
+import type { Generation } from './series-store.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { SumStore } from './sum-store.js';
 import { tenantAttributes } from './tenant-attributes.js';
@@ -61,18 +62,21 @@ export class HttpAggregator {
   /** Key: (tenant, category). */
   readonly tenants: SumStore | undefined;
   private readonly idleMillis: number;
-  /** Changes when a linked store removed a series, which invalidates every link taken before. */
-  private linkEpoch = 1;
-  private linkedRemovals = 0;
+  /**
+   * Removals in the linked stores (duration, sizes, tenant rows), shared by them: a link is valid only if taken at
+   * the current value. Read per record, so that a removal invalidates every link at once, even mid-export.
+   */
+  private readonly linkedGeneration: Generation = { value: 1 };
 
   constructor(private readonly dictionary: Dictionary, options: HttpAggregatorOptions) {
     const { maxSeries, budget, nowMillis } = options;
     this.endpoints = new EndpointResolver(dictionary);
     this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS);
-    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis);
-    this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis);
-    this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis);
-    this.tenants = options.tenantMetrics ? new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis) : undefined;
+    const generation = this.linkedGeneration;
+    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis, generation);
+    this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis, generation);
+    this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis, generation);
+    this.tenants = options.tenantMetrics ? new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation) : undefined;
     this.idleMillis = options.idleMillis;
   }
 
@@ -108,7 +112,8 @@ export class HttpAggregator {
     let requestSize: number;
     let responseSize: number;
     let tenantRow: number;
-    if (series !== 0 && cells[link + LINK_EPOCH] === this.linkEpoch && cells[link + LINK_DURATION] !== 0) {
+    const epoch = this.linkedGeneration.value;
+    if (series !== 0 && cells[link + LINK_EPOCH] === epoch && cells[link + LINK_DURATION] !== 0) {
       duration = cells[link + LINK_DURATION] - 1;
       requestSize = cells[link + LINK_REQUEST_SIZE] - 1;
       responseSize = cells[link + LINK_RESPONSE_SIZE] - 1;
@@ -124,7 +129,7 @@ export class HttpAggregator {
         cells[link + LINK_REQUEST_SIZE] = requestSize + 1;
         cells[link + LINK_RESPONSE_SIZE] = responseSize + 1;
         cells[link + LINK_TENANT] = tenantRow + 1;
-        cells[link + LINK_EPOCH] = this.linkEpoch;
+        cells[link + LINK_EPOCH] = epoch;
       }
     }
 
@@ -140,15 +145,6 @@ export class HttpAggregator {
       pending[row + RATE_CALLS] += 1;
       if (tag >>> 16 >= 500) pending[row + RATE_ERRORS] += 1;
       pending[row + RATE_SECONDS] += seconds;
-    }
-  }
-
-  /** Links are valid while no linked store has removed a series since they were taken. */
-  private refreshLinkEpoch(): void {
-    const removals = this.durations.removals + this.requestSizes.removals + this.responseSizes.removals + (this.tenants?.removals ?? 0);
-    if (removals !== this.linkedRemovals) {
-      this.linkedRemovals = removals;
-      this.linkEpoch++;
     }
   }
 
@@ -181,7 +177,6 @@ export class HttpAggregator {
       }));
     }
     if (this.tenants !== undefined) this.collectTenants(collection, this.tenants);
-    this.refreshLinkEpoch();
   }
 
   /** tenant_* metrics: API calls per (tenant, category) as stored; bytes and rates summed over categories. */

@@ -1,5 +1,10 @@
 import type { MemoryBudget } from './memory-budget.js';
 
+/** A counter of removals, possibly shared by several stores. */
+export interface Generation {
+  value: number;
+}
+
 /** A key word no string id or tag can take: marks the overflow series. */
 const OVERFLOW_KEY = 0xffffffff;
 const INITIAL_CAPACITY = 64;
@@ -42,7 +47,9 @@ export abstract class SeriesStore {
     private readonly maxSeries: number,
     private readonly budget: MemoryBudget,
     private readonly epochMillis: number,
+    generation: Generation = { value: 0 },
   ) {
+    this.generation = generation;
     this.keyWords = keyWords;
     this.keys = new Uint32Array(0);
     this.startTimes = new Float64Array(0);
@@ -100,13 +107,16 @@ export abstract class SeriesStore {
     return this.keyWords * 4 + 8 + 4 + 8 + this.columnBytesPerSeries();
   }
 
-  /** Bumped whenever a series is removed: whoever caches series numbers of this store re-resolves them. */
-  removals = 0;
+  /**
+   * Bumped whenever a series of this store is removed: whoever caches series numbers of the store (HttpAggregator's
+   * links) compares it with the value it saw, and re-resolves on a change. Stores may share one generation.
+   */
+  readonly generation: Generation;
 
   /** Removes a series that has nothing left to export. */
   remove(series: number): void {
     if (series === 0 || !this.isLive(series)) return;
-    this.removals++;
+    this.generation.value++;
     const width = this.keyWords;
     const at = series * width;
     let slot = hashKey(this.keys[at], width > 1 ? this.keys[at + 1] : 0, width > 2 ? this.keys[at + 2] : 0) & this.slotMask;

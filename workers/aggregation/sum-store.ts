@@ -1,5 +1,5 @@
 import type { MemoryBudget } from './memory-budget.js';
-import { SeriesStore, copyInto } from './series-store.js';
+import { SeriesStore, copyInto, type Generation } from './series-store.js';
 
 /**
  * Monotonic sums (counters), `columns` values per series. Each value is the part of the series' cumulative total
@@ -12,8 +12,8 @@ export class SumStore extends SeriesStore {
   readonly columns: number;
   /** Unexported value of column c of series s at `s * columns + c`. */
   pending: Float64Array = new Float64Array(0);
-  constructor(keyWords: 1 | 2 | 3, columns: number, maxSeries: number, budget: MemoryBudget, nowMillis: number) {
-    super(keyWords, maxSeries, budget, nowMillis);
+  constructor(keyWords: 1 | 2 | 3, columns: number, maxSeries: number, budget: MemoryBudget, nowMillis: number, generation?: Generation) {
+    super(keyWords, maxSeries, budget, nowMillis, generation);
     this.columns = columns;
     this.init(nowMillis);
   }

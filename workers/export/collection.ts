@@ -16,6 +16,8 @@ export interface Settlement {
 
 type Point = DataPoint<number> | DataPoint<Histogram>;
 
+const STEPS_PER_PROGRESS = 4_096;
+
 /** One export request: at most `batchSize` data points, and the settlements of their sources. */
 export class Batch {
   readonly points = new Map<MetricDefinition, Point[]>();
@@ -46,10 +48,22 @@ export class Collection {
   readonly endMillis: number;
   private readonly endTime;
   private current: Batch | undefined;
+  private steps = 0;
 
-  constructor(private readonly batchSize: number, endMillis: number) {
+  /**
+   * `onProgress` runs every STEPS_PER_PROGRESS series visited: the shard drains its ring there, so that collecting
+   * a large number of series never leaves the ring unattended long enough to fill. That is safe: a record that
+   * lands in a series already collected stays pending for the next export (what a point settles is exactly what
+   * it carried), and one that lands in a series not yet visited is carried now.
+   */
+  constructor(private readonly batchSize: number, endMillis: number, private readonly onProgress?: () => void) {
     this.endMillis = endMillis;
     this.endTime = millisToHrTime(endMillis);
+  }
+
+  /** Called once per series visited. */
+  step(): void {
+    if (++this.steps % STEPS_PER_PROGRESS === 0) this.onProgress?.();
   }
 
   get pointCount(): number {
