@@ -87,26 +87,24 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
 }
 
 /**
- * Every variant's server is started (and warmed up) once; then each round loads them one at a time, in rotated
- * order. An idle server takes no CPU, so the others do not disturb the one being measured.
+ * Each round starts a fresh server per variant (warmed up before its measured window), in rotated order: a process
+ * can be lastingly faster or slower than another (memory layout, JIT decisions), and fresh processes keep that
+ * from biasing one variant in every round.
  */
 export async function runComparison(options: { rounds?: number; seconds?: number } = {}): Promise<E2eVariantResult[]> {
-  const rounds = Math.max(3, options.rounds ?? 4);
+  const rounds = Math.max(3, options.rounds ?? 3);
   const seconds = options.seconds ?? 2.5;
   const perRound = new Map<string, Array<{ rps: number; p50: number; p99: number; main: number | undefined; process: number }>>(VARIANTS.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
-  const servers = new Map<MiddlewareVariant, Server>();
-  for (const variant of VARIANTS) {
-    const server = await startServer(variant, endpoint, 3_600_000);
-    // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
-    await load(server.port, Math.max(0.5, seconds / 2));
-    servers.set(variant, server);
-  }
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotate(VARIANTS, round)) {
-      const { result, report } = await measure(variant, servers.get(variant)!, seconds);
+      const server = await startServer(variant, endpoint, 3_600_000);
+      // Warm-up: JIT, connections, and ringmeter's worker start, outside the measured window.
+      await load(server.port, Math.max(0.5, seconds / 2.5));
+      const { result, report } = await measure(variant, server, seconds);
+      await server.ask('stop', 'stopped');
       perRound.get(variant)!.push({
         rps: result.requests.average,
         p50: result.latency.p50,
@@ -116,7 +114,6 @@ export async function runComparison(options: { rounds?: number; seconds?: number
       });
     }
   }
-  for (const server of servers.values()) await server.ask('stop', 'stopped');
   await receiver.stop();
   const bare = perRound.get('bare')!;
   return VARIANTS.map((name) => {

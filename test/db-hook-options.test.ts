@@ -60,6 +60,18 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
     expect(() => instrumentPostgres(collector, sql, { database: '' })).toThrow('options.database must be 1 to 128 characters, without control characters (got "")');
   });
 
+  it('instrumentPostgres: options.tenant must be a function', () => {
+    expect(() => instrumentPostgres(collector, sql, { tenant: 'acme' as never })).toThrow(new TypeError('options.tenant must be a function () => string | undefined'));
+  });
+
+  it('drizzleLogger: options must be an object', () => {
+    expect(() => drizzleLogger(collector, null as never)).toThrow(new TypeError('options must be an object'));
+  });
+
+  it('drizzleLogger: options.tenant must be a function', () => {
+    expect(() => drizzleLogger(collector, { tenant: 42 as never })).toThrow(new TypeError('options.tenant must be a function () => string | undefined'));
+  });
+
   it('drizzleLogger: collector must be a ringmeter Collector', () => {
     expect(() => drizzleLogger(undefined as unknown as Collector)).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got undefined)'));
   });

@@ -5,6 +5,7 @@
 import type { Logger } from 'drizzle-orm/logger';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
+import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../db-tenant.js';
 import { internals, type CollectorInternals } from '../internal.js';
 import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/layout.js';
 import { EMPTY_ID } from '../strings/layout.js';
@@ -18,16 +19,22 @@ import { EMPTY_ID } from '../strings/layout.js';
  * Once a postgres.js client has been instrumented with the same collector (instrumentPostgres), this logger does
  * nothing: that client records each query itself, timed, so a query is counted once.
  */
-export function drizzleLogger(collector: Collector): Logger {
+export function drizzleLogger(collector: Collector, options: DrizzleLoggerOptions = {}): Logger {
   requireCollector(collector);
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const resolver = tenantResolverOption(options.tenant);
   if (!collector.options.metrics.db) return { logQuery() {} };
   const hooks = internals(collector);
-  hooks.tenantScope.enable();
-  return new QueryCountingLogger(hooks);
+  return new QueryCountingLogger(hooks, currentTenantFor(hooks, resolver));
+}
+
+export interface DrizzleLoggerOptions {
+  /** The tenant of the code running a query, from the application's own request context. [default: the Hono middleware's request scope] */
+  tenant?: TenantResolver;
 }
 
 class QueryCountingLogger implements Logger {
-  constructor(private readonly hooks: CollectorInternals) {}
+  constructor(private readonly hooks: CollectorInternals, private readonly currentTenant: () => number) {}
 
   logQuery(query: string): void {
     const hooks = this.hooks;
@@ -37,7 +44,7 @@ class QueryCountingLogger implements Logger {
         hooks.reject();
         return;
       }
-      hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.sqlId(query), hooks.tenantScope.current(), EMPTY_ID, 0, 0, 0);
+      hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.sqlId(query), this.currentTenant(), EMPTY_ID, 0, 0, 0);
     } catch {
       // A logger must never make Drizzle fail.
     }

@@ -5,6 +5,7 @@
 import type { Sql } from 'postgres';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
+import { currentTenantFor } from '../db-tenant.js';
 import { internals } from '../internal.js';
 import { ClientState } from './client-state.js';
 import { resolvePostgresOptions, type PostgresInstrumentationOptions } from './options.js';
@@ -29,9 +30,8 @@ export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql
   const resolved = resolvePostgresOptions(options, sql);
   if (!collector.options.metrics.db) return sql;
   const hooks = internals(collector);
-  // Queries are attributed to the tenant of the request around them: ask the middleware to keep track of it.
-  hooks.tenantScope.enable();
   hooks.postgresInstrumented = true;
-  const client = new ClientState(hooks, hooks.labelId(resolved.database), resolved.connectionLimit);
+  // Queries are attributed to the tenant of the request around them: the middleware's scope, or the app's resolver.
+  const client = new ClientState(hooks, hooks.labelId(resolved.database), resolved.connectionLimit, currentTenantFor(hooks, resolved.tenant));
   return createScopeProxy(client, sql, 'client') as unknown as T;
 }

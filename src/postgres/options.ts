@@ -1,15 +1,22 @@
 import { LABEL_LIMITS, quote } from '../options.js';
 import { redact } from '../redact.js';
 import { isCleanLabel } from '../strings/interner.js';
+import { tenantResolverOption, type TenantResolver } from '../db-tenant.js';
 import type { PostgresSql } from './postgres-js.js';
 
 export interface PostgresInstrumentationOptions {
   /** The `database` label of the pool gauges. [default: the client's database name, `sql.options.database`] */
   database?: string;
+  /**
+   * The tenant of the code running a query, from the application's own request context. [default: the request
+   * scope kept by the Hono middleware (`system` outside any request)]
+   */
+  tenant?: TenantResolver;
 }
 
 export interface ResolvedPostgresOptions {
   database: string;
+  tenant: TenantResolver | undefined;
   /** The client's `max` (its connection limit), or 0 when it has none we can read: then no pool gauges. */
   connectionLimit: number;
 }
@@ -20,7 +27,7 @@ const UNNAMED_DATABASE = 'postgres';
 /** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
 export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
-  const { database } = options as PostgresInstrumentationOptions;
+  const { database, tenant } = options as PostgresInstrumentationOptions;
   if (database !== undefined) {
     if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
     if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
@@ -31,6 +38,7 @@ export function resolvePostgresOptions(options: unknown, sql: PostgresSql): Reso
   const max = sql.options.max;
   return {
     database: database ?? (typeof clientDatabase === 'string' && clientDatabase !== '' ? clientDatabase : UNNAMED_DATABASE),
+    tenant: tenantResolverOption(tenant),
     connectionLimit: typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : 0,
   };
 }

@@ -22,7 +22,7 @@ import type { PostgresQuery } from './postgres-js.js';
  */
 export function observeQuery(client: ClientState, query: PostgresQuery, holdsConnection: boolean): void {
   const started = performance.now();
-  const tenant = client.hooks.tenantScope.current();
+  const tenant = client.currentTenant();
   const inUse = holdsConnection ? ++client.busy : client.busy;
   if (query.cursorFn === undefined) client.inFlight.add(query, started, tenant, inUse, holdsConnection);
   else observeCursor(client, query, started, tenant, inUse, holdsConnection);

@@ -23,7 +23,7 @@ export function trackTransaction(
   start: (callback: Callback) => Promise<unknown>,
 ): Promise<unknown> {
   const hooks = client.hooks;
-  const tenant = hooks.tenantScope.current();
+  const tenant = client.currentTenant();
   let entered = false;
   if (!nested) client.busy++;
   const end = (committed: boolean): void => {
