@@ -16,13 +16,25 @@ import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 import type { ServerReport } from './http-e2e-server.js';
 
-const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'bare + DB query', 'ringmeter + DB hook'];
+/**
+ * Variants measured together, each group against its first variant. The database variants form their own group:
+ * fewer servers alive at once disturb each other less on a small machine, and they compare with each other.
+ */
+const GROUPS: MiddlewareVariant[][] = [
+  ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel'],
+  ['bare + DB query', 'ringmeter + DB hook'],
+];
 const CONNECTIONS = 32;
+/** Measured windows per variant per round. */
+const PASSES = 4;
 const REQUESTS = TENANTS.map((tenant, i) => ({ method: 'GET' as const, path: ROUTES[i % ROUTES.length].path, headers: { 'x-tenant-id': tenant } }));
 
 export interface E2eVariantResult {
   name: string;
+  /** The variant the ratio is taken against (its group's first). */
+  baseline: string;
   requestsPerSecond: { median: number; min: number; max: number };
+  /** Median over rounds of requests/s ÷ the baseline's, within each round. */
   ratioToBare: number;
   p50Millis: number;
   p99Millis: number;
@@ -77,7 +89,7 @@ function load(port: number, seconds: number): Promise<autocannon.Result> {
   });
 }
 
-/** One measured window against a running server: CPU and heap marks around `seconds` of load. */
+/** One measured window against a running server: CPU marks around `seconds` of load. */
 async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
   await server.ask('mark', 'marked');
   const result = await load(server.port, seconds);
@@ -86,44 +98,67 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
   return { result, report };
 }
 
+interface RoundRow {
+  rps: number;
+  p50: number;
+  p99: number;
+  main: number | undefined;
+  process: number;
+}
+
 /**
- * Each round starts a fresh server per variant (warmed up before its measured window), in rotated order: a process
- * can be lastingly faster or slower than another (memory layout, JIT decisions), and fresh processes keep that
- * from biasing one variant in every round.
+ * Each round starts a fresh server per variant (a process can be lastingly faster or slower than another: memory
+ * layout, JIT decisions; fresh processes keep that from favouring one variant in every round), warms them all up,
+ * then loads them in short windows, `PASSES` times over in rotated order, so that a machine whose speed drifts
+ * during the round shifts every variant alike. A variant's figure for the round sums its windows.
  */
 export async function runComparison(options: { rounds?: number; seconds?: number } = {}): Promise<E2eVariantResult[]> {
+  const results: E2eVariantResult[] = [];
+  for (const group of GROUPS) results.push(...(await runGroup(group, options)));
+  return results;
+}
+
+async function runGroup(variants: MiddlewareVariant[], options: { rounds?: number; seconds?: number }): Promise<E2eVariantResult[]> {
   const rounds = Math.max(3, options.rounds ?? 3);
-  const seconds = options.seconds ?? 2.5;
-  const perRound = new Map<string, Array<{ rps: number; p50: number; p99: number; main: number | undefined; process: number }>>(VARIANTS.map((v) => [v, []]));
+  const window = (options.seconds ?? 3.2) / PASSES;
+  const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
   for (let round = 0; round < rounds; round++) {
-    for (const variant of rotate(VARIANTS, round)) {
-      const server = await startServer(variant, endpoint, 3_600_000);
-      // Warm-up: JIT, connections, and ringmeter's worker start, outside the measured window.
-      await load(server.port, Math.max(0.5, seconds / 2.5));
-      const { result, report } = await measure(variant, server, seconds);
-      await server.ask('stop', 'stopped');
+    const servers = await Promise.all(variants.map((variant) => startServer(variant, endpoint, 3_600_000)));
+    // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
+    for (const server of servers) await load(server.port, 1);
+    const windows = new Map<MiddlewareVariant, Array<{ result: autocannon.Result; report: ServerReport }>>(variants.map((v) => [v, []]));
+    for (let pass = 0; pass < PASSES; pass++) {
+      for (const variant of rotate(variants, round + pass)) {
+        windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window));
+      }
+    }
+    for (const server of servers) await server.ask('stop', 'stopped');
+    for (const [variant, measured] of windows) {
+      const served = measured.reduce((sum, m) => sum + m.report.served, 0);
+      const mainCpu = measured.every((m) => m.report.mainCpuSeconds !== undefined) ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0) : undefined;
       perRound.get(variant)!.push({
-        rps: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        main: report.mainCpuSeconds === undefined ? undefined : (report.mainCpuSeconds / report.served) * 1e6,
-        process: (report.processCpuSeconds / report.served) * 1e6,
+        rps: measured.reduce((sum, m) => sum + m.result.requests.total, 0) / (window * PASSES),
+        p50: median(measured.map((m) => m.result.latency.p50)),
+        p99: median(measured.map((m) => m.result.latency.p99)),
+        main: mainCpu === undefined ? undefined : (mainCpu / served) * 1e6,
+        process: (measured.reduce((sum, m) => sum + m.report.processCpuSeconds, 0) / served) * 1e6,
       });
     }
   }
   await receiver.stop();
-  const bare = perRound.get('bare')!;
-  return VARIANTS.map((name) => {
+  const baseline = perRound.get(variants[0])!;
+  return variants.map((name) => {
     const rows = perRound.get(name)!;
     const rps = rows.map((row) => row.rps);
     const mains = rows.map((row) => row.main).filter((value): value is number => value !== undefined);
     return {
       name,
+      baseline: variants[0],
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
-      ratioToBare: median(rows.map((row, i) => row.rps / bare[i].rps)),
+      ratioToBare: median(rows.map((row, i) => row.rps / baseline[i].rps)),
       p50Millis: median(rows.map((row) => row.p50)),
       p99Millis: median(rows.map((row) => row.p99)),
       mainCpuMicrosPerRequest: mains.length > 0 ? median(mains) : undefined,
@@ -168,7 +203,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     variant: v.name,
     'req/s (median)': Math.round(v.requestsPerSecond.median),
     'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
-    '× bare': Math.round(v.ratioToBare * 1000) / 1000,
+    '× baseline': `${Math.round(v.ratioToBare * 1000) / 1000} (${v.baseline})`,
     'p50 ms': v.p50Millis,
     'p99 ms': v.p99Millis,
     'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
