@@ -120,7 +120,7 @@ export async function runComparison(options: { rounds?: number; seconds?: number
 
 async function runGroup(variants: MiddlewareVariant[], options: { rounds?: number; seconds?: number }): Promise<E2eVariantResult[]> {
   const rounds = Math.max(3, options.rounds ?? 3);
-  const window = (options.seconds ?? 3.2) / PASSES;
+  const window = (options.seconds ?? 2.4) / PASSES;
   const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
