@@ -2,45 +2,59 @@
  * What each HTTP metrics middleware adds to a request, in-process (`app.request`), on the same ~20-route Hono
  * app with 1,000 tenants: the bare app, an empty async middleware (the floor of any middleware), ringmeter,
  * @hono/prometheus with a tenant label, @hono/otel, and a hand-written OpenTelemetry SDK middleware.
- * The added cost of a variant is its time minus the bare app's in the same round.
+ * Each variant runs in a process of its own (see hono-overhead-child.ts); the rounds rotate among them. The added
+ * cost of a variant is its time minus the bare app's in the same round.
  */
-import type { Hono } from 'hono';
-import { createCollector } from '../src/index.js';
-import { benchMiddleware, buildBenchApp, ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
-import { CountingReceiver } from './lib/receiver.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { MiddlewareVariant } from './lib/bench-app.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
-const BATCH = 200;
 const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
 
-export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<Comparison> {
-  const receiver = new CountingReceiver();
-  const collector = createCollector({ env: {}, otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 }, metrics: { runtime: false } });
-  const built = VARIANTS.map((variant) => ({ variant, ...benchMiddleware(variant, collector) }));
-  const apps: Record<string, Hono> = Object.fromEntries(built.map(({ variant, middleware }) => [variant, buildBenchApp(middleware)]));
-  let cursor = 0;
-  const comparison = await compareInRounds({
-    title: 'Hono middleware, in-process app.request (20 routes, 1,000 tenants)',
-    baseline: 'bare',
-    rounds: options.rounds,
-    timeMillis: options.timeMillis ?? 500,
-    variants: Object.entries(apps).map(([name, app]) => ({
-      name,
-      operationsPerRun: BATCH,
-      run: async () => {
-        for (let i = 0; i < BATCH; i++) {
-          const n = cursor++;
-          const response = await app.request(ROUTES[n % ROUTES.length].path, { headers: { 'x-tenant-id': TENANTS[n % TENANTS.length] } });
-          if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
-        }
-      },
-    })),
+interface VariantProcess {
+  child: ChildProcess;
+  /** Resolves with the first message of type `reply` (rejects on 'failed' or an exit). */
+  ask<T>(message: object, reply: string): Promise<T>;
+}
+
+/** Starts one variant's process (hono-overhead-child.ts) and waits until its app is built. */
+async function startVariant(variant: MiddlewareVariant): Promise<VariantProcess> {
+  const script = fileURLToPath(new URL('./hono-overhead-child.js', import.meta.url));
+  const child = fork(script, [variant], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(reply: string) => new Promise<T>((resolve, reject) => {
+    const onMessage = (message: { type: string; error?: string }) => {
+      if (message.type !== reply && message.type !== 'failed') return;
+      child.off('message', onMessage).off('exit', onExit);
+      if (message.type === 'failed') reject(new Error(`${variant}: ${message.error}`));
+      else resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`${variant} benchmark process exited (${code})`));
+    child.on('message', onMessage).once('exit', onExit);
   });
-  await collector.shutdown();
-  await receiver.stop();
-  for (const { close } of built) await close();
-  return comparison;
+  const ready = next('ready');
+  await ready;
+  return { child, ask: (message, reply) => { const answer = next(reply); child.send(message); return answer as never; } };
+}
+
+export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<Comparison> {
+  const processes = await Promise.all(VARIANTS.map(startVariant));
+  try {
+    return await compareInRounds({
+      title: 'Hono middleware, in-process app.request (20 routes, 1,000 tenants; one process per variant)',
+      baseline: 'bare',
+      rounds: options.rounds,
+      timeMillis: options.timeMillis ?? 500,
+      variants: VARIANTS.map((name, i) => ({
+        name,
+        // Only one process measures at a time; the others wait on their IPC channel, idle.
+        measure: async (timeMillis: number) => (await processes[i].ask<{ nanosPerRequest: number }>({ type: 'measure', timeMillis }, 'measured')).nanosPerRequest,
+      })),
+    });
+  } finally {
+    await Promise.all(processes.map((p) => p.ask({ type: 'stop' }, 'stopped').catch(() => p.child.kill())));
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

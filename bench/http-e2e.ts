@@ -98,6 +98,15 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
   return { result, report };
 }
 
+interface ComparisonOptions {
+  /** At least 3. [default: 3] */
+  rounds?: number;
+  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 4] */
+  seconds?: number;
+  /** [default: PASSES] */
+  passes?: number;
+}
+
 interface RoundRow {
   rps: number;
   p50: number;
@@ -112,15 +121,18 @@ interface RoundRow {
  * then loads them in short windows, `PASSES` times over in rotated order, so that a machine whose speed drifts
  * during the round shifts every variant alike. A variant's figure for the round sums its windows.
  */
-export async function runComparison(options: { rounds?: number; seconds?: number } = {}): Promise<E2eVariantResult[]> {
+export async function runComparison(options: ComparisonOptions = {}): Promise<E2eVariantResult[]> {
   const results: E2eVariantResult[] = [];
   for (const group of GROUPS) results.push(...(await runGroup(group, options)));
   return results;
 }
 
-async function runGroup(variants: MiddlewareVariant[], options: { rounds?: number; seconds?: number }): Promise<E2eVariantResult[]> {
+async function runGroup(variants: MiddlewareVariant[], options: ComparisonOptions): Promise<E2eVariantResult[]> {
   const rounds = Math.max(3, options.rounds ?? 3);
-  const window = (options.seconds ?? 2.4) / PASSES;
+  // autocannon measures in whole seconds (a 0.6 s duration runs for 1 s), so windows are whole seconds and req/s
+  // divides by the duration autocannon reports, not the one asked for.
+  const passes = options.passes ?? PASSES;
+  const window = Math.max(1, Math.round((options.seconds ?? 4) / passes));
   const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
@@ -130,7 +142,7 @@ async function runGroup(variants: MiddlewareVariant[], options: { rounds?: numbe
     // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
     for (const server of servers) await load(server.port, 1);
     const windows = new Map<MiddlewareVariant, Array<{ result: autocannon.Result; report: ServerReport }>>(variants.map((v) => [v, []]));
-    for (let pass = 0; pass < PASSES; pass++) {
+    for (let pass = 0; pass < passes; pass++) {
       for (const variant of rotate(variants, round + pass)) {
         windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window));
       }
@@ -140,7 +152,7 @@ async function runGroup(variants: MiddlewareVariant[], options: { rounds?: numbe
       const served = measured.reduce((sum, m) => sum + m.report.served, 0);
       const mainCpu = measured.every((m) => m.report.mainCpuSeconds !== undefined) ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0) : undefined;
       perRound.get(variant)!.push({
-        rps: measured.reduce((sum, m) => sum + m.result.requests.total, 0) / (window * PASSES),
+        rps: measured.reduce((sum, m) => sum + m.result.requests.total, 0) / measured.reduce((sum, m) => sum + m.result.duration, 0),
         p50: median(measured.map((m) => m.result.latency.p50)),
         p99: median(measured.map((m) => m.result.latency.p99)),
         main: mainCpu === undefined ? undefined : (mainCpu / served) * 1e6,
@@ -197,7 +209,7 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
-  const comparison = await runComparison(quick ? { rounds: 3, seconds: 1 } : {});
+  const comparison = await runComparison(quick ? { rounds: 3, seconds: 1, passes: 1 } : {});
   console.log('\nHTTP end to end (@hono/node-server, autocannon, 32 connections, 1,000 tenants)');
   console.table(comparison.map((v) => ({
     variant: v.name,

@@ -30,10 +30,10 @@ export function renderMarkdown(latest: Latest): string {
     '',
     `Node ${run.node}, ${run.cores} cores (${run.cpu}), ${run.memoryGiB} GiB. Took ${latest.durationSeconds} s.${latest.quick ? ' QUICK MODE: figures are meaningless.' : ''}`,
   ];
-  const record = sections['record-call'] as { comparison: Comparison; heapBytesPerRecord: number; dropped: number } | undefined;
+  const record = sections['record-call'] as { comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number } | undefined;
   if (record) {
     parts.push('', '## Record call', '', comparisonTable(record.comparison, 'ns'), '',
-      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.dropped}.`);
+      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.droppedWhileTimed} during the timed calls (each batch waits, untimed, for room), ${record.dropped} during the heap run.`);
   }
   const hono = sections['hono-overhead'] as Comparison | undefined;
   if (hono) {

@@ -1,11 +1,24 @@
 import { Bench } from 'tinybench';
 
-/** One contender in a comparison. `run` is timed; it performs `operationsPerRun` operations. */
-export interface Variant {
+/**
+ * One contender in a comparison: either `run`, timed here with tinybench, or `measure`, which takes its own
+ * measurement (in another process, say) and returns the median time per operation in nanoseconds.
+ */
+export type Variant = LocalVariant | RemoteVariant;
+
+export interface LocalVariant {
   name: string;
+  /** Timed; performs `operationsPerRun` operations. */
   run: () => unknown;
   /** How many operations one call of `run` performs (batch small operations so the timer's cost vanishes). */
   operationsPerRun?: number;
+  /** Runs before each timed call of `run`, untimed (e.g. waiting until a ring has room again). */
+  beforeEach?: () => void | Promise<void>;
+}
+
+export interface RemoteVariant {
+  name: string;
+  measure: (timeMillis: number) => Promise<number>;
 }
 
 export interface VariantResult {
@@ -51,13 +64,8 @@ export async function compareInRounds(options: CompareOptions): Promise<Comparis
   for (let round = 0; round < rounds; round++) {
     const order = rotate(options.variants, round);
     for (const variant of order) {
-      const bench = new Bench({ time: timeMillis, warmupTime: Math.min(100, timeMillis / 2), throws: true });
-      bench.add(variant.name, variant.run);
-      await bench.run();
-      const result = bench.tasks[0].result as { latency?: { p50: number } } | undefined;
-      const p50Millis = result?.latency?.p50;
-      if (p50Millis === undefined) throw new Error(`${options.title}: ${variant.name} produced no samples`);
-      perRound.get(variant.name)!.push((p50Millis * 1e6) / (variant.operationsPerRun ?? 1));
+      const nanos = 'measure' in variant ? await variant.measure(timeMillis) : await timeLocally(variant, timeMillis, options.title);
+      perRound.get(variant.name)!.push(nanos);
     }
   }
   const baseline = perRound.get(options.baseline);
@@ -79,6 +87,16 @@ export async function compareInRounds(options: CompareOptions): Promise<Comparis
       };
     }),
   };
+}
+
+/** tinybench's median time of one `run` call, per operation, in nanoseconds. */
+async function timeLocally(variant: LocalVariant, timeMillis: number, title: string): Promise<number> {
+  const bench = new Bench({ time: timeMillis, warmupTime: Math.min(100, timeMillis / 2), throws: true });
+  bench.add(variant.name, variant.run, variant.beforeEach === undefined ? undefined : { beforeEach: variant.beforeEach });
+  await bench.run();
+  const p50Millis = (bench.tasks[0].result as { latency?: { p50: number } } | undefined)?.latency?.p50;
+  if (p50Millis === undefined) throw new Error(`${title}: ${variant.name} produced no samples`);
+  return (p50Millis * 1e6) / (variant.operationsPerRun ?? 1);
 }
 
 export function rotate<T>(items: readonly T[], by: number): T[] {
