@@ -7,12 +7,12 @@
  * middleware's call sites turn polymorphic and the heaps of the peers that keep 20,000 series slow every
  * variant's garbage collection. A real service runs one middleware stack in its own heap, as here.
  */
-import { Bench } from 'tinybench';
 import { createCollector, type Collector } from '../src/index.js';
 import { benchMiddleware, buildBenchApp, ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
 import { CountingReceiver } from './lib/receiver.js';
+import { timeLocally } from './lib/rounds.js';
 
-export const REQUESTS_PER_BATCH = 200;
+const REQUESTS_PER_BATCH = 200;
 
 const variant = process.argv[2] as MiddlewareVariant;
 const receiver = new CountingReceiver();
@@ -32,18 +32,10 @@ async function requestBatch(): Promise<void> {
   }
 }
 
-async function measure(timeMillis: number): Promise<number> {
-  const bench = new Bench({ time: timeMillis, warmupTime: Math.min(100, timeMillis / 2), throws: true });
-  bench.add(variant, requestBatch);
-  await bench.run();
-  const p50Millis = (bench.tasks[0].result as { latency?: { p50: number } } | undefined)?.latency?.p50;
-  if (p50Millis === undefined) throw new Error(`${variant} produced no samples`);
-  return (p50Millis * 1e6) / REQUESTS_PER_BATCH;
-}
-
 process.on('message', (message: { type: string; timeMillis?: number }) => {
   if (message.type === 'measure') {
-    measure(message.timeMillis ?? 500).then(
+    const batch = { name: variant, run: requestBatch, operationsPerRun: REQUESTS_PER_BATCH };
+    timeLocally(batch, message.timeMillis ?? 500, 'hono-overhead').then(
       (nanosPerRequest) => process.send!({ type: 'measured', nanosPerRequest }),
       (error: unknown) => process.send!({ type: 'failed', error: String(error) }),
     );

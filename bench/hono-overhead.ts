@@ -33,8 +33,7 @@ async function startVariant(variant: MiddlewareVariant): Promise<VariantProcess>
     const onExit = (code: number | null) => reject(new Error(`${variant} benchmark process exited (${code})`));
     child.on('message', onMessage).once('exit', onExit);
   });
-  const ready = next('ready');
-  await ready;
+  await next('ready');
   return { child, ask: (message, reply) => { const answer = next(reply); child.send(message); return answer as never; } };
 }
 

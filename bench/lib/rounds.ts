@@ -90,7 +90,7 @@ export async function compareInRounds(options: CompareOptions): Promise<Comparis
 }
 
 /** tinybench's median time of one `run` call, per operation, in nanoseconds. */
-async function timeLocally(variant: LocalVariant, timeMillis: number, title: string): Promise<number> {
+export async function timeLocally(variant: LocalVariant, timeMillis: number, title: string): Promise<number> {
   const bench = new Bench({ time: timeMillis, warmupTime: Math.min(100, timeMillis / 2), throws: true });
   bench.add(variant.name, variant.run, variant.beforeEach === undefined ? undefined : { beforeEach: variant.beforeEach });
   await bench.run();
