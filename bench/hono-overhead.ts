@@ -1,8 +1,9 @@
 /**
  * What each HTTP metrics middleware adds to a request, in-process (`app.request`), on the same ~20-route Hono
- * app with 1,000 tenants: the bare app, an empty async middleware (the floor of any middleware), ringmeter,
- * @hono/prometheus with a tenant label, @hono/otel, and a hand-written OpenTelemetry SDK middleware.
- * Each variant runs in a process of its own (see hono-overhead-child.ts); the rounds rotate among them. The added
+ * app with 1,000 tenants: the bare app, an empty async middleware (the floor of any middleware), two floors of
+ * any per-tenant metrics middleware (one reads the tenant header, one everything a record needs, neither records),
+ * ringmeter, @hono/prometheus with a tenant label, @hono/otel, and a hand-written OpenTelemetry SDK middleware.
+ * Each variant runs in a process of its own (see hono-overhead-child.ts), fresh each round. The added
  * cost of a variant is its time minus the bare app's in the same round.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -11,7 +12,7 @@ import type { MiddlewareVariant } from './lib/bench-app.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
-const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
+const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'empty + tenant header read', 'reads only, records nothing', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
 
 interface VariantProcess {
   child: ChildProcess;
@@ -38,13 +39,20 @@ async function startVariant(variant: MiddlewareVariant): Promise<VariantProcess>
 }
 
 export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<Comparison> {
-  const processes = await Promise.all(VARIANTS.map(startVariant));
+  let processes: VariantProcess[] = [];
+  const stopAll = () => Promise.all(processes.map((p) => p.ask({ type: 'stop' }, 'stopped').catch(() => p.child.kill())));
   try {
     return await compareInRounds({
-      title: 'Hono middleware, in-process app.request (20 routes, 1,000 tenants; one process per variant)',
+      title: 'Hono middleware, in-process app.request (20 routes, 1,000 tenants; fresh processes per variant and round)',
       baseline: 'bare',
       rounds: options.rounds,
-      timeMillis: options.timeMillis ?? 500,
+      timeMillis: options.timeMillis ?? 400,
+      // A process can be lastingly faster or slower than another (memory layout, JIT decisions): fresh ones each
+      // round keep that luck from favouring one variant in every round.
+      beforeRound: async () => {
+        await stopAll();
+        processes = await Promise.all(VARIANTS.map(startVariant));
+      },
       variants: VARIANTS.map((name, i) => ({
         name,
         // Only one process measures at a time; the others wait on their IPC channel, idle.
@@ -52,7 +60,7 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
       })),
     });
   } finally {
-    await Promise.all(processes.map((p) => p.ask({ type: 'stop' }, 'stopped').catch(() => p.child.kill())));
+    await stopAll();
   }
 }
 

@@ -26,8 +26,12 @@ const GROUPS: MiddlewareVariant[][] = [
 ];
 const CONNECTIONS = 32;
 /** Measured windows per variant per round. */
-const PASSES = 4;
+const PASSES = 3;
+/** Requests that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
+const WARM_UP_REQUESTS = 5_000;
 const REQUESTS = TENANTS.map((tenant, i) => ({ method: 'GET' as const, path: ROUTES[i % ROUTES.length].path, headers: { 'x-tenant-id': tenant } }));
+/** Every route, with a few tenants: the warm-up exercises every code path without the full list's set-up cost. */
+const WARM_UP_LIST = REQUESTS.slice(0, 2 * ROUTES.length);
 
 export interface E2eVariantResult {
   name: string;
@@ -83,16 +87,21 @@ async function startServer(variant: MiddlewareVariant, endpoint: string, exportI
   return { child, port, ask };
 }
 
-function load(port: number, seconds: number): Promise<autocannon.Result> {
+/**
+ * Loads a server for a duration in seconds (autocannon rounds it up to whole seconds) or for a number of requests.
+ * autocannon prepares every request of the list for every connection before it starts (about 0.36 s for 1,000
+ * requests × 32 connections) and runs for at least a second, so the warm-up uses a short list.
+ */
+function load(port: number, limit: { duration: number } | { amount: number }, requests = REQUESTS): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: REQUESTS }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, requests, ...limit }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
 /** One measured window against a running server: CPU marks around `seconds` of load. */
 async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
   await server.ask('mark', 'marked');
-  const result = await load(server.port, seconds);
+  const result = await load(server.port, { duration: seconds });
   const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { result, report };
@@ -101,7 +110,7 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
 interface ComparisonOptions {
   /** At least 3. [default: 3] */
   rounds?: number;
-  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 4] */
+  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 3] */
   seconds?: number;
   /** [default: PASSES] */
   passes?: number;
@@ -132,7 +141,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   // autocannon measures in whole seconds (a 0.6 s duration runs for 1 s), so windows are whole seconds and req/s
   // divides by the duration autocannon reports, not the one asked for.
   const passes = options.passes ?? PASSES;
-  const window = Math.max(1, Math.round((options.seconds ?? 4) / passes));
+  const window = Math.max(1, Math.round((options.seconds ?? 3) / passes));
   const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
@@ -140,7 +149,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   for (let round = 0; round < rounds; round++) {
     const servers = await Promise.all(variants.map((variant) => startServer(variant, endpoint, 3_600_000)));
     // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
-    for (const server of servers) await load(server.port, 1);
+    for (const server of servers) await load(server.port, { amount: WARM_UP_REQUESTS }, WARM_UP_LIST);
     const windows = new Map<MiddlewareVariant, Array<{ result: autocannon.Result; report: ServerReport }>>(variants.map((v) => [v, []]));
     for (let pass = 0; pass < passes; pass++) {
       for (const variant of rotate(variants, round + pass)) {
@@ -184,7 +193,7 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
   const endpoint = await receiver.start();
   const server = await startServer('ringmeter', endpoint, 5_000);
   await server.ask('mark', 'marked');
-  const result = await load(server.port, seconds);
+  const result = await load(server.port, { duration: seconds });
   const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
   const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>('stop', 'stopped');
   await receiver.stop();

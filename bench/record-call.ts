@@ -131,6 +131,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run(quick ? { rounds: 3, timeMillis: 20 } : {});
   printComparison(result.comparison);
   console.log(`main-thread heap growth: ${result.heapBytesPerRecord.toFixed(3)} bytes per record (after GC; ${(globalThis as { gc?: unknown }).gc ? 'gc exposed' : 'run with --expose-gc for an exact figure'})`);
-  console.log(`records dropped (ring full): ${result.droppedWhileTimed} during the timed calls, ${result.dropped} during the heap run`);
+  console.log(`records dropped (ring full): ${result.droppedWhileTimed} while timing, ${result.dropped} during the heap run`);
   saveSection('record-call', result);
 }

@@ -33,7 +33,7 @@ export function renderMarkdown(latest: Latest): string {
   const record = sections['record-call'] as { comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number } | undefined;
   if (record) {
     parts.push('', '## Record call', '', comparisonTable(record.comparison, 'ns'), '',
-      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.droppedWhileTimed} during the timed calls (each batch waits, untimed, for room), ${record.dropped} during the heap run.`);
+      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.droppedWhileTimed} while timing (each timed batch first waits, untimed, until the ring has room for it), ${record.dropped} during the heap run.`);
   }
   const hono = sections['hono-overhead'] as Comparison | undefined;
   if (hono) {

@@ -50,6 +50,8 @@ export interface CompareOptions {
   rounds?: number;
   /** Time per variant per round, ms. [default: 300] */
   timeMillis?: number;
+  /** Runs before each round (e.g. starting fresh processes for remote variants). */
+  beforeRound?: (round: number) => Promise<void>;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function compareInRounds(options: CompareOptions): Promise<Comparis
   const timeMillis = options.timeMillis ?? 300;
   const perRound = new Map<string, number[]>(options.variants.map((variant) => [variant.name, []]));
   for (let round = 0; round < rounds; round++) {
+    await options.beforeRound?.(round);
     const order = rotate(options.variants, round);
     for (const variant of order) {
       const nanos = 'measure' in variant ? await variant.measure(timeMillis) : await timeLocally(variant, timeMillis, options.title);
