@@ -6,40 +6,20 @@
  * Each variant runs in a process of its own (see hono-overhead-child.ts), fresh each round. The added
  * cost of a variant is its time minus the bare app's in the same round.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { MiddlewareVariant } from './lib/bench-app.js';
+import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
 const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'empty + tenant header read', 'reads only, records nothing', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
 
-interface VariantProcess {
-  child: ChildProcess;
-  /** Resolves with the first message of type `reply` (rejects on 'failed' or an exit). */
-  ask<T>(message: object, reply: string): Promise<T>;
-}
-
 /** Starts one variant's process (hono-overhead-child.ts) and waits until its app is built. */
-async function startVariant(variant: MiddlewareVariant): Promise<VariantProcess> {
-  const script = fileURLToPath(new URL('./hono-overhead-child.js', import.meta.url));
-  const child = fork(script, [variant], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T>(reply: string) => new Promise<T>((resolve, reject) => {
-    const onMessage = (message: { type: string; error?: string }) => {
-      if (message.type !== reply && message.type !== 'failed') return;
-      child.off('message', onMessage).off('exit', onExit);
-      if (message.type === 'failed') reject(new Error(`${variant}: ${message.error}`));
-      else resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`${variant} benchmark process exited (${code})`));
-    child.on('message', onMessage).once('exit', onExit);
-  });
-  await next('ready');
-  return { child, ask: (message, reply) => { const answer = next(reply); child.send(message); return answer as never; } };
+async function startVariant(variant: MiddlewareVariant): Promise<BenchChild> {
+  return (await forkBenchChild(new URL('./hono-overhead-child.js', import.meta.url), [variant], 'ready')).process;
 }
 
 export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<Comparison> {
-  let processes: VariantProcess[] = [];
+  let processes: BenchChild[] = [];
   const stopAll = () => Promise.all(processes.map((p) => p.ask({ type: 'stop' }, 'stopped').catch(() => p.child.kill())));
   try {
     return await compareInRounds({

@@ -7,10 +7,9 @@
  * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
  * CPU of its main thread and of the metrics worker are reported.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
+import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -61,30 +60,15 @@ export interface SustainedResult {
   cpuPercent: { process: number; main: number; metricsWorker: number };
 }
 
-interface Server {
-  child: ChildProcess;
+interface Server extends BenchChild {
   port: number;
-  ask<T>(type: string, reply: string): Promise<T>;
 }
 
 /** Starts one variant's server; a ringmeter variant exports to `endpoint` every `exportIntervalMillis`. */
 async function startServer(variant: MiddlewareVariant, endpoint: string, exportIntervalMillis: number): Promise<Server> {
-  const script = fileURLToPath(new URL('./http-e2e-server.js', import.meta.url));
-  const child = fork(script, [variant, endpoint, String(exportIntervalMillis)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = <T>(type: string, reply: string) => new Promise<T>((resolve) => {
-    const onMessage = (message: { type: string } & Record<string, unknown>) => {
-      if (message.type !== reply) return;
-      child.off('message', onMessage);
-      resolve(message as T);
-    };
-    child.on('message', onMessage);
-    child.send({ type });
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { type: string; port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`${variant} server exited (${code})`)));
-  });
-  return { child, port, ask };
+  const script = new URL('./http-e2e-server.js', import.meta.url);
+  const { process: server, ready } = await forkBenchChild<{ port: number }>(script, [variant, endpoint, String(exportIntervalMillis)], 'listening');
+  return { ...server, port: ready.port };
 }
 
 /**
@@ -100,9 +84,9 @@ function load(port: number, limit: { duration: number } | { amount: number }, re
 
 /** One measured window against a running server: CPU marks around `seconds` of load. */
 async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
-  await server.ask('mark', 'marked');
+  await server.ask({ type: 'mark' }, 'marked');
   const result = await load(server.port, { duration: seconds });
-  const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
+  const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { result, report };
 }
@@ -156,7 +140,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
         windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window));
       }
     }
-    for (const server of servers) await server.ask('stop', 'stopped');
+    for (const server of servers) await server.ask({ type: 'stop' }, 'stopped');
     for (const [variant, measured] of windows) {
       const served = measured.reduce((sum, m) => sum + m.report.served, 0);
       const mainCpu = measured.every((m) => m.report.mainCpuSeconds !== undefined) ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0) : undefined;
@@ -192,10 +176,10 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
   const server = await startServer('ringmeter', endpoint, 5_000);
-  await server.ask('mark', 'marked');
+  await server.ask({ type: 'mark' }, 'marked');
   const result = await load(server.port, { duration: seconds });
-  const { report } = await server.ask<{ report: ServerReport }>('report', 'report');
-  const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>('stop', 'stopped');
+  const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
+  const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>({ type: 'stop' }, 'stopped');
   await receiver.stop();
   const cpu = (type: string) => {
     const values = receiver.gauges.get(`app_cpu_usage_percent|${type}`) ?? [];
