@@ -18,6 +18,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
+    // The benchmark smoke test runs on its own (npm run test:bench, in CI).
+    exclude: ['test/bench/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run bench, with tiny durations (BENCH_QUICK=1)', () => {
   const results = mkdtempSync(join(tmpdir(), 'ringmeter-bench-'));
@@ -22,7 +22,7 @@ describe('npm run bench, with tiny durations (BENCH_QUICK=1)', () => {
     });
     const latest = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8')) as { quick: boolean; sections: Record<string, unknown> };
     expect(latest.quick).toBe(true);
-    const { BENCHMARKS } = (await import('../dist/bench/benchmarks.js')) as { BENCHMARKS: readonly string[] };
+    const { BENCHMARKS } = (await import('../../dist/bench/benchmarks.js')) as { BENCHMARKS: readonly string[] };
     expect(Object.keys(latest.sections).sort()).toEqual([...BENCHMARKS].sort());
     expect(readFileSync(join(results, 'latest.md'), 'utf8')).toContain('QUICK MODE');
     expect(existsSync(join(results, 'latest.svg'))).toBe(true);
