@@ -1,6 +1,7 @@
 import { SDK_INFO } from '@opentelemetry/core';
 import { methodId } from './http-methods.js';
-import { LABEL_LIMITS, MAX_OTHER_LABELS, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
+import { refuseUnknownOptions, type OptionNames } from './option-names.js';
+import { LABEL_LIMITS, MAX_OTHER_LABELS, quote, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
 import { ShardSupervisor } from './pool/shard-supervisor.js';
 import {
   EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, EXPORTED_READ_INDEX, KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION,
@@ -105,6 +106,15 @@ export interface CollectorHealth {
 
 export interface ShutdownOptions {
   /** Give up after this long, saying what was left. [default: options.shutdownTimeoutMillis] */
+  timeoutMillis?: number;
+}
+
+export interface FlushOptions {
+  /**
+   * How long the export may take once a worker starts on it, waiting for a backend's Retry-After and retrying
+   * included; a Retry-After that ends later makes the flush reject at once (the data stays pending).
+   * [default: options.otlp.timeoutMillis]
+   */
   timeoutMillis?: number;
 }
 
@@ -252,8 +262,9 @@ export class Collector {
   }
 
   /** Resolves once everything recorded before the call has been exported; rejects saying why not. */
-  async flush(): Promise<void> {
-    const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.flush()));
+  async flush(options: FlushOptions = {}): Promise<void> {
+    const timeoutMillis = callTimeout('flush', options, this.options.otlp.timeoutMillis);
+    const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.flush(timeoutMillis)));
     const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
     if (reasons.length > 0) throw new Error(reasons.length === 1 ? reasons[0] : reasons.join('; '));
   }
@@ -263,7 +274,14 @@ export class Collector {
    * anyway and rejects saying what was left. Safe to call twice: the second call returns the first call's promise.
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
-    this.closed ??= this.close(options.timeoutMillis ?? this.options.shutdownTimeoutMillis);
+    let timeoutMillis: number;
+    try {
+      timeoutMillis = callTimeout('shutdown', options, this.options.shutdownTimeoutMillis);
+    } catch (error) {
+      // Like flush(): a promise-returning call reports a bad argument by rejecting, never by throwing.
+      return Promise.reject(error as Error);
+    }
+    this.closed ??= this.close(timeoutMillis);
     return this.closed;
   }
 
@@ -470,6 +488,20 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     seriesIdleMillis: options.seriesIdleMillis,
     families: { ...options.metrics },
   };
+}
+
+const CALL_OPTION_NAMES: OptionNames<FlushOptions & ShutdownOptions> = { timeoutMillis: true };
+
+/** The `timeoutMillis` of a flush or shutdown call, checked like a collector option. */
+function callTimeout(call: 'flush' | 'shutdown', options: FlushOptions | ShutdownOptions, fallback: number): number {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${call} options must be an object`);
+  refuseUnknownOptions(`${call} options`, options, CALL_OPTION_NAMES);
+  const { timeoutMillis = fallback } = options;
+  if (typeof timeoutMillis !== 'number') throw new TypeError(`${call} options.timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
+  if (!Number.isInteger(timeoutMillis) || timeoutMillis < 1 || timeoutMillis > 3_600_000) {
+    throw new RangeError(`${call} options.timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
+  }
+  return timeoutMillis;
 }
 
 function isStatusCode(value: unknown): value is number {

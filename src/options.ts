@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { redact } from './redact.js';
 import { isPowerOfTwo, MAX_RING_CAPACITY, MIN_RING_CAPACITY } from './ring/layout.js';
 
@@ -7,7 +8,11 @@ export type ResourceAttributeValue = string | number | boolean;
 
 /** Where and how metrics are sent. Every field is optional; see {@link DEFAULT_OPTIONS}. */
 export interface OtlpOptions {
-  /** OTLP/HTTP metrics URL. [default: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else http://localhost:4318/v1/metrics] */
+  /**
+   * OTLP/HTTP metrics URL; a base URL without a path (`http://collector:4318`) gets `/v1/metrics`.
+   * [default: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics,
+   * else http://localhost:4318/v1/metrics]
+   */
   endpoint?: string;
   /** Extra request headers, e.g. a SigNoz ingestion key. [default: OTEL_EXPORTER_OTLP_(METRICS_)HEADERS, else {}] */
   headers?: Record<string, string>;
@@ -114,6 +119,17 @@ export const DEFAULT_OPTIONS = {
   handleSignals: false,
 } as const;
 
+const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
+  serviceName: true, serviceInstanceId: true, resourceAttributes: true, otlp: true, workers: true, ringCapacity: true,
+  maxSeries: true, maxTenants: true, maxRoutes: true, maxSqlTexts: true, maxMemoryBytes: true, seriesIdleMillis: true,
+  metrics: true, runtimeMetricsIntervalMillis: true, workerHangMillis: true, shutdownTimeoutMillis: true,
+  handleSignals: true, env: true,
+};
+const OTLP_OPTION_NAMES: OptionNames<OtlpOptions> = {
+  endpoint: true, headers: true, compression: true, timeoutMillis: true, exportIntervalMillis: true, batchSize: true,
+};
+const METRIC_FAMILY_NAMES: OptionNames<MetricFamiliesOptions> = { http: true, db: true, tenant: true, runtime: true };
+
 /** Length caps for labels (UTF-16 code units). Longer tenant ids, routes and labels become 'invalid'. */
 export const LABEL_LIMITS = {
   tenantId: 128,
@@ -140,6 +156,9 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
   if (otlp === null || typeof otlp !== 'object') throw new TypeError('options.otlp must be an object');
   const metrics = options.metrics ?? {};
   if (metrics === null || typeof metrics !== 'object') throw new TypeError('options.metrics must be an object');
+  refuseUnknownOptions('options', options, COLLECTOR_OPTION_NAMES);
+  refuseUnknownOptions('options.otlp', otlp, OTLP_OPTION_NAMES);
+  refuseUnknownOptions('options.metrics', metrics, METRIC_FAMILY_NAMES);
 
   const fromEnv = readEnvironment(env);
   // Each value comes with the name to blame if it is bad: the option if given, else the variable it came from.
@@ -150,7 +169,9 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
     serviceInstanceId: nonEmptyString('options.serviceInstanceId', options.serviceInstanceId ?? randomUUID()),
     resourceAttributes: { ...fromEnv.resourceAttributes?.value, ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}) },
     otlp: {
-      endpoint: httpUrl(...pick('options.otlp.endpoint', otlp.endpoint, fromEnv.endpoint, DEFAULT_OPTIONS.otlp.endpoint)),
+      endpoint: otlp.endpoint !== undefined
+        ? metricsUrl(httpUrl('options.otlp.endpoint', otlp.endpoint))
+        : httpUrl(...pick('options.otlp.endpoint', undefined, fromEnv.endpoint, DEFAULT_OPTIONS.otlp.endpoint)),
       headers: headers('options.otlp.headers', otlp.headers ?? fromEnv.headers?.value ?? {}),
       compression: oneOf(...pick<string>('options.otlp.compression', otlp.compression, fromEnv.compression, DEFAULT_OPTIONS.otlp.compression), ['gzip', 'none'] as const),
       timeoutMillis: integerIn(...pick('options.otlp.timeoutMillis', otlp.timeoutMillis, fromEnv.timeoutMillis, DEFAULT_OPTIONS.otlp.timeoutMillis), 1, 600_000),
@@ -314,6 +335,17 @@ function httpUrl(name: string, value: unknown): string {
   return value;
 }
 
+
+/**
+ * `otlp.endpoint` given as a base URL (no path, or `/`) gets the OTLP/HTTP metrics path, as OTEL_EXPORTER_OTLP_ENDPOINT
+ * does: `http://collector:4318` means `http://collector:4318/v1/metrics`. A URL with a path is used as it is.
+ */
+function metricsUrl(value: string): string {
+  const url = new URL(value);
+  if (url.pathname !== '/') return value;
+  url.pathname = '/v1/metrics';
+  return url.href;
+}
 
 function headers(name: string, value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -16,10 +16,14 @@ export interface StartShardTask {
 }
 
 export type MainToWorker =
-  /** Drain everything published so far, export it, then answer `flushed` or `flushFailed`. */
-  | { type: 'flush'; id: number }
-  /** Like flush (within `deadlineMillis`, ms since the epoch, if given), then stop every timer and close the port. */
-  | { type: 'shutdown'; id: number; deadlineMillis?: number }
+  /**
+   * Drain everything published so far, export it, then answer `flushed` or `flushFailed`. The export may take
+   * `timeoutMillis` from when the worker reads the message (a worker still starting does not eat into it), waiting
+   * for a Retry-After and retrying included.
+   */
+  | { type: 'flush'; id: number; timeoutMillis: number }
+  /** Like flush, but within `deadlineMillis` (ms since the epoch: a shutdown must end in time), then stop every timer and close the port. */
+  | { type: 'shutdown'; id: number; deadlineMillis: number }
   /** Test hooks: stop draining until `resume`; drain at most `recordsPerPass` per 10 ms pass; hang for good. */
   | { type: 'pause' }
   | { type: 'resume' }

@@ -52,10 +52,36 @@ describe('createCollector option validation: one case per message', () => {
     ['metrics flag not a boolean', { env, metrics: { db: 'yes' } }, TypeError, 'options.metrics.db must be a boolean (got "yes")'],
     ['runtimeMetricsIntervalMillis Infinity', { env, runtimeMetricsIntervalMillis: Infinity }, RangeError, 'options.runtimeMetricsIntervalMillis must be an integer from 100 to 86400000 (got Infinity)'],
     ['workerHangMillis too small', { env, workerHangMillis: 1 }, RangeError, 'options.workerHangMillis must be an integer from 100 to 3600000 (got 1)'],
+    ['a misspelt option', { env, serviceNmae: 'x' }, TypeError, 'options.serviceNmae is not an option (did you mean serviceName?)'],
+    ['a misspelt otlp option', { env, otlp: { endpointt: 'http://x:4318' } }, TypeError, 'options.otlp.endpointt is not an option (did you mean endpoint?)'],
+    ['a misspelt metrics family', { env, metrics: { htpp: false } }, TypeError, 'options.metrics.htpp is not an option (did you mean http?)'],
+    ['a unit left off', { env, otlp: { timeout: 5_000 } }, TypeError, 'options.otlp.timeout is not an option (did you mean timeoutMillis?)'],
+    ['a case slip', { env, maxtenants: 5 }, TypeError, 'options.maxtenants is not an option (did you mean maxTenants?)'],
+    ['an option nothing resembles', { env, metrics: { kafka: true } }, TypeError, 'options.metrics.kafka is not an option (valid options: http, db, tenant, runtime)'],
+    ['an odd option name is quoted', { env, 'service name': 'x' }, TypeError, 'options["service name"] is not an option (did you mean serviceName?)'],
   ];
   for (const [what, options, type, message] of cases) {
     it(what, () => expectRefused(options, type, message));
   }
+});
+
+describe('otlp.endpoint as a base URL', () => {
+  const endpointOf = (endpoint: string) => resolveOptions({ env, otlp: { endpoint } }).otlp.endpoint;
+
+  it('gets /v1/metrics when it has no path, as OTEL_EXPORTER_OTLP_ENDPOINT does', () => {
+    expect(endpointOf('http://127.0.0.1:4318')).toBe('http://127.0.0.1:4318/v1/metrics');
+    expect(endpointOf('https://ingest.example.com/')).toBe('https://ingest.example.com/v1/metrics');
+    expect(endpointOf('http://collector:4318/?tenant=a')).toBe('http://collector:4318/v1/metrics?tenant=a');
+  });
+
+  it('is used as it is when it has a path', () => {
+    expect(endpointOf('http://collector:4318/v1/metrics')).toBe('http://collector:4318/v1/metrics');
+    expect(endpointOf('http://gateway/otlp/metrics')).toBe('http://gateway/otlp/metrics');
+  });
+
+  it('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is used as it is, as the specification says', () => {
+    expect(resolveOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318' } }).otlp.endpoint).toBe('http://collector:4318');
+  });
 });
 
 describe('environment variable validation: the variable is named', () => {

@@ -25,6 +25,12 @@ const SCOPE = { name: 'ringmeter', version: VERSION };
 
 export type ExportOutcome = { ok: true } | { ok: false; reason: string };
 
+/** An export waiting for the running one to finish, and the latest deadline of those who asked for it. */
+interface PlannedExport {
+  deadlineMillis: number;
+  outcome: Promise<ExportOutcome>;
+}
+
 /**
  * One shard's worker: drains its ring into the aggregators, exports on a timer and on request. It is the only
  * reader of its ring and the only writer of its series (records are sharded by tenant), so nothing here locks.
@@ -53,7 +59,7 @@ export class Shard {
   private notBeforeMillis = 0;
   /** Test hook: at most this many records per drain pass. */
   private drainLimit = DRAIN_SLICE;
-  private queued: Promise<ExportOutcome> | undefined;
+  private queued: PlannedExport | undefined;
 
   constructor(task: StartShardTask, now = Date.now()) {
     const { config } = task;
@@ -80,7 +86,7 @@ export class Shard {
   start(): void {
     this.port.on('message', (message: MainToWorker) => this.handle(message));
     this.scheduleDrain(DRAIN_INTERVAL_MILLIS);
-    this.exportTimer = setInterval(() => void this.requestExport(), this.config.otlp.exportIntervalMillis);
+    this.exportTimer = setInterval(() => void this.requestExport(Date.now() + this.config.otlp.timeoutMillis), this.config.otlp.exportIntervalMillis);
   }
 
   /** Consumes up to `limit` published records; returns how many. */
@@ -128,34 +134,47 @@ export class Shard {
   /**
    * Starts an export, or joins the one already waiting: at most one runs and one waits, however often the timer
    * fires or flushes arrive while the backend is slow. A waiting export starts after the running one, so it
-   * carries every record published before it was requested.
+   * carries every record published before it was requested. `deadlineMillis` (ms since the epoch) bounds how long
+   * the export may wait for a Retry-After and retry; an export joined by several callers keeps the latest deadline.
    */
-  requestExport(): Promise<ExportOutcome> {
-    if (this.queued !== undefined) return this.queued;
-    if (this.running === undefined) return this.startExport();
-    this.queued = this.running.then(() => {
+  requestExport(deadlineMillis: number): Promise<ExportOutcome> {
+    const queued = this.queued;
+    if (queued !== undefined) {
+      queued.deadlineMillis = Math.max(queued.deadlineMillis, deadlineMillis);
+      return queued.outcome;
+    }
+    const running = this.running;
+    if (running === undefined) return this.startExport({ deadlineMillis });
+    const next: PlannedExport = { deadlineMillis, outcome: undefined as unknown as Promise<ExportOutcome> };
+    next.outcome = running.then(() => {
       this.queued = undefined;
-      return this.startExport();
+      return this.startExport(next);
     });
-    return this.queued;
+    this.queued = next;
+    return next.outcome;
   }
 
-  private startExport(): Promise<ExportOutcome> {
-    const run = this.runExport().finally(() => {
+  private startExport(plan: Pick<PlannedExport, 'deadlineMillis'>): Promise<ExportOutcome> {
+    const run = this.runExport(plan).finally(() => {
       if (this.running === run) this.running = undefined;
     });
     this.running = run;
     return run;
   }
 
-  private async runExport(): Promise<ExportOutcome> {
+  private async runExport(plan: Pick<PlannedExport, 'deadlineMillis'>): Promise<ExportOutcome> {
     this.drainAll();
     const waitMillis = this.notBeforeMillis - Date.now();
     if (waitMillis > 0) {
-      // The backend asked us to wait (Retry-After): everything stays pending until then.
-      const reason = `the backend asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
-      this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
-      return { ok: false, reason };
+      if (this.notBeforeMillis >= plan.deadlineMillis) {
+        // The backend asked us to wait (Retry-After) past this export's deadline: everything stays pending until then.
+        const reason = `the backend asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
+        this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
+        return { ok: false, reason };
+      }
+      // The wait ends within the deadline: wait it out (draining goes on meanwhile), then export what came meanwhile too.
+      await new Promise((resolve) => setTimeout(resolve, waitMillis));
+      this.drainAll();
     }
     const started = performance.now();
     const collection = new Collection(this.config.otlp.batchSize, Date.now(), () => {
@@ -179,7 +198,8 @@ export class Shard {
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
       const requestStarted = performance.now();
-      const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE));
+      const deadlineMillis = Math.min(Date.now() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
+      const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
       const seconds = (performance.now() - requestStarted) / 1000;
       Atomics.add(this.header, EXPORT_ATTEMPTS, result.attempts);
       if (result.outcome === 'accepted') {
@@ -237,13 +257,12 @@ export class Shard {
   private handle(message: MainToWorker): void {
     switch (message.type) {
       case 'flush':
-        void this.requestExport().then((outcome) => {
+        void this.requestExport(Date.now() + message.timeoutMillis).then((outcome) => {
           this.post(outcome.ok ? { type: 'flushed', id: message.id } : { type: 'flushFailed', id: message.id, reason: outcome.reason });
         });
         return;
       case 'shutdown':
-        if (message.deadlineMillis !== undefined) this.sender.capDeadline(message.deadlineMillis);
-        void this.stop(message.id);
+        void this.stop(message.id, message.deadlineMillis);
         return;
       case 'throttle':
         this.drainLimit = message.recordsPerPass ?? DRAIN_SLICE;
@@ -262,9 +281,9 @@ export class Shard {
     }
   }
 
-  private async stop(id: number): Promise<void> {
+  private async stop(id: number, deadlineMillis: number): Promise<void> {
     this.paused = false;
-    const outcome = await this.requestExport();
+    const outcome = await this.requestExport(deadlineMillis);
     this.stopped = true;
     clearTimeout(this.drainTimer);
     clearInterval(this.exportTimer);

@@ -5,6 +5,7 @@
 import type { Logger } from 'drizzle-orm/logger';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
+import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../db-tenant.js';
 import { internals, type CollectorInternals } from '../internal.js';
 import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/layout.js';
@@ -22,6 +23,7 @@ import { EMPTY_ID } from '../strings/layout.js';
 export function drizzleLogger(collector: Collector, options: DrizzleLoggerOptions = {}): Logger {
   requireCollector(collector);
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  refuseUnknownOptions('options', options, OPTION_NAMES);
   const resolver = tenantResolverOption(options.tenant);
   if (!collector.options.metrics.db) return { logQuery() {} };
   const hooks = internals(collector);
@@ -32,6 +34,8 @@ export interface DrizzleLoggerOptions {
   /** The tenant of the code running a query, from the application's own request context. [default: the Hono middleware's request scope] */
   tenant?: TenantResolver;
 }
+
+const OPTION_NAMES: OptionNames<DrizzleLoggerOptions> = { tenant: true };
 
 class QueryCountingLogger implements Logger {
   constructor(private readonly hooks: CollectorInternals, private readonly currentTenant: () => number) {}

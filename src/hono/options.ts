@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { CategoryRule } from '../endpoint-categories.js';
+import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 
 export interface HonoMetricsOptions {
   /**
@@ -19,11 +20,15 @@ export interface ResolvedHonoOptions {
   categories: CategoryRule[];
 }
 
+const OPTION_NAMES: OptionNames<HonoMetricsOptions> = { tenant: true, categories: true };
+const RULE_NAMES: OptionNames<CategoryRule> = { match: true, category: true };
+
 /** The header read when no `tenant` function is given. */
 export const DEFAULT_TENANT_HEADER = 'x-tenant-id';
 
 export function resolveHonoOptions(options: HonoMetricsOptions = {}): ResolvedHonoOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('honoMetrics options must be an object');
+  refuseUnknownOptions('options', options, OPTION_NAMES);
   const { tenant, categories = [] } = options;
   if (tenant !== undefined && typeof tenant !== 'function') {
     throw new TypeError('options.tenant must be a function (c) => string | undefined');
@@ -31,6 +36,7 @@ export function resolveHonoOptions(options: HonoMetricsOptions = {}): ResolvedHo
   if (!Array.isArray(categories)) throw new TypeError('options.categories must be an array of { match, category } rules');
   categories.forEach((rule, i) => {
     if (rule === null || typeof rule !== 'object') throw new TypeError(`options.categories[${i}] must be a { match, category } object`);
+    refuseUnknownOptions(`options.categories[${i}]`, rule, RULE_NAMES);
     if (!(rule.match instanceof RegExp) && typeof rule.match !== 'string') {
       throw new TypeError(`options.categories[${i}].match must be a RegExp or a path prefix string`);
     }

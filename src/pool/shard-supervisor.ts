@@ -98,13 +98,16 @@ export class ShardSupervisor {
     return this.droppedPointsTotal;
   }
 
-  /** Resolves once everything published before the call has been exported; rejects saying why not. */
-  flush(): Promise<void> {
-    return this.request({ type: 'flush', id: 0 });
+  /**
+   * Resolves once everything published before the call has been exported; rejects saying why not. The export may
+   * take `timeoutMillis`: a Retry-After that ends within it is waited out, one that ends later makes it reject.
+   */
+  flush(timeoutMillis: number): Promise<void> {
+    return this.request({ type: 'flush', id: 0, timeoutMillis });
   }
 
-  /** Exports what is left (within `deadlineMillis`, ms since the epoch, if given), stops the worker and its pool. */
-  async shutdown(deadlineMillis?: number): Promise<void> {
+  /** Exports what is left within `deadlineMillis` (ms since the epoch), then stops the worker and its pool. */
+  async shutdown(deadlineMillis: number): Promise<void> {
     clearInterval(this.hangTimer);
     try {
       await this.request({ type: 'shutdown', id: 0, deadlineMillis });

@@ -1,4 +1,5 @@
 import { LABEL_LIMITS, quote } from '../options.js';
+import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { redact } from '../redact.js';
 import { isCleanLabel } from '../strings/interner.js';
 import { tenantResolverOption, type TenantResolver } from '../db-tenant.js';
@@ -21,12 +22,15 @@ export interface ResolvedPostgresOptions {
   connectionLimit: number;
 }
 
+const OPTION_NAMES: OptionNames<PostgresInstrumentationOptions> = { database: true, tenant: true };
+
 /** Fallback label when neither the option nor the client names a database. */
 const UNNAMED_DATABASE = 'postgres';
 
 /** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
 export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
+  refuseUnknownOptions('options', options, OPTION_NAMES);
   const { database, tenant } = options as PostgresInstrumentationOptions;
   if (database !== undefined) {
     if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);

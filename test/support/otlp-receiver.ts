@@ -22,6 +22,8 @@ export interface ReceivedPoint {
 }
 
 export interface ReceivedRequest {
+  /** The request path, e.g. /v1/metrics. */
+  path: string;
   headers: IncomingMessage['headers'];
   resource: Record<string, string | number | boolean>;
   points: ReceivedPoint[];
@@ -81,7 +83,7 @@ export class OtlpReceiver {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     let body = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-    const request = decode(req.headers, JSON.parse(body.toString('utf8')));
+    const request = decode(req.url ?? '', req.headers, JSON.parse(body.toString('utf8')));
     this.requests.push(request);
     const answer = this.respond(request, this.received++);
     if (answer === 'reset') {
@@ -115,7 +117,7 @@ const nanos = (value: string | number | undefined) => BigInt(value ?? 0);
 const numeric = (value: string | number | undefined) => (value === undefined ? undefined : Number(value));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function decode(headers: IncomingMessage['headers'], body: any): ReceivedRequest {
+function decode(path: string, headers: IncomingMessage['headers'], body: any): ReceivedRequest {
   const points: ReceivedPoint[] = [];
   let resource = {};
   for (const resourceMetrics of body.resourceMetrics ?? []) {
@@ -148,5 +150,5 @@ function decode(headers: IncomingMessage['headers'], body: any): ReceivedRequest
       }
     }
   }
-  return { headers, resource, points };
+  return { path, headers, resource, points };
 }

@@ -4,12 +4,11 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { VERSION } from '../../src/version.js';
+import { RETRYABLE_STATUSES, retryAfterMillis } from './otlp-http.js';
 
 const gzipAsync = promisify(gzip);
 /** A response body larger than this is not read (a misbehaving backend must not grow the worker's memory). */
 const MAX_RESPONSE_BYTES = 1 << 20;
-/** The statuses the OTLP/HTTP specification allows a client to retry. */
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
 export interface HttpTransportOptions {
   url: string;
@@ -86,16 +85,7 @@ function classify(response: IncomingMessage, body: Buffer): ExportResponse {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status <= 299) return { status: 'success', data: body };
   if (RETRYABLE_STATUSES.has(status)) {
-    return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after']), error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status) };
+    return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after'], Date.now()), error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status) };
   }
   return { status: 'failure', error: new OTLPExporterError(response.statusMessage ?? 'export rejected', status, body.toString('utf8', 0, Math.min(body.length, 1_000))) };
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMillis(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -12,46 +12,50 @@ export interface RetryPolicy {
 /** The OpenTelemetry exporters' own policy: 5 attempts, 1 s growing by 1.5× to 5 s, ±20 % jitter. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, initialBackoffMillis: 1_000, maxBackoffMillis: 5_000, multiplier: 1.5, jitter: 0.2 };
 
-/** What happened to the last `send`, for the shard's bookkeeping. */
-export interface SendReport {
+/** Time and chance as the retry loop sees them; tests pass a simulated clock. */
+export interface RetryClock {
+  now(): number;
+  sleep(millis: number): Promise<void>;
+  /** A number in [0, 1), for the jitter. */
+  random(): number;
+}
+
+export const SYSTEM_RETRY_CLOCK: RetryClock = {
+  now: () => Date.now(),
+  sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
+  random: () => Math.random(),
+};
+
+/** How one send ended: the last answer, and how many requests it took. */
+export interface RetriedResponse {
+  response: ExportResponse;
   attempts: number;
-  /** The last retryable answer's Retry-After: the next export must not start before it has passed. */
-  retryAfterMillis: number | undefined;
 }
 
 /**
- * Retries a transport's retryable answers within the export deadline: Retry-After when the server gave one, else
- * exponential backoff with jitter. A retry that would end past the deadline is not attempted; the answer is
- * returned as retryable, with the Retry-After it carried, so that the caller keeps the data for a later export.
- * Permanent failures (400 and the like) and successes are returned at once.
+ * Retries a transport's retryable answers until `deadlineMillis`: after the server's Retry-After when it gave one,
+ * else after an exponential backoff with jitter. A retry whose wait would end past the deadline is not attempted;
+ * the last answer is returned as it is (retryable, with the Retry-After it carried), so that the caller keeps the
+ * data for a later export. Permanent failures (400 and the like) and successes are returned at once.
  */
-export class RetryingTransport implements IExporterTransport {
-  lastReport: SendReport = { attempts: 0, retryAfterMillis: undefined };
-  /** An absolute cap on the deadline of every send, for a shutdown that must finish in time. */
-  deadlineCapMillis = Infinity;
-
+export class RetryingTransport {
   constructor(
     private readonly transport: IExporterTransport,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    private readonly random: () => number = Math.random,
-    private readonly sleep: (millis: number) => Promise<void> = (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
+    private readonly clock: RetryClock = SYSTEM_RETRY_CLOCK,
   ) {}
 
-  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
-    const deadline = Math.min(Date.now() + timeoutMillis, this.deadlineCapMillis);
-    let backoff = this.policy.initialBackoffMillis;
-    let attempts = 0;
-    for (;;) {
-      attempts++;
-      const response = await this.transport.send(data, Math.max(1, deadline - Date.now()));
-      const retryAfter = response.status === 'retryable' ? response.retryInMillis : undefined;
-      this.lastReport = { attempts, retryAfterMillis: retryAfter };
-      if (response.status !== 'retryable' || attempts >= this.policy.maxAttempts) return response;
-      const jittered = backoff * (1 + (this.random() * 2 - 1) * this.policy.jitter);
-      const wait = retryAfter ?? Math.min(jittered, this.policy.maxBackoffMillis);
-      if (Date.now() + wait >= deadline) return response;
-      await this.sleep(wait);
-      backoff = Math.min(backoff * this.policy.multiplier, this.policy.maxBackoffMillis);
+  async send(data: Uint8Array, deadlineMillis: number): Promise<RetriedResponse> {
+    const { policy, clock } = this;
+    let backoff = policy.initialBackoffMillis;
+    for (let attempts = 1; ; attempts++) {
+      const response = await this.transport.send(data, Math.max(1, deadlineMillis - clock.now()));
+      if (response.status !== 'retryable' || attempts >= policy.maxAttempts) return { response, attempts };
+      const jittered = Math.min(backoff * (1 + (clock.random() * 2 - 1) * policy.jitter), policy.maxBackoffMillis);
+      const wait = response.retryInMillis ?? jittered;
+      if (clock.now() + wait >= deadlineMillis) return { response, attempts };
+      await clock.sleep(wait);
+      backoff = Math.min(backoff * policy.multiplier, policy.maxBackoffMillis);
     }
   }
 

@@ -1,9 +1,8 @@
 import { DROPPED, EXPORTED_DROPPED, EXPORTED_LOST, EXPORTED_READ_INDEX, EXPORTED_REJECTED, LOST, REJECTED } from '../../src/ring/layout.js';
 import { METRICS, type MetricDefinition } from '../../src/metrics.js';
 import type { Collection } from './collection.js';
+import { COMPONENT_TYPE } from './otlp-http.js';
 
-/** The OpenTelemetry component type of the exporter we drive, for the otel.sdk.exporter.* metrics. */
-const COMPONENT_TYPE = 'otlp_http_metric_exporter';
 
 interface Counted {
   total: number;
