@@ -23,6 +23,7 @@ export type { PostgresInstrumentationOptions } from './options.js';
  *
  * Throws a TypeError or RangeError for a bad argument; the returned client never throws because of metrics.
  */
+// biome-ignore lint/suspicious/noExplicitAny: a client with custom types (Sql<{ bigint: bigint }>) must be accepted, and its serializers make the type parameter contravariant: only `any` admits every one.
 export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql: T, options: PostgresInstrumentationOptions = {}): T {
   requireCollector(collector);
   if (!isPostgresClient(sql)) throw new TypeError('sql must be a postgres.js client (what postgres() returns)');

@@ -44,30 +44,32 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
       scope.observe(query);
       return (scope.inner as QueryHandler)(query);
     };
-    // Plain functions passing `arguments` on: postgres.js tells its overloads apart by arguments.length.
-    this.unsafe = function unsafe() {
-      const query = raw.unsafe.apply(raw, arguments as unknown as unknown[]);
+    // Plain functions passing their arguments on as they came: postgres.js tells its overloads apart by their count.
+    this.unsafe = function unsafe(...args: unknown[]) {
+      const query = raw.unsafe(...args);
       scope.instrument(query);
       return query;
     };
-    this.file = function file() {
-      const query = raw.file.apply(raw, arguments as unknown as unknown[]);
+    this.file = function file(...args: unknown[]) {
+      const query = raw.file(...args);
       // file() gives its query a handler of its own (it reads the file first): keep it, observe in front of it.
       scope.instrumentWith(query, query.handler);
       return query;
     };
-    this.begin = function begin(options?: unknown, callback?: unknown) {
+    this.begin = function begin(...args: unknown[]) {
+      const [options, callback] = args;
       const callbackOnly = typeof options === 'function';
       const run = callbackOnly ? options : callback;
-      if (typeof run !== 'function') return raw.begin.apply(raw, arguments as unknown as unknown[]);
+      if (typeof run !== 'function') return raw.begin(...args);
       return trackTransaction(client, false, run as (sql: unknown) => unknown, asTransaction,
         (wrapped) => (callbackOnly ? raw.begin(wrapped) : raw.begin(options, wrapped)));
     };
-    this.savepoint = function savepoint(name?: unknown, callback?: unknown) {
-      const callbackOnly = arguments.length === 1;
+    this.savepoint = function savepoint(...args: unknown[]) {
+      const [name, callback] = args;
+      const callbackOnly = args.length === 1;
       const run = callbackOnly ? name : callback;
       // The tagged-template form (savepoint`…`) and bad arguments go to postgres.js as they are.
-      if (typeof run !== 'function' || isTemplateStrings(name)) return raw.savepoint.apply(raw, arguments as unknown as unknown[]);
+      if (typeof run !== 'function' || isTemplateStrings(name)) return raw.savepoint(...args);
       return trackTransaction(client, true, run as (sql: unknown) => unknown, asTransaction,
         (wrapped) => (callbackOnly ? raw.savepoint(wrapped) : raw.savepoint(name, wrapped)));
     };
@@ -76,7 +78,7 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
       client.busy++;
       let pending: Promise<PostgresSql>;
       try {
-        pending = raw.reserve.apply(raw, arguments as unknown as []);
+        pending = raw.reserve();
       } catch (error) {
         client.busy--;
         throw error;
@@ -95,7 +97,7 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
         released = true;
         client.busy--;
       }
-      return raw.release.apply(raw, arguments as unknown as []);
+      raw.release();
     };
   }
 

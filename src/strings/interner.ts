@@ -2,6 +2,7 @@ import type { StringTableWriter } from './string-table.js';
 import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, UNKNOWN_ID } from './layout.js';
 
 /** C0 and C1 control characters: never allowed inside a label. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this expression is for.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A label crosses to the worker only if it is short enough, free of control characters and well-formed UTF-16. */
