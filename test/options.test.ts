@@ -102,7 +102,7 @@ describe('environment variable validation: the variable is named', () => {
     [{ OTEL_RESOURCE_ATTRIBUTES: 'region' }, RangeError, "OTEL_RESOURCE_ATTRIBUTES must be a list of key=value pairs (a pair has no '=')"],
   ];
   for (const [variables, type, message] of cases) {
-    it(Object.keys(variables)[0] + '=' + Object.values(variables)[0], () => expectRefused({ env: variables }, type, message));
+    it(`${Object.keys(variables)[0]}=${Object.values(variables)[0]}`, () => expectRefused({ env: variables }, type, message));
   }
 
   it('an explicit option wins over the variable, which is then not checked for range', () => {

@@ -19,7 +19,7 @@ const BAR_HEIGHT = 22;
 const GAP = 8;
 const PANEL_GAP = 46;
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -32,16 +32,16 @@ export function renderBarChart(title: string, subtitle: string, panels: Panel[])
   const parts: string[] = [];
   let y = 56;
   for (const panel of panels) {
-    parts.push(`<text x="16" y="${y}" font-size="15" font-weight="600">${escape(panel.title)}</text>`);
+    parts.push(`<text x="16" y="${y}" font-size="15" font-weight="600">${escapeXml(panel.title)}</text>`);
     y += 14;
     const max = Math.max(...panel.bars.map((bar) => bar.value), panel.reference ?? 0, 1e-9);
     const scale = (WIDTH - LABEL_WIDTH - 90) / max;
     for (const bar of panel.bars) {
       const width = Math.max(1, Math.max(0, bar.value) * scale);
       parts.push(
-        `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`,
+        `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" font-size="12" text-anchor="end">${escapeXml(bar.label)}</text>`,
         `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${bar.highlight ? '#2f80ed' : '#a8b3c4'}"/>`,
-        `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 15}" font-size="12">${format(bar.value)} ${escape(panel.unit)}</text>`,
+        `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 15}" font-size="12">${format(bar.value)} ${escapeXml(panel.unit)}</text>`,
       );
       y += BAR_HEIGHT + GAP;
     }
@@ -56,8 +56,8 @@ export function renderBarChart(title: string, subtitle: string, panels: Panel[])
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="16" y="24" font-size="17" font-weight="700">${escape(title)}</text>`,
-    `<text x="16" y="42" font-size="12" fill="#555">${escape(subtitle)}</text>`,
+    `<text x="16" y="24" font-size="17" font-weight="700">${escapeXml(title)}</text>`,
+    `<text x="16" y="42" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
     ...parts,
     '</svg>',
     '',
