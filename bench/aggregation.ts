@@ -56,7 +56,9 @@ function seeded(seed: number): () => number {
   };
 }
 
-export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<{ comparison: Comparison; recordsPerSecond: Record<string, number> }> {
+export async function run(
+  options: { rounds?: number; timeMillis?: number } = {},
+): Promise<{ comparison: Comparison; recordsPerSecond: Record<string, number> }> {
   const table = new StringTableWriter(10_000, 1_000_000);
   const tenantIds = Array.from({ length: TENANTS }, (_, i) => table.append(`tenant-${i}`));
   const routeIds = Array.from({ length: ROUTES }, (_, i) => table.append(`/api/r${i}/:id\u001fapi`));
@@ -69,7 +71,11 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
 
   const variants = Object.entries(workloads).map(([name, ring]) => {
     const aggregator = new HttpAggregator(new Dictionary(table.buffer, 10_000), {
-      maxSeries: 1_000_000, budget: new MemoryBudget(1 << 30), nowMillis: Date.now(), idleMillis: 1e12, tenantMetrics: true,
+      maxSeries: 1_000_000,
+      budget: new MemoryBudget(1 << 30),
+      nowMillis: Date.now(),
+      idleMillis: 1e12,
+      tenantMetrics: true,
     });
     const words = new Uint32Array(ring.buffer, HEADER_BYTES);
     const floats = new Float64Array(ring.buffer, HEADER_BYTES);

@@ -1,2 +1,10 @@
 /** Every benchmark script `npm run bench` runs, in order (each is bench/<name>.ts, run in its own process). */
-export const BENCHMARKS = ['record-call', 'hono-overhead', 'http-e2e', 'aggregation', 'series-memory', 'export', 'postgres-overhead'] as const;
+export const BENCHMARKS = [
+  'record-call',
+  'hono-overhead',
+  'http-e2e',
+  'aggregation',
+  'series-memory',
+  'export',
+  'postgres-overhead',
+] as const;

@@ -29,7 +29,17 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
   let requests = 0;
   let gzipBytes = 0;
   for (let round = 0; round < Math.max(3, options.rounds ?? 5); round++) {
-    for (const tenantId of tenants) for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.02, requestBytes: 10, responseBytes: 100 });
+    for (const tenantId of tenants)
+      for (const route of routes)
+        collector.recordHttp({
+          method: 'GET',
+          route,
+          statusCode: 200,
+          tenantId,
+          durationSeconds: 0.02,
+          requestBytes: 10,
+          responseBytes: 100,
+        });
     const before = { points: receiver.points, requests: receiver.requests, bytes: receiver.bytes };
     const started = performance.now();
     await collector.flush();
@@ -40,13 +50,23 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
   }
   await collector.shutdown();
   await receiver.stop();
-  return { series: tenants.length * routes.length, dataPoints, requests, gzipBytes, medianMillis: median(times), minMillis: Math.min(...times), maxMillis: Math.max(...times) };
+  return {
+    series: tenants.length * routes.length,
+    dataPoints,
+    requests,
+    gzipBytes,
+    medianMillis: median(times),
+    minMillis: Math.min(...times),
+    maxMillis: Math.max(...times),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
   const result = await run(quick ? { rounds: 3, timeMillis: 20 } : {});
-  console.log(`\nExport of ${result.series} series (${result.dataPoints} data points in ${result.requests} requests, ${round(result.gzipBytes / 1024)} KiB gzip): ` +
-    `median ${round(result.medianMillis)} ms (min ${round(result.minMillis)}, max ${round(result.maxMillis)})`);
+  console.log(
+    `\nExport of ${result.series} series (${result.dataPoints} data points in ${result.requests} requests, ${round(result.gzipBytes / 1024)} KiB gzip): ` +
+      `median ${round(result.medianMillis)} ms (min ${round(result.minMillis)}, max ${round(result.maxMillis)})`,
+  );
   saveSection('export', result);
 }

@@ -18,7 +18,11 @@ const variant = process.argv[2] as MiddlewareVariant;
 const receiver = new CountingReceiver();
 let collector: Collector | undefined;
 if (variant === 'ringmeter') {
-  collector = createCollector({ env: {}, otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 }, metrics: { runtime: false } });
+  collector = createCollector({
+    env: {},
+    otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 },
+    metrics: { runtime: false },
+  });
 }
 const { middleware, close } = benchMiddleware(variant, collector);
 const app = buildBenchApp(middleware);

@@ -11,7 +11,16 @@ import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 
-const VARIANTS: MiddlewareVariant[] = ['bare', 'empty async middleware', 'empty + tenant header read', 'reads only, records nothing', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel', 'OTel SDK by hand'];
+const VARIANTS: MiddlewareVariant[] = [
+  'bare',
+  'empty async middleware',
+  'empty + tenant header read',
+  'reads only, records nothing',
+  'ringmeter',
+  '@hono/prometheus (tenant label)',
+  '@hono/otel',
+  'OTel SDK by hand',
+];
 
 /** Starts one variant's process (hono-overhead-child.ts) and waits until its app is built. */
 async function startVariant(variant: MiddlewareVariant): Promise<BenchChild> {
@@ -36,7 +45,8 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
       variants: VARIANTS.map((name, i) => ({
         name,
         // Only one process measures at a time; the others wait on their IPC channel, idle.
-        measure: async (timeMillis: number) => (await processes[i].ask<{ nanosPerRequest: number }>({ type: 'measure', timeMillis }, 'measured')).nanosPerRequest,
+        measure: async (timeMillis: number) =>
+          (await processes[i].ask<{ nanosPerRequest: number }>({ type: 'measure', timeMillis }, 'measured')).nanosPerRequest,
       })),
     });
   } finally {

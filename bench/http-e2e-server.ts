@@ -27,7 +27,12 @@ export interface ServerReport {
 const [variant, endpoint, exportIntervalMillis] = process.argv.slice(2) as [MiddlewareVariant, string, string];
 const usesRingmeter = variant === 'ringmeter' || variant === 'ringmeter + DB hook';
 const collector = usesRingmeter
-  ? createCollector({ env: {}, serviceName: 'bench-e2e', otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) }, runtimeMetricsIntervalMillis: 5_000 })
+  ? createCollector({
+      env: {},
+      serviceName: 'bench-e2e',
+      otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) },
+      runtimeMetricsIntervalMillis: 5_000,
+    })
   : undefined;
 const { middleware, close } = benchMiddleware(variant, collector);
 const bareSql = queriesDatabase(variant) ? postgres(DATABASE_URL, { max: 10 }) : undefined;
@@ -51,7 +56,13 @@ server.once('listening', () => {
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'mark') {
     gc();
-    mark = { served, main: threadCpuSeconds(), cpu: process.cpuUsage(), heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+    mark = {
+      served,
+      main: threadCpuSeconds(),
+      cpu: process.cpuUsage(),
+      heap: process.memoryUsage().heapUsed,
+      rss: process.memoryUsage().rss,
+    };
     process.send?.({ type: 'marked' });
   } else if (message.type === 'report') {
     const cpu = process.cpuUsage(mark.cpu);
@@ -75,6 +86,9 @@ process.on('message', async (message: { type: string }) => {
     await collector?.shutdown();
     await close();
     await bareSql?.end();
-    process.send?.({ type: 'stopped', served, ring: stats === undefined ? undefined : { written: stats.ring.written, dropped: stats.ring.dropped } }, () => process.exit(0));
+    process.send?.(
+      { type: 'stopped', served, ring: stats === undefined ? undefined : { written: stats.ring.written, dropped: stats.ring.dropped } },
+      () => process.exit(0),
+    );
   }
 });

@@ -28,7 +28,11 @@ const CONNECTIONS = 32;
 const PASSES = 3;
 /** Requests that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
 const WARM_UP_REQUESTS = 5_000;
-const REQUESTS = TENANTS.map((tenant, i) => ({ method: 'GET' as const, path: ROUTES[i % ROUTES.length].path, headers: { 'x-tenant-id': tenant } }));
+const REQUESTS = TENANTS.map((tenant, i) => ({
+  method: 'GET' as const,
+  path: ROUTES[i % ROUTES.length].path,
+  headers: { 'x-tenant-id': tenant },
+}));
 /** Every route, with a few tenants: the warm-up exercises every code path without the full list's set-up cost. */
 const WARM_UP_LIST = REQUESTS.slice(0, 2 * ROUTES.length);
 
@@ -67,7 +71,11 @@ interface Server extends BenchChild {
 /** Starts one variant's server; a ringmeter variant exports to `endpoint` every `exportIntervalMillis`. */
 async function startServer(variant: MiddlewareVariant, endpoint: string, exportIntervalMillis: number): Promise<Server> {
   const script = new URL('./http-e2e-server.js', import.meta.url);
-  const { process: server, ready } = await forkBenchChild<{ port: number }>(script, [variant, endpoint, String(exportIntervalMillis)], 'listening');
+  const { process: server, ready } = await forkBenchChild<{ port: number }>(
+    script,
+    [variant, endpoint, String(exportIntervalMillis)],
+    'listening',
+  );
   return { ...server, port: ready.port };
 }
 
@@ -78,12 +86,18 @@ async function startServer(variant: MiddlewareVariant, endpoint: string, exportI
  */
 function load(port: number, limit: { duration: number } | { amount: number }, requests = REQUESTS): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, requests, ...limit }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, requests, ...limit }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
   });
 }
 
 /** One measured window against a running server: CPU marks around `seconds` of load. */
-async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: autocannon.Result; report: ServerReport }> {
+async function measure(
+  variant: MiddlewareVariant,
+  server: Server,
+  seconds: number,
+): Promise<{ result: autocannon.Result; report: ServerReport }> {
   await server.ask({ type: 'mark' }, 'marked');
   const result = await load(server.port, { duration: seconds });
   const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
@@ -143,7 +157,9 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
     for (const server of servers) await server.ask({ type: 'stop' }, 'stopped');
     for (const [variant, measured] of windows) {
       const served = measured.reduce((sum, m) => sum + m.report.served, 0);
-      const mainCpu = measured.every((m) => m.report.mainCpuSeconds !== undefined) ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0) : undefined;
+      const mainCpu = measured.every((m) => m.report.mainCpuSeconds !== undefined)
+        ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0)
+        : undefined;
       perRound.get(variant)!.push({
         rps: measured.reduce((sum, m) => sum + m.result.requests.total, 0) / measured.reduce((sum, m) => sum + m.result.duration, 0),
         p50: median(measured.map((m) => m.result.latency.p50)),
@@ -204,19 +220,25 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
   const comparison = await runComparison(quick ? { rounds: 3, seconds: 1, passes: 1 } : {});
   console.log('\nHTTP end to end (@hono/node-server, autocannon, 32 connections, 1,000 tenants)');
-  console.table(comparison.map((v) => ({
-    variant: v.name,
-    'req/s (median)': Math.round(v.requestsPerSecond.median),
-    'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
-    '× baseline': `${Math.round(v.ratioToBare * 1000) / 1000} (${v.baseline})`,
-    'p50 ms': v.p50Millis,
-    'p99 ms': v.p99Millis,
-    'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
-    'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
-  })));
+  console.table(
+    comparison.map((v) => ({
+      variant: v.name,
+      'req/s (median)': Math.round(v.requestsPerSecond.median),
+      'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
+      '× baseline': `${Math.round(v.ratioToBare * 1000) / 1000} (${v.baseline})`,
+      'p50 ms': v.p50Millis,
+      'p99 ms': v.p99Millis,
+      'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
+      'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
+    })),
+  );
   const sustained = await runSustained(quick ? 3 : 60);
-  console.log(`\nSustained ${sustained.seconds} s with ringmeter exporting every 5 s: served ${sustained.served}, exported http_requests_total ${sustained.exportedHttpRequests}, ring drops ${sustained.ringDropped}`);
-  console.log(`  heap ${sustained.heapUsedBeforeMiB} → ${sustained.heapUsedAfterMiB} MiB, RSS ${sustained.rssBeforeMiB} → ${sustained.rssAfterMiB} MiB; CPU % process ${sustained.cpuPercent.process.toFixed(1)}, main thread ${sustained.cpuPercent.main.toFixed(1)}, metrics worker ${sustained.cpuPercent.metricsWorker.toFixed(1)}`);
+  console.log(
+    `\nSustained ${sustained.seconds} s with ringmeter exporting every 5 s: served ${sustained.served}, exported http_requests_total ${sustained.exportedHttpRequests}, ring drops ${sustained.ringDropped}`,
+  );
+  console.log(
+    `  heap ${sustained.heapUsedBeforeMiB} → ${sustained.heapUsedAfterMiB} MiB, RSS ${sustained.rssBeforeMiB} → ${sustained.rssAfterMiB} MiB; CPU % process ${sustained.cpuPercent.process.toFixed(1)}, main thread ${sustained.cpuPercent.main.toFixed(1)}, metrics worker ${sustained.cpuPercent.metricsWorker.toFixed(1)}`,
+  );
   saveSection('http-e2e', { comparison, sustained });
   if (sustained.served !== sustained.exportedHttpRequests || sustained.ringDropped !== 0) {
     console.error('sustained run: requests served and exported differ, or records were dropped');

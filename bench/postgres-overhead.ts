@@ -34,7 +34,13 @@ const QUERY_TEXT = 'select "id", "name" from "users" where "users"."id" = $1';
 const SERVER_QUERY = 'select $1::int as n';
 
 type Sql = ReturnType<typeof postgres>;
-type QueryClass = new (strings: readonly string[], args: unknown[], handler: unknown, canceller: unknown, options?: object) => Promise<unknown>;
+type QueryClass = new (
+  strings: readonly string[],
+  args: unknown[],
+  handler: unknown,
+  canceller: unknown,
+  options?: object,
+) => Promise<unknown>;
 
 export interface PostgresOverheadResult {
   /** Main-thread CPU ns per query on the stand-in connection; undefined off Linux. */
@@ -87,7 +93,9 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
   const rounds = Math.max(3, options.rounds ?? 5);
   const collector = createCollector({
     // The default ring (65,536 records, 2 MiB), as a service would run: a bigger one is colder in the caches.
-    env: {}, metrics: { runtime: false }, maxMemoryBytes: 1 << 28,
+    env: {},
+    metrics: { runtime: false },
+    maxMemoryBytes: 1 << 28,
     otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000, timeoutMillis: 100 },
   });
   const probe = postgres(DATABASE_URL);
@@ -100,7 +108,11 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
   const tagged = (sql: Sql, n: number) => sql`select "id", "name" from "users" where "users"."id" = ${n}`;
   const isolatedVariants = (batches: number): CpuVariant[] => [
     { name: 'bare unsafe()', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => bareStandIn.unsafe(QUERY_TEXT, [i])) },
-    { name: 'wrapped unsafe()', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => wrappedStandIn.unsafe(QUERY_TEXT, [i])) },
+    {
+      name: 'wrapped unsafe()',
+      operations: batches * BATCH,
+      run: batchesOf(batches, BATCH, (i) => wrappedStandIn.unsafe(QUERY_TEXT, [i])),
+    },
     { name: 'bare tagged template', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => tagged(bareStandIn, i)) },
     { name: 'wrapped tagged template', operations: batches * BATCH, run: batchesOf(batches, BATCH, (i) => tagged(wrappedStandIn, i)) },
   ];
@@ -122,8 +134,16 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
   const bare = postgres(DATABASE_URL, { max: 10 });
   const wrapped = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 10 }), { database: 'bench' });
   const serverVariants = (queries: number): CpuVariant[] => [
-    { name: 'bare postgres.js', operations: queries, run: batchesOf(Math.ceil(queries / SERVER_BATCH), SERVER_BATCH, (i) => bare.unsafe(SERVER_QUERY, [i])) },
-    { name: 'instrumentPostgres', operations: queries, run: batchesOf(Math.ceil(queries / SERVER_BATCH), SERVER_BATCH, (i) => wrapped.unsafe(SERVER_QUERY, [i])) },
+    {
+      name: 'bare postgres.js',
+      operations: queries,
+      run: batchesOf(Math.ceil(queries / SERVER_BATCH), SERVER_BATCH, (i) => bare.unsafe(SERVER_QUERY, [i])),
+    },
+    {
+      name: 'instrumentPostgres',
+      operations: queries,
+      run: batchesOf(Math.ceil(queries / SERVER_BATCH), SERVER_BATCH, (i) => wrapped.unsafe(SERVER_QUERY, [i])),
+    },
   ];
   const server = await compareInRounds({
     title: `Real server: ${SERVER_BATCH} concurrent parameterised queries, max 10 connections, wall time`,
@@ -137,7 +157,10 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
     wrapped: 1e9 / server.variants.find((v) => v.name === 'instrumentPostgres')!.medianNanos,
   };
   const serverCpuResults = await cpuTimeInRounds(serverVariants(options.serverQueries ?? 3_000), cpuRounds);
-  const serverCpu = serverCpuResults && { perQuery: serverCpuResults, overheadNanos: medianDifference(serverCpuResults, 'instrumentPostgres', 'bare postgres.js') };
+  const serverCpu = serverCpuResults && {
+    perQuery: serverCpuResults,
+    overheadNanos: medianDifference(serverCpuResults, 'instrumentPostgres', 'bare postgres.js'),
+  };
 
   const dropped = collector.stats().ring.dropped;
   await Promise.all([bare.end(), wrapped.end()]);
@@ -147,20 +170,31 @@ export async function run(options: RunOptions = {}): Promise<PostgresOverheadRes
 
 function printCpu(title: string, results: CpuVariantResult[]): void {
   console.log(`\n${title} (median of ${results[0].perRoundNanos.length} rotated rounds)`);
-  console.table(results.map((r) => ({ variant: r.name, 'median CPU ns/query': round(r.medianNanos), 'min–max ns': `${round(Math.min(...r.perRoundNanos))}–${round(Math.max(...r.perRoundNanos))}` })));
+  console.table(
+    results.map((r) => ({
+      variant: r.name,
+      'median CPU ns/query': round(r.medianNanos),
+      'min–max ns': `${round(Math.min(...r.perRoundNanos))}–${round(Math.max(...r.perRoundNanos))}`,
+    })),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc, as run-all does, to start each CPU-timed run from a collected heap)');
+  if (!(globalThis as { gc?: unknown }).gc)
+    console.log('(run with --expose-gc, as run-all does, to start each CPU-timed run from a collected heap)');
   const quick = process.env.BENCH_QUICK === '1';
   const result = await run(quick ? { rounds: 3, timeMillis: 20, isolatedBatches: 2, serverQueries: 200 } : {});
   if (result.isolatedCpu && result.overheadNanos) {
     printCpu('Main-thread CPU per query, stand-in connection (no I/O)', result.isolatedCpu);
-    console.log(`wrapper overhead, main-thread CPU per query: unsafe() ${round(result.overheadNanos.unsafe)} ns, tagged template ${round(result.overheadNanos.tagged)} ns (target ≤ 1000 ns)`);
+    console.log(
+      `wrapper overhead, main-thread CPU per query: unsafe() ${round(result.overheadNanos.unsafe)} ns, tagged template ${round(result.overheadNanos.tagged)} ns (target ≤ 1000 ns)`,
+    );
   }
   printComparison(result.isolatedWall);
   printComparison(result.server, 'µs');
-  console.log(`queries/s on the server: bare ${Math.round(result.queriesPerSecond.bare)}, wrapped ${Math.round(result.queriesPerSecond.wrapped)}`);
+  console.log(
+    `queries/s on the server: bare ${Math.round(result.queriesPerSecond.bare)}, wrapped ${Math.round(result.queriesPerSecond.wrapped)}`,
+  );
   if (result.serverCpu) {
     printCpu('Main-thread CPU per real query', result.serverCpu.perQuery);
     console.log(`difference with the network in: ${round(result.serverCpu.overheadNanos)} ns per query`);

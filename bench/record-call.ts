@@ -22,11 +22,19 @@ class IdleReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-export async function run(options: { rounds?: number; timeMillis?: number } = {}): Promise<{ comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number }> {
+export async function run(
+  options: { rounds?: number; timeMillis?: number } = {},
+): Promise<{ comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number }> {
   const receiver = new CountingReceiver();
-  const collector = createCollector({ env: {}, otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 }, ringCapacity: 1 << 20, maxMemoryBytes: 1 << 28 });
+  const collector = createCollector({
+    env: {},
+    otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 },
+    ringCapacity: 1 << 20,
+    maxMemoryBytes: 1 << 28,
+  });
   // Intern every label once, as a warmed-up service would have.
-  for (const tenantId of tenants) for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+  for (const tenantId of tenants)
+    for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
 
   const ring = new Uint32Array(new SharedArrayBuffer(1 << 20));
   const ringFloats = new Float64Array(ring.buffer);
@@ -34,7 +42,12 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
   let floorIndex = 0;
 
   const registry = new client.Registry();
-  const promHistogram = new client.Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames: ['method', 'route', 'status_code', 'tenant_id'], registers: [registry] });
+  const promHistogram = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'h',
+    labelNames: ['method', 'route', 'status_code', 'tenant_id'],
+    registers: [registry],
+  });
 
   const provider = new MeterProvider({ readers: [new IdleReader()] });
   const otelHistogram = provider.getMeter('bench').createHistogram('http.server.request.duration', { unit: 's' });
@@ -72,7 +85,15 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
         run: () => {
           for (let i = 0; i < BATCH; i++) {
             const n = cursor++;
-            collector.recordHttp({ method: 'GET', route: routes[n % 20], statusCode: statuses[n % 5], tenantId: tenants[n % 1_000], durationSeconds: 0.012, requestBytes: 100, responseBytes: 1_000 });
+            collector.recordHttp({
+              method: 'GET',
+              route: routes[n % 20],
+              statusCode: statuses[n % 5],
+              tenantId: tenants[n % 1_000],
+              durationSeconds: 0.012,
+              requestBytes: 100,
+              responseBytes: 1_000,
+            });
           }
         },
       },
@@ -82,7 +103,10 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
         run: () => {
           for (let i = 0; i < BATCH; i++) {
             const n = cursor++;
-            promHistogram.observe({ method: 'GET', route: routes[n % 20], status_code: statuses[n % 5], tenant_id: tenants[n % 1_000] }, 0.012);
+            promHistogram.observe(
+              { method: 'GET', route: routes[n % 20], status_code: statuses[n % 5], tenant_id: tenants[n % 1_000] },
+              0.012,
+            );
           }
         },
       },
@@ -92,7 +116,12 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
         run: () => {
           for (let i = 0; i < BATCH; i++) {
             const n = cursor++;
-            otelHistogram.record(0.012, { 'http.request.method': 'GET', 'http.route': routes[n % 20], 'http.response.status_code': statuses[n % 5], tenant_id: tenants[n % 1_000] });
+            otelHistogram.record(0.012, {
+              'http.request.method': 'GET',
+              'http.route': routes[n % 20],
+              'http.response.status_code': statuses[n % 5],
+              tenant_id: tenants[n % 1_000],
+            });
           }
         },
       },
@@ -108,7 +137,13 @@ export async function run(options: { rounds?: number; timeMillis?: number } = {}
   const before = process.memoryUsage().heapUsed;
   const calls = 1_000_000;
   for (let n = 0; n < calls; n++) {
-    collector.recordHttp({ method: 'GET', route: routes[n % 20], statusCode: statuses[n % 5], tenantId: tenants[n % 1_000], durationSeconds: 0.012 });
+    collector.recordHttp({
+      method: 'GET',
+      route: routes[n % 20],
+      statusCode: statuses[n % 5],
+      tenantId: tenants[n % 1_000],
+      durationSeconds: 0.012,
+    });
   }
   gc?.();
   const heapBytesPerRecord = (process.memoryUsage().heapUsed - before) / calls;
@@ -130,7 +165,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
   const result = await run(quick ? { rounds: 3, timeMillis: 20 } : {});
   printComparison(result.comparison);
-  console.log(`main-thread heap growth: ${result.heapBytesPerRecord.toFixed(3)} bytes per record (after GC; ${(globalThis as { gc?: unknown }).gc ? 'gc exposed' : 'run with --expose-gc for an exact figure'})`);
+  console.log(
+    `main-thread heap growth: ${result.heapBytesPerRecord.toFixed(3)} bytes per record (after GC; ${(globalThis as { gc?: unknown }).gc ? 'gc exposed' : 'run with --expose-gc for an exact figure'})`,
+  );
   console.log(`records dropped (ring full): ${result.droppedWhileTimed} while timing, ${result.dropped} during the heap run`);
   saveSection('record-call', result);
 }

@@ -24,7 +24,13 @@ for (const name of selected) {
   console.log(`(${name}: ${durations[name]} s)`);
 }
 const sections = Object.fromEntries(BENCHMARKS.map((name) => [name, loadSection(name)?.data]).filter(([, data]) => data !== undefined));
-const latest = { run: runInfo(), durationSeconds: Math.round((Date.now() - started) / 1000), durations, quick: process.env.BENCH_QUICK === '1', sections };
+const latest = {
+  run: runInfo(),
+  durationSeconds: Math.round((Date.now() - started) / 1000),
+  durations,
+  quick: process.env.BENCH_QUICK === '1',
+  sections,
+};
 writeFileSync(new URL('latest.json', RESULTS_DIR), `${JSON.stringify(latest, null, 2)}\n`);
 writeFileSync(new URL('latest.md', RESULTS_DIR), renderMarkdown(latest));
 writeFileSync(new URL('latest.svg', RESULTS_DIR), renderChart(latest));

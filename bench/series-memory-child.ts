@@ -38,7 +38,8 @@ if (implementation === 'ringmeter') {
   const reader = new IdleReader({ cardinalitySelector: () => series + 10 });
   const provider = new MeterProvider({ readers: [reader] });
   const histogram = provider.getMeter('bench').createHistogram('http.server.request.duration', {
-    unit: 's', advice: { explicitBucketBoundaries: [...HTTP_DURATION_BOUNDARIES] },
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...HTTP_DURATION_BOUNDARIES] },
   });
   baseline = used();
   for (let i = 0; i < series; i++) {
@@ -50,8 +51,11 @@ if (implementation === 'ringmeter') {
 } else if (implementation === 'prom-client') {
   const registry = new client.Registry();
   const histogram = new client.Histogram({
-    name: 'http_request_duration_seconds', help: 'h', labelNames: ['method', 'route', 'tenant_id'],
-    buckets: [...HTTP_DURATION_BOUNDARIES], registers: [registry],
+    name: 'http_request_duration_seconds',
+    help: 'h',
+    labelNames: ['method', 'route', 'tenant_id'],
+    buckets: [...HTTP_DURATION_BOUNDARIES],
+    registers: [registry],
   });
   baseline = used();
   for (let i = 0; i < series; i++) {

@@ -43,7 +43,12 @@ async function traffic(): Promise<void> {
 const phases: Array<[string, () => Promise<void>]> = [
   ['normal', async () => {}],
   ['backend down', () => receiver.stop()],
-  ['backend up', async () => { await receiver.start(port); }],
+  [
+    'backend up',
+    async () => {
+      await receiver.start(port);
+    },
+  ],
   ['flood (worker throttled to ~1,000 records/s)', () => internals(collector).throttleWorkers(10)],
   ['recovery', () => internals(collector).throttleWorkers(undefined)],
 ];
@@ -54,7 +59,9 @@ for (let cycle = 0; cycle < 2; cycle++) {
   for (const [name, enter] of phases) {
     await enter();
     const stats = collector.stats();
-    console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name.padEnd(46)} calls ${calls}, written ${stats.ring.written}, dropped ${stats.ring.dropped}, exports ok ${stats.export.succeeded} / failed ${stats.export.failed}`);
+    console.log(
+      `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name.padEnd(46)} calls ${calls}, written ${stats.ring.written}, dropped ${stats.ring.dropped}, exports ok ${stats.export.succeeded} / failed ${stats.export.failed}`,
+    );
     await sleep(phaseMillis);
   }
 }
@@ -68,10 +75,16 @@ await receiver.stop();
 const checks: Array<[string, boolean]> = [
   [`every response was 200 (${failedResponses} were not)`, failedResponses === 0],
   [`written ${stats.ring.written} + dropped ${stats.ring.dropped} = calls ${calls}`, stats.ring.written + stats.ring.dropped === calls],
-  [`exported http_requests_total ${receiver.httpRequestsTotal} = written ${stats.ring.written}`, receiver.httpRequestsTotal === stats.ring.written],
+  [
+    `exported http_requests_total ${receiver.httpRequestsTotal} = written ${stats.ring.written}`,
+    receiver.httpRequestsTotal === stats.ring.written,
+  ],
   [`nothing lost in workers (${stats.workers.lostRecords})`, stats.workers.lostRecords === 0],
   [`the ring is empty at the end (${stats.ring.used})`, stats.ring.used === 0],
-  [`outages and floods happened (failed exports ${stats.export.failed}, drops ${stats.ring.dropped})`, stats.export.failed > 0 && stats.ring.dropped > 0],
+  [
+    `outages and floods happened (failed exports ${stats.export.failed}, drops ${stats.ring.dropped})`,
+    stats.export.failed > 0 && stats.ring.dropped > 0,
+  ],
 ];
 console.log(`\nsoak: ${seconds} s, ${calls} requests`);
 for (const [what, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);

@@ -49,7 +49,6 @@ export class ConsoleReceiver {
       }));
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private absorb(body: any): void {
     this.exports++;
     for (const resource of body.resourceMetrics ?? []) {
@@ -58,7 +57,9 @@ export class ConsoleReceiver {
           const points = (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
           this.dataPoints += points.length;
           for (const point of points) {
-            const labels = Object.fromEntries((point.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
+            const labels = Object.fromEntries(
+              (point.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]),
+            );
             const tenant = labels.tenant_id as string | undefined;
             if (tenant === undefined) continue;
             const row = this.tenants.get(tenant) ?? { requests: 0, errors: 0, seconds: 0, queries: 0 };

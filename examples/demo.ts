@@ -29,7 +29,11 @@ const collector = createCollector({
   otlp: { endpoint, exportIntervalMillis: 5_000 },
 });
 
-const orders: OrderStore = await connectOrders(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', (sql) => instrumentPostgres(collector, sql, { database: 'demo' }), drizzleLogger(collector));
+const orders: OrderStore = await connectOrders(
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  (sql) => instrumentPostgres(collector, sql, { database: 'demo' }),
+  drizzleLogger(collector),
+);
 
 const app = new Hono();
 app.use(honoMetrics(collector, { categories: [{ match: '/api/reports', category: 'reports' }] }));
@@ -55,12 +59,21 @@ const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
 await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 const address = server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}`;
-console.log(`ringmeter demo: API on ${base}, orders in ${orders.description}, metrics to ${external ?? `the console receiver (${endpoint})`}`);
+console.log(
+  `ringmeter demo: API on ${base}, orders in ${orders.description}, metrics to ${external ?? `the console receiver (${endpoint})`}`,
+);
 
 const tenants = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell', 'cyberdyne', 'soylent', 'wonka', 'oscorp'];
 const paths: Array<[string, string, string?]> = [
-  ['GET', '/api/orders'], ['GET', '/api/orders/1'], ['GET', '/api/orders/2'], ['POST', '/api/orders', '{"sku":"A-1","qty":2}'],
-  ['GET', '/api/reports/monthly'], ['GET', '/api/flaky'], ['POST', '/auth/login', '{"user":"demo"}'], ['GET', '/healthz'], ['GET', '/nope'],
+  ['GET', '/api/orders'],
+  ['GET', '/api/orders/1'],
+  ['GET', '/api/orders/2'],
+  ['POST', '/api/orders', '{"sku":"A-1","qty":2}'],
+  ['GET', '/api/reports/monthly'],
+  ['GET', '/api/flaky'],
+  ['POST', '/auth/login', '{"user":"demo"}'],
+  ['GET', '/healthz'],
+  ['GET', '/nope'],
 ];
 let running = true;
 async function client(worker: number): Promise<void> {
@@ -91,8 +104,10 @@ if (seconds > 0) setTimeout(() => void stop(), seconds * 1_000);
 
 function print(): void {
   const stats = collector.stats();
-  console.log(`\nring: ${stats.ring.written} written, ${stats.ring.dropped} dropped; exports: ${stats.export.succeeded} ok, ${stats.export.failed} failed` +
-    (stats.export.lastError ? ` (last error: ${stats.export.lastError})` : ''));
+  console.log(
+    `\nring: ${stats.ring.written} written, ${stats.ring.dropped} dropped; exports: ${stats.export.succeeded} ok, ${stats.export.failed} failed` +
+      (stats.export.lastError ? ` (last error: ${stats.export.lastError})` : ''),
+  );
   if (receiver !== undefined && receiver.exports === 0) console.log('(waiting for the first export)');
   else if (receiver !== undefined) console.table(receiver.table());
 }

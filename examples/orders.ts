@@ -50,13 +50,23 @@ export async function connectOrders(url: string, instrument: (sql: postgres.Sql)
   return {
     description: 'PostgreSQL (Drizzle over an instrumented postgres.js client)',
     list: (tenant) => db.select().from(orders).where(eq(orders.tenant, tenant)).orderBy(desc(orders.id)).limit(20),
-    get: async (tenant, id) => (await db.select().from(orders).where(and(eq(orders.tenant, tenant), eq(orders.id, id))))[0],
+    get: async (tenant, id) =>
+      (
+        await db
+          .select()
+          .from(orders)
+          .where(and(eq(orders.tenant, tenant), eq(orders.id, id)))
+      )[0],
     // A transaction: the order and the stock reservation land together, or not at all.
-    create: (tenant, sku, qty) => db.transaction(async (tx) => {
-      const [order] = await tx.insert(orders).values({ tenant, sku, qty }).returning();
-      await tx.insert(stock).values({ sku, reserved: qty }).onConflictDoUpdate({ target: stock.sku, set: { reserved: raw`${stock.reserved} + ${qty}` } });
-      return order;
-    }),
+    create: (tenant, sku, qty) =>
+      db.transaction(async (tx) => {
+        const [order] = await tx.insert(orders).values({ tenant, sku, qty }).returning();
+        await tx
+          .insert(stock)
+          .values({ sku, reserved: qty })
+          .onConflictDoUpdate({ target: stock.sku, set: { reserved: raw`${stock.reserved} + ${qty}` } });
+        return order;
+      }),
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -65,7 +75,11 @@ function memoryStore(): OrderStore {
   const rows: Order[] = [];
   return {
     description: 'memory',
-    list: async (tenant) => rows.filter((row) => row.tenant === tenant).slice(-20).reverse(),
+    list: async (tenant) =>
+      rows
+        .filter((row) => row.tenant === tenant)
+        .slice(-20)
+        .reverse(),
     get: async (tenant, id) => rows.find((row) => row.tenant === tenant && row.id === id),
     create: async (tenant, sku, qty) => {
       const order = { id: rows.length + 1, tenant, sku, qty };

@@ -4,9 +4,23 @@ import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { LABEL_LIMITS, MAX_OTHER_LABELS, quote, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
 import { ShardSupervisor } from './pool/shard-supervisor.js';
 import {
-  EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, EXPORTED_READ_INDEX, KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION,
-  LAST_EXPORT_MICROS, MAX_RECORD_BYTES_VALUE, READ_INDEX, QUERY_KEY_IS_SQL, QUERY_SUCCESS, SERIES, TRANSACTION_COMMIT,
-  TRANSACTION_ROLLBACK, tag,
+  EXPORT_ATTEMPTS,
+  EXPORT_FAILED,
+  EXPORT_SUCCEEDED,
+  EXPORTED_READ_INDEX,
+  KIND_HTTP,
+  KIND_QUERY,
+  KIND_TENANT_USAGE,
+  KIND_TRANSACTION,
+  LAST_EXPORT_MICROS,
+  MAX_RECORD_BYTES_VALUE,
+  READ_INDEX,
+  QUERY_KEY_IS_SQL,
+  QUERY_SUCCESS,
+  SERIES,
+  TRANSACTION_COMMIT,
+  TRANSACTION_ROLLBACK,
+  tag,
 } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { TenantScope } from './tenant-scope.js';
@@ -153,9 +167,11 @@ export class Collector {
     const resolved = resolveOptions(options);
     this.options = resolved;
     const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
-    const bytes = resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
+    const bytes =
+      resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
       resolved.maxRoutes * (LABEL_LIMITS.route + LABEL_LIMITS.label + 1) * 3 +
-      resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 + MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
+      resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 +
+      MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
     this.strings = new StringTableWriter(entries, bytes);
     this.tenants = new LabelInterner(this.strings, new InternBudget(resolved.maxTenants), LABEL_LIMITS.tenantId);
     this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
@@ -168,7 +184,9 @@ export class Collector {
     for (let shard = 0; shard < resolved.workers; shard++) {
       const ring = new RingWriter(resolved.ringCapacity);
       this.rings.push(ring);
-      this.supervisors.push(new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis));
+      this.supervisors.push(
+        new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis),
+      );
     }
     this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
     this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
@@ -180,8 +198,14 @@ export class Collector {
       const { method, route, statusCode, tenantId, durationSeconds } = record;
       const requestBytes = record.requestBytes ?? 0;
       const responseBytes = record.responseBytes ?? 0;
-      if (typeof method !== 'string' || typeof route !== 'string' || !isStatusCode(statusCode) ||
-          !isSeconds(durationSeconds) || !isByteCount(requestBytes) || !isByteCount(responseBytes)) {
+      if (
+        typeof method !== 'string' ||
+        typeof route !== 'string' ||
+        !isStatusCode(statusCode) ||
+        !isSeconds(durationSeconds) ||
+        !isByteCount(requestBytes) ||
+        !isByteCount(responseBytes)
+      ) {
         this.reject();
         return;
       }
@@ -294,11 +318,14 @@ export class Collector {
     if (stats.workers.running < stats.workers.count && this.closed === undefined) {
       failing.push(`${stats.workers.count - stats.workers.running} of ${stats.workers.count} workers are being replaced`);
     }
-    if (this.supervisors.some((supervisor) => supervisor.failing)) failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
-    const recent = (kind: keyof ShardSupervisor['incidents']) => this.supervisors.some((supervisor) => Date.now() - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
+    if (this.supervisors.some((supervisor) => supervisor.failing))
+      failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
+    const recent = (kind: keyof ShardSupervisor['incidents']) =>
+      this.supervisors.some((supervisor) => Date.now() - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
     if (recent('ringFull')) degraded.push(`records were dropped because the ring was full (${stats.ring.dropped} in total)`);
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
-    if (recent('exportRejected')) degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
+    if (recent('exportRejected'))
+      degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
     if (recent('invalidValues')) degraded.push(`record calls were refused for invalid values (${stats.rejected} in total)`);
     return { status: failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok', reasons: [...failing, ...degraded], stats };
   }
@@ -335,7 +362,12 @@ export class Collector {
       ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, dropped },
       rejected,
       export: {
-        attempts, succeeded, failed, rejectedDataPoints, droppedDataPoints, lastDurationMillis,
+        attempts,
+        succeeded,
+        failed,
+        rejectedDataPoints,
+        droppedDataPoints,
+        lastDurationMillis,
         lastError: this.supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
       },
       series,
@@ -355,9 +387,20 @@ export class Collector {
    * @internal The HTTP fast path: every argument already an id or a checked number. Byte counts above 48 bits
    * saturate.
    */
-  writeHttp(method: number, statusCode: number, endpoint: number, tenant: number, seconds: number, requestBytes: number, responseBytes: number): void {
+  writeHttp(
+    method: number,
+    statusCode: number,
+    endpoint: number,
+    tenant: number,
+    seconds: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void {
     this.ringOf(tenant).writeWithByteCounts(
-      tag(KIND_HTTP, method, statusCode), endpoint, tenant, seconds,
+      tag(KIND_HTTP, method, statusCode),
+      endpoint,
+      tenant,
+      seconds,
       requestBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(requestBytes),
       responseBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(responseBytes),
     );
@@ -367,13 +410,30 @@ export class Collector {
    * @internal The query fast path. `detail` holds QUERY_* flags and the query type; `key` a SQL or table id;
    * `sqlStateClass` a code from sqlstate.ts; `inFlight`/`connectionLimit` feed the pool gauges (0 = unknown).
    */
-  writeQuery(detail: number, sqlStateClass: number, key: number, tenant: number, database: number, seconds: number, inFlight: number, connectionLimit: number): void {
+  writeQuery(
+    detail: number,
+    sqlStateClass: number,
+    key: number,
+    tenant: number,
+    database: number,
+    seconds: number,
+    inFlight: number,
+    connectionLimit: number,
+  ): void {
     this.ringOf(tenant).write(tag(KIND_QUERY, detail, sqlStateClass), key, tenant, database, seconds, inFlight, connectionLimit);
   }
 
   /** @internal */
   writeTransaction(committed: boolean, nested: boolean, tenant: number, database: number): void {
-    this.ringOf(tenant).write(tag(KIND_TRANSACTION, committed ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK, nested ? 1 : 0), EMPTY_ID, tenant, database, 0, 0, 0);
+    this.ringOf(tenant).write(
+      tag(KIND_TRANSACTION, committed ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK, nested ? 1 : 0),
+      EMPTY_ID,
+      tenant,
+      database,
+      0,
+      0,
+      0,
+    );
   }
 
   /** @internal A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
@@ -437,7 +497,9 @@ export class Collector {
     if (result === 'timeout') {
       const left = this.leftover();
       await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
-      throw new Error(`ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the ring, ${left.aggregated} aggregated records not exported`);
+      throw new Error(
+        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the ring, ${left.aggregated} aggregated records not exported`,
+      );
     }
     const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
     if (reasons.length > 0) throw new Error(reasons.join('; '));
@@ -497,7 +559,8 @@ function callTimeout(call: 'flush' | 'shutdown', options: FlushOptions | Shutdow
   if (options === null || typeof options !== 'object') throw new TypeError(`${call} options must be an object`);
   refuseUnknownOptions(`${call} options`, options, CALL_OPTION_NAMES);
   const { timeoutMillis = fallback } = options;
-  if (typeof timeoutMillis !== 'number') throw new TypeError(`${call} options.timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
+  if (typeof timeoutMillis !== 'number')
+    throw new TypeError(`${call} options.timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
   if (!Number.isInteger(timeoutMillis) || timeoutMillis < 1 || timeoutMillis > 3_600_000) {
     throw new RangeError(`${call} options.timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
   }

@@ -6,7 +6,9 @@ import { Collector } from './collector.js';
  */
 export function requireCollector(collector: unknown): Collector {
   if (!(collector instanceof Collector)) {
-    throw new TypeError(`collector must be a ringmeter Collector (what createCollector() returns; got ${collector === null ? 'null' : typeof collector})`);
+    throw new TypeError(
+      `collector must be a ringmeter Collector (what createCollector() returns; got ${collector === null ? 'null' : typeof collector})`,
+    );
   }
   return collector;
 }

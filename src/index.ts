@@ -1,5 +1,15 @@
 export { Collector, createCollector } from './collector.js';
-export type { CollectorHealth, CollectorStats, FlushOptions, HttpRecord, ShutdownOptions, QueryRecord, QueryType, TenantResourceRecord, TransactionRecord } from './collector.js';
+export type {
+  CollectorHealth,
+  CollectorStats,
+  FlushOptions,
+  HttpRecord,
+  ShutdownOptions,
+  QueryRecord,
+  QueryType,
+  TenantResourceRecord,
+  TransactionRecord,
+} from './collector.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
 export type { CollectorOptions, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
 export { METRICS } from './metrics.js';

@@ -15,8 +15,25 @@ export interface CollectorInternals {
   readonly tenantScope: TenantScope;
   /** True once instrumentPostgres wraps a client for this collector (the Drizzle logger then does nothing). */
   postgresInstrumented: boolean;
-  writeHttp(method: number, statusCode: number, endpoint: number, tenant: number, seconds: number, requestBytes: number, responseBytes: number): void;
-  writeQuery(detail: number, sqlStateClass: number, key: number, tenant: number, database: number, seconds: number, inFlight: number, connectionLimit: number): void;
+  writeHttp(
+    method: number,
+    statusCode: number,
+    endpoint: number,
+    tenant: number,
+    seconds: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void;
+  writeQuery(
+    detail: number,
+    sqlStateClass: number,
+    key: number,
+    tenant: number,
+    database: number,
+    seconds: number,
+    inFlight: number,
+    connectionLimit: number,
+  ): void;
   writeTransaction(committed: boolean, nested: boolean, tenant: number, database: number): void;
   tenantId(tenantId: unknown): number;
   sqlId(sql: string): number;

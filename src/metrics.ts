@@ -36,40 +36,150 @@ export interface HistogramDefinition extends MetricDefinition {
   readonly boundaries: readonly number[];
 }
 
-function histogram(name: string, unit: string, labels: readonly string[], boundaries: readonly number[], description: string): HistogramDefinition {
+function histogram(
+  name: string,
+  unit: string,
+  labels: readonly string[],
+  boundaries: readonly number[],
+  description: string,
+): HistogramDefinition {
   return { name, kind: 'histogram', unit, labels, boundaries, description };
 }
 
 export const METRICS = {
   httpRequests: counter('http_requests_total', '{request}', ['method', 'route', 'status_code', 'tenant_id'], 'HTTP requests served.'),
-  httpDuration: histogram('http_request_duration_seconds', 's', ['method', 'route', 'tenant_id'], HTTP_DURATION_BOUNDARIES, 'Time from request received to response sent.'),
+  httpDuration: histogram(
+    'http_request_duration_seconds',
+    's',
+    ['method', 'route', 'tenant_id'],
+    HTTP_DURATION_BOUNDARIES,
+    'Time from request received to response sent.',
+  ),
   httpRequestSize: histogram('http_request_size_bytes', 'By', ['method', 'route'], SIZE_BOUNDARIES, 'Request body size.'),
   httpResponseSize: histogram('http_response_size_bytes', 'By', ['method', 'route'], SIZE_BOUNDARIES, 'Response body size.'),
 
-  tenantApiCalls: counter('tenant_api_calls_total', '{call}', ['tenant_id', 'endpoint_category'], 'API calls per tenant and endpoint category.'),
-  tenantDataProcessed: counter('tenant_data_processed_bytes', 'By', ['tenant_id', 'data_type'], 'Request (data_type=request) and response (data_type=response) bytes per tenant.'),
-  tenantErrorRate: gauge('tenant_error_rate', '1', ['tenant_id'], 'Share of the tenant\'s requests in the export interval that ended with a 5xx status (0 to 1).'),
-  tenantAvgResponseTime: gauge('tenant_avg_response_time_seconds', 's', ['tenant_id'], 'Mean duration of the tenant\'s requests in the export interval.'),
-  tenantResourceUsage: counter('tenant_resource_usage_total', '1', ['tenant_id', 'resource_type', 'data_type'], 'Usage recorded with recordTenantResource, summed.'),
+  tenantApiCalls: counter(
+    'tenant_api_calls_total',
+    '{call}',
+    ['tenant_id', 'endpoint_category'],
+    'API calls per tenant and endpoint category.',
+  ),
+  tenantDataProcessed: counter(
+    'tenant_data_processed_bytes',
+    'By',
+    ['tenant_id', 'data_type'],
+    'Request (data_type=request) and response (data_type=response) bytes per tenant.',
+  ),
+  tenantErrorRate: gauge(
+    'tenant_error_rate',
+    '1',
+    ['tenant_id'],
+    "Share of the tenant's requests in the export interval that ended with a 5xx status (0 to 1).",
+  ),
+  tenantAvgResponseTime: gauge(
+    'tenant_avg_response_time_seconds',
+    's',
+    ['tenant_id'],
+    "Mean duration of the tenant's requests in the export interval.",
+  ),
+  tenantResourceUsage: counter(
+    'tenant_resource_usage_total',
+    '1',
+    ['tenant_id', 'resource_type', 'data_type'],
+    'Usage recorded with recordTenantResource, summed.',
+  ),
 
-  dbQueryDuration: histogram('db_query_duration_seconds', 's', ['query_type', 'table', 'tenant_id'], DB_DURATION_BOUNDARIES, 'Time from query sent to result received (or failure).'),
-  dbQueries: counter('db_queries_total', '{query}', ['query_type', 'success', 'error_class', 'tenant_id'], 'Queries run; a failure carries error_class, the SQLSTATE class (first two characters), when the server sent one. success=unknown: seen by the Drizzle logger hook, before the query ran.'),
-  dbTransactions: counter('db_transactions_total', '{transaction}', ['status', 'nested', 'tenant_id'], 'Transactions (nested=false) and savepoints (nested=true) ended by commit or rollback.'),
-  dbConnectionsActive: gauge('db_connections_active', '{connection}', ['database'], 'Most connections in use at once during the export interval (queries in flight outside transactions, transactions and reserved connections, at most the client\'s max), as seen when a query started.'),
-  dbConnectionsIdle: gauge('db_connections_idle', '{connection}', ['database'], 'The client\'s max minus db_connections_active: connections it still had free at its busiest moment of the interval (open or not yet opened).'),
+  dbQueryDuration: histogram(
+    'db_query_duration_seconds',
+    's',
+    ['query_type', 'table', 'tenant_id'],
+    DB_DURATION_BOUNDARIES,
+    'Time from query sent to result received (or failure).',
+  ),
+  dbQueries: counter(
+    'db_queries_total',
+    '{query}',
+    ['query_type', 'success', 'error_class', 'tenant_id'],
+    'Queries run; a failure carries error_class, the SQLSTATE class (first two characters), when the server sent one. success=unknown: seen by the Drizzle logger hook, before the query ran.',
+  ),
+  dbTransactions: counter(
+    'db_transactions_total',
+    '{transaction}',
+    ['status', 'nested', 'tenant_id'],
+    'Transactions (nested=false) and savepoints (nested=true) ended by commit or rollback.',
+  ),
+  dbConnectionsActive: gauge(
+    'db_connections_active',
+    '{connection}',
+    ['database'],
+    "Most connections in use at once during the export interval (queries in flight outside transactions, transactions and reserved connections, at most the client's max), as seen when a query started.",
+  ),
+  dbConnectionsIdle: gauge(
+    'db_connections_idle',
+    '{connection}',
+    ['database'],
+    "The client's max minus db_connections_active: connections it still had free at its busiest moment of the interval (open or not yet opened).",
+  ),
 
-  appMemoryUsage: gauge('app_memory_usage_bytes', 'By', ['process_type', 'memory_type'], 'Memory of the process (memory_type=rss) and of each thread\'s V8 heap.'),
-  appCpuUsage: gauge('app_cpu_usage_percent', '%', ['process_type'], 'CPU time over the sample interval, in percent of one core: the whole process (process_type=process), the main thread (main) and each metrics worker (metrics_worker); the per-thread values on Linux only.'),
-  appGcDuration: histogram('app_gc_duration_seconds', 's', ['gc_type'], GC_DURATION_BOUNDARIES, 'Garbage-collection pauses of the main thread.'),
+  appMemoryUsage: gauge(
+    'app_memory_usage_bytes',
+    'By',
+    ['process_type', 'memory_type'],
+    "Memory of the process (memory_type=rss) and of each thread's V8 heap.",
+  ),
+  appCpuUsage: gauge(
+    'app_cpu_usage_percent',
+    '%',
+    ['process_type'],
+    'CPU time over the sample interval, in percent of one core: the whole process (process_type=process), the main thread (main) and each metrics worker (metrics_worker); the per-thread values on Linux only.',
+  ),
+  appGcDuration: histogram(
+    'app_gc_duration_seconds',
+    's',
+    ['gc_type'],
+    GC_DURATION_BOUNDARIES,
+    'Garbage-collection pauses of the main thread.',
+  ),
 
   recordsWritten: counter('ringmeter.records.written', '{record}', [], 'Records that entered the ring.'),
   recordsDropped: counter('ringmeter.records.dropped', '{record}', ['reason'], 'Records dropped before aggregation (reason=ring_full).'),
-  recordsRejected: counter('ringmeter.records.rejected', '{record}', ['reason'], 'Records refused because a value was invalid (reason=invalid_value).'),
-  recordsLost: counter('ringmeter.records.lost', '{record}', ['reason'], 'Aggregated records lost with a worker that died before exporting them (reason=worker_exit).'),
-  sqlTextsOverflowed: counter('ringmeter.sql_texts.overflowed', '{query}', [], 'Queries whose SQL text came after maxSqlTexts distinct texts were known: counted with query_type=OTHER, table=__overflow__.'),
-  seriesOverflowed: counter('ringmeter.series.overflowed', '{record}', ['metric'], 'Records aggregated into an overflow series because maxSeries or maxMemoryBytes was reached.'),
-  exporterPointsExported: counter('otel.sdk.exporter.metric_data_point.exported', '{metric_data_point}', ['otel.component.type', 'error.type'], 'Data points whose export finished; error.type is set on failure.'),
-  exporterDuration: histogram('otel.sdk.exporter.operation.duration', 's', ['otel.component.type', 'error.type'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], 'Duration of one export request, retries included.'),
+  recordsRejected: counter(
+    'ringmeter.records.rejected',
+    '{record}',
+    ['reason'],
+    'Records refused because a value was invalid (reason=invalid_value).',
+  ),
+  recordsLost: counter(
+    'ringmeter.records.lost',
+    '{record}',
+    ['reason'],
+    'Aggregated records lost with a worker that died before exporting them (reason=worker_exit).',
+  ),
+  sqlTextsOverflowed: counter(
+    'ringmeter.sql_texts.overflowed',
+    '{query}',
+    [],
+    'Queries whose SQL text came after maxSqlTexts distinct texts were known: counted with query_type=OTHER, table=__overflow__.',
+  ),
+  seriesOverflowed: counter(
+    'ringmeter.series.overflowed',
+    '{record}',
+    ['metric'],
+    'Records aggregated into an overflow series because maxSeries or maxMemoryBytes was reached.',
+  ),
+  exporterPointsExported: counter(
+    'otel.sdk.exporter.metric_data_point.exported',
+    '{metric_data_point}',
+    ['otel.component.type', 'error.type'],
+    'Data points whose export finished; error.type is set on failure.',
+  ),
+  exporterDuration: histogram(
+    'otel.sdk.exporter.operation.duration',
+    's',
+    ['otel.component.type', 'error.type'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    'Duration of one export request, retries included.',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricId = keyof typeof METRICS;

@@ -120,13 +120,32 @@ export const DEFAULT_OPTIONS = {
 } as const;
 
 const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
-  serviceName: true, serviceInstanceId: true, resourceAttributes: true, otlp: true, workers: true, ringCapacity: true,
-  maxSeries: true, maxTenants: true, maxRoutes: true, maxSqlTexts: true, maxMemoryBytes: true, seriesIdleMillis: true,
-  metrics: true, runtimeMetricsIntervalMillis: true, workerHangMillis: true, shutdownTimeoutMillis: true,
-  handleSignals: true, env: true,
+  serviceName: true,
+  serviceInstanceId: true,
+  resourceAttributes: true,
+  otlp: true,
+  workers: true,
+  ringCapacity: true,
+  maxSeries: true,
+  maxTenants: true,
+  maxRoutes: true,
+  maxSqlTexts: true,
+  maxMemoryBytes: true,
+  seriesIdleMillis: true,
+  metrics: true,
+  runtimeMetricsIntervalMillis: true,
+  workerHangMillis: true,
+  shutdownTimeoutMillis: true,
+  handleSignals: true,
+  env: true,
 };
 const OTLP_OPTION_NAMES: OptionNames<OtlpOptions> = {
-  endpoint: true, headers: true, compression: true, timeoutMillis: true, exportIntervalMillis: true, batchSize: true,
+  endpoint: true,
+  headers: true,
+  compression: true,
+  timeoutMillis: true,
+  exportIntervalMillis: true,
+  batchSize: true,
 };
 const METRIC_FAMILY_NAMES: OptionNames<MetricFamiliesOptions> = { http: true, db: true, tenant: true, runtime: true };
 
@@ -167,16 +186,40 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
   return {
     serviceName: nonEmptyString(...pick('options.serviceName', options.serviceName, fromEnv.serviceName, DEFAULT_OPTIONS.serviceName)),
     serviceInstanceId: nonEmptyString('options.serviceInstanceId', options.serviceInstanceId ?? randomUUID()),
-    resourceAttributes: { ...fromEnv.resourceAttributes?.value, ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}) },
+    resourceAttributes: {
+      ...fromEnv.resourceAttributes?.value,
+      ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}),
+    },
     otlp: {
-      endpoint: otlp.endpoint !== undefined
-        ? metricsUrl(httpUrl('options.otlp.endpoint', otlp.endpoint))
-        : httpUrl(...pick('options.otlp.endpoint', undefined, fromEnv.endpoint, DEFAULT_OPTIONS.otlp.endpoint)),
+      endpoint:
+        otlp.endpoint !== undefined
+          ? metricsUrl(httpUrl('options.otlp.endpoint', otlp.endpoint))
+          : httpUrl(...pick('options.otlp.endpoint', undefined, fromEnv.endpoint, DEFAULT_OPTIONS.otlp.endpoint)),
       headers: headers('options.otlp.headers', otlp.headers ?? fromEnv.headers?.value ?? {}),
-      compression: oneOf(...pick<string>('options.otlp.compression', otlp.compression, fromEnv.compression, DEFAULT_OPTIONS.otlp.compression), ['gzip', 'none'] as const),
-      timeoutMillis: integerIn(...pick('options.otlp.timeoutMillis', otlp.timeoutMillis, fromEnv.timeoutMillis, DEFAULT_OPTIONS.otlp.timeoutMillis), 1, 600_000),
-      exportIntervalMillis: integerIn(...pick('options.otlp.exportIntervalMillis', otlp.exportIntervalMillis, fromEnv.exportIntervalMillis, DEFAULT_OPTIONS.otlp.exportIntervalMillis), 100, 86_400_000),
-      batchSize: integerIn(...pick('options.otlp.batchSize', otlp.batchSize, fromEnv.batchSize, DEFAULT_OPTIONS.otlp.batchSize), 1, 1_000_000),
+      compression: oneOf(
+        ...pick<string>('options.otlp.compression', otlp.compression, fromEnv.compression, DEFAULT_OPTIONS.otlp.compression),
+        ['gzip', 'none'] as const,
+      ),
+      timeoutMillis: integerIn(
+        ...pick('options.otlp.timeoutMillis', otlp.timeoutMillis, fromEnv.timeoutMillis, DEFAULT_OPTIONS.otlp.timeoutMillis),
+        1,
+        600_000,
+      ),
+      exportIntervalMillis: integerIn(
+        ...pick(
+          'options.otlp.exportIntervalMillis',
+          otlp.exportIntervalMillis,
+          fromEnv.exportIntervalMillis,
+          DEFAULT_OPTIONS.otlp.exportIntervalMillis,
+        ),
+        100,
+        86_400_000,
+      ),
+      batchSize: integerIn(
+        ...pick('options.otlp.batchSize', otlp.batchSize, fromEnv.batchSize, DEFAULT_OPTIONS.otlp.batchSize),
+        1,
+        1_000_000,
+      ),
     },
     workers: integerIn('options.workers', options.workers ?? DEFAULT_OPTIONS.workers, 1, MAX_WORKERS),
     ringCapacity: ringCapacity(options.ringCapacity ?? DEFAULT_OPTIONS.ringCapacity),
@@ -184,17 +227,39 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
     maxTenants: integerIn('options.maxTenants', options.maxTenants ?? DEFAULT_OPTIONS.maxTenants, 1, 10_000_000),
     maxRoutes: integerIn('options.maxRoutes', options.maxRoutes ?? DEFAULT_OPTIONS.maxRoutes, 1, 1_000_000),
     maxSqlTexts: integerIn('options.maxSqlTexts', options.maxSqlTexts ?? DEFAULT_OPTIONS.maxSqlTexts, 1, 1_000_000),
-    maxMemoryBytes: integerIn(...pick('options.maxMemoryBytes', options.maxMemoryBytes, fromEnv.maxMemoryBytes, DEFAULT_OPTIONS.maxMemoryBytes), 65_536, 2 ** 40),
-    seriesIdleMillis: integerIn(...pick('options.seriesIdleMillis', options.seriesIdleMillis, fromEnv.seriesIdleMillis, DEFAULT_OPTIONS.seriesIdleMillis), 1_000, 2 ** 40),
+    maxMemoryBytes: integerIn(
+      ...pick('options.maxMemoryBytes', options.maxMemoryBytes, fromEnv.maxMemoryBytes, DEFAULT_OPTIONS.maxMemoryBytes),
+      65_536,
+      2 ** 40,
+    ),
+    seriesIdleMillis: integerIn(
+      ...pick('options.seriesIdleMillis', options.seriesIdleMillis, fromEnv.seriesIdleMillis, DEFAULT_OPTIONS.seriesIdleMillis),
+      1_000,
+      2 ** 40,
+    ),
     metrics: {
       http: flag(...pick<unknown>('options.metrics.http', metrics.http, fromEnv.http, true)),
       db: flag(...pick<unknown>('options.metrics.db', metrics.db, fromEnv.db, true)),
       tenant: flag(...pick<unknown>('options.metrics.tenant', metrics.tenant, fromEnv.tenant, true)),
       runtime: flag(...pick<unknown>('options.metrics.runtime', metrics.runtime, fromEnv.runtime, true)),
     },
-    runtimeMetricsIntervalMillis: integerIn(...pick('options.runtimeMetricsIntervalMillis', options.runtimeMetricsIntervalMillis, fromEnv.runtimeMetricsIntervalMillis, DEFAULT_OPTIONS.runtimeMetricsIntervalMillis), 100, 86_400_000),
+    runtimeMetricsIntervalMillis: integerIn(
+      ...pick(
+        'options.runtimeMetricsIntervalMillis',
+        options.runtimeMetricsIntervalMillis,
+        fromEnv.runtimeMetricsIntervalMillis,
+        DEFAULT_OPTIONS.runtimeMetricsIntervalMillis,
+      ),
+      100,
+      86_400_000,
+    ),
     workerHangMillis: integerIn('options.workerHangMillis', options.workerHangMillis ?? DEFAULT_OPTIONS.workerHangMillis, 100, 3_600_000),
-    shutdownTimeoutMillis: integerIn('options.shutdownTimeoutMillis', options.shutdownTimeoutMillis ?? DEFAULT_OPTIONS.shutdownTimeoutMillis, 1, 3_600_000),
+    shutdownTimeoutMillis: integerIn(
+      'options.shutdownTimeoutMillis',
+      options.shutdownTimeoutMillis ?? DEFAULT_OPTIONS.shutdownTimeoutMillis,
+      1,
+      3_600_000,
+    ),
     handleSignals: flag('options.handleSignals', options.handleSignals ?? DEFAULT_OPTIONS.handleSignals),
   };
 }
@@ -247,7 +312,8 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
   return {
     serviceName: setting(['OTEL_SERVICE_NAME'], text),
     resourceAttributes: setting(['OTEL_RESOURCE_ATTRIBUTES'], keyValueList),
-    endpoint: setting(['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'], text) ??
+    endpoint:
+      setting(['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'], text) ??
       (base === undefined ? undefined : { name: base.name, value: `${base.value.replace(/\/+$/, '')}/v1/metrics` }),
     headers: setting(['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], keyValueList),
     compression: setting(['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'], text),
@@ -334,7 +400,6 @@ function httpUrl(name: string, value: unknown): string {
   }
   return value;
 }
-
 
 /**
  * `otlp.endpoint` given as a base URL (no path, or `/`) gets the OTLP/HTTP metrics path, as OTEL_EXPORTER_OTLP_ENDPOINT

@@ -8,10 +8,7 @@ const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const MAX_MESSAGE_LENGTH = 500;
 
 export function redact(message: string): string {
-  const cleaned = message
-    .replace(URL_CREDENTIALS, '//$1:***@')
-    .replace(SECRET_PAIR, '$1$2***')
-    .replace(BEARER, '$1 ***');
+  const cleaned = message.replace(URL_CREDENTIALS, '//$1:***@').replace(SECRET_PAIR, '$1$2***').replace(BEARER, '$1 ***');
   return cleaned.length > MAX_MESSAGE_LENGTH ? `${cleaned.slice(0, MAX_MESSAGE_LENGTH)}…` : cleaned;
 }
 

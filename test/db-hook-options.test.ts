@@ -8,7 +8,11 @@ import { DATABASE_URL } from './support/database.js';
 
 /** A collector whose exports go nowhere and give up at once: only its recording side is under test. */
 function offlineCollector(metrics: MetricFamiliesOptions = { runtime: false }): Collector {
-  return createCollector({ env: {}, metrics, otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000, timeoutMillis: 50 } });
+  return createCollector({
+    env: {},
+    metrics,
+    otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000, timeoutMillis: 50 },
+  });
 }
 
 /** No query is ever sent here: postgres.js connects on the first query only. */
@@ -30,19 +34,25 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
   });
 
   it('instrumentPostgres: collector must be a ringmeter Collector (naming only the type: never echoing a secret)', () => {
-    expect(() => instrumentPostgres({} as Collector, sql)).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'));
+    expect(() => instrumentPostgres({} as Collector, sql)).toThrow(
+      new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
+    );
     // A connection string passed in the wrong place.
     const misplaced = () => instrumentPostgres('postgres://app:s3cret@db:5432/orders' as unknown as Collector, sql);
     expect(misplaced).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got string)'));
   });
 
   it('instrumentPostgres: sql must be a postgres.js client', () => {
-    expect(() => instrumentPostgres(collector, (() => {}) as unknown as typeof sql)).toThrow(new TypeError('sql must be a postgres.js client (what postgres() returns)'));
+    expect(() => instrumentPostgres(collector, (() => {}) as unknown as typeof sql)).toThrow(
+      new TypeError('sql must be a postgres.js client (what postgres() returns)'),
+    );
   });
 
   it('instrumentPostgres: sql is already instrumented', () => {
     const once = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 1 }));
-    expect(() => instrumentPostgres(collector, once)).toThrow(new TypeError('sql is already instrumented: pass the client postgres() returned, once'));
+    expect(() => instrumentPostgres(collector, once)).toThrow(
+      new TypeError('sql is already instrumented: pass the client postgres() returned, once'),
+    );
   });
 
   it('instrumentPostgres: options must be an object', () => {
@@ -50,18 +60,24 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
   });
 
   it('instrumentPostgres: options.database must be a string', () => {
-    expect(() => instrumentPostgres(collector, sql, { database: 5 as never })).toThrow(new TypeError('options.database must be a string (got 5)'));
+    expect(() => instrumentPostgres(collector, sql, { database: 5 as never })).toThrow(
+      new TypeError('options.database must be a string (got 5)'),
+    );
   });
 
   it('instrumentPostgres: options.database must be 1 to 128 characters without control characters', () => {
     for (const database of ['', 'a\nb', 'x'.repeat(129)]) {
       expect(() => instrumentPostgres(collector, sql, { database })).toThrow(RangeError);
     }
-    expect(() => instrumentPostgres(collector, sql, { database: '' })).toThrow('options.database must be 1 to 128 characters, without control characters (got "")');
+    expect(() => instrumentPostgres(collector, sql, { database: '' })).toThrow(
+      'options.database must be 1 to 128 characters, without control characters (got "")',
+    );
   });
 
   it('instrumentPostgres: options.tenant must be a function', () => {
-    expect(() => instrumentPostgres(collector, sql, { tenant: 'acme' as never })).toThrow(new TypeError('options.tenant must be a function () => string | undefined'));
+    expect(() => instrumentPostgres(collector, sql, { tenant: 'acme' as never })).toThrow(
+      new TypeError('options.tenant must be a function () => string | undefined'),
+    );
   });
 
   it('drizzleLogger: options must be an object', () => {
@@ -69,11 +85,15 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
   });
 
   it('drizzleLogger: options.tenant must be a function', () => {
-    expect(() => drizzleLogger(collector, { tenant: 42 as never })).toThrow(new TypeError('options.tenant must be a function () => string | undefined'));
+    expect(() => drizzleLogger(collector, { tenant: 42 as never })).toThrow(
+      new TypeError('options.tenant must be a function () => string | undefined'),
+    );
   });
 
   it('drizzleLogger: collector must be a ringmeter Collector', () => {
-    expect(() => drizzleLogger(undefined as unknown as Collector)).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got undefined)'));
+    expect(() => drizzleLogger(undefined as unknown as Collector)).toThrow(
+      new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got undefined)'),
+    );
   });
 
   it('with db metrics disabled: the client comes back as it is, and the logger records nothing', () => {
@@ -88,7 +108,13 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
     expect(internals(loggerOnly).tenantScope.enabled).toBe(true);
     expect(() => logger.logQuery(undefined as unknown as string, undefined as unknown as unknown[])).not.toThrow();
     expect(loggerOnly.stats().rejected).toBe(1);
-    logger.logQuery('select 1', [{ get secret(): never { throw new Error('parameters are never read'); } }]);
+    logger.logQuery('select 1', [
+      {
+        get secret(): never {
+          throw new Error('parameters are never read');
+        },
+      },
+    ]);
     expect(loggerOnly.stats().ring.written).toBe(1);
   });
 });

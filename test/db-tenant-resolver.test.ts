@@ -7,12 +7,15 @@ import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
 import { startPipeline, total } from './support/harness.js';
 
-describe('a tenant resolver of the application instead of the middleware\'s request scope', () => {
-  it('attributes queries and transactions through it, and leaves ringmeter\'s own scope off', async () => {
+describe("a tenant resolver of the application instead of the middleware's request scope", () => {
+  it("attributes queries and transactions through it, and leaves ringmeter's own scope off", async () => {
     const { collector, receiver } = await startPipeline();
     // The application's own request context, as many services already have.
     const context = new AsyncLocalStorage<{ tenant: string }>();
-    const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2 }), { database: 'test', tenant: () => context.getStore()?.tenant });
+    const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2 }), {
+      database: 'test',
+      tenant: () => context.getStore()?.tenant,
+    });
     const logger = drizzleLogger(collector, {
       tenant: () => {
         throw new Error('a resolver that fails counts the query under system');

@@ -19,7 +19,10 @@ describe('docs stay true to the code', () => {
 
   it('docs/configuration.md documents every option with its default and every environment variable', () => {
     const doc = read('docs/configuration.md');
-    const defaults: Record<string, unknown> = { ...DEFAULT_OPTIONS, ...Object.fromEntries(Object.entries(DEFAULT_OPTIONS.otlp).map(([key, value]) => [`otlp.${key}`, value])) };
+    const defaults: Record<string, unknown> = {
+      ...DEFAULT_OPTIONS,
+      ...Object.fromEntries(Object.entries(DEFAULT_OPTIONS.otlp).map(([key, value]) => [`otlp.${key}`, value])),
+    };
     delete defaults.otlp;
     for (const [option, value] of Object.entries(defaults)) {
       const row = doc.split('\n').find((line) => line.startsWith(`| \`${option}\` |`));

@@ -34,16 +34,21 @@ describe('drizzleLogger on PGlite (the logger hook alone)', () => {
     await asTenant(collector, 'acme', async () => {
       const [acme] = await db.insert(tenants).values({ name: 'acme' }).returning();
       const [ann] = await db.insert(users).values({ tenantId: acme.id, name: 'ann' }).returning();
-      await db.insert(orders).values([{ userId: ann.id, amount: 5 }, { userId: ann.id, amount: 6 }]);
+      await db.insert(orders).values([
+        { userId: ann.id, amount: 5 },
+        { userId: ann.id, amount: 6 },
+      ]);
       await db.select().from(orders).where(eq(orders.userId, ann.id));
       await db.update(orders).set({ amount: 7 }).where(eq(orders.amount, 6));
       await db.delete(orders).where(eq(orders.amount, 5));
       await db.execute(sql`select * from missing_table`).catch(() => {});
     });
-    await asTenant(collector, 'globex', () => db.transaction(async (tx) => {
-      await tx.select({ n: count() }).from(users);
-      await tx.select().from(tenants);
-    }));
+    await asTenant(collector, 'globex', () =>
+      db.transaction(async (tx) => {
+        await tx.select({ n: count() }).from(users);
+        await tx.select().from(tenants);
+      }),
+    );
     await db.select().from(orders);
     await collector.flush();
 

@@ -17,7 +17,15 @@ describe('an export that fails', () => {
     const port = Number(new URL(receiver.url).port);
     const record = (n: number, tenantId: string, durationSeconds: number) => {
       for (let i = 0; i < n; i++) {
-        collector.recordHttp({ method: 'GET', route: '/items', statusCode: 200, tenantId, durationSeconds, requestBytes: 100, responseBytes: 1000 });
+        collector.recordHttp({
+          method: 'GET',
+          route: '/items',
+          statusCode: 200,
+          tenantId,
+          durationSeconds,
+          requestBytes: 100,
+          responseBytes: 1000,
+        });
       }
     };
 

@@ -15,7 +15,15 @@ describe('flush windows (delta temporality)', () => {
   it('exports only what came after the previous flush, starting where the previous export ended', async () => {
     ({ collector, receiver } = await startPipeline());
     const request = (tenantId: string, durationSeconds: number) =>
-      collector.recordHttp({ method: 'GET', route: '/orders/:id', statusCode: 200, tenantId, durationSeconds, requestBytes: 10, responseBytes: 20 });
+      collector.recordHttp({
+        method: 'GET',
+        route: '/orders/:id',
+        statusCode: 200,
+        tenantId,
+        durationSeconds,
+        requestBytes: 10,
+        responseBytes: 20,
+      });
 
     for (let i = 0; i < 7; i++) request('acme', 0.02);
     request('globex', 0.3);

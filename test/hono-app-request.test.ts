@@ -115,14 +115,18 @@ describe('honoMetrics under app.request()', () => {
     });
     app.get('/me', (c) => c.text(c.get('tenant')));
     const throwing = new Hono();
-    throwing.use(honoMetrics(collector, {
-      tenant: () => {
-        throw new Error('resolver bug');
-      },
-    }));
+    throwing.use(
+      honoMetrics(collector, {
+        tenant: () => {
+          throw new Error('resolver bug');
+        },
+      }),
+    );
     throwing.get('/me', (c) => c.text('ok'));
 
-    expect(await (await app.request('/me', { headers: { authorization: 'Bearer s3cr3t-token', cookie: 'session=abc123' } })).text()).toBe('initech');
+    expect(await (await app.request('/me', { headers: { authorization: 'Bearer s3cr3t-token', cookie: 'session=abc123' } })).text()).toBe(
+      'initech',
+    );
     expect(await (await app.request('/me')).text()).toBe('anonymous');
     const response = await throwing.request('/me');
     expect(response.status).toBe(200);
@@ -142,15 +146,47 @@ describe('honoMetrics under app.request()', () => {
   it('puts routes into endpoint categories: the user rules first, then the built-in ones', async () => {
     ({ collector, receiver } = await startPipeline());
     const app = new Hono();
-    app.use(honoMetrics(collector, { categories: [{ match: /^\/api\/billing/, category: 'billing' }, { match: '/internal', category: 'admin' }] }));
-    for (const path of ['/api/billing/invoices', '/api/users', '/auth/login', '/internal/jobs', '/healthz', '/metrics', '/admin/users', '/dashboard', '/assets/app.js', '/about']) {
+    app.use(
+      honoMetrics(collector, {
+        categories: [
+          { match: /^\/api\/billing/, category: 'billing' },
+          { match: '/internal', category: 'admin' },
+        ],
+      }),
+    );
+    for (const path of [
+      '/api/billing/invoices',
+      '/api/users',
+      '/auth/login',
+      '/internal/jobs',
+      '/healthz',
+      '/metrics',
+      '/admin/users',
+      '/dashboard',
+      '/assets/app.js',
+      '/about',
+    ]) {
       app.get(path, (c) => c.text('ok'));
     }
-    for (const path of ['/api/billing/invoices', '/api/users', '/api/users', '/auth/login', '/internal/jobs', '/healthz', '/metrics', '/admin/users', '/dashboard', '/assets/app.js', '/about']) {
+    for (const path of [
+      '/api/billing/invoices',
+      '/api/users',
+      '/api/users',
+      '/auth/login',
+      '/internal/jobs',
+      '/healthz',
+      '/metrics',
+      '/admin/users',
+      '/dashboard',
+      '/assets/app.js',
+      '/about',
+    ]) {
       await app.request(path, { headers: { 'x-tenant-id': 'acme' } });
     }
     await collector.flush();
-    const calls = Object.fromEntries(pointsNamed(receiver.points, 'tenant_api_calls_total').map((p) => [p.attributes.endpoint_category, p.value]));
+    const calls = Object.fromEntries(
+      pointsNamed(receiver.points, 'tenant_api_calls_total').map((p) => [p.attributes.endpoint_category, p.value]),
+    );
     expect(calls).toEqual({ billing: 1, api: 2, auth: 1, admin: 2, health: 1, metrics: 1, dashboard: 1, static: 1, other: 1 });
   });
 
@@ -195,7 +231,11 @@ describe('honoMetrics options', () => {
     [{ categories: {} }, TypeError, 'options.categories must be an array of { match, category } rules'],
     [{ categories: [42] }, TypeError, 'options.categories[0] must be a { match, category } object'],
     [{ categories: [{ match: 7, category: 'a' }] }, TypeError, 'options.categories[0].match must be a RegExp or a path prefix string'],
-    [{ categories: [{ match: '/a', category: 'has space' }] }, RangeError, "options.categories[0].category must be 1 to 64 letters, digits, '_', '.' or '-'"],
+    [
+      { categories: [{ match: '/a', category: 'has space' }] },
+      RangeError,
+      "options.categories[0].category must be 1 to 64 letters, digits, '_', '.' or '-'",
+    ],
   ])('%j', async (options, type, message) => {
     const { collector, receiver } = await startPipeline();
     try {

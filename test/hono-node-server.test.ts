@@ -17,7 +17,12 @@ interface Exchange {
 }
 
 /** A raw node:http client: counts exactly the body bytes it sends and receives. */
-function exchange(port: number, method: string, path: string, options: { headers?: Record<string, string>; chunks?: string[]; body?: string } = {}): Promise<Exchange> {
+function exchange(
+  port: number,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; chunks?: string[]; body?: string } = {},
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -47,12 +52,14 @@ describe('honoMetrics on a real @hono/node-server', () => {
     app.use(honoMetrics(collector));
     app.post('/json', async (c) => c.json({ received: await c.req.json(), note: 'ünïcödé ✓' }));
     app.get('/text', (c) => c.text('plain text body'));
-    app.get('/stream', (c) => stream(c, async (s) => {
-      for (let i = 0; i < 5; i++) {
-        await s.write(`chunk ${i} ${'x'.repeat(i * 100)}\n`);
-        await s.sleep(2);
-      }
-    }));
+    app.get('/stream', (c) =>
+      stream(c, async (s) => {
+        for (let i = 0; i < 5; i++) {
+          await s.write(`chunk ${i} ${'x'.repeat(i * 100)}\n`);
+          await s.sleep(2);
+        }
+      }),
+    );
     app.post('/upload', async (c) => {
       const body = await c.req.arrayBuffer();
       return c.text(`got ${body.byteLength}`);
@@ -73,7 +80,10 @@ describe('honoMetrics on a real @hono/node-server', () => {
     const jsonBody = JSON.stringify({ order: 42, items: ['a', 'b'], note: 'ßø' });
     const sent: Record<string, number> = {};
     const received: Record<string, number> = {};
-    const json = await exchange(port, 'POST', '/json', { body: jsonBody, headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' } });
+    const json = await exchange(port, 'POST', '/json', {
+      body: jsonBody,
+      headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' },
+    });
     sent['/json'] = Buffer.byteLength(jsonBody);
     received['/json'] = json.body.length;
     const text = await exchange(port, 'GET', '/text', { headers: { 'x-tenant-id': 'acme' } });
@@ -93,14 +103,25 @@ describe('honoMetrics on a real @hono/node-server', () => {
     expect(head.body.length).toBe(0);
 
     await collector.flush();
-    const sizes = (metric: string) => Object.fromEntries(pointsNamed(receiver.points, metric)
-      .filter((p) => p.attributes.method !== 'HEAD')
-      .map((p) => [p.attributes.route, p.sum]));
+    const sizes = (metric: string) =>
+      Object.fromEntries(
+        pointsNamed(receiver.points, metric)
+          .filter((p) => p.attributes.method !== 'HEAD')
+          .map((p) => [p.attributes.route, p.sum]),
+      );
     expect(sizes('http_response_size_bytes')).toEqual(received);
-    expect(sizes('http_request_size_bytes')).toEqual({ '/json': sent['/json'], '/text': 0, '/stream': 0, '/upload': sent['/upload'], '/empty': 0 });
+    expect(sizes('http_request_size_bytes')).toEqual({
+      '/json': sent['/json'],
+      '/text': 0,
+      '/stream': 0,
+      '/upload': sent['/upload'],
+      '/empty': 0,
+    });
     const headSize = pointsNamed(receiver.points, 'http_response_size_bytes').find((p) => p.attributes.method === 'HEAD');
     expect(headSize?.sum).toBe(0);
-    const processed = Object.fromEntries(pointsNamed(receiver.points, 'tenant_data_processed_bytes').map((p) => [p.attributes.data_type, p.value]));
+    const processed = Object.fromEntries(
+      pointsNamed(receiver.points, 'tenant_data_processed_bytes').map((p) => [p.attributes.data_type, p.value]),
+    );
     expect(processed).toEqual({
       request: sent['/json'] + sent['/upload'],
       response: Object.values(received).reduce((sum, n) => sum + n, 0),
@@ -137,10 +158,12 @@ describe('tenant context for code inside the request', () => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const port = (server.address() as AddressInfo).port;
-    await Promise.all(tenants.flatMap((tenant, i) => [
-      exchange(port, 'GET', `/work/${i}`, { headers: { 'x-tenant-id': tenant } }),
-      Promise.resolve(app.request(`/work/${i}`, { headers: { 'x-tenant-id': tenant } })),
-    ]));
+    await Promise.all(
+      tenants.flatMap((tenant, i) => [
+        exchange(port, 'GET', `/work/${i}`, { headers: { 'x-tenant-id': tenant } }),
+        Promise.resolve(app.request(`/work/${i}`, { headers: { 'x-tenant-id': tenant } })),
+      ]),
+    );
     expect(seen).toHaveLength(tenants.length * 2 * 3);
     for (const [expected, actual] of seen) expect(actual).toBe(expected);
     // Outside any request: the system tenant.

@@ -23,7 +23,8 @@ describe('hostile input', () => {
     // What an HTTP header can carry at all (no NUL, no non-Latin-1): the oversized ones.
     const headerHostile = ['x'.repeat(MB), 'y'.repeat(LABEL_LIMITS.tenantId + 1), 'ÿ'.repeat(LABEL_LIMITS.tenantId + 1)];
     try {
-      for (const tenantId of hostile) collector.recordHttp({ method: 'GET', route: '/direct', statusCode: 200, tenantId, durationSeconds: 0.001 });
+      for (const tenantId of hostile)
+        collector.recordHttp({ method: 'GET', route: '/direct', statusCode: 200, tenantId, durationSeconds: 0.001 });
       for (const tenantId of headerHostile) {
         const response = await app.request('/t', { headers: { 'x-tenant-id': tenantId } });
         expect(response.status).toBe(200);
@@ -34,7 +35,9 @@ describe('hostile input', () => {
       expect(total(receiver.points, 'http_requests_total')).toBe(hostile.length + headerHostile.length);
       const everything = JSON.stringify(receiver.requests.map((request) => request.points.map((point) => point.attributes)));
       expect(everything.length).toBeLessThan(200_000);
-      expect(everything).not.toContain('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+      expect(everything).not.toContain(
+        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      );
     } finally {
       await collector.shutdown();
       await receiver.stop();
@@ -48,7 +51,8 @@ describe('hostile input', () => {
       const capacity = collector.stats().ring.capacity;
       for (let i = 0; i < 1_000_000; i++) {
         collector.recordTenantResource({ tenantId: `tenant-${i}-${'z'.repeat(i % 50)}`, resourceType: 'api', usage: 1, dataType: 'calls' });
-        if (i % (capacity / 4) === 0) while (collector.stats().ring.used > capacity / 4) await new Promise((resolve) => setTimeout(resolve, 2));
+        if (i % (capacity / 4) === 0)
+          while (collector.stats().ring.used > capacity / 4) await new Promise((resolve) => setTimeout(resolve, 2));
       }
       const growth = heapUsedAfterGc() - before;
       await collector.flush();
@@ -72,7 +76,11 @@ describe('hostile input', () => {
       collector.recordHttp({ ...base, route: '/'.repeat(MB), durationSeconds: 0.01 });
       collector.recordHttp({ ...base, route: '/big', durationSeconds: 0.01, requestBytes: 5 * 2 ** 32 + 7, responseBytes: 2 ** 33 });
       for (const durationSeconds of [NaN, Infinity, -Infinity, -0.001]) collector.recordHttp({ ...base, route: '/bad', durationSeconds });
-      collector.recordQuery({ sql: `select * from "orders" where id in (${'1,'.repeat(MB / 2)}1)`, tenantId: 'acme', durationSeconds: 0.002 });
+      collector.recordQuery({
+        sql: `select * from "orders" where id in (${'1,'.repeat(MB / 2)}1)`,
+        tenantId: 'acme',
+        durationSeconds: 0.002,
+      });
       collector.recordQuery({ sql: `update "users" set x = 1 ${' '.repeat(MB)}`, tenantId: 'acme', durationSeconds: 0.002 });
       await collector.flush();
       expect(total(receiver.points, 'http_requests_total', { route: 'invalid' })).toBe(1);
@@ -82,7 +90,12 @@ describe('hostile input', () => {
       expect(collector.stats().rejected).toBe(4);
       expect(total(receiver.points, 'ringmeter.records.rejected')).toBe(4);
       const queries = pointsNamed(receiver.points, 'db_query_duration_seconds').map((p) => [p.attributes.query_type, p.attributes.table]);
-      expect(queries).toEqual(expect.arrayContaining([['SELECT', 'orders'], ['UPDATE', 'users']]));
+      expect(queries).toEqual(
+        expect.arrayContaining([
+          ['SELECT', 'orders'],
+          ['UPDATE', 'users'],
+        ]),
+      );
     } finally {
       await collector.shutdown();
       await receiver.stop();

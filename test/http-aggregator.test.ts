@@ -13,7 +13,11 @@ function setup() {
   const tenant = table.append('acme');
   const endpoint = table.append('/orders/:id\u001fapi');
   const aggregator = new HttpAggregator(new Dictionary(table.buffer, 100), {
-    maxSeries: 1_000, budget: new MemoryBudget(1 << 24), nowMillis: NOW, idleMillis: 60_000, tenantMetrics: true,
+    maxSeries: 1_000,
+    budget: new MemoryBudget(1 << 24),
+    nowMillis: NOW,
+    idleMillis: 60_000,
+    tenantMetrics: true,
   });
   const ring = new RingWriter(16);
   const words = new Uint32Array(ring.buffer, HEADER_BYTES);
@@ -27,7 +31,7 @@ function setup() {
 }
 
 describe('HttpAggregator linked series', () => {
-  it('re-resolves a request series\' links once a linked series was removed, so no record lands in a freed slot', () => {
+  it("re-resolves a request series' links once a linked series was removed, so no record lands in a freed slot", () => {
     const { aggregator, record, tenant } = setup();
     // Duration series key: (kind | method << 8, worker-local route id, tenant string id).
     record(200, 0.01);

@@ -25,21 +25,81 @@ describe('createCollector option validation: one case per message', () => {
     ['metrics not an object', { env, metrics: true }, TypeError, 'options.metrics must be an object'],
     ['serviceName not a string', { env, serviceName: 7 }, TypeError, 'options.serviceName must be a string (got 7)'],
     ['serviceName empty', { env, serviceName: '' }, RangeError, 'options.serviceName must be 1 to 256 characters long'],
-    ['serviceInstanceId too long', { env, serviceInstanceId: 'i'.repeat(257) }, RangeError, 'options.serviceInstanceId must be 1 to 256 characters long'],
+    [
+      'serviceInstanceId too long',
+      { env, serviceInstanceId: 'i'.repeat(257) },
+      RangeError,
+      'options.serviceInstanceId must be 1 to 256 characters long',
+    ],
     ['resourceAttributes not an object', { env, resourceAttributes: [] }, TypeError, 'options.resourceAttributes must be an object'],
-    ['resource attribute of a bad type', { env, resourceAttributes: { region: null } }, TypeError, 'options.resourceAttributes["region"] must be a string, number or boolean (got null)'],
+    [
+      'resource attribute of a bad type',
+      { env, resourceAttributes: { region: null } },
+      TypeError,
+      'options.resourceAttributes["region"] must be a string, number or boolean (got null)',
+    ],
     ['endpoint not a string', { env, otlp: { endpoint: 4318 } }, TypeError, 'options.otlp.endpoint must be a string (got 4318)'],
-    ['endpoint not a URL', { env, otlp: { endpoint: 'localhost:4318' } }, RangeError, 'options.otlp.endpoint must use http: or https: (got "localhost:")'],
-    ['endpoint not absolute', { env, otlp: { endpoint: '/v1/metrics' } }, RangeError, 'options.otlp.endpoint must be an absolute http(s) URL (got "/v1/metrics")'],
-    ['endpoint with a password is not echoed', { env, otlp: { endpoint: 'http://user:hunter2@[bad/v1' } }, RangeError, 'options.otlp.endpoint must be an absolute http(s) URL (got "http://user:***@[bad/v1")'],
-    ['headers not an object', { env, otlp: { headers: 'a=b' } }, TypeError, 'options.otlp.headers must be an object of header names to string values'],
-    ['header value not a string (never echoed)', { env, otlp: { headers: { authorization: 12345 } } }, TypeError, 'options.otlp.headers["authorization"] must be a string'],
+    [
+      'endpoint not a URL',
+      { env, otlp: { endpoint: 'localhost:4318' } },
+      RangeError,
+      'options.otlp.endpoint must use http: or https: (got "localhost:")',
+    ],
+    [
+      'endpoint not absolute',
+      { env, otlp: { endpoint: '/v1/metrics' } },
+      RangeError,
+      'options.otlp.endpoint must be an absolute http(s) URL (got "/v1/metrics")',
+    ],
+    [
+      'endpoint with a password is not echoed',
+      { env, otlp: { endpoint: 'http://user:hunter2@[bad/v1' } },
+      RangeError,
+      'options.otlp.endpoint must be an absolute http(s) URL (got "http://user:***@[bad/v1")',
+    ],
+    [
+      'headers not an object',
+      { env, otlp: { headers: 'a=b' } },
+      TypeError,
+      'options.otlp.headers must be an object of header names to string values',
+    ],
+    [
+      'header value not a string (never echoed)',
+      { env, otlp: { headers: { authorization: 12345 } } },
+      TypeError,
+      'options.otlp.headers["authorization"] must be a string',
+    ],
     ['compression not a string', { env, otlp: { compression: true } }, TypeError, 'options.otlp.compression must be a string (got true)'],
-    ['compression unknown', { env, otlp: { compression: 'br' } }, RangeError, "options.otlp.compression must be one of 'gzip', 'none' (got \"br\")"],
-    ['timeoutMillis not a number', { env, otlp: { timeoutMillis: '10s' } }, TypeError, 'options.otlp.timeoutMillis must be a number (got "10s")'],
-    ['timeoutMillis zero', { env, otlp: { timeoutMillis: 0 } }, RangeError, 'options.otlp.timeoutMillis must be an integer from 1 to 600000 (got 0)'],
-    ['exportIntervalMillis too small', { env, otlp: { exportIntervalMillis: 50 } }, RangeError, 'options.otlp.exportIntervalMillis must be an integer from 100 to 86400000 (got 50)'],
-    ['batchSize fractional', { env, otlp: { batchSize: 1.5 } }, RangeError, 'options.otlp.batchSize must be an integer from 1 to 1000000 (got 1.5)'],
+    [
+      'compression unknown',
+      { env, otlp: { compression: 'br' } },
+      RangeError,
+      "options.otlp.compression must be one of 'gzip', 'none' (got \"br\")",
+    ],
+    [
+      'timeoutMillis not a number',
+      { env, otlp: { timeoutMillis: '10s' } },
+      TypeError,
+      'options.otlp.timeoutMillis must be a number (got "10s")',
+    ],
+    [
+      'timeoutMillis zero',
+      { env, otlp: { timeoutMillis: 0 } },
+      RangeError,
+      'options.otlp.timeoutMillis must be an integer from 1 to 600000 (got 0)',
+    ],
+    [
+      'exportIntervalMillis too small',
+      { env, otlp: { exportIntervalMillis: 50 } },
+      RangeError,
+      'options.otlp.exportIntervalMillis must be an integer from 100 to 86400000 (got 50)',
+    ],
+    [
+      'batchSize fractional',
+      { env, otlp: { batchSize: 1.5 } },
+      RangeError,
+      'options.otlp.batchSize must be an integer from 1 to 1000000 (got 1.5)',
+    ],
     ['workers zero', { env, workers: 0 }, RangeError, 'options.workers must be an integer from 1 to 64 (got 0)'],
     ['ringCapacity too small', { env, ringCapacity: 8 }, RangeError, 'options.ringCapacity must be an integer from 16 to 16777216 (got 8)'],
     ['ringCapacity not a power of two', { env, ringCapacity: 1000 }, RangeError, 'options.ringCapacity must be a power of two (got 1000)'],
@@ -47,18 +107,63 @@ describe('createCollector option validation: one case per message', () => {
     ['maxTenants negative', { env, maxTenants: -1 }, RangeError, 'options.maxTenants must be an integer from 1 to 10000000 (got -1)'],
     ['maxRoutes not a number', { env, maxRoutes: {} }, TypeError, 'options.maxRoutes must be a number (got object)'],
     ['maxSqlTexts zero', { env, maxSqlTexts: 0 }, RangeError, 'options.maxSqlTexts must be an integer from 1 to 1000000 (got 0)'],
-    ['maxMemoryBytes too small', { env, maxMemoryBytes: 1024 }, RangeError, 'options.maxMemoryBytes must be an integer from 65536 to 1099511627776 (got 1024)'],
-    ['seriesIdleMillis too small', { env, seriesIdleMillis: 10 }, RangeError, 'options.seriesIdleMillis must be an integer from 1000 to 1099511627776 (got 10)'],
+    [
+      'maxMemoryBytes too small',
+      { env, maxMemoryBytes: 1024 },
+      RangeError,
+      'options.maxMemoryBytes must be an integer from 65536 to 1099511627776 (got 1024)',
+    ],
+    [
+      'seriesIdleMillis too small',
+      { env, seriesIdleMillis: 10 },
+      RangeError,
+      'options.seriesIdleMillis must be an integer from 1000 to 1099511627776 (got 10)',
+    ],
     ['metrics flag not a boolean', { env, metrics: { db: 'yes' } }, TypeError, 'options.metrics.db must be a boolean (got "yes")'],
-    ['runtimeMetricsIntervalMillis Infinity', { env, runtimeMetricsIntervalMillis: Infinity }, RangeError, 'options.runtimeMetricsIntervalMillis must be an integer from 100 to 86400000 (got Infinity)'],
-    ['workerHangMillis too small', { env, workerHangMillis: 1 }, RangeError, 'options.workerHangMillis must be an integer from 100 to 3600000 (got 1)'],
+    [
+      'runtimeMetricsIntervalMillis Infinity',
+      { env, runtimeMetricsIntervalMillis: Infinity },
+      RangeError,
+      'options.runtimeMetricsIntervalMillis must be an integer from 100 to 86400000 (got Infinity)',
+    ],
+    [
+      'workerHangMillis too small',
+      { env, workerHangMillis: 1 },
+      RangeError,
+      'options.workerHangMillis must be an integer from 100 to 3600000 (got 1)',
+    ],
     ['a misspelt option', { env, serviceNmae: 'x' }, TypeError, 'options.serviceNmae is not an option (did you mean serviceName?)'],
-    ['a misspelt otlp option', { env, otlp: { endpointt: 'http://x:4318' } }, TypeError, 'options.otlp.endpointt is not an option (did you mean endpoint?)'],
-    ['a misspelt metrics family', { env, metrics: { htpp: false } }, TypeError, 'options.metrics.htpp is not an option (did you mean http?)'],
-    ['a unit left off', { env, otlp: { timeout: 5_000 } }, TypeError, 'options.otlp.timeout is not an option (did you mean timeoutMillis?)'],
+    [
+      'a misspelt otlp option',
+      { env, otlp: { endpointt: 'http://x:4318' } },
+      TypeError,
+      'options.otlp.endpointt is not an option (did you mean endpoint?)',
+    ],
+    [
+      'a misspelt metrics family',
+      { env, metrics: { htpp: false } },
+      TypeError,
+      'options.metrics.htpp is not an option (did you mean http?)',
+    ],
+    [
+      'a unit left off',
+      { env, otlp: { timeout: 5_000 } },
+      TypeError,
+      'options.otlp.timeout is not an option (did you mean timeoutMillis?)',
+    ],
     ['a case slip', { env, maxtenants: 5 }, TypeError, 'options.maxtenants is not an option (did you mean maxTenants?)'],
-    ['an option nothing resembles', { env, metrics: { kafka: true } }, TypeError, 'options.metrics.kafka is not an option (valid options: http, db, tenant, runtime)'],
-    ['an odd option name is quoted', { env, 'service name': 'x' }, TypeError, 'options["service name"] is not an option (did you mean serviceName?)'],
+    [
+      'an option nothing resembles',
+      { env, metrics: { kafka: true } },
+      TypeError,
+      'options.metrics.kafka is not an option (valid options: http, db, tenant, runtime)',
+    ],
+    [
+      'an odd option name is quoted',
+      { env, 'service name': 'x' },
+      TypeError,
+      'options["service name"] is not an option (did you mean serviceName?)',
+    ],
   ];
   for (const [what, options, type, message] of cases) {
     it(what, () => expectRefused(options, type, message));
@@ -80,7 +185,9 @@ describe('otlp.endpoint as a base URL', () => {
   });
 
   it('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is used as it is, as the specification says', () => {
-    expect(resolveOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318' } }).otlp.endpoint).toBe('http://collector:4318');
+    expect(resolveOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318' } }).otlp.endpoint).toBe(
+      'http://collector:4318',
+    );
   });
 });
 
@@ -95,10 +202,26 @@ describe('environment variable validation: the variable is named', () => {
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, RangeError, 'OTEL_EXPORTER_OTLP_TIMEOUT must be an integer from 1 to 600000 (got 0)'],
     [{ ENABLE_DB_METRICS: 'maybe' }, RangeError, 'ENABLE_DB_METRICS must be true, false, 1 or 0 (got "maybe")'],
     [{ ENABLE_API_METRICS: 'on' }, RangeError, 'ENABLE_API_METRICS must be true, false, 1 or 0 (got "on")'],
-    [{ OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'zstd' }, RangeError, "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION must be one of 'gzip', 'none' (got \"zstd\")"],
-    [{ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4318' }, RangeError, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT must use http: or https: (got "collector:")'],
-    [{ OTEL_EXPORTER_OTLP_HEADERS: 'api-key' }, RangeError, "OTEL_EXPORTER_OTLP_HEADERS must be a list of key=value pairs (a pair has no '=')"],
-    [{ OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'key=%E0%A4%A' }, RangeError, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS holds a badly percent-encoded pair'],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'zstd' },
+      RangeError,
+      "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION must be one of 'gzip', 'none' (got \"zstd\")",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4318' },
+      RangeError,
+      'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT must use http: or https: (got "collector:")',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_HEADERS: 'api-key' },
+      RangeError,
+      "OTEL_EXPORTER_OTLP_HEADERS must be a list of key=value pairs (a pair has no '=')",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'key=%E0%A4%A' },
+      RangeError,
+      'OTEL_EXPORTER_OTLP_METRICS_HEADERS holds a badly percent-encoded pair',
+    ],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'region' }, RangeError, "OTEL_RESOURCE_ATTRIBUTES must be a list of key=value pairs (a pair has no '=')"],
   ];
   for (const [variables, type, message] of cases) {
@@ -133,8 +256,12 @@ describe('environment variable validation: the variable is named', () => {
     expect(options.serviceName).toBe('billing');
     expect(options.resourceAttributes).toEqual({ 'deployment.environment': 'prod', team: 'payments core' });
     expect(options.otlp).toEqual({
-      endpoint: 'http://collector:4318/v1/metrics', headers: { 'signoz-ingestion-key': 'abc==' }, compression: 'none',
-      timeoutMillis: 2500, exportIntervalMillis: 15_000, batchSize: 256,
+      endpoint: 'http://collector:4318/v1/metrics',
+      headers: { 'signoz-ingestion-key': 'abc==' },
+      compression: 'none',
+      timeoutMillis: 2500,
+      exportIntervalMillis: 15_000,
+      batchSize: 256,
     });
     expect(options.maxMemoryBytes).toBe(2_097_152);
     expect(options.seriesIdleMillis).toBe(3_600_000);
@@ -146,12 +273,24 @@ describe('environment variable validation: the variable is named', () => {
     const options = resolveOptions({ env: {} });
     expect(options.serviceName).toBe('unknown_service:node');
     expect(options.otlp).toEqual({
-      endpoint: 'http://localhost:4318/v1/metrics', headers: {}, compression: 'gzip', timeoutMillis: 10_000,
-      exportIntervalMillis: 30_000, batchSize: 512,
+      endpoint: 'http://localhost:4318/v1/metrics',
+      headers: {},
+      compression: 'gzip',
+      timeoutMillis: 10_000,
+      exportIntervalMillis: 30_000,
+      batchSize: 512,
     });
     expect(options).toMatchObject({
-      workers: 1, ringCapacity: 16_384, maxSeries: 100_000, maxTenants: 10_000, maxRoutes: 2_000, maxSqlTexts: 1_000,
-      maxMemoryBytes: 10_485_760, seriesIdleMillis: 86_400_000, runtimeMetricsIntervalMillis: 15_000, workerHangMillis: 10_000,
+      workers: 1,
+      ringCapacity: 16_384,
+      maxSeries: 100_000,
+      maxTenants: 10_000,
+      maxRoutes: 2_000,
+      maxSqlTexts: 1_000,
+      maxMemoryBytes: 10_485_760,
+      seriesIdleMillis: 86_400_000,
+      runtimeMetricsIntervalMillis: 15_000,
+      workerHangMillis: 10_000,
       metrics: { http: true, db: true, tenant: true, runtime: true },
     });
   });

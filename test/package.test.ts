@@ -15,7 +15,9 @@ describe('the published package', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('installs from `npm pack` and runs in a plain Node app, workers included, with no TypeScript loader', async () => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed[0].files.map((file) => file.path);
     expect(files).toContain('dist/workers/shard-worker.js');
     expect(files).toContain('dist/src/index.js');
@@ -24,13 +26,32 @@ describe('the published package', () => {
     expect(files.some((file) => file.startsWith('dist/bench') || file.startsWith('test/'))).toBe(false);
 
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const hono = JSON.parse(execFileSync('npm', ['pkg', 'get', 'devDependencies.hono', 'devDependencies.@hono/node-server', '--json'], { cwd: root, encoding: 'utf8' })) as Record<string, string>;
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(dir, packed[0].filename),
-      `hono@${hono['devDependencies.hono']}`, `@hono/node-server@${hono['devDependencies.@hono/node-server']}`], { cwd: dir, stdio: 'pipe' });
+    const hono = JSON.parse(
+      execFileSync('npm', ['pkg', 'get', 'devDependencies.hono', 'devDependencies.@hono/node-server', '--json'], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as Record<string, string>;
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        join(dir, packed[0].filename),
+        `hono@${hono['devDependencies.hono']}`,
+        `@hono/node-server@${hono['devDependencies.@hono/node-server']}`,
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
 
     const receiver = await new OtlpReceiver().start();
     try {
-      writeFileSync(join(dir, 'app.js'), `
+      writeFileSync(
+        join(dir, 'app.js'),
+        `
         import { createCollector } from 'ringmeter';
         import { honoMetrics } from 'ringmeter/hono';
         import { Hono } from 'hono';
@@ -43,7 +64,8 @@ describe('the published package', () => {
         await collector.flush();
         await collector.shutdown();
         console.log(JSON.stringify(collector.stats().ring));
-      `);
+      `,
+      );
       // Asynchronously: the receiver answers from this process's event loop.
       const { stdout: output } = await promisify(execFile)(process.execPath, ['app.js'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
       expect(JSON.parse(output.trim())).toEqual({ capacity: 16384, used: 0, written: 26, dropped: 0 });

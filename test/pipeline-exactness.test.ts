@@ -36,7 +36,15 @@ describe('1,000,000 recordHttp calls across 1,000 tenants × 20 routes × 5 stat
     const capacity = collector.stats().ring.capacity;
     for (let i = 0; i < CALLS; i++) {
       const c = call(i);
-      collector.recordHttp({ method: c.method, route: c.route, statusCode: c.status, tenantId: c.tenant, durationSeconds: c.durationSeconds, requestBytes: i % 5_000, responseBytes: 100 });
+      collector.recordHttp({
+        method: c.method,
+        route: c.route,
+        statusCode: c.status,
+        tenantId: c.tenant,
+        durationSeconds: c.durationSeconds,
+        requestBytes: i % 5_000,
+        responseBytes: 100,
+      });
       // The test wants every call kept: give the worker time to drain before the ring could fill.
       if (i % (capacity / 4) === 0 && collector.stats().ring.used > capacity / 4) {
         await waitFor(() => collector.stats().ring.used < capacity / 8, 10_000, 'the ring to drain');
@@ -121,7 +129,9 @@ describe('1,000,000 recordHttp calls across 1,000 tenants × 20 routes × 5 stat
       expect(point.sum).toBe(sumByRoute.get(point.attributes.route as string));
     }
     const responseSizes = pointsNamed(points, 'http_response_size_bytes');
-    expect(responseSizes.map((point) => point.bucketCounts)).toEqual(new Array(ROUTES).fill([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0].map((n) => n * (CALLS / ROUTES))));
+    expect(responseSizes.map((point) => point.bucketCounts)).toEqual(
+      new Array(ROUTES).fill([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0].map((n) => n * (CALLS / ROUTES))),
+    );
   });
 
   it('sends delta temporality, gzip, and the resource attributes', () => {

@@ -41,7 +41,10 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
     let failure: unknown;
     await asTenant(collector, 'acme', async () => {
       const [acme] = await db.insert(tenants).values({ name: 'acme' }).returning({ id: tenants.id });
-      await db.insert(users).values([{ tenantId: acme.id, name: 'ann' }, { tenantId: acme.id, name: 'bob' }]);
+      await db.insert(users).values([
+        { tenantId: acme.id, name: 'ann' },
+        { tenantId: acme.id, name: 'bob' },
+      ]);
       await db.select().from(users).where(eq(users.tenantId, acme.id));
       await db.update(users).set({ name: 'anne' }).where(eq(users.name, 'ann'));
       // Raw postgres.js through the same client.
@@ -54,19 +57,23 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
         const [order] = await tx.insert(orders).values({ userId: user.id, amount: 10 }).returning({ id: orders.id });
         await tx.update(orders).set({ amount: 11 }).where(eq(orders.id, order.id));
       });
-      await db.transaction(async (tx) => {
-        await tx.insert(orders).values({ userId: user.id, amount: 20 });
-        tx.rollback();
-      }).catch(() => {});
+      await db
+        .transaction(async (tx) => {
+          await tx.insert(orders).values({ userId: user.id, amount: 20 });
+          tx.rollback();
+        })
+        .catch(() => {});
       await db.transaction(async (tx) => {
         await tx.insert(orders).values({ userId: user.id, amount: 30 });
         await tx.transaction(async (savepoint) => {
           await savepoint.update(orders).set({ amount: 31 }).where(eq(orders.amount, 30));
         });
-        await tx.transaction(async (savepoint) => {
-          await savepoint.delete(orders).where(eq(orders.amount, 31));
-          savepoint.rollback();
-        }).catch(() => {});
+        await tx
+          .transaction(async (savepoint) => {
+            await savepoint.delete(orders).where(eq(orders.amount, 31));
+            savepoint.rollback();
+          })
+          .catch(() => {});
       });
     });
     // Outside any request: the system tenant.
@@ -76,7 +83,10 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
 
     const cause = (failure as { cause?: { code?: string } }).cause;
     expect(cause?.code).toBe('42P01');
-    expect(await setupClient.unsafe(`select amount from "${schemaName}"."orders" order by amount`)).toEqual([{ amount: 11 }, { amount: 31 }]);
+    expect(await setupClient.unsafe(`select amount from "${schemaName}"."orders" order by amount`)).toEqual([
+      { amount: 11 },
+      { amount: 31 },
+    ]);
 
     await collector.flush();
     const points = receiver.points;
@@ -130,13 +140,19 @@ describe('instrumentPostgres with Drizzle on a real server', () => {
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2, onnotice: () => {} }), { database: 'raw' });
     const table = `"${schemaName}".deferred`;
     await setupClient.unsafe(`create table ${table} (id int unique deferrable initially deferred)`);
-    const commitError = await asTenant(collector, 'acme', () => sql.begin(async (tx) => {
-      await tx.unsafe(`insert into ${table} values (1)`);
-      await tx.unsafe(`insert into ${table} values (1)`);
-    })).catch((error: unknown) => error);
+    const commitError = await asTenant(collector, 'acme', () =>
+      sql.begin(async (tx) => {
+        await tx.unsafe(`insert into ${table} values (1)`);
+        await tx.unsafe(`insert into ${table} values (1)`);
+      }),
+    ).catch((error: unknown) => error);
     // postgres.js sends the options after BEGIN: this one is a syntax error, so the callback never runs.
     let ran = false;
-    const beginError = await sql.begin('no such mode', async () => { ran = true; }).catch((error: unknown) => error);
+    const beginError = await sql
+      .begin('no such mode', async () => {
+        ran = true;
+      })
+      .catch((error: unknown) => error);
 
     expect((commitError as { code?: string }).code).toBe('23505');
     expect((beginError as { code?: string }).code).toBe('42601');

@@ -46,9 +46,13 @@ describe('pool gauges of an instrumented postgres.js client', () => {
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 5 }), { database: 'app' });
     const reserved = await sql.reserve();
     let releaseTransaction!: () => void;
-    const transactionWaits = new Promise<void>((resolve) => { releaseTransaction = resolve; });
+    const transactionWaits = new Promise<void>((resolve) => {
+      releaseTransaction = resolve;
+    });
     let transactionStarted!: () => void;
-    const started = new Promise<void>((resolve) => { transactionStarted = resolve; });
+    const started = new Promise<void>((resolve) => {
+      transactionStarted = resolve;
+    });
     const transaction = sql.begin(async (tx) => {
       await tx`select 1`;
       transactionStarted();
@@ -73,7 +77,7 @@ describe('pool gauges of an instrumented postgres.js client', () => {
     await sql.end();
   });
 
-  it('label the gauges with the client\'s database name by default', async () => {
+  it("label the gauges with the client's database name by default", async () => {
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2 }));
     await sql`select 1`;
     await collector.flush();

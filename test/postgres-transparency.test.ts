@@ -20,7 +20,12 @@ function observable(value: unknown): unknown {
   }
   if (Array.isArray(value)) {
     const result = value as unknown[] & { count?: unknown; command?: unknown; columns?: Array<{ name: string; type: number }> };
-    return { rows: [...result], count: result.count, command: result.command, columns: result.columns?.map(({ name, type }) => ({ name, type })) };
+    return {
+      rows: [...result],
+      count: result.count,
+      command: result.command,
+      columns: result.columns?.map(({ name, type }) => ({ name, type })),
+    };
   }
   return value;
 }
@@ -82,17 +87,29 @@ describe('an instrumented postgres.js client behaves exactly as the bare one', (
   });
 
   it('writes the same rows and sees the same transactions, savepoints and arrays of queries', async () => {
-    for (const [sql, offset] of [[bare, 0], [wrapped, 100]] as const) {
-      await sql`insert into ${sql(schema)}.items ${sql([{ id: offset + 1, name: 'a' }, { id: offset + 2, name: 'b' }])}`;
+    for (const [sql, offset] of [
+      [bare, 0],
+      [wrapped, 100],
+    ] as const) {
+      await sql`insert into ${sql(schema)}.items ${sql([
+        { id: offset + 1, name: 'a' },
+        { id: offset + 2, name: 'b' },
+      ])}`;
       await sql.begin(async (tx) => {
         await tx`update ${sql(schema)}.items set name = 'c' where id = ${offset + 1}`;
-        await tx.savepoint(async (sp) => {
-          await sp`delete from ${sql(schema)}.items where id = ${offset + 2}`;
-          throw new Error('undo the delete');
-        }).catch(() => {});
+        await tx
+          .savepoint(async (sp) => {
+            await sp`delete from ${sql(schema)}.items where id = ${offset + 2}`;
+            throw new Error('undo the delete');
+          })
+          .catch(() => {});
       });
     }
-    await same((sql) => sql`select id - (case when id > 100 then 100 else 0 end) as id, name from ${sql(schema)}.items order by id`.then((rows) => rows.filter((row) => row.id < 3)));
+    await same((sql) =>
+      sql`select id - (case when id > 100 then 100 else 0 end) as id, name from ${sql(schema)}.items order by id`.then((rows) =>
+        rows.filter((row) => row.id < 3),
+      ),
+    );
     await same((sql) => sql.begin((tx) => [tx`select 1 as a`, tx`select 2 as b`]));
     await same((sql) => sql.begin('read only', (tx) => tx`select current_setting('transaction_read_only') as ro`));
     await same((sql) => sql.begin(async (tx) => tx.savepoint('named', (sp) => sp`select 'in savepoint' as s`)));
@@ -116,12 +133,16 @@ describe('an instrumented postgres.js client behaves exactly as the bare one', (
     });
     await same(async (sql) => {
       const batches: number[] = [];
-      await sql`select generate_series(1, 5) as n`.cursor(2, (rows) => { batches.push(rows.length); });
+      await sql`select generate_series(1, 5) as n`.cursor(2, (rows) => {
+        batches.push(rows.length);
+      });
       return batches;
     });
     await same(async (sql) => {
       const seen: number[] = [];
-      const result = await sql`select generate_series(1, 4) as n`.forEach((row) => { seen.push(row.n as number); });
+      const result = await sql`select generate_series(1, 4) as n`.forEach((row) => {
+        seen.push(row.n as number);
+      });
       return { seen, count: result.count };
     });
     await collector.flush();
@@ -142,7 +163,11 @@ describe('an instrumented postgres.js client behaves exactly as the bare one', (
     await same(async (sql) => {
       for await (const rows of sql`select 1/(3 - generate_series(1, 5)) as n`.cursor(1)) void rows;
     });
-    await same((sql) => sql.begin(async (tx) => { await tx`select * from nowhere_at_all`; }));
+    await same((sql) =>
+      sql.begin(async (tx) => {
+        await tx`select * from nowhere_at_all`;
+      }),
+    );
     const error = await wrapped`select * from missing_table_for_side_by_side`.catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(wrapped.PostgresError);
   });
@@ -183,7 +208,7 @@ describe('an instrumented postgres.js client behaves exactly as the bare one', (
     expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual({ 'query_type=INSERT,success=true,tenant_id=system': 1 });
   });
 
-  it('passes the client\'s own members through and ends like the bare client', async () => {
+  it("passes the client's own members through and ends like the bare client", async () => {
     await collector.flush();
     receiver.clear();
     expect(wrapped.options).toBe(unwrapped.options);

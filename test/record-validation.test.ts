@@ -30,7 +30,11 @@ describe('record methods with bad values', () => {
       { ...good, responseBytes: NaN },
       null,
       'GET /a',
-      { get method() { throw new Error('getter'); } },
+      {
+        get method() {
+          throw new Error('getter');
+        },
+      },
     ];
     for (const record of bad) expect(() => collector.recordHttp(record as never)).not.toThrow();
     const badQueries: unknown[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Collector, CollectorOptions } from 'ringmeter';
-import { OtlpReceiver, type Responder } from './support/otlp-receiver.js';
+import type { OtlpReceiver, Responder } from './support/otlp-receiver.js';
 import { startPipeline, total, waitFor } from './support/harness.js';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
@@ -10,7 +10,13 @@ function steadyStream(collector: Collector): { stop(): number } {
   let recorded = 0;
   const timer = setInterval(() => {
     for (let i = 0; i < 20; i++) {
-      collector.recordHttp({ method: 'GET', route: '/orders/:id', statusCode: 200, tenantId: `tenant-${recorded % 7}`, durationSeconds: 0.004 });
+      collector.recordHttp({
+        method: 'GET',
+        route: '/orders/:id',
+        statusCode: 200,
+        tenantId: `tenant-${recorded % 7}`,
+        durationSeconds: 0.004,
+      });
       recorded++;
     }
   }, 5);
@@ -27,7 +33,10 @@ function steadyStream(collector: Collector): { stop(): number } {
  * with `responder` (faults are injected by request index), then flushes.
  */
 async function underFault(responder: Responder, faultMillis: number, options: CollectorOptions = {}) {
-  const { collector, receiver } = await startPipeline({ ...options, otlp: { exportIntervalMillis: 250, timeoutMillis: 4_000, ...options.otlp } });
+  const { collector, receiver } = await startPipeline({
+    ...options,
+    otlp: { exportIntervalMillis: 250, timeoutMillis: 4_000, ...options.otlp },
+  });
   receiver.respond = responder;
   const stream = steadyStream(collector);
   await sleep(faultMillis + 400);
@@ -60,10 +69,14 @@ describe('exports under backend faults, with a steady stream of records', () => 
 
   it('a Retry-After longer than the export deadline holds every export back until it has passed', async () => {
     const times: number[] = [];
-    const { collector, receiver, recorded } = await underFault((_request, index) => {
-      times.push(Date.now());
-      return index === 0 ? { status: 503, headers: { 'retry-after': '3' } } : { status: 200 };
-    }, 3_600, { otlp: { timeoutMillis: 1_000 } });
+    const { collector, receiver, recorded } = await underFault(
+      (_request, index) => {
+        times.push(Date.now());
+        return index === 0 ? { status: 503, headers: { 'retry-after': '3' } } : { status: 200 };
+      },
+      3_600,
+      { otlp: { timeoutMillis: 1_000 } },
+    );
     try {
       // Exports are due every 250 ms, yet the second request waits for the Retry-After.
       expect(times[1] - times[0]).toBeGreaterThanOrEqual(2_950);
@@ -130,7 +143,10 @@ describe('exports under backend faults, with a steady stream of records', () => 
   }, 30_000);
 
   it('400: the batch is not retried; it is dropped and counted', async () => {
-    const { collector, receiver, recorded } = await underFault((_request, index) => (index === 0 ? { status: 400, body: '{"message":"bad data"}' } : { status: 200 }), 800);
+    const { collector, receiver, recorded } = await underFault(
+      (_request, index) => (index === 0 ? { status: 400, body: '{"message":"bad data"}' } : { status: 200 }),
+      800,
+    );
     try {
       const refused = receiver.requests[0];
       const refusedRequests = total(refused.points, 'http_requests_total');
@@ -150,14 +166,21 @@ describe('exports under backend faults, with a steady stream of records', () => 
 
   it('a partial success: not retried; the rejected points are counted', async () => {
     const { collector, receiver, recorded } = await underFault(
-      (_request, index) => (index === 0 ? { status: 200, body: '{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"quota exceeded"}}' } : { status: 200 }),
+      (_request, index) =>
+        index === 0
+          ? { status: 200, body: '{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"quota exceeded"}}' }
+          : { status: 200 },
       800,
     );
     try {
       // Sent once: the receiver kept what it was given, nothing was resent.
       expect(total(receiver.points, 'http_requests_total')).toBe(recorded);
       expect(collector.stats().export.rejectedDataPoints).toBe(2);
-      await waitFor(() => total(receiver.points, 'otel.sdk.exporter.metric_data_point.exported', { 'error.type': 'rejected' }) === 2, 5_000, 'the rejected points self-metric');
+      await waitFor(
+        () => total(receiver.points, 'otel.sdk.exporter.metric_data_point.exported', { 'error.type': 'rejected' }) === 2,
+        5_000,
+        'the rejected points self-metric',
+      );
     } finally {
       await close(collector, receiver);
     }

@@ -8,7 +8,8 @@ describe('worker faults and overload', () => {
   it('a hung worker is replaced; records still in the ring are exported, the aggregated ones counted as lost', async () => {
     const { collector, receiver } = await startPipeline({ workerHangMillis: 400 });
     const record = (n: number) => {
-      for (let i = 0; i < n; i++) collector.recordHttp({ method: 'GET', route: '/h', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
+      for (let i = 0; i < n; i++)
+        collector.recordHttp({ method: 'GET', route: '/h', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
     };
     try {
       record(30);

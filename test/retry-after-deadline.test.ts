@@ -4,7 +4,8 @@ import { OtlpReceiver } from './support/otlp-receiver.js';
 import { startPipeline, total } from './support/harness.js';
 
 const record = (collector: ReturnType<typeof createCollector>, count: number) => {
-  for (let i = 0; i < count; i++) collector.recordHttp({ method: 'GET', route: '/orders/:id', statusCode: 200, tenantId: `t${i % 3}`, durationSeconds: 0.002 });
+  for (let i = 0; i < count; i++)
+    collector.recordHttp({ method: 'GET', route: '/orders/:id', statusCode: 200, tenantId: `t${i % 3}`, durationSeconds: 0.002 });
 };
 
 /**

@@ -19,7 +19,11 @@ function simulatedClock(random = 0.5): RetryClock & { sleeps: number[]; nowMilli
 }
 
 /** A transport that gives the scripted answers in turn, each after `latencyMillis` of simulated time. */
-function scripted(clock: { nowMillis: number }, answers: ExportResponse[], latencyMillis = 10): IExporterTransport & { timeouts: number[] } {
+function scripted(
+  clock: { nowMillis: number },
+  answers: ExportResponse[],
+  latencyMillis = 10,
+): IExporterTransport & { timeouts: number[] } {
   const timeouts: number[] = [];
   let next = 0;
   return {
@@ -81,7 +85,10 @@ describe('the retry policy', () => {
   it('returns successes and permanent failures at once', async () => {
     for (const answer of [success, failure]) {
       const clock = simulatedClock();
-      const { response, attempts } = await new RetryingTransport(scripted(clock, [answer]), DEFAULT_RETRY_POLICY, clock).send(data, clock.nowMillis + 10_000);
+      const { response, attempts } = await new RetryingTransport(scripted(clock, [answer]), DEFAULT_RETRY_POLICY, clock).send(
+        data,
+        clock.nowMillis + 10_000,
+      );
       expect(response).toBe(answer);
       expect(attempts).toBe(1);
       expect(clock.sleeps).toEqual([]);
@@ -105,6 +112,7 @@ describe('Retry-After parsing', () => {
   });
 
   it('garbage or nothing: undefined (the client backs off on its own)', () => {
-    for (const value of [undefined, '', 'soon', '-1', '1.5', '+3', '3 s', 'Wed, 99 Foo 2026']) expect(retryAfterMillis(value, now)).toBeUndefined();
+    for (const value of [undefined, '', 'soon', '-1', '1.5', '+3', '3 s', 'Wed, 99 Foo 2026'])
+      expect(retryAfterMillis(value, now)).toBeUndefined();
   });
 });

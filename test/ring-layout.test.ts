@@ -8,15 +8,36 @@ describe('ring layout', () => {
     expect(layout.RECORD_WORDS * 4).toBe(layout.RECORD_BYTES);
     expect(layout.RECORD_FLOATS * 8).toBe(layout.RECORD_BYTES);
     expect(layout.VALUE_FLOAT * 8).toBe(16);
-    const words = [layout.TAG, layout.KEY, layout.TENANT, layout.AUX, layout.VALUE_FLOAT * 2, layout.VALUE_FLOAT * 2 + 1, layout.A, layout.B];
+    const words = [
+      layout.TAG,
+      layout.KEY,
+      layout.TENANT,
+      layout.AUX,
+      layout.VALUE_FLOAT * 2,
+      layout.VALUE_FLOAT * 2 + 1,
+      layout.A,
+      layout.B,
+    ];
     expect(new Set(words).size).toBe(layout.RECORD_WORDS);
     expect(Math.max(...words)).toBe(layout.RECORD_WORDS - 1);
   });
 
   it('keeps main-thread slots and worker slots on separate 64-byte cache lines', () => {
     const main = [layout.WRITE_INDEX, layout.DROPPED, layout.REJECTED, layout.LOST];
-    const worker = [layout.READ_INDEX, layout.HEARTBEAT, layout.EXPORTED_READ_INDEX, layout.EXPORTED_DROPPED, layout.EXPORTED_REJECTED,
-      layout.EXPORTED_LOST, layout.EXPORT_ATTEMPTS, layout.EXPORT_SUCCEEDED, layout.EXPORT_FAILED, layout.LAST_EXPORT_MICROS, layout.SERIES, layout.OVERFLOWED];
+    const worker = [
+      layout.READ_INDEX,
+      layout.HEARTBEAT,
+      layout.EXPORTED_READ_INDEX,
+      layout.EXPORTED_DROPPED,
+      layout.EXPORTED_REJECTED,
+      layout.EXPORTED_LOST,
+      layout.EXPORT_ATTEMPTS,
+      layout.EXPORT_SUCCEEDED,
+      layout.EXPORT_FAILED,
+      layout.LAST_EXPORT_MICROS,
+      layout.SERIES,
+      layout.OVERFLOWED,
+    ];
     for (const slot of main) expect(Math.floor((slot * 4) / 64)).toBe(0);
     for (const slot of worker) expect(Math.floor((slot * 4) / 64)).toBe(1);
     expect(new Set([...main, ...worker]).size).toBe(main.length + worker.length);

@@ -10,11 +10,18 @@ describe('no secrets in stats, health, errors or exported data', () => {
     const collector = createCollector({
       env: {},
       metrics: { runtime: false },
-      otlp: { endpoint: `http://admin:hunter2-password@127.0.0.1:${port}/v1/metrics`, headers: { 'signoz-ingestion-key': 'sk-live-0123456789' }, timeoutMillis: 300 },
+      otlp: {
+        endpoint: `http://admin:hunter2-password@127.0.0.1:${port}/v1/metrics`,
+        headers: { 'signoz-ingestion-key': 'sk-live-0123456789' },
+        timeoutMillis: 300,
+      },
     });
     try {
       collector.recordHttp({ method: 'GET', route: '/x', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
-      const error = await collector.flush().then(() => undefined, (e: Error) => e);
+      const error = await collector.flush().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error).toBeInstanceOf(Error);
       const visible = [error?.message, error?.stack, JSON.stringify(collector.stats()), JSON.stringify(collector.health())].join('\n');
       expect(visible).toMatch(/ECONNREFUSED/);
@@ -27,7 +34,10 @@ describe('no secrets in stats, health, errors or exported data', () => {
 
   it('a backend error that echoes the request headers is redacted', async () => {
     const receiver = await new OtlpReceiver().start();
-    receiver.respond = (request) => ({ status: 401, body: `unauthorized: authorization=${String(request.headers.authorization)} token=${String(request.headers['x-api-key'])}` });
+    receiver.respond = (request) => ({
+      status: 401,
+      body: `unauthorized: authorization=${String(request.headers.authorization)} token=${String(request.headers['x-api-key'])}`,
+    });
     const collector = createCollector({
       env: {},
       metrics: { runtime: false },
@@ -35,7 +45,10 @@ describe('no secrets in stats, health, errors or exported data', () => {
     });
     try {
       collector.recordHttp({ method: 'GET', route: '/x', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
-      const error = await collector.flush().then(() => undefined, (e: Error) => e);
+      const error = await collector.flush().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       const visible = [error?.message, JSON.stringify(collector.stats()), JSON.stringify(collector.health())].join('\n');
       expect(visible).toContain('HTTP 401');
       expect(visible).not.toContain('abc.def.ghi');

@@ -82,7 +82,13 @@ describe('HistogramStore', () => {
   });
 
   it('costs at most 200 bytes per histogram series of the HTTP duration shape', () => {
-    const store = new HistogramStore(3, [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10], 1_000_000, new MemoryBudget(1 << 30), NOW);
+    const store = new HistogramStore(
+      3,
+      [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+      1_000_000,
+      new MemoryBudget(1 << 30),
+      NOW,
+    );
     expect(store.bytesPerSeries()).toBeLessThanOrEqual(200);
   });
 });

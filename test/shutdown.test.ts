@@ -9,7 +9,8 @@ const distIndex = fileURLToPath(new URL('../dist/src/index.js', import.meta.url)
 describe('shutdown', () => {
   it('drains the ring and exports before resolving; a second call returns the same promise', async () => {
     const { collector, receiver } = await startPipeline();
-    for (let i = 0; i < 1_000; i++) collector.recordHttp({ method: 'GET', route: '/s', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });
+    for (let i = 0; i < 1_000; i++)
+      collector.recordHttp({ method: 'GET', route: '/s', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });
     const first = collector.shutdown({ timeoutMillis: 5_000 });
     expect(collector.shutdown()).toBe(first);
     await first;
@@ -22,7 +23,8 @@ describe('shutdown', () => {
   it('rejects at its deadline when the backend hangs, saying what was left behind', async () => {
     const { collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 30_000 } });
     receiver.respond = () => ({ status: 200, delayMillis: 20_000 });
-    for (let i = 0; i < 100; i++) collector.recordHttp({ method: 'GET', route: '/s', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });
+    for (let i = 0; i < 100; i++)
+      collector.recordHttp({ method: 'GET', route: '/s', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });
     const started = Date.now();
     await expect(collector.shutdown({ timeoutMillis: 600 })).rejects.toThrow(
       /^ringmeter: shutdown did not finish within 600 ms; left behind: 0 records in the ring, 100 aggregated records not exported$/,

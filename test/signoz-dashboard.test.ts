@@ -111,7 +111,9 @@ function resolve(metricName: string): QueriedMetric | undefined {
 function aggregationProblem({ definition, series }: QueriedMetric, aggregation: Aggregation): string | undefined {
   const { timeAggregation: time, spaceAggregation: space } = aggregation;
   const unless = (times: readonly (string | null)[], spaces: readonly string[]) =>
-    times.includes(time) && spaces.includes(space) ? undefined : `${definition.kind} ${aggregation.metricName} aggregated with ${time}/${space}`;
+    times.includes(time) && spaces.includes(space)
+      ? undefined
+      : `${definition.kind} ${aggregation.metricName} aggregated with ${time}/${space}`;
   if (definition.kind === 'histogram') {
     if (series === undefined) return `histogram ${definition.name} queried without .bucket, .count or .sum`;
     if (series === 'bucket') return unless(['', null], PERCENTILES);
@@ -174,9 +176,12 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
       expect(item.h, item.i).toBeGreaterThanOrEqual(1);
       expect(item.x + item.w, item.i).toBeLessThanOrEqual(GRID_COLUMNS);
     }
-    const overlaps = dashboard.layout.flatMap((a, index) => dashboard.layout.slice(index + 1)
-      .filter((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
-      .map((b) => `${a.i} overlaps ${b.i}`));
+    const overlaps = dashboard.layout.flatMap((a, index) =>
+      dashboard.layout
+        .slice(index + 1)
+        .filter((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
+        .map((b) => `${a.i} overlaps ${b.i}`),
+    );
     expect(overlaps).toEqual([]);
   });
 
@@ -195,10 +200,19 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
   it('uses Query Builder metrics queries only (delta series are invisible to PromQL)', () => {
     for (const widget of panels) {
       expect(widget.query?.queryType, widget.title).toBe('builder');
-      expect(widget.query!.promql.every((promql) => promql.query === ''), widget.title).toBe(true);
-      expect(widget.query!.clickhouse_sql.every((sql) => sql.query === ''), widget.title).toBe(true);
+      expect(
+        widget.query!.promql.every((promql) => promql.query === ''),
+        widget.title,
+      ).toBe(true);
+      expect(
+        widget.query!.clickhouse_sql.every((sql) => sql.query === ''),
+        widget.title,
+      ).toBe(true);
       const { queryData, queryFormulas } = widget.query!.builder;
-      expect([...queryData, ...queryFormulas].some((query) => !query.disabled), widget.title).toBe(true);
+      expect(
+        [...queryData, ...queryFormulas].some((query) => !query.disabled),
+        widget.title,
+      ).toBe(true);
     }
     for (const { widget, query } of queries) {
       expect(query.dataSource, widget.title).toBe('metrics');
@@ -241,7 +255,8 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
         if (group.type !== type) problems.push(`${widget.title} ${query.queryName}: groupBy ${group.key} must have type ${type}`);
       }
       for (const name of placeholders(query.legend)) {
-        if (!query.groupBy.some((group) => group.key === name)) problems.push(`${widget.title} ${query.queryName}: legend {{${name}}} is not grouped by`);
+        if (!query.groupBy.some((group) => group.key === name))
+          problems.push(`${widget.title} ${query.queryName}: legend {{${name}}} is not grouped by`);
       }
     }
     expect(problems).toEqual([]);
@@ -258,12 +273,15 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
       const metric = resolve(query.aggregations[0].metricName);
       const tenantLabelled = metric?.definition.labels.includes('tenant_id') ?? false;
       if (tenantLabelled !== has('tenant_id', 'IN', '$tenant_id')) {
-        problems.push(`${widget.title} ${query.queryName}: tenant_id filter ${tenantLabelled ? 'missing' : 'on a metric without tenant_id'}`);
+        problems.push(
+          `${widget.title} ${query.queryName}: tenant_id filter ${tenantLabelled ? 'missing' : 'on a metric without tenant_id'}`,
+        );
       }
       for (const condition of found.filter((c) => c.value.startsWith('$'))) {
         const variable = variables.get(condition.value.slice(1));
         if (variable === undefined) problems.push(`${widget.title} ${query.queryName}: no variable ${condition.value}`);
-        else if (variable.multiSelect !== (condition.operator === 'IN')) problems.push(`${widget.title} ${query.queryName}: ${condition.value} needs ${variable.multiSelect ? 'IN' : '='}`);
+        else if (variable.multiSelect !== (condition.operator === 'IN'))
+          problems.push(`${widget.title} ${query.queryName}: ${condition.value} needs ${variable.multiSelect ? 'IN' : '='}`);
       }
     }
     expect(problems).toEqual([]);
@@ -274,7 +292,11 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
     expect(variables.map((variable) => variable.name).sort()).toEqual(['service.name', 'tenant_id']);
     for (const variable of variables) {
       // DYNAMIC: SigNoz skips the condition when ALL is selected, instead of sending every tenant id.
-      expect(variable, variable.name).toMatchObject({ type: 'DYNAMIC', dynamicVariablesAttribute: variable.name, dynamicVariablesSource: 'Metrics' });
+      expect(variable, variable.name).toMatchObject({
+        type: 'DYNAMIC',
+        dynamicVariablesAttribute: variable.name,
+        dynamicVariablesSource: 'Metrics',
+      });
     }
     expect(variables.find((variable) => variable.name === 'tenant_id')).toMatchObject({ multiSelect: true, showALLOption: true });
   });
@@ -286,8 +308,11 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
       const names = queryData.map((query) => query.queryName);
       for (const formula of queryFormulas) {
         const operands: string[] = formula.expression.match(/[A-Za-z_]\w*/g) ?? [];
-        if (operands.length === 0 || operands.some((operand) => !names.includes(operand))) problems.push(`${widget.title}: ${formula.queryName} = ${formula.expression}`);
-        const groups = queryData.filter((query) => operands.includes(query.queryName)).flatMap((query) => query.groupBy.map((group) => group.key));
+        if (operands.length === 0 || operands.some((operand) => !names.includes(operand)))
+          problems.push(`${widget.title}: ${formula.queryName} = ${formula.expression}`);
+        const groups = queryData
+          .filter((query) => operands.includes(query.queryName))
+          .flatMap((query) => query.groupBy.map((group) => group.key));
         for (const name of placeholders(formula.legend)) {
           if (!groups.includes(name)) problems.push(`${widget.title}: legend {{${name}}} of ${formula.queryName} is not grouped by`);
         }
@@ -305,13 +330,16 @@ describe('SigNoz dashboard (docs/signoz/ringmeter-dashboard.json)', () => {
       if (metric === undefined || query.disabled) continue;
       const unit = widget.panelTypes === 'table' ? widget.columnUnits?.[query.queryName] : widget.yAxisUnit;
       const fitting = fittingUnits(metric, query.aggregations[0]);
-      if (unit === undefined || !fitting.includes(unit)) problems.push(`${widget.title} ${query.queryName}: unit ${unit}, expected one of ${fitting.join(', ')}`);
+      if (unit === undefined || !fitting.includes(unit))
+        problems.push(`${widget.title} ${query.queryName}: unit ${unit}, expected one of ${fitting.join(', ')}`);
     }
     expect(problems).toEqual([]);
   });
 
   it('charts every metric in METRICS, except the documented NOT_CHARTED ones', () => {
-    const charted = new Set(queries.flatMap(({ query }) => query.aggregations.map((a) => resolve(a.metricName)?.definition.name ?? a.metricName)));
+    const charted = new Set(
+      queries.flatMap(({ query }) => query.aggregations.map((a) => resolve(a.metricName)?.definition.name ?? a.metricName)),
+    );
     const expected = definitions.map((definition) => definition.name).filter((name) => !(name in NOT_CHARTED));
     expect(expected.filter((name) => !charted.has(name))).toEqual([]);
     for (const name of Object.keys(NOT_CHARTED)) {

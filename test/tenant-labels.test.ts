@@ -78,7 +78,12 @@ describe('tenant ids as labels', () => {
     await collector.flush();
     const usage = pointsNamed(receiver.points, 'tenant_resource_usage_total');
     expect(usage).toHaveLength(1);
-    expect(usage[0].attributes).toEqual({ resource_type: 'storage', data_type: 'bytes', tenant_id: '__overflow__', 'otel.metric.overflow': true });
+    expect(usage[0].attributes).toEqual({
+      resource_type: 'storage',
+      data_type: 'bytes',
+      tenant_id: '__overflow__',
+      'otel.metric.overflow': true,
+    });
     expect(usage[0].value).toBe(12);
   });
 });

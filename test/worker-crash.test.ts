@@ -16,7 +16,8 @@ describe('a worker killed mid-stream', () => {
   it('is replaced; records still in the ring survive, later records are exported, the loss is counted', async () => {
     ({ collector, receiver } = await startPipeline());
     const record = (n: number) => {
-      for (let i = 0; i < n; i++) collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
+      for (let i = 0; i < n; i++)
+        collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
     };
 
     record(100);

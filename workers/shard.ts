@@ -1,8 +1,23 @@
 import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
-  EXPORT_ATTEMPTS, EXPORT_FAILED, EXPORT_SUCCEEDED, HEADER_BYTES, HEADER_SLOTS, HEARTBEAT, KIND_HTTP, KIND_QUERY,
-  KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, LAST_EXPORT_MICROS, OVERFLOWED, READ_INDEX, RECORD_WORDS, SERIES, WRITE_INDEX,
+  EXPORT_ATTEMPTS,
+  EXPORT_FAILED,
+  EXPORT_SUCCEEDED,
+  HEADER_BYTES,
+  HEADER_SLOTS,
+  HEARTBEAT,
+  KIND_HTTP,
+  KIND_QUERY,
+  KIND_RUNTIME,
+  KIND_TENANT_USAGE,
+  KIND_TRANSACTION,
+  LAST_EXPORT_MICROS,
+  OVERFLOWED,
+  READ_INDEX,
+  RECORD_WORDS,
+  SERIES,
+  WRITE_INDEX,
 } from '../src/ring/layout.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/protocol.js';
 import { VERSION } from '../src/version.js';
@@ -86,7 +101,10 @@ export class Shard {
   start(): void {
     this.port.on('message', (message: MainToWorker) => this.handle(message));
     this.scheduleDrain(DRAIN_INTERVAL_MILLIS);
-    this.exportTimer = setInterval(() => void this.requestExport(Date.now() + this.config.otlp.timeoutMillis), this.config.otlp.exportIntervalMillis);
+    this.exportTimer = setInterval(
+      () => void this.requestExport(Date.now() + this.config.otlp.timeoutMillis),
+      this.config.otlp.exportIntervalMillis,
+    );
   }
 
   /** Consumes up to `limit` published records; returns how many. */
@@ -233,7 +251,13 @@ export class Shard {
     Atomics.store(this.header, LAST_EXPORT_MICROS, Math.min(2 ** 31 - 1, Math.round((performance.now() - started) * 1000)));
     Atomics.store(this.header, OVERFLOWED, (this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed) | 0);
     const reason = failures.join('; ');
-    this.post({ type: 'exported', ok: failures.length === 0, error: failures.length === 0 ? undefined : reason, rejectedPoints, droppedPoints });
+    this.post({
+      type: 'exported',
+      ok: failures.length === 0,
+      error: failures.length === 0 ? undefined : reason,
+      rejectedPoints,
+      droppedPoints,
+    });
     return failures.length === 0 ? { ok: true } : { ok: false, reason };
   }
 

@@ -16,19 +16,20 @@ export interface BenchChild {
 export async function forkBenchChild<Ready>(script: URL, args: string[], ready: string): Promise<{ process: BenchChild; ready: Ready }> {
   const name = `${fileURLToPath(script).split('/').pop()} ${args[0] ?? ''}`.trim();
   const child = fork(fileURLToPath(script), args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T>(reply: string) => new Promise<T>((resolve, reject) => {
-    const onMessage = (message: { type: string; error?: string }) => {
-      if (message.type !== reply && message.type !== 'failed') return;
-      child.off('message', onMessage).off('exit', onExit);
-      if (message.type === 'failed') reject(new Error(`${name}: ${message.error}`));
-      else resolve(message as T);
-    };
-    const onExit = (code: number | null) => {
-      child.off('message', onMessage);
-      reject(new Error(`${name} exited (${code}) before answering '${reply}'`));
-    };
-    child.on('message', onMessage).once('exit', onExit);
-  });
+  const next = <T>(reply: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { type: string; error?: string }) => {
+        if (message.type !== reply && message.type !== 'failed') return;
+        child.off('message', onMessage).off('exit', onExit);
+        if (message.type === 'failed') reject(new Error(`${name}: ${message.error}`));
+        else resolve(message as T);
+      };
+      const onExit = (code: number | null) => {
+        child.off('message', onMessage);
+        reject(new Error(`${name} exited (${code}) before answering '${reply}'`));
+      };
+      child.on('message', onMessage).once('exit', onExit);
+    });
   const readyMessage = await next<Ready>(ready);
   return {
     process: {

@@ -55,6 +55,8 @@ export function renderBarChart(title: string, subtitle: string, panels: Panel[])
   const height = y;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    // The accessible name of the picture, read by screen readers and shown as a tooltip.
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="24" font-size="17" font-weight="700">${escapeXml(title)}</text>`,
     `<text x="16" y="42" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,

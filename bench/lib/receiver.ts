@@ -32,7 +32,8 @@ export class CountingReceiver {
             for (const metric of scope.metrics ?? []) {
               const points = (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
               this.points += points.length;
-              if (metric.name === 'http_requests_total') for (const point of points) this.httpRequestsTotal += Number(point.asInt ?? point.asDouble ?? 0);
+              if (metric.name === 'http_requests_total')
+                for (const point of points) this.httpRequestsTotal += Number(point.asInt ?? point.asDouble ?? 0);
               if (metric.gauge !== undefined) {
                 for (const point of points) {
                   const type = (point.attributes ?? []).find((a: { key: string }) => a.key === 'process_type')?.value?.stringValue ?? '';

@@ -17,7 +17,10 @@ function comparisonTable(comparison: Comparison, unit: 'ns' | 'µs'): string {
   const lines = [
     `| variant | median ${unit}/op | min–max ${unit} | × ${comparison.baseline} | + ${unit} over ${comparison.baseline} |`,
     '|---|---:|---:|---:|---:|',
-    ...comparison.variants.map((v) => `| ${v.name} | ${round(v.medianNanos / scale)} | ${round(v.minNanos / scale)}–${round(v.maxNanos / scale)} | ${round(v.ratioToBaseline)} | ${round(v.addedNanos / scale)} |`),
+    ...comparison.variants.map(
+      (v) =>
+        `| ${v.name} | ${round(v.medianNanos / scale)} | ${round(v.minNanos / scale)}–${round(v.maxNanos / scale)} | ${round(v.ratioToBaseline)} | ${round(v.addedNanos / scale)} |`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -30,10 +33,18 @@ export function renderMarkdown(latest: Latest): string {
     '',
     `Node ${run.node}, ${run.cores} cores (${run.cpu}), ${run.memoryGiB} GiB. Took ${latest.durationSeconds} s.${latest.quick ? ' QUICK MODE: figures are meaningless.' : ''}`,
   ];
-  const record = sections['record-call'] as { comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number } | undefined;
+  const record = sections['record-call'] as
+    | { comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number }
+    | undefined;
   if (record) {
-    parts.push('', '## Record call', '', comparisonTable(record.comparison, 'ns'), '',
-      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.droppedWhileTimed} while timing (each timed batch first waits, untimed, until the ring has room for it), ${record.dropped} during the heap run.`);
+    parts.push(
+      '',
+      '## Record call',
+      '',
+      comparisonTable(record.comparison, 'ns'),
+      '',
+      `Main-thread heap growth: ${record.heapBytesPerRecord.toFixed(3)} bytes per record (1,000,000 calls, after GC). Ring drops: ${record.droppedWhileTimed} while timing (each timed batch first waits, untimed, until the ring has room for it), ${record.dropped} during the heap run.`,
+    );
   }
   const hono = sections['hono-overhead'] as Comparison | undefined;
   if (hono) {
@@ -41,28 +52,66 @@ export function renderMarkdown(latest: Latest): string {
   }
   const e2e = sections['http-e2e'] as { comparison: E2eVariantResult[]; sustained: SustainedResult } | undefined;
   if (e2e) {
-    parts.push('', '## HTTP end to end (@hono/node-server, autocannon, 32 connections)', '',
-      '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req |', '|---|---:|---:|---:|---:|---:|---:|---:|',
-      ...e2e.comparison.map((v) => `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} |`));
+    parts.push(
+      '',
+      '## HTTP end to end (@hono/node-server, autocannon, 32 connections)',
+      '',
+      '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...e2e.comparison.map(
+        (v) =>
+          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} |`,
+      ),
+    );
     const s = e2e.sustained;
-    parts.push('', `Sustained ${s.seconds} s with ringmeter exporting every 5 s: ${s.served} requests served, ${s.exportedHttpRequests} exported in http_requests_total, ${s.ringDropped} ring drops; ` +
-      `${Math.round(s.requestsPerSecond)} req/s. Server heap ${s.heapUsedBeforeMiB} → ${s.heapUsedAfterMiB} MiB, RSS ${s.rssBeforeMiB} → ${s.rssAfterMiB} MiB. ` +
-      `CPU (ringmeter's own app_cpu_usage_percent, mean): process ${round(s.cpuPercent.process)} %, main thread ${round(s.cpuPercent.main)} %, metrics worker ${round(s.cpuPercent.metricsWorker)} %.`);
+    parts.push(
+      '',
+      `Sustained ${s.seconds} s with ringmeter exporting every 5 s: ${s.served} requests served, ${s.exportedHttpRequests} exported in http_requests_total, ${s.ringDropped} ring drops; ` +
+        `${Math.round(s.requestsPerSecond)} req/s. Server heap ${s.heapUsedBeforeMiB} → ${s.heapUsedAfterMiB} MiB, RSS ${s.rssBeforeMiB} → ${s.rssAfterMiB} MiB. ` +
+        `CPU (ringmeter's own app_cpu_usage_percent, mean): process ${round(s.cpuPercent.process)} %, main thread ${round(s.cpuPercent.main)} %, metrics worker ${round(s.cpuPercent.metricsWorker)} %.`,
+    );
   }
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
   if (aggregation) {
-    parts.push('', '## Worker aggregation', '', '| workload | median M records/s | best round M records/s |', '|---|---:|---:|',
-      ...aggregation.comparison.variants.map((v) => `| ${v.name} | ${round(1e3 / v.medianNanos)} | ${round(1e3 / v.minNanos)} |`));
+    parts.push(
+      '',
+      '## Worker aggregation',
+      '',
+      '| workload | median M records/s | best round M records/s |',
+      '|---|---:|---:|',
+      ...aggregation.comparison.variants.map((v) => `| ${v.name} | ${round(1e3 / v.medianNanos)} | ${round(1e3 / v.minNanos)} |`),
+    );
   }
   const memory = sections['series-memory'] as Array<{ implementation: string; series: number; bytesPerSeries: number }> | undefined;
   if (memory) {
-    parts.push('', '## Memory per histogram series', '', '| implementation | series | bytes per series |', '|---|---:|---:|',
-      ...memory.map((m) => `| ${m.implementation} | ${m.series.toLocaleString('en')} | ${Math.round(m.bytesPerSeries)} |`));
+    parts.push(
+      '',
+      '## Memory per histogram series',
+      '',
+      '| implementation | series | bytes per series |',
+      '|---|---:|---:|',
+      ...memory.map((m) => `| ${m.implementation} | ${m.series.toLocaleString('en')} | ${Math.round(m.bytesPerSeries)} |`),
+    );
   }
-  const exported = sections.export as { series: number; dataPoints: number; requests: number; gzipBytes: number; medianMillis: number; minMillis: number; maxMillis: number } | undefined;
+  const exported = sections.export as
+    | {
+        series: number;
+        dataPoints: number;
+        requests: number;
+        gzipBytes: number;
+        medianMillis: number;
+        minMillis: number;
+        maxMillis: number;
+      }
+    | undefined;
   if (exported) {
-    parts.push('', '## Export', '', `${exported.series.toLocaleString('en')} series → ${exported.dataPoints.toLocaleString('en')} data points in ${exported.requests} requests ` +
-      `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`);
+    parts.push(
+      '',
+      '## Export',
+      '',
+      `${exported.series.toLocaleString('en')} series → ${exported.dataPoints.toLocaleString('en')} data points in ${exported.requests} requests ` +
+        `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`,
+    );
   }
   const postgresOverhead = sections['postgres-overhead'] as PostgresOverheadResult | undefined;
   if (postgresOverhead) parts.push('', ...postgresOverheadSection(postgresOverhead));
@@ -77,7 +126,9 @@ export function renderChart(latest: Latest): string {
     panels.push({
       title: 'Added cost per request over the bare app (in-process app.request, median)',
       unit: 'µs',
-      bars: hono.variants.filter((v) => v.name !== hono.baseline).map((v) => ({ label: v.name, value: v.addedNanos / 1000, highlight: v.name === 'ringmeter' })),
+      bars: hono.variants
+        .filter((v) => v.name !== hono.baseline)
+        .map((v) => ({ label: v.name, value: v.addedNanos / 1000, highlight: v.name === 'ringmeter' })),
     });
   }
   const e2e = latest.sections['http-e2e'] as { comparison: E2eVariantResult[] } | undefined;
@@ -90,22 +141,45 @@ export function renderChart(latest: Latest): string {
     });
   }
   const { run } = latest;
-  return renderBarChart('ringmeter: cost per request against the peers', `${run.date.slice(0, 10)} · Node ${run.node} · ${run.cores} cores (${run.cpu})${latest.quick ? ' · QUICK MODE, not a measurement' : ''}`, panels);
+  return renderBarChart(
+    'ringmeter: cost per request against the peers',
+    `${run.date.slice(0, 10)} · Node ${run.node} · ${run.cores} cores (${run.cpu})${latest.quick ? ' · QUICK MODE, not a measurement' : ''}`,
+    panels,
+  );
 }
 
 function postgresOverheadSection(result: PostgresOverheadResult): string[] {
   const lines = ['## postgres.js wrapper (instrumentPostgres)', ''];
   if (result.isolatedCpu && result.overheadNanos) {
-    lines.push('Main-thread CPU per query, stand-in connection (no I/O):', '', '| variant | median CPU ns/query | min–max ns |', '|---|---:|---:|',
-      ...result.isolatedCpu.map((v) => `| ${v.name} | ${round(v.medianNanos)} | ${round(Math.min(...v.perRoundNanos))}–${round(Math.max(...v.perRoundNanos))} |`), '',
-      `Wrapper overhead (median of per-round differences): unsafe() ${round(result.overheadNanos.unsafe)} ns, tagged template ${round(result.overheadNanos.tagged)} ns per query (target ≤ 1000 ns).`, '');
+    lines.push(
+      'Main-thread CPU per query, stand-in connection (no I/O):',
+      '',
+      '| variant | median CPU ns/query | min–max ns |',
+      '|---|---:|---:|',
+      ...result.isolatedCpu.map(
+        (v) => `| ${v.name} | ${round(v.medianNanos)} | ${round(Math.min(...v.perRoundNanos))}–${round(Math.max(...v.perRoundNanos))} |`,
+      ),
+      '',
+      `Wrapper overhead (median of per-round differences): unsafe() ${round(result.overheadNanos.unsafe)} ns, tagged template ${round(result.overheadNanos.tagged)} ns per query (target ≤ 1000 ns).`,
+      '',
+    );
   }
-  lines.push('Same batches, wall time:', '', comparisonTable(result.isolatedWall, 'ns'), '',
-    'Real server, 100 concurrent parameterised queries, max 10 connections, wall time:', '', comparisonTable(result.server, 'µs'), '',
-    `Queries/s: bare ${Math.round(result.queriesPerSecond.bare)}, wrapped ${Math.round(result.queriesPerSecond.wrapped)}.`);
+  lines.push(
+    'Same batches, wall time:',
+    '',
+    comparisonTable(result.isolatedWall, 'ns'),
+    '',
+    'Real server, 100 concurrent parameterised queries, max 10 connections, wall time:',
+    '',
+    comparisonTable(result.server, 'µs'),
+    '',
+    `Queries/s: bare ${Math.round(result.queriesPerSecond.bare)}, wrapped ${Math.round(result.queriesPerSecond.wrapped)}.`,
+  );
   if (result.serverCpu) {
     const [bare, wrapped] = result.serverCpu.perQuery;
-    lines.push(`Main-thread CPU per real query: ${bare.name} ${round(bare.medianNanos / 1000)} µs, ${wrapped.name} ${round(wrapped.medianNanos / 1000)} µs (median per-round difference ${round(result.serverCpu.overheadNanos)} ns).`);
+    lines.push(
+      `Main-thread CPU per real query: ${bare.name} ${round(bare.medianNanos / 1000)} µs, ${wrapped.name} ${round(wrapped.medianNanos / 1000)} µs (median per-round difference ${round(result.serverCpu.overheadNanos)} ns).`,
+    );
   }
   return lines;
 }

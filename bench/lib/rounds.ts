@@ -117,13 +117,15 @@ export function median(values: readonly number[]): number {
 export function printComparison(comparison: Comparison, unit: 'ns' | 'µs' = 'ns'): void {
   const scale = unit === 'ns' ? 1 : 1_000;
   console.log(`\n${comparison.title} (${comparison.rounds} rounds, rotated order; median of per-round medians)`);
-  console.table(comparison.variants.map((variant) => ({
-    variant: variant.name,
-    [`median ${unit}/op`]: round(variant.medianNanos / scale),
-    [`min–max ${unit}`]: `${round(variant.minNanos / scale)}–${round(variant.maxNanos / scale)}`,
-    [`× ${comparison.baseline}`]: round(variant.ratioToBaseline),
-    [`+${unit} vs ${comparison.baseline}`]: round(variant.addedNanos / scale),
-  })));
+  console.table(
+    comparison.variants.map((variant) => ({
+      variant: variant.name,
+      [`median ${unit}/op`]: round(variant.medianNanos / scale),
+      [`min–max ${unit}`]: `${round(variant.minNanos / scale)}–${round(variant.maxNanos / scale)}`,
+      [`× ${comparison.baseline}`]: round(variant.ratioToBaseline),
+      [`+${unit} vs ${comparison.baseline}`]: round(variant.addedNanos / scale),
+    })),
+  );
 }
 
 export function round(value: number): number {

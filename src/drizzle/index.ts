@@ -38,7 +38,10 @@ export interface DrizzleLoggerOptions {
 const OPTION_NAMES: OptionNames<DrizzleLoggerOptions> = { tenant: true };
 
 class QueryCountingLogger implements Logger {
-  constructor(private readonly hooks: CollectorInternals, private readonly currentTenant: () => number) {}
+  constructor(
+    private readonly hooks: CollectorInternals,
+    private readonly currentTenant: () => number,
+  ) {}
 
   logQuery(query: string): void {
     const hooks = this.hooks;

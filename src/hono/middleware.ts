@@ -49,7 +49,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   /** Resolves the request's tenant when a database query first asks for it, then remembers it. */
   class RequestTenant implements TenantSource {
     private id = -1;
-    constructor(private readonly c: Context, private readonly incoming: IncomingMessage | undefined) {}
+    constructor(
+      private readonly c: Context,
+      private readonly incoming: IncomingMessage | undefined,
+    ) {}
     tenantId(): number {
       if (this.id < 0) this.id = tenantOf(this.c, this.incoming);
       return this.id;
@@ -66,7 +69,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     private done = false;
     private closed = false;
 
-    constructor(private readonly start: number, private readonly method: number) {}
+    constructor(
+      private readonly start: number,
+      private readonly method: number,
+    ) {}
 
     handlerDone(c: Context, failed: boolean): void {
       this.tenant = tenantOf(c, c.env.incoming as IncomingMessage);
@@ -83,7 +89,15 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
 
     private emit(): void {
-      inner.writeHttp(this.method, this.status, this.endpoint, this.tenant, (performance.now() - this.start) / 1000, this.requestBytes, this.responseBytes);
+      inner.writeHttp(
+        this.method,
+        this.status,
+        this.endpoint,
+        this.tenant,
+        (performance.now() - this.start) / 1000,
+        this.requestBytes,
+        this.responseBytes,
+      );
     }
   }
 
@@ -131,7 +145,15 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     const status = failed ? 500 : c.res.status;
     const method = c.req.method;
     const requestBytes = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 0 : byteCount(c.req.header('content-length'));
-    inner.writeHttp(methodId(method), status, endpointOf(c, status), tenantOf(c, undefined), (performance.now() - start) / 1000, requestBytes, 0);
+    inner.writeHttp(
+      methodId(method),
+      status,
+      endpointOf(c, status),
+      tenantOf(c, undefined),
+      (performance.now() - start) / 1000,
+      requestBytes,
+      0,
+    );
   }
 }
 

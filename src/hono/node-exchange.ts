@@ -22,26 +22,26 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
   return 0;
 }
 
-function countingWrite(this: ServerResponse & Counted, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+// Each function passes its arguments on exactly as it got them: Node tells write/end/push overloads apart by them.
+function countingWrite(this: ServerResponse & Counted, ...args: unknown[]): boolean {
   const exchange = this[EXCHANGE];
-  if (exchange !== undefined) exchange.responseBytes += chunkBytes(chunk, encoding);
-  // eslint-disable-next-line prefer-rest-params
-  return Reflect.apply(Object.getPrototypeOf(this).write, this, arguments);
+  if (exchange !== undefined) exchange.responseBytes += chunkBytes(args[0], args[1]);
+  return Reflect.apply(Object.getPrototypeOf(this).write, this, args);
 }
 
-function countingEnd(this: ServerResponse & Counted, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
+function countingEnd(this: ServerResponse & Counted, ...args: unknown[]): ServerResponse {
   const exchange = this[EXCHANGE];
+  const [chunk, encoding] = args;
   if (exchange !== undefined && typeof chunk !== 'function') exchange.responseBytes += chunkBytes(chunk, encoding);
-  // eslint-disable-next-line prefer-rest-params
-  return Reflect.apply(Object.getPrototypeOf(this).end, this, arguments);
+  return Reflect.apply(Object.getPrototypeOf(this).end, this, args);
 }
 
 /** The HTTP parser pushes each decoded body chunk of a request; counting them measures a chunked upload exactly. */
-function countingPush(this: IncomingMessage & Counted, chunk: unknown, encoding?: unknown): boolean {
+function countingPush(this: IncomingMessage & Counted, ...args: unknown[]): boolean {
   const exchange = this[EXCHANGE];
+  const [chunk, encoding] = args;
   if (exchange !== undefined && chunk !== null) exchange.requestBytes += chunkBytes(chunk, encoding);
-  // eslint-disable-next-line prefer-rest-params
-  return Reflect.apply(Object.getPrototypeOf(this).push, this, arguments);
+  return Reflect.apply(Object.getPrototypeOf(this).push, this, args);
 }
 
 function onClose(this: ServerResponse & Counted): void {

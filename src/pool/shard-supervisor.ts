@@ -240,7 +240,9 @@ export class ShardSupervisor {
     this.port = undefined;
     const lost = this.countLoss();
     for (const [, pending] of this.pending) {
-      pending.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost`));
+      pending.reject(
+        new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost`),
+      );
     }
     this.pending.clear();
     if (this.closing) return;

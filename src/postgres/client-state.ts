@@ -13,7 +13,8 @@ export class ClientState {
   busy = 0;
   readonly sqlIds: SqlTextIds;
   readonly inFlight = new InFlightQueries((query, started, tenant, inUse, holdsConnection, failed, value) =>
-    recordQuery(this, query, started, tenant, inUse, holdsConnection, failed, value));
+    recordQuery(this, query, started, tenant, inUse, holdsConnection, failed, value),
+  );
 
   constructor(
     readonly hooks: CollectorInternals,

@@ -3,7 +3,15 @@ import type { PostgresQuery } from './postgres-js.js';
 export type Settler = (value: unknown) => unknown;
 
 /** Called when a query settles, before its own settler runs; must not throw. */
-export type OnSettle = (query: PostgresQuery, started: number, tenant: number, inUse: number, holdsConnection: boolean, failed: boolean, value: unknown) => void;
+export type OnSettle = (
+  query: PostgresQuery,
+  started: number,
+  tenant: number,
+  inUse: number,
+  holdsConnection: boolean,
+  failed: boolean,
+  value: unknown,
+) => void;
 
 /**
  * The queries of one client that are in flight, in reusable slots, so that observing a query allocates nothing

@@ -33,6 +33,11 @@ export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql
   const hooks = internals(collector);
   hooks.postgresInstrumented = true;
   // Queries are attributed to the tenant of the request around them: the middleware's scope, or the app's resolver.
-  const client = new ClientState(hooks, hooks.labelId(resolved.database), resolved.connectionLimit, currentTenantFor(hooks, resolved.tenant));
+  const client = new ClientState(
+    hooks,
+    hooks.labelId(resolved.database),
+    resolved.connectionLimit,
+    currentTenantFor(hooks, resolved.tenant),
+  );
   return createScopeProxy(client, sql, 'client') as unknown as T;
 }

@@ -35,7 +35,9 @@ export function resolvePostgresOptions(options: unknown, sql: PostgresSql): Reso
   if (database !== undefined) {
     if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
     if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-      throw new RangeError(`options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`);
+      throw new RangeError(
+        `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
+      );
     }
   }
   const clientDatabase = sql.options.database;

@@ -28,7 +28,14 @@ export function observeQuery(client: ClientState, query: PostgresQuery, holdsCon
   else observeCursor(client, query, started, tenant, inUse, holdsConnection);
 }
 
-function observeCursor(client: ClientState, query: PostgresQuery, started: number, tenant: number, inUse: number, holdsConnection: boolean): void {
+function observeCursor(
+  client: ClientState,
+  query: PostgresQuery,
+  started: number,
+  tenant: number,
+  inUse: number,
+  holdsConnection: boolean,
+): void {
   let resolve = query.resolve;
   let reject = query.reject;
   let settled = false;
@@ -46,23 +53,45 @@ function observeCursor(client: ClientState, query: PostgresQuery, started: numbe
     return reject(error);
   };
   Object.defineProperty(query, 'resolve', {
-    configurable: true, enumerable: true, get: () => resolved, set: (settler: Settler) => { resolve = settler; },
+    configurable: true,
+    enumerable: true,
+    get: () => resolved,
+    set: (settler: Settler) => {
+      resolve = settler;
+    },
   });
   Object.defineProperty(query, 'reject', {
-    configurable: true, enumerable: true, get: () => rejected, set: (settler: Settler) => { reject = settler; },
+    configurable: true,
+    enumerable: true,
+    get: () => rejected,
+    set: (settler: Settler) => {
+      reject = settler;
+    },
   });
 }
 
 /** Writes the query's record. Never throws: metrics must not change what the application sees. */
 export function recordQuery(
-  client: ClientState, query: PostgresQuery, started: number, tenant: number, inUse: number, holdsConnection: boolean,
-  failed: boolean, value: unknown,
+  client: ClientState,
+  query: PostgresQuery,
+  started: number,
+  tenant: number,
+  inUse: number,
+  holdsConnection: boolean,
+  failed: boolean,
+  value: unknown,
 ): void {
   if (holdsConnection) client.busy--;
   try {
     client.hooks.writeQuery(
-      failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS, failed ? sqlStateClassOfError(value) : 0,
-      client.sqlIds.of(query), tenant, client.database, (performance.now() - started) / 1000, inUse, client.connectionLimit,
+      failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
+      failed ? sqlStateClassOfError(value) : 0,
+      client.sqlIds.of(query),
+      tenant,
+      client.database,
+      (performance.now() - started) / 1000,
+      inUse,
+      client.connectionLimit,
     );
   } catch {
     // The query's own outcome goes on regardless.

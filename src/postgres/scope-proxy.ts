@@ -35,7 +35,11 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
   private readonly reserve: PostgresSql['reserve'];
   private readonly release: PostgresSql['release'];
 
-  constructor(private readonly client: ClientState, raw: PostgresSql, private readonly kind: ScopeKind) {
+  constructor(
+    private readonly client: ClientState,
+    raw: PostgresSql,
+    private readonly kind: ScopeKind,
+  ) {
     this.holdsConnection = kind === 'client';
     const scope = this;
     const asTransaction = (tx: unknown) => createScopeProxy(client, tx as PostgresSql, 'transaction');
@@ -61,8 +65,9 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
       const callbackOnly = typeof options === 'function';
       const run = callbackOnly ? options : callback;
       if (typeof run !== 'function') return raw.begin(...args);
-      return trackTransaction(client, false, run as (sql: unknown) => unknown, asTransaction,
-        (wrapped) => (callbackOnly ? raw.begin(wrapped) : raw.begin(options, wrapped)));
+      return trackTransaction(client, false, run as (sql: unknown) => unknown, asTransaction, (wrapped) =>
+        callbackOnly ? raw.begin(wrapped) : raw.begin(options, wrapped),
+      );
     };
     this.savepoint = function savepoint(...args: unknown[]) {
       const [name, callback] = args;
@@ -70,8 +75,9 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
       const run = callbackOnly ? name : callback;
       // The tagged-template form (savepoint`…`) and bad arguments go to postgres.js as they are.
       if (typeof run !== 'function' || isTemplateStrings(name)) return raw.savepoint(...args);
-      return trackTransaction(client, true, run as (sql: unknown) => unknown, asTransaction,
-        (wrapped) => (callbackOnly ? raw.savepoint(wrapped) : raw.savepoint(name, wrapped)));
+      return trackTransaction(client, true, run as (sql: unknown) => unknown, asTransaction, (wrapped) =>
+        callbackOnly ? raw.savepoint(wrapped) : raw.savepoint(name, wrapped),
+      );
     };
     this.reserve = function reserve() {
       // A reserved connection is in use from the request until release().
@@ -128,7 +134,6 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
         return Reflect.get(target, property);
     }
   }
-
 
   private instrument(query: PostgresQuery): void {
     const own = query.handler;

@@ -1,6 +1,20 @@
 import {
-  A, AUX, B, DROPPED, HEADER_BYTES, HEADER_SLOTS, KEY, READ_INDEX, RECORD_FLOATS, RECORD_WORDS, REJECTED, TAG, TENANT,
-  VALUE_FLOAT, WRITE_INDEX, ringBufferBytes,
+  A,
+  AUX,
+  B,
+  DROPPED,
+  HEADER_BYTES,
+  HEADER_SLOTS,
+  KEY,
+  READ_INDEX,
+  RECORD_FLOATS,
+  RECORD_WORDS,
+  REJECTED,
+  TAG,
+  TENANT,
+  VALUE_FLOAT,
+  WRITE_INDEX,
+  ringBufferBytes,
 } from './layout.js';
 
 const TWO_TO_32 = 2 ** 32;
@@ -55,9 +69,9 @@ export class RingWriter {
   /** Writes one record. `bytesA`/`bytesB` may exceed 32 bits (their high 16 bits go to AUX when `aux` is -1). */
   write(tag: number, key: number, tenant: number, aux: number, value: number, a: number, b: number): void {
     const index = this.writeIndex;
-    if (((index - this.readIndexSeen) >>> 0) >= this.capacity) {
+    if ((index - this.readIndexSeen) >>> 0 >= this.capacity) {
       this.readIndexSeen = Atomics.load(this.header, READ_INDEX);
-      if (((index - this.readIndexSeen) >>> 0) >= this.capacity) {
+      if ((index - this.readIndexSeen) >>> 0 >= this.capacity) {
         this.drop();
         return;
       }

@@ -1,7 +1,14 @@
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import {
-  KIND_RUNTIME, RUNTIME_EXTERNAL_BYTES, RUNTIME_GC, RUNTIME_HEAP_TOTAL_BYTES, RUNTIME_HEAP_USED_BYTES,
-  RUNTIME_PROCESS_CPU_PERCENT, RUNTIME_RSS_BYTES, RUNTIME_THREAD_CPU_PERCENT, tag,
+  KIND_RUNTIME,
+  RUNTIME_EXTERNAL_BYTES,
+  RUNTIME_GC,
+  RUNTIME_HEAP_TOTAL_BYTES,
+  RUNTIME_HEAP_USED_BYTES,
+  RUNTIME_PROCESS_CPU_PERCENT,
+  RUNTIME_RSS_BYTES,
+  RUNTIME_THREAD_CPU_PERCENT,
+  tag,
 } from '../ring/layout.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import { EMPTY_ID, SYSTEM_ID } from '../strings/layout.js';
@@ -27,7 +34,10 @@ export class RuntimeSampler {
   private lastThreadCpu = threadCpuSeconds();
   private lastMillis = performance.now();
 
-  constructor(private readonly ring: RingWriter, intervalMillis: number) {
+  constructor(
+    private readonly ring: RingWriter,
+    intervalMillis: number,
+  ) {
     this.timer = setInterval(() => this.sample(), intervalMillis);
     this.timer.unref();
     this.observer = new PerformanceObserver((list) => {

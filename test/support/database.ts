@@ -18,12 +18,16 @@ export function defineTables(schemaName: string) {
   });
   const users = schema.table('users', {
     id: serial('id').primaryKey(),
-    tenantId: integer('tenant_id').notNull().references(() => tenants.id),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
   });
   const orders = schema.table('orders', {
     id: serial('id').primaryKey(),
-    userId: integer('user_id').notNull().references(() => users.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
     amount: integer('amount').notNull(),
   });
   return { tenants, users, orders };
@@ -40,8 +44,16 @@ export async function createTables(db: Executor, schemaName: string): Promise<vo
   await db.execute(sql.raw(`drop schema if exists ${schema} cascade`));
   await db.execute(sql.raw(`create schema ${schema}`));
   await db.execute(sql.raw(`create table ${schema}.tenants (id serial primary key, name text not null unique)`));
-  await db.execute(sql.raw(`create table ${schema}.users (id serial primary key, tenant_id integer not null references ${schema}.tenants (id), name text not null)`));
-  await db.execute(sql.raw(`create table ${schema}.orders (id serial primary key, user_id integer not null references ${schema}.users (id), amount integer not null)`));
+  await db.execute(
+    sql.raw(
+      `create table ${schema}.users (id serial primary key, tenant_id integer not null references ${schema}.tenants (id), name text not null)`,
+    ),
+  );
+  await db.execute(
+    sql.raw(
+      `create table ${schema}.orders (id serial primary key, user_id integer not null references ${schema}.users (id), amount integer not null)`,
+    ),
+  );
 }
 
 export async function dropTables(db: Executor, schemaName: string): Promise<void> {

@@ -36,7 +36,10 @@ export function total(points: ReceivedPoint[], metric: string, match: Record<str
 export function valuesByLabels(points: ReceivedPoint[], metric: string): Record<string, number> {
   const result: Record<string, number> = {};
   for (const point of pointsNamed(points, metric)) {
-    const key = Object.entries(point.attributes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}=${String(value)}`).join(',');
+    const key = Object.entries(point.attributes)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, value]) => `${name}=${String(value)}`)
+      .join(',');
     result[key] = (result[key] ?? 0) + (point.type === 'histogram' ? (point.count ?? 0) : (point.value ?? 0));
   }
   return result;

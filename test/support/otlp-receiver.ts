@@ -30,7 +30,10 @@ export interface ReceivedRequest {
 }
 
 /** What the receiver answers; the default is 200 with an empty JSON body. */
-export type Responder = (request: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
+export type Responder = (
+  request: ReceivedRequest,
+  index: number,
+) => { status: number; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
 
 /**
  * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends
@@ -116,7 +119,6 @@ function attributes(list: JsonAttribute[] | undefined): Record<string, string | 
 const nanos = (value: string | number | undefined) => BigInt(value ?? 0);
 const numeric = (value: string | number | undefined) => (value === undefined ? undefined : Number(value));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function decode(path: string, headers: IncomingMessage['headers'], body: any): ReceivedRequest {
   const points: ReceivedPoint[] = [];
   let resource = {};

@@ -1,5 +1,19 @@
 import type { Attributes } from '@opentelemetry/api';
-import { A, AUX, B, KEY, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, TRANSACTION_COMMIT, VALUE_FLOAT } from '../../src/ring/layout.js';
+import {
+  A,
+  AUX,
+  B,
+  KEY,
+  QUERY_KEY_IS_SQL,
+  QUERY_SUCCESS,
+  QUERY_UNTIMED,
+  RECORD_FLOATS,
+  RECORD_WORDS,
+  TAG,
+  TENANT,
+  TRANSACTION_COMMIT,
+  VALUE_FLOAT,
+} from '../../src/ring/layout.js';
 import { METRICS } from '../../src/metrics.js';
 import { sqlStateClass } from '../../src/sqlstate.js';
 import { OVERFLOW_ID } from '../../src/strings/layout.js';
@@ -51,7 +65,10 @@ export class DbAggregator {
   /** Queries whose SQL text arrived after maxSqlTexts (cumulative; exported as a self-metric). */
   sqlTextsOverflowed = 0;
 
-  constructor(private readonly dictionary: Dictionary, options: DbAggregatorOptions) {
+  constructor(
+    private readonly dictionary: Dictionary,
+    options: DbAggregatorOptions,
+  ) {
     const { maxSeries, budget, nowMillis } = options;
     this.sql = new SqlResolver(dictionary);
     this.queries = new CounterStore(2, maxSeries, budget, nowMillis);
@@ -143,7 +160,12 @@ export class DbAggregator {
       // Take the peak now, so that queries arriving during the export start the next interval's peak.
       const active = pool.peakActive;
       pool.peakActive = 0;
-      const settlement = { commit: () => {}, abort: () => { pool.peakActive = Math.max(pool.peakActive, active); } };
+      const settlement = {
+        commit: () => {},
+        abort: () => {
+          pool.peakActive = Math.max(pool.peakActive, active);
+        },
+      };
       collection.add(METRICS.dbConnectionsActive, attributes, collection.endMillis, active, settlement);
       collection.add(METRICS.dbConnectionsIdle, attributes, collection.endMillis, Math.max(0, pool.limit - active));
     }

@@ -41,7 +41,15 @@ export function collectCounter(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  collectScalar(collection, definition, store, idleMillis, attributesOf, (s) => store.delta(s), (s, sent) => store.commit(s, sent));
+  collectScalar(
+    collection,
+    definition,
+    store,
+    idleMillis,
+    attributesOf,
+    (s) => store.delta(s),
+    (s, sent) => store.commit(s, sent),
+  );
 }
 
 /** Adds one column of every sum series with a delta, keyed by `attributesOf`. */
@@ -53,7 +61,15 @@ export function collectSum(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  collectScalar(collection, definition, store, idleMillis, attributesOf, (s) => store.delta(s, column), (s, sent) => store.commit(s, column, sent));
+  collectScalar(
+    collection,
+    definition,
+    store,
+    idleMillis,
+    attributesOf,
+    (s) => store.delta(s, column),
+    (s, sent) => store.commit(s, column, sent),
+  );
 }
 
 /** The shared walk of collectCounter and collectSum: one number per series, settled by subtracting what was sent. */
@@ -67,17 +83,23 @@ function collectScalar(
   commit: (series: number, sent: number) => void,
 ): void {
   const now = collection.endMillis;
-  forEachSeries(collection, store, idleMillis, (s) => deltaOf(s) !== 0, (series) => {
-    const delta = deltaOf(series);
-    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-    collection.add(definition, attributes, store.startTimes[series], delta, {
-      commit() {
-        commit(series, delta);
-        store.startTimes[series] = now;
-        store.touch(series, now);
-      },
-    });
-  });
+  forEachSeries(
+    collection,
+    store,
+    idleMillis,
+    (s) => deltaOf(s) !== 0,
+    (series) => {
+      const delta = deltaOf(series);
+      const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
+      collection.add(definition, attributes, store.startTimes[series], delta, {
+        commit() {
+          commit(series, delta);
+          store.startTimes[series] = now;
+          store.touch(series, now);
+        },
+      });
+    },
+  );
 }
 
 /** Adds every histogram series with values since its last successful export. */
@@ -89,28 +111,40 @@ export function collectHistogram(
   attributesOf: (series: number) => Attributes,
 ): void {
   const now = collection.endMillis;
-  forEachSeries(collection, store, idleMillis, (s) => store.deltaCount(s) !== 0, (series) => {
-    const counts = store.deltaBuckets(series);
-    const sum = store.deltaSum(series);
-    let count = 0;
-    for (const c of counts) count += c;
-    const { min, max } = store.takeExtremes(series);
-    const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-    collection.add(definition, attributes, store.startTimes[series], {
-      buckets: { boundaries: store.boundaries as number[], counts },
-      sum,
-      count,
-      min,
-      max,
-    }, {
-      commit() {
-        store.commit(series, counts, sum);
-        store.startTimes[series] = now;
-        store.touch(series, now);
-      },
-      abort() {
-        store.restoreExtremes(series, min, max);
-      },
-    });
-  });
+  forEachSeries(
+    collection,
+    store,
+    idleMillis,
+    (s) => store.deltaCount(s) !== 0,
+    (series) => {
+      const counts = store.deltaBuckets(series);
+      const sum = store.deltaSum(series);
+      let count = 0;
+      for (const c of counts) count += c;
+      const { min, max } = store.takeExtremes(series);
+      const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
+      collection.add(
+        definition,
+        attributes,
+        store.startTimes[series],
+        {
+          buckets: { boundaries: store.boundaries as number[], counts },
+          sum,
+          count,
+          min,
+          max,
+        },
+        {
+          commit() {
+            store.commit(series, counts, sum);
+            store.startTimes[series] = now;
+            store.touch(series, now);
+          },
+          abort() {
+            store.restoreExtremes(series, min, max);
+          },
+        },
+      );
+    },
+  );
 }

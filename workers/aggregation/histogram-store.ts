@@ -22,7 +22,14 @@ export class HistogramStore extends SeriesStore {
   private floats = new Float64Array(0);
   private words = new Uint32Array(0);
 
-  constructor(keyWords: 1 | 2 | 3, boundaries: readonly number[], maxSeries: number, budget: MemoryBudget, nowMillis: number, generation?: Generation) {
+  constructor(
+    keyWords: 1 | 2 | 3,
+    boundaries: readonly number[],
+    maxSeries: number,
+    budget: MemoryBudget,
+    nowMillis: number,
+    generation?: Generation,
+  ) {
     super(keyWords, maxSeries, budget, nowMillis, generation);
     this.boundaries = boundaries;
     this.bounds = Float64Array.from(boundaries);

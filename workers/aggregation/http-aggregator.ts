@@ -68,7 +68,10 @@ export class HttpAggregator {
    */
   private readonly linkedGeneration: Generation = { value: 1 };
 
-  constructor(private readonly dictionary: Dictionary, options: HttpAggregatorOptions) {
+  constructor(
+    private readonly dictionary: Dictionary,
+    options: HttpAggregatorOptions,
+  ) {
     const { maxSeries, budget, nowMillis } = options;
     this.endpoints = new EndpointResolver(dictionary);
     this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS);
@@ -85,8 +88,13 @@ export class HttpAggregator {
   }
 
   get overflowed(): number {
-    return this.requests.overflowed + this.durations.overflowed + this.requestSizes.overflowed +
-      this.responseSizes.overflowed + (this.tenants?.overflowed ?? 0);
+    return (
+      this.requests.overflowed +
+      this.durations.overflowed +
+      this.requestSizes.overflowed +
+      this.responseSizes.overflowed +
+      (this.tenants?.overflowed ?? 0)
+    );
   }
 
   consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
@@ -170,7 +178,10 @@ export class HttpAggregator {
         ...tenantAttributes(dictionary, durations.keys[at + 2]),
       };
     });
-    for (const [definition, store] of [[METRICS.httpRequestSize, this.requestSizes], [METRICS.httpResponseSize, this.responseSizes]] as const) {
+    for (const [definition, store] of [
+      [METRICS.httpRequestSize, this.requestSizes],
+      [METRICS.httpResponseSize, this.responseSizes],
+    ] as const) {
       collectHistogram(collection, definition, store, idle, (s) => ({
         method: methodName(store.keys[s * 2]),
         route: routeName(store.keys[s * 2 + 1]),
@@ -190,12 +201,17 @@ export class HttpAggregator {
     for (const [tenant, rows] of rowsByTenant(tenants)) {
       const attributes = tenantAttributes(dictionary, tenant);
       const startMillis = Math.min(...rows.map((row) => tenants.startTimes[row]));
-      for (const [column, dataType] of [[REQUEST_BYTES, 'request'], [RESPONSE_BYTES, 'response']] as const) {
+      for (const [column, dataType] of [
+        [REQUEST_BYTES, 'request'],
+        [RESPONSE_BYTES, 'response'],
+      ] as const) {
         const sent = rows.map((row) => tenants.delta(row, column));
         const total = sent.reduce((sum, value) => sum + value, 0);
         if (total === 0) continue;
         collection.add(METRICS.tenantDataProcessed, { ...attributes, data_type: dataType }, startMillis, total, {
-          commit: () => rows.forEach((row, i) => tenants.commit(row, column, sent[i])),
+          commit: () => {
+            for (let i = 0; i < rows.length; i++) tenants.commit(rows[i], column, sent[i]);
+          },
         });
       }
       const rates = [RATE_CALLS, RATE_ERRORS, RATE_SECONDS].map((column) => rows.map((row) => tenants.delta(row, column)));
@@ -207,7 +223,9 @@ export class HttpAggregator {
       const settlement = {
         commit: () => {
           if (++accepted < 2) return;
-          rates.forEach((sent, c) => rows.forEach((row, i) => tenants.commit(row, RATE_CALLS + c, sent[i])));
+          for (let c = 0; c < rates.length; c++) {
+            for (let i = 0; i < rows.length; i++) tenants.commit(rows[i], RATE_CALLS + c, rates[c][i]);
+          }
         },
       };
       collection.add(METRICS.tenantErrorRate, attributes, startMillis, errors / calls, settlement);

@@ -1,4 +1,16 @@
-import { RECORD_FLOATS, RECORD_WORDS, RUNTIME_EXTERNAL_BYTES, RUNTIME_GC, RUNTIME_HEAP_TOTAL_BYTES, RUNTIME_HEAP_USED_BYTES, RUNTIME_PROCESS_CPU_PERCENT, RUNTIME_RSS_BYTES, RUNTIME_THREAD_CPU_PERCENT, TAG, VALUE_FLOAT } from '../../src/ring/layout.js';
+import {
+  RECORD_FLOATS,
+  RECORD_WORDS,
+  RUNTIME_EXTERNAL_BYTES,
+  RUNTIME_GC,
+  RUNTIME_HEAP_TOTAL_BYTES,
+  RUNTIME_HEAP_USED_BYTES,
+  RUNTIME_PROCESS_CPU_PERCENT,
+  RUNTIME_RSS_BYTES,
+  RUNTIME_THREAD_CPU_PERCENT,
+  TAG,
+  VALUE_FLOAT,
+} from '../../src/ring/layout.js';
 import { METRICS } from '../../src/metrics.js';
 import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
 import type { Collection } from '../export/collection.js';
@@ -28,7 +40,12 @@ export class RuntimeAggregator {
   private lastThreadCpu = threadCpuSeconds();
   private lastCollectMillis: number;
 
-  constructor(maxSeries: number, budget: MemoryBudget, nowMillis: number, private readonly idleMillis: number) {
+  constructor(
+    maxSeries: number,
+    budget: MemoryBudget,
+    nowMillis: number,
+    private readonly idleMillis: number,
+  ) {
     this.gc = new HistogramStore(1, METRICS.appGcDuration.boundaries, Math.min(maxSeries, 16), budget, nowMillis);
     this.lastCollectMillis = nowMillis;
   }
@@ -53,10 +70,17 @@ export class RuntimeAggregator {
     const threadCpu = threadCpuSeconds();
     const elapsedSeconds = (now - this.lastCollectMillis) / 1000;
     if (threadCpu !== undefined && this.lastThreadCpu !== undefined && elapsedSeconds > 0.05) {
-      collection.add(METRICS.appCpuUsage, { process_type: 'metrics_worker' }, now, ((threadCpu - this.lastThreadCpu) / elapsedSeconds) * 100);
+      collection.add(
+        METRICS.appCpuUsage,
+        { process_type: 'metrics_worker' },
+        now,
+        ((threadCpu - this.lastThreadCpu) / elapsedSeconds) * 100,
+      );
     }
     this.lastThreadCpu = threadCpu;
     this.lastCollectMillis = now;
-    collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({ gc_type: GC_TYPES[this.gc.keys[s]] ?? 'unknown' }));
+    collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({
+      gc_type: GC_TYPES[this.gc.keys[s]] ?? 'unknown',
+    }));
   }
 }

@@ -12,7 +12,13 @@ export class UsageAggregator {
   /** Key: (resource type, data type, tenant). */
   readonly usage: SumStore;
 
-  constructor(private readonly dictionary: Dictionary, maxSeries: number, budget: MemoryBudget, nowMillis: number, private readonly idleMillis: number) {
+  constructor(
+    private readonly dictionary: Dictionary,
+    maxSeries: number,
+    budget: MemoryBudget,
+    nowMillis: number,
+    private readonly idleMillis: number,
+  ) {
     this.usage = new SumStore(3, 1, maxSeries, budget, nowMillis);
   }
 

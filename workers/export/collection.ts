@@ -2,7 +2,12 @@ import { ValueType, type Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
-  AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics,
+  AggregationTemporality,
+  DataPointType,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { MetricDefinition } from '../../src/metrics.js';
 
@@ -56,7 +61,11 @@ export class Collection {
    * lands in a series already collected stays pending for the next export (what a point settles is exactly what
    * it carried), and one that lands in a series not yet visited is carried now.
    */
-  constructor(private readonly batchSize: number, endMillis: number, private readonly onProgress?: () => void) {
+  constructor(
+    private readonly batchSize: number,
+    endMillis: number,
+    private readonly onProgress?: () => void,
+  ) {
     this.endMillis = endMillis;
     this.endTime = millisToHrTime(endMillis);
   }
@@ -100,17 +109,24 @@ function metricData(definition: MetricDefinition, dataPoints: Point[]): MetricDa
   switch (definition.kind) {
     case 'counter':
       return {
-        descriptor, aggregationTemporality: AggregationTemporality.DELTA, dataPointType: DataPointType.SUM,
-        isMonotonic: true, dataPoints: dataPoints as DataPoint<number>[],
+        descriptor,
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: dataPoints as DataPoint<number>[],
       };
     case 'gauge':
       return {
-        descriptor, aggregationTemporality: AggregationTemporality.DELTA, dataPointType: DataPointType.GAUGE,
+        descriptor,
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: DataPointType.GAUGE,
         dataPoints: dataPoints as DataPoint<number>[],
       };
     case 'histogram':
       return {
-        descriptor, aggregationTemporality: AggregationTemporality.DELTA, dataPointType: DataPointType.HISTOGRAM,
+        descriptor,
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: DataPointType.HISTOGRAM,
         dataPoints: dataPoints as DataPoint<Histogram>[],
       };
     default:

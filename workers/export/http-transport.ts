@@ -43,17 +43,21 @@ export class HttpTransport implements IExporterTransport {
     const body = this.options.compression === 'gzip' ? await gzipAsync(data) : data;
     return new Promise<ExportResponse>((resolve) => {
       const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const request = send(this.url, {
-        method: 'POST',
-        agent: this.agent,
-        headers: { ...this.headers, 'Content-Length': String(body.byteLength) },
-        signal: AbortSignal.timeout(Math.max(1, timeoutMillis)),
-      }, (response) => {
-        readBody(response).then(
-          (responseBody) => resolve(classify(response, responseBody)),
-          (error: Error) => resolve({ status: 'retryable', error }),
-        );
-      });
+      const request = send(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...this.headers, 'Content-Length': String(body.byteLength) },
+          signal: AbortSignal.timeout(Math.max(1, timeoutMillis)),
+        },
+        (response) => {
+          readBody(response).then(
+            (responseBody) => resolve(classify(response, responseBody)),
+            (error: Error) => resolve({ status: 'retryable', error }),
+          );
+        },
+      );
       request.on('error', (error: Error & { code?: string }) => {
         // An abort is our own timeout: name it so, as the exporter would.
         const timedOut = error.name === 'AbortError' || error.code === 'ABORT_ERR';
@@ -85,7 +89,18 @@ function classify(response: IncomingMessage, body: Buffer): ExportResponse {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status <= 299) return { status: 'success', data: body };
   if (RETRYABLE_STATUSES.has(status)) {
-    return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after'], Date.now()), error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status) };
+    return {
+      status: 'retryable',
+      retryInMillis: retryAfterMillis(response.headers['retry-after'], Date.now()),
+      error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status),
+    };
   }
-  return { status: 'failure', error: new OTLPExporterError(response.statusMessage ?? 'export rejected', status, body.toString('utf8', 0, Math.min(body.length, 1_000))) };
+  return {
+    status: 'failure',
+    error: new OTLPExporterError(
+      response.statusMessage ?? 'export rejected',
+      status,
+      body.toString('utf8', 0, Math.min(body.length, 1_000)),
+    ),
+  };
 }

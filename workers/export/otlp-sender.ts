@@ -1,10 +1,17 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import { AggregationTemporalityPreference, OTLPMetricExporterBase } from '@opentelemetry/exporter-metrics-otlp-http';
 import {
-  createOtlpNetworkExportDelegate, ExporterMetrics, OTLPExporterError, type ExportResponse, type IExporterTransport,
+  createOtlpNetworkExportDelegate,
+  ExporterMetrics,
+  OTLPExporterError,
+  type ExportResponse,
+  type IExporterTransport,
 } from '@opentelemetry/otlp-exporter-base';
 import {
-  JsonMetricsSerializer, MetricsExporterMetricsHelper, type IExportMetricsPartialSuccess, type IExportMetricsServiceResponse,
+  JsonMetricsSerializer,
+  MetricsExporterMetricsHelper,
+  type IExportMetricsPartialSuccess,
+  type IExportMetricsServiceResponse,
   type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -49,7 +56,11 @@ export class OtlpSender {
   private readonly byResponseBody = new WeakMap<Uint8Array, RequestTrace>();
 
   constructor(otlp: WorkerConfig['otlp'], clock: RetryClock = SYSTEM_RETRY_CLOCK) {
-    this.transport = new RetryingTransport(new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression }), undefined, clock);
+    this.transport = new RetryingTransport(
+      new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression }),
+      undefined,
+      clock,
+    );
     const serializer: ISerializer<ResourceMetrics, IExportMetricsServiceResponse> = {
       serializeRequest: (metrics) => {
         const body = JsonMetricsSerializer.serializeRequest(metrics);
@@ -71,7 +82,8 @@ export class OtlpSender {
         const retried = await this.transport.send(body, trace?.deadlineMillis ?? clock.now() + otlp.timeoutMillis);
         if (trace !== undefined) trace.retried = retried;
         const { response } = retried;
-        if (response.status === 'success' && response.data !== undefined && trace !== undefined) this.byResponseBody.set(response.data, trace);
+        if (response.status === 'success' && response.data !== undefined && trace !== undefined)
+          this.byResponseBody.set(response.data, trace);
         return response;
       },
       shutdown: () => this.transport.shutdown(),
@@ -83,7 +95,10 @@ export class OtlpSender {
       serializer,
       // No meter provider: a no-op; the shard counts the exporter's results itself (self-metrics.ts).
       new ExporterMetrics({
-        componentType: COMPONENT_TYPE, metricsHelper: MetricsExporterMetricsHelper, url: otlp.endpoint, meterProvider: undefined,
+        componentType: COMPONENT_TYPE,
+        metricsHelper: MetricsExporterMetricsHelper,
+        url: otlp.endpoint,
+        meterProvider: undefined,
         responseAttributesFromError: () => ({}),
       }),
       tracing,
@@ -112,7 +127,12 @@ function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unkno
   if (succeeded) {
     const rejected = Number(trace.partialSuccess?.rejectedDataPoints ?? 0);
     const rejection = trace.partialSuccess?.errorMessage;
-    return { outcome: 'accepted', attempts, rejectedPoints: Number.isFinite(rejected) ? rejected : 0, rejection: rejection ? errorMessage(rejection) : undefined };
+    return {
+      outcome: 'accepted',
+      attempts,
+      rejectedPoints: Number.isFinite(rejected) ? rejected : 0,
+      rejection: rejection ? errorMessage(rejection) : undefined,
+    };
   }
   const error = response !== undefined && response.status !== 'success' ? response.error : exporterError;
   const status = error instanceof OTLPExporterError && typeof error.code === 'number' ? error.code : undefined;

@@ -10,7 +10,13 @@ export interface RetryPolicy {
 }
 
 /** The OpenTelemetry exporters' own policy: 5 attempts, 1 s growing by 1.5× to 5 s, ±20 % jitter. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, initialBackoffMillis: 1_000, maxBackoffMillis: 5_000, multiplier: 1.5, jitter: 0.2 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  initialBackoffMillis: 1_000,
+  maxBackoffMillis: 5_000,
+  multiplier: 1.5,
+  jitter: 0.2,
+};
 
 /** Time and chance as the retry loop sees them; tests pass a simulated clock. */
 export interface RetryClock {

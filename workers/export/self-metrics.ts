@@ -3,7 +3,6 @@ import { METRICS, type MetricDefinition } from '../../src/metrics.js';
 import type { Collection } from './collection.js';
 import { COMPONENT_TYPE } from './otlp-http.js';
 
-
 interface Counted {
   total: number;
   exported: number;
@@ -18,10 +17,17 @@ export class SelfMetrics {
   private readonly overflowed = new Map<string, Counted>();
   private readonly exportedPoints = new Map<string, Counted>();
   private readonly sqlTextsOverflowed: Counted = { total: 0, exported: 0 };
-  private readonly durations = new Map<string, { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }>();
+  private readonly durations = new Map<
+    string,
+    { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }
+  >();
   private startMillis: number;
 
-  constructor(private readonly header: Int32Array, private readonly shard: number, nowMillis: number) {
+  constructor(
+    private readonly header: Int32Array,
+    private readonly shard: number,
+    nowMillis: number,
+  ) {
     this.startMillis = nowMillis;
   }
 
@@ -46,7 +52,14 @@ export class SelfMetrics {
     const bounds = METRICS.exporterDuration.boundaries;
     let duration = this.durations.get(key);
     if (duration === undefined) {
-      duration = { count: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Array<number>(bounds.length + 1).fill(0), startMillis: this.startMillis };
+      duration = {
+        count: 0,
+        sum: 0,
+        min: Infinity,
+        max: -Infinity,
+        counts: new Array<number>(bounds.length + 1).fill(0),
+        startMillis: this.startMillis,
+      };
       this.durations.set(key, duration);
     }
     let bucket = 0;
@@ -62,14 +75,25 @@ export class SelfMetrics {
     const header = this.header;
     const now = collection.endMillis;
     const start = this.startMillis;
-    const settleStart = () => { this.startMillis = now; };
+    const settleStart = () => {
+      this.startMillis = now;
+    };
 
-    const fromHeader = (definition: MetricDefinition, attributes: Record<string, string>, totalSlot: number, baselineSlot: number, total = Atomics.load(header, totalSlot)) => {
+    const fromHeader = (
+      definition: MetricDefinition,
+      attributes: Record<string, string>,
+      totalSlot: number,
+      baselineSlot: number,
+      total = Atomics.load(header, totalSlot),
+    ) => {
       const delta = (total - Atomics.load(header, baselineSlot)) >>> 0;
       // Shard 0 always reports ring counters (zeros included), so the series exist from the first export.
       if (delta === 0 && this.shard !== 0) return;
       collection.add(definition, attributes, start, delta, {
-        commit: () => { Atomics.store(header, baselineSlot, total); settleStart(); },
+        commit: () => {
+          Atomics.store(header, baselineSlot, total);
+          settleStart();
+        },
       });
     };
     fromHeader(METRICS.recordsWritten, {}, EXPORTED_READ_INDEX, EXPORTED_READ_INDEX, readIndex);
@@ -78,23 +102,38 @@ export class SelfMetrics {
     fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
 
     for (const [metric, entry] of this.overflowed) addGrowth(collection, METRICS.seriesOverflowed, { metric }, start, entry);
-    for (const [errorType, entry] of this.exportedPoints) addGrowth(collection, METRICS.exporterPointsExported, exporterAttributes(errorType), start, entry);
+    for (const [errorType, entry] of this.exportedPoints)
+      addGrowth(collection, METRICS.exporterPointsExported, exporterAttributes(errorType), start, entry);
     addGrowth(collection, METRICS.sqlTextsOverflowed, {}, start, this.sqlTextsOverflowed);
     for (const [errorType, duration] of this.durations) {
       if (duration.count === 0) continue;
       // Taken whole: the exporter's own durations restart from zero once accepted, and go back if not.
       this.durations.delete(errorType);
-      collection.add(METRICS.exporterDuration, exporterAttributes(errorType), duration.startMillis, {
-        buckets: { boundaries: METRICS.exporterDuration.boundaries as unknown as number[], counts: duration.counts },
-        count: duration.count, sum: duration.sum, min: duration.min, max: duration.max,
-      }, {
-        commit: () => {},
-        abort: () => { this.mergeDuration(errorType, duration); },
-      });
+      collection.add(
+        METRICS.exporterDuration,
+        exporterAttributes(errorType),
+        duration.startMillis,
+        {
+          buckets: { boundaries: METRICS.exporterDuration.boundaries as unknown as number[], counts: duration.counts },
+          count: duration.count,
+          sum: duration.sum,
+          min: duration.min,
+          max: duration.max,
+        },
+        {
+          commit: () => {},
+          abort: () => {
+            this.mergeDuration(errorType, duration);
+          },
+        },
+      );
     }
   }
 
-  private mergeDuration(errorType: string, taken: { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }): void {
+  private mergeDuration(
+    errorType: string,
+    taken: { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number },
+  ): void {
     const current = this.durations.get(errorType);
     if (current === undefined) {
       this.durations.set(errorType, taken);
@@ -105,16 +144,28 @@ export class SelfMetrics {
     current.min = Math.min(current.min, taken.min);
     current.max = Math.max(current.max, taken.max);
     current.startMillis = Math.min(current.startMillis, taken.startMillis);
-    taken.counts.forEach((count, i) => { current.counts[i] += count; });
+    taken.counts.forEach((count, i) => {
+      current.counts[i] += count;
+    });
   }
 }
 
 /** Adds a count's growth since its last accepted export, if any; the baseline moves once the batch is accepted. */
-function addGrowth(collection: Collection, definition: MetricDefinition, attributes: Record<string, string>, start: number, entry: Counted): void {
+function addGrowth(
+  collection: Collection,
+  definition: MetricDefinition,
+  attributes: Record<string, string>,
+  start: number,
+  entry: Counted,
+): void {
   const delta = entry.total - entry.exported;
   if (delta === 0) return;
   const total = entry.total;
-  collection.add(definition, attributes, start, delta, { commit: () => { entry.exported = total; } });
+  collection.add(definition, attributes, start, delta, {
+    commit: () => {
+      entry.exported = total;
+    },
+  });
 }
 
 function exporterAttributes(errorType: string): Record<string, string> {
