@@ -1,6 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
 import type { Collector } from '../collector.js';
 import { categorizer } from '../endpoint-categories.js';
 import { methodId } from '../http-methods.js';
@@ -40,7 +39,9 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
 
   /** The matched route pattern's endpoint id; 'unmatched' when no route answered (only middleware, then 404). */
   function endpointOf(c: Context, status: number): number {
-    const route = matchedRoutes(c)[c.req.routeIndex];
+    // Read through the request object the app's own Hono built: the 'hono/route' helpers read a symbol private to
+    // their copy of hono, so with a second copy in the app (npm link, a monorepo, two versions) they throw.
+    const route = c.req.matchedRoutes[c.req.routeIndex];
     if (route === undefined || route.handler === ringmeterHono) return UNMATCHED_ID;
     if (status === 404 && route.method === 'ALL' && route.path.endsWith('*')) return UNMATCHED_ID;
     return endpoints.intern(route.path);
