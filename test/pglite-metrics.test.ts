@@ -41,7 +41,10 @@ describe('instrumentPglite on a real PGlite', () => {
     const failures: unknown[] = [];
     await asTenant(collector, 'acme', async () => {
       const [acme] = await db.insert(tenants).values({ name: 'acme' }).returning({ id: tenants.id });
-      await db.insert(users).values([{ tenantId: acme.id, name: 'ann' }, { tenantId: acme.id, name: 'bob' }]);
+      await db.insert(users).values([
+        { tenantId: acme.id, name: 'ann' },
+        { tenantId: acme.id, name: 'bob' },
+      ]);
       await db.select().from(users).where(eq(users.tenantId, acme.id));
       await db.update(users).set({ name: 'anne' }).where(eq(users.name, 'ann'));
       // Raw PGlite through the same instance: query, a tagged template, exec.
@@ -59,10 +62,12 @@ describe('instrumentPglite on a real PGlite', () => {
         await tx.update(orders).set({ amount: 11 }).where(eq(orders.id, order.id));
       });
       // Drizzle's rollback() throws: PGlite rolls back.
-      await db.transaction(async (tx) => {
-        await tx.insert(orders).values({ userId: user.id, amount: 20 });
-        tx.rollback();
-      }).catch(() => {});
+      await db
+        .transaction(async (tx) => {
+          await tx.insert(orders).values({ userId: user.id, amount: 20 });
+          tx.rollback();
+        })
+        .catch(() => {});
       // PGlite's own rollback(): the callback returns normally, yet nothing was committed.
       const value = await pglite.transaction(async (tx) => {
         await tx.query('insert into app.orders (user_id, amount) values ($1, 21)', [user.id]);
@@ -71,10 +76,14 @@ describe('instrumentPglite on a real PGlite', () => {
       });
       expect(value).toBe('rolled back');
       // A COMMIT the server refuses (a deferred unique constraint) rolls the transaction back.
-      failures.push(await pglite.transaction(async (tx) => {
-        await tx.exec('insert into app.deferred values (1)');
-        await tx.sql`insert into app.deferred values (${1})`;
-      }).catch((error: unknown) => error));
+      failures.push(
+        await pglite
+          .transaction(async (tx) => {
+            await tx.exec('insert into app.deferred values (1)');
+            await tx.sql`insert into app.deferred values (${1})`;
+          })
+          .catch((error: unknown) => error),
+      );
     });
     // Outside any request: the system tenant.
     await db.delete(orders).where(lt(orders.amount, 0));
@@ -82,8 +91,9 @@ describe('instrumentPglite on a real PGlite', () => {
     const wallSeconds = (performance.now() - started) / 1000;
 
     // The application sees PGlite's own errors, SQLSTATE and all.
-    expect(failures.map((error) => (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code))
-      .toEqual(['42P01', '23505', '22012', '23505']);
+    expect(
+      failures.map((error) => (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code),
+    ).toEqual(['42P01', '23505', '22012', '23505']);
     expect((await bare.query('select amount from app.orders order by amount')).rows).toEqual([{ amount: 11 }]);
 
     await collector.flush();
@@ -151,7 +161,9 @@ describe('instrumentPglite on a real PGlite', () => {
     expect(pglite.closed).toBe(false);
     expect(pglite.close).toBe(pglite.close);
     await collector.flush();
-    expect(JSON.stringify(receiver.accepted, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(secret);
+    expect(JSON.stringify(receiver.accepted, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(
+      secret,
+    );
     expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual({
       'query_type=SELECT,success=true,tenant_id=system': 3,
       'error_class=42,query_type=SELECT,success=false,tenant_id=system': 1,
@@ -163,7 +175,11 @@ describe('instrumentPglite on a real PGlite', () => {
   it('never throws because of metrics: a failing tenant resolver, a collector shut down', async () => {
     const { collector: closing, receiver: closingReceiver } = await startPipeline();
     const other = new PGlite();
-    const pglite = instrumentPglite(closing, other, { tenant: () => { throw new Error('no context'); } });
+    const pglite = instrumentPglite(closing, other, {
+      tenant: () => {
+        throw new Error('no context');
+      },
+    });
     expect((await pglite.query('select 1 as n')).rows).toEqual([{ n: 1 }]);
     await closing.flush();
     expect(valuesByLabels(closingReceiver.points, 'db_queries_total')).toEqual({ 'query_type=SELECT,success=true,tenant_id=system': 1 });
@@ -176,13 +192,23 @@ describe('instrumentPglite on a real PGlite', () => {
 
   it('refuses bad arguments at once, naming them; with db metrics off it returns the instance itself', async () => {
     const other = new PGlite();
-    expect(() => instrumentPglite({} as Collector, other)).toThrow(new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'));
-    expect(() => instrumentPglite(collector, {})).toThrow(new TypeError('pglite must be a PGlite instance (what new PGlite() or PGlite.create() returns)'));
+    expect(() => instrumentPglite({} as Collector, other)).toThrow(
+      new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
+    );
+    expect(() => instrumentPglite(collector, {})).toThrow(
+      new TypeError('pglite must be a PGlite instance (what new PGlite() or PGlite.create() returns)'),
+    );
     const once = instrumentPglite(collector, other);
-    expect(() => instrumentPglite(collector, once)).toThrow(new TypeError('pglite is already instrumented: pass the instance new PGlite() returned, once'));
-    expect(() => instrumentPglite(collector, other, { databse: 'x' } as never)).toThrow(new TypeError('options.databse is not an option (did you mean database?)'));
+    expect(() => instrumentPglite(collector, once)).toThrow(
+      new TypeError('pglite is already instrumented: pass the instance new PGlite() returned, once'),
+    );
+    expect(() => instrumentPglite(collector, other, { databse: 'x' } as never)).toThrow(
+      new TypeError('options.databse is not an option (did you mean database?)'),
+    );
     expect(() => instrumentPglite(collector, other, { database: '' })).toThrow(RangeError);
-    expect(() => instrumentPglite(collector, other, { tenant: 'acme' } as never)).toThrow(new TypeError('options.tenant must be a function () => string | undefined'));
+    expect(() => instrumentPglite(collector, other, { tenant: 'acme' } as never)).toThrow(
+      new TypeError('options.tenant must be a function () => string | undefined'),
+    );
     const { collector: off, receiver: offReceiver } = await startPipeline({ metrics: { db: false } });
     expect(instrumentPglite(off, other)).toBe(other);
     await off.shutdown();

@@ -71,8 +71,14 @@ export class PgliteState {
       if (holdsConnection) this.busy--;
       try {
         this.hooks.writeQuery(
-          failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS, failed ? sqlStateClassOfPgliteError(value) : 0,
-          sql, tenant, this.database, (performance.now() - started) / 1000, inUse, CONNECTION_LIMIT,
+          failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
+          failed ? sqlStateClassOfPgliteError(value) : 0,
+          sql,
+          tenant,
+          this.database,
+          (performance.now() - started) / 1000,
+          inUse,
+          CONNECTION_LIMIT,
         );
       } catch {
         // The query's own outcome goes on regardless.
@@ -86,7 +92,10 @@ export class PgliteState {
       throw error;
     }
     if (pending instanceof Promise) {
-      pending.then(() => settle(false, undefined), (error: unknown) => settle(true, error));
+      pending.then(
+        () => settle(false, undefined),
+        (error: unknown) => settle(true, error),
+      );
     } else {
       settle(false, undefined);
     }

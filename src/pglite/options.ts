@@ -31,7 +31,9 @@ export function resolvePgliteOptions(options: unknown): ResolvedPgliteOptions {
   if (database !== undefined) {
     if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
     if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-      throw new RangeError(`options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`);
+      throw new RangeError(
+        `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
+      );
     }
   }
   return { database: database ?? DEFAULT_DATABASE, tenant: tenantResolverOption(tenant) };

@@ -52,7 +52,11 @@ export function createClientProxy(state: PgliteState, client: PgliteClient): Pgl
  * callback failed, or COMMIT found the transaction aborted). Nothing is counted when the callback never ran:
  * BEGIN itself failed, so no transaction existed. The transaction holds the connection from the call to its end.
  */
-function trackTransaction(state: PgliteState, client: PgliteClient, callback: (tx: PgliteTransaction) => Promise<unknown>): Promise<unknown> {
+function trackTransaction(
+  state: PgliteState,
+  client: PgliteClient,
+  callback: (tx: PgliteTransaction) => Promise<unknown>,
+): Promise<unknown> {
   const tenant = state.currentTenant();
   let entered = false;
   let rolledBack = false;
@@ -65,7 +69,11 @@ function trackTransaction(state: PgliteState, client: PgliteClient, callback: (t
   try {
     pending = client.transaction((tx) => {
       entered = true;
-      return callback(transactionProxy(state, tx, () => { rolledBack = true; }));
+      return callback(
+        transactionProxy(state, tx, () => {
+          rolledBack = true;
+        }),
+      );
     });
   } catch (error) {
     end(false);
@@ -118,13 +126,25 @@ function transactionProxy(state: PgliteState, tx: PgliteTransaction, onRollback:
 function observedQueries(state: PgliteState, scope: PgliteQueries, holdsConnection: boolean): Record<keyof PgliteQueries, Method> {
   return {
     query(...args: unknown[]) {
-      return state.track(() => state.textId(args[0]), holdsConnection, () => (scope.query as Method).apply(scope, args) as Promise<unknown>);
+      return state.track(
+        () => state.textId(args[0]),
+        holdsConnection,
+        () => (scope.query as Method).apply(scope, args) as Promise<unknown>,
+      );
     },
     sql(...args: unknown[]) {
-      return state.track(() => state.templateId(args[0]), holdsConnection, () => (scope.sql as Method).apply(scope, args) as Promise<unknown>);
+      return state.track(
+        () => state.templateId(args[0]),
+        holdsConnection,
+        () => (scope.sql as Method).apply(scope, args) as Promise<unknown>,
+      );
     },
     exec(...args: unknown[]) {
-      return state.track(() => state.textId(args[0]), holdsConnection, () => (scope.exec as Method).apply(scope, args) as Promise<unknown>);
+      return state.track(
+        () => state.textId(args[0]),
+        holdsConnection,
+        () => (scope.exec as Method).apply(scope, args) as Promise<unknown>,
+      );
     },
   };
 }
