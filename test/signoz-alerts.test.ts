@@ -42,9 +42,11 @@ interface Rule {
   annotations: Record<string, string>;
 }
 
-const rules = new Map(readdirSync(directory).filter((file) => file.endsWith('.json')).map((file) => [
-  file, JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as Rule,
-]));
+const rules = new Map(
+  readdirSync(directory)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => [file, JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as Rule]),
+);
 
 /** SigNoz's compare operators ('1' above, '2' below, '3' equal, '4' not equal) and match types. */
 const OPS = ['1', '2', '3', '4'];
@@ -52,8 +54,10 @@ const OPS = ['1', '2', '3', '4'];
 const MATCH_TYPES = ['1', '2', '3', '4', '5'];
 const DURATION = /^[1-9]\d*m0s$/;
 
-const builderQueries = (rule: Rule) => rule.condition.compositeQuery.queries.filter((query): query is BuilderQuery => query.type === 'builder_query');
-const formulas = (rule: Rule) => rule.condition.compositeQuery.queries.filter((query): query is Formula => query.type === 'builder_formula');
+const builderQueries = (rule: Rule) =>
+  rule.condition.compositeQuery.queries.filter((query): query is BuilderQuery => query.type === 'builder_query');
+const formulas = (rule: Rule) =>
+  rule.condition.compositeQuery.queries.filter((query): query is Formula => query.type === 'builder_formula');
 
 describe('SigNoz alert rules (docs/signoz/alerts/)', () => {
   it('are the five documented rules, each on the metric it is about', () => {
@@ -123,7 +127,8 @@ describe('SigNoz alert rules (docs/signoz/alerts/)', () => {
         }
         for (const group of spec.groupBy) {
           const context = RESOURCE_ATTRIBUTES.includes(group.name) ? 'resource' : 'attribute';
-          if (group.fieldContext !== context) problems.push(`${file} ${spec.name}: groupBy ${group.name} must have fieldContext ${context}`);
+          if (group.fieldContext !== context)
+            problems.push(`${file} ${spec.name}: groupBy ${group.name} must have fieldContext ${context}`);
         }
       }
     }
@@ -137,7 +142,8 @@ describe('SigNoz alert rules (docs/signoz/alerts/)', () => {
       const groupsOf = (names: string[]) => names.map((name) => (queries.get(name)?.groupBy ?? []).map((group) => group.name).join(','));
       for (const { spec } of formulas(rule)) {
         const operands: string[] = spec.expression.match(/[A-Za-z_]\w*/g) ?? [];
-        if (operands.length === 0 || operands.some((operand) => !queries.has(operand))) problems.push(`${file}: ${spec.name} = ${spec.expression}`);
+        if (operands.length === 0 || operands.some((operand) => !queries.has(operand)))
+          problems.push(`${file}: ${spec.name} = ${spec.expression}`);
         if (new Set(groupsOf(operands)).size !== 1) problems.push(`${file}: the operands of ${spec.name} are grouped differently`);
       }
       const selected = rule.condition.selectedQueryName;

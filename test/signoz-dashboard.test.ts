@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS, type MetricDefinition } from 'ringmeter';
-import {
-  aggregationProblem, conditions, RESOURCE_ATTRIBUTES, resolve, type Aggregation, type QueriedMetric,
-} from './support/signoz-metrics.js';
+import { aggregationProblem, conditions, RESOURCE_ATTRIBUTES, resolve, type Aggregation, type QueriedMetric } from './support/signoz-metrics.js';
 
 // The SigNoz dashboard in docs/signoz/ checked against METRICS: a renamed metric or label, a histogram queried like
 // a counter, a panel missing from the layout or a metric left off the dashboard fails here, not in front of a user.
@@ -79,7 +77,6 @@ const byName = new Map(definitions.map((definition) => [definition.name, definit
 /** Every builder query of every panel, with its panel. */
 const queries = panels.flatMap((widget) => (widget.query?.builder.queryData ?? []).map((query) => ({ widget, query })));
 
-
 /** The y-axis units that fit a query's result. */
 function fittingUnits({ definition, series }: QueriedMetric, aggregation: Aggregation): string[] {
   const sizeOrTime = (unit: string) => (unit === 's' ? ['s'] : unit === 'By' ? ['bytes'] : []);
@@ -95,7 +92,6 @@ function fittingUnits({ definition, series }: QueriedMetric, aggregation: Aggreg
   if (aggregation.timeAggregation === 'rate') return bytes ? ['Bps'] : seconds ? ['percentunit'] : ['reqps', 'ops', 'short'];
   return bytes ? ['bytes'] : seconds ? ['s'] : ['short', 'none'];
 }
-
 
 const placeholders = (legend: string) => [...legend.matchAll(/\{\{([^}]+)\}\}/g)].map((match) => match[1]);
 

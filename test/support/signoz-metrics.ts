@@ -42,7 +42,9 @@ export function resolve(metricName: string): QueriedMetric | undefined {
 export function aggregationProblem({ definition, series }: QueriedMetric, aggregation: Aggregation): string | undefined {
   const { timeAggregation: time, spaceAggregation: space } = aggregation;
   const unless = (times: readonly (string | null)[], spaces: readonly string[]) =>
-    times.includes(time) && spaces.includes(space) ? undefined : `${definition.kind} ${aggregation.metricName} aggregated with ${time}/${space}`;
+    times.includes(time) && spaces.includes(space)
+      ? undefined
+      : `${definition.kind} ${aggregation.metricName} aggregated with ${time}/${space}`;
   if (definition.kind === 'histogram') {
     if (series === undefined) return `histogram ${definition.name} queried without .bucket, .count or .sum`;
     if (series === 'bucket') return unless(['', null], PERCENTILES);
