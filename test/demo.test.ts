@@ -1,10 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './support/harness.js';
+import { freePort, waitFor } from './support/harness.js';
 
 const demo = fileURLToPath(new URL('../dist/examples/demo.js', import.meta.url));
 
@@ -14,14 +14,6 @@ interface Demo {
   stdout: string;
   stderr: string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts the demo with no PostgreSQL reachable: no DATABASE_URL, and libpq-style PG* variables pointing nowhere. */

@@ -1,10 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { total } from './support/harness.js';
+import { freePort, total } from './support/harness.js';
 import { OtlpReceiver } from './support/otlp-receiver.js';
 
 // Every ```ts sample of README.md and docs/*.md compiles against the built package's types (dist/, as
@@ -62,14 +61,6 @@ const documents = [
 ];
 const samples = documents.flatMap(samplesOf);
 const nameOf = (sample: Sample) => `${sample.file.replace(/[^A-Za-z0-9]+/g, '-')}-${sample.line}`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('code samples in README.md and docs/', () => {
   it('finds the samples, each a whole module or marked', () => {

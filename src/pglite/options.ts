@@ -1,8 +1,7 @@
-import { LABEL_LIMITS, quote } from '../options.js';
+import { quote } from '../options.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
-import { redact } from '../redact.js';
-import { isCleanLabel } from '../strings/interner.js';
 import { tenantResolverOption, type TenantResolver } from '../db-tenant.js';
+import { databaseOption } from '../postgres/options.js';
 
 export interface PgliteInstrumentationOptions {
   /** The `database` label of the pool gauges. [default: `'pglite'`] */
@@ -28,13 +27,5 @@ export function resolvePgliteOptions(options: unknown): ResolvedPgliteOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const { database, tenant } = options as PgliteInstrumentationOptions;
-  if (database !== undefined) {
-    if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
-    if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-      throw new RangeError(
-        `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
-      );
-    }
-  }
-  return { database: database ?? DEFAULT_DATABASE, tenant: tenantResolverOption(tenant) };
+  return { database: databaseOption(database) ?? DEFAULT_DATABASE, tenant: tenantResolverOption(tenant) };
 }
