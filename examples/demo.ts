@@ -1,117 +1,152 @@
 /**
- * `npm start`: a small multi-tenant Hono API on @hono/node-server, instrumented with ringmeter, under generated
- * traffic from 12 tenants (a few busy, most quiet). Orders live in PostgreSQL (through Drizzle over an
- * instrumented postgres.js client) when DATABASE_URL, or the local test server, answers; else in memory.
- * Metrics go to OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT when set (SigNoz: http://localhost:4318), else to a local
- * console receiver that prints per-tenant totals.
+ * `npm start`: a multi-tenant Hono API on @hono/node-server, instrumented with ringmeter, under generated traffic
+ * from twelve tenants with patterns of their own. Orders live in an embedded PostgreSQL (PGlite, in memory) through
+ * Drizzle, or on the server at DATABASE_URL (postgres.js). Metrics go over OTLP to
+ * OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT when set (SigNoz: http://localhost:4318), else to a local console receiver
+ * whose per-interval summary is printed. Runs until Ctrl+C (SIGINT) or SIGTERM, then shuts the collector down.
  *
- *   DEMO_SECONDS   how long to generate traffic (default 20; 0 = until Ctrl+C)
  *   PORT           the API's port (default 3000; 0 = any free port)
- *   DATABASE_URL   PostgreSQL (default postgres://postgres@127.0.0.1:5432/test; the demo uses one table of its own)
+ *   DEMO_SECONDS   stop by itself after this long (default 0: run until stopped)
+ *   DATABASE_URL   use this PostgreSQL server instead of the embedded one
+ *
+ * This file is the demo's edge: the only one that reads the environment (createCollector reads the OTEL_* ones).
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import { createCollector } from '../src/index.js';
-import { drizzleLogger } from '../src/drizzle/index.js';
-import { honoMetrics } from '../src/hono/index.js';
-import { instrumentPostgres } from '../src/postgres/index.js';
-import { ConsoleReceiver } from './console-receiver.js';
-import { connectOrders, type OrderStore } from './orders.js';
+import { createCollector, type Collector } from '../src/index.js';
+import { ConsoleReceiver, type TenantInterval } from './console-receiver.js';
+import { createDemoApp } from './demo-app.js';
+import { openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
+import { demoTenants, TrafficGenerator } from './traffic.js';
 
-const seconds = Number(process.env.DEMO_SECONDS ?? 20);
-const port = Number(process.env.PORT ?? 3000);
-const external = process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-const receiver = external === undefined ? new ConsoleReceiver() : undefined;
-const endpoint = receiver === undefined ? undefined : await receiver.start();
+const EXPORT_INTERVAL_MILLIS = 5_000;
 
-const collector = createCollector({
-  serviceName: process.env.OTEL_SERVICE_NAME ?? 'ringmeter-demo',
-  otlp: { endpoint, exportIntervalMillis: 5_000 },
-});
+interface DemoConfig {
+  port: number;
+  seconds: number;
+  databaseUrl: string | undefined;
+  /** The OTLP endpoint the collector reads from the environment, if any. */
+  otlpEndpoint: string | undefined;
+}
 
-const orders: OrderStore = await connectOrders(
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  (sql) => instrumentPostgres(collector, sql, { database: 'demo' }),
-  drizzleLogger(collector),
-);
+function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new RangeError(`PORT must be an integer from 0 to 65535 (got ${env.PORT})`);
+  const seconds = Number(env.DEMO_SECONDS ?? 0);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new RangeError(`DEMO_SECONDS must be a number of seconds, 0 or more (got ${env.DEMO_SECONDS})`);
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  return { port, seconds, databaseUrl: env.DATABASE_URL || undefined, otlpEndpoint };
+}
 
-const app = new Hono();
-app.use(honoMetrics(collector, { categories: [{ match: '/api/reports', category: 'reports' }] }));
-app.get('/healthz', (c) => c.text('ok'));
-app.post('/auth/login', async (c) => c.json({ token: 'demo' }));
-app.get('/api/orders', async (c) => c.json(await orders.list(c.req.header('x-tenant-id') ?? 'unknown')));
-app.get('/api/orders/:id', async (c) => {
-  const order = await orders.get(c.req.header('x-tenant-id') ?? 'unknown', Number(c.req.param('id')));
-  return order === undefined ? c.json({ error: 'no such order' }, 404) : c.json(order);
-});
-app.post('/api/orders', async (c) => {
-  const { sku, qty } = await c.req.json<{ sku: string; qty: number }>();
-  return c.json(await orders.create(c.req.header('x-tenant-id') ?? 'unknown', sku, qty), 201);
-});
-app.get('/api/reports/:name', async (c) => {
-  await sleep(40 + Math.random() * 160);
-  collector.recordTenantResource({ tenantId: c.req.header('x-tenant-id'), resourceType: 'report_render', usage: 1, dataType: 'count' });
-  return c.text(`report ${c.req.param('name')}\n`.repeat(200));
-});
-app.get('/api/flaky', (c) => (Math.random() < 0.3 ? c.json({ error: 'upstream timeout' }, 503) : c.json({ ok: true })));
-
-const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-const address = server.address();
-const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}`;
-console.log(
-  `ringmeter demo: API on ${base}, orders in ${orders.description}, metrics to ${external ?? `the console receiver (${endpoint})`}`,
-);
-
-const tenants = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell', 'cyberdyne', 'soylent', 'wonka', 'oscorp'];
-const paths: Array<[string, string, string?]> = [
-  ['GET', '/api/orders'],
-  ['GET', '/api/orders/1'],
-  ['GET', '/api/orders/2'],
-  ['POST', '/api/orders', '{"sku":"A-1","qty":2}'],
-  ['GET', '/api/reports/monthly'],
-  ['GET', '/api/flaky'],
-  ['POST', '/auth/login', '{"user":"demo"}'],
-  ['GET', '/healthz'],
-  ['GET', '/nope'],
-];
-let running = true;
-async function client(worker: number): Promise<void> {
-  for (let n = worker; running; n += 7) {
-    // Zipf-like: tenant i gets about 1/(i+1) of the traffic.
-    const tenant = tenants[Math.min(tenants.length - 1, Math.floor(tenants.length ** Math.random()) - 1)];
-    const [method, path, body] = paths[n % paths.length];
-    const response = await fetch(base + path, { method, body, headers: { 'x-tenant-id': tenant, 'content-type': 'application/json' } });
-    await response.arrayBuffer();
+async function main(config: DemoConfig): Promise<void> {
+  const receiver = config.otlpEndpoint === undefined ? new ConsoleReceiver() : undefined;
+  const receiverUrl = await receiver?.start();
+  const collector = createCollector({
+    serviceName: 'ringmeter-demo',
+    otlp: { endpoint: receiverUrl, exportIntervalMillis: EXPORT_INTERVAL_MILLIS },
+  });
+  let orders: OrderStore;
+  try {
+    orders = config.databaseUrl === undefined ? await openEmbeddedOrders(collector) : await openServerOrders(collector, config.databaseUrl);
+  } catch (error) {
+    await collector.shutdown().catch(() => {});
+    await receiver?.stop();
+    throw new Error(`could not open the demo's database: ${(error as Error).message}`);
   }
-}
-const clients = Array.from({ length: 8 }, (_, i) => client(i));
 
-const printer = setInterval(() => print(), 5_000);
-async function stop(): Promise<void> {
-  running = false;
-  clearInterval(printer);
-  await Promise.all(clients);
-  server.close();
-  await orders.close();
-  await collector.shutdown().catch((error: Error) => console.error(`final export failed: ${error.message}`));
-  print();
-  await receiver?.stop();
-}
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
-if (seconds > 0) setTimeout(() => void stop(), seconds * 1_000);
+  const app = createDemoApp(collector, orders);
+  // Without createServer options, @hono/node-server serves over node:http.
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: '127.0.0.1' }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch(async (error: Error) => {
+    await Promise.all([orders.close(), collector.shutdown().catch(() => {}), receiver?.stop()]);
+    throw new Error(`could not listen on port ${config.port}: ${error.message} (set PORT to another port, or 0 for any free one)`);
+  });
+  server.on('error', () => {});
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-function print(): void {
-  const stats = collector.stats();
-  console.log(
-    `\nring: ${stats.ring.written} written, ${stats.ring.dropped} dropped; exports: ${stats.export.succeeded} ok, ${stats.export.failed} failed` +
-      (stats.export.lastError ? ` (last error: ${stats.export.lastError})` : ''),
+  const tenants = demoTenants(config.seconds > 0 ? Math.max(1, Math.round(config.seconds / 3)) : 30);
+  const traffic = new TrafficGenerator(base, tenants);
+  printBanner(
+    base,
+    orders,
+    receiverUrl,
+    config,
+    tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
   );
-  if (receiver !== undefined && receiver.exports === 0) console.log('(waiting for the first export)');
-  else if (receiver !== undefined) console.table(receiver.table());
+  traffic.start();
+  const printer = setInterval(() => printInterval(collector, receiver), EXPORT_INTERVAL_MILLIS);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      console.log(`\n${why}: stopping the traffic, then the collector (final export)…`);
+      clearInterval(printer);
+      await traffic.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await orders.close();
+      await collector.shutdown().catch((error: Error) => console.error(`final export failed: ${error.message}`));
+      printInterval(collector, receiver);
+      await receiver?.stop();
+      console.log(`done: ${traffic.sent} requests sent (${traffic.failed} failed, ${traffic.shed} not sent: too many in flight)`);
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  if (config.seconds > 0) setTimeout(() => void stop(`${config.seconds} s (DEMO_SECONDS) are up`), config.seconds * 1_000);
 }
 
-function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis));
+function printBanner(base: string, orders: OrderStore, receiverUrl: string | undefined, config: DemoConfig, tenants: string[]): void {
+  console.log(
+    [
+      'ringmeter demo',
+      `  API               ${base}/`,
+      `  try               ${base}/api/orders?tenant=acme   ${base}/api/reports/monthly?tenant=stark`,
+      `  database          ${orders.description}`,
+      `  metrics to        ${config.otlpEndpoint ?? `the console receiver at ${receiverUrl} (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)`}`,
+      `  tenants           ${tenants.join(', ')}`,
+      `  runs              ${config.seconds > 0 ? `${config.seconds} s (DEMO_SECONDS)` : 'until Ctrl+C'}`,
+    ].join('\n'),
+  );
 }
+
+function printInterval(collector: Collector, receiver: ConsoleReceiver | undefined): void {
+  const { ring, export: exports, workers } = collector.stats();
+  console.log(
+    `\n${new Date().toISOString()}  ring: ${ring.written} written, ${ring.dropped} dropped; ` +
+      `exports: ${exports.succeeded} ok, ${exports.failed} failed${exports.lastError ? ` (last: ${exports.lastError})` : ''}; ` +
+      `workers: ${workers.running}/${workers.count} running, ${workers.restarts} restarts`,
+  );
+  if (receiver === undefined) return;
+  const rows = receiver.drain();
+  if (rows.length === 0) {
+    console.log('(no export received in this interval yet)');
+    return;
+  }
+  console.table(Object.fromEntries(rows.map(([tenant, row]) => [tenant, summaryRow(row)])));
+}
+
+function summaryRow(row: TenantInterval): Record<string, number> {
+  return {
+    requests: row.requests,
+    '4xx': row.clientErrors,
+    '5xx': row.serverErrors,
+    'avg ms': row.requests === 0 ? 0 : Math.round((row.requestSeconds / row.requests) * 10_000) / 10,
+    queries: row.queries,
+    'failed queries': row.failedQueries,
+    commits: row.commits,
+    rollbacks: row.rollbacks,
+  };
+}
+
+await main(readConfig(process.env)).catch((error: Error) => {
+  console.error(`ringmeter demo: ${error.message}`);
+  process.exitCode = 1;
+});

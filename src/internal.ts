@@ -13,7 +13,7 @@ export { SYSTEM_ID, UNKNOWN_ID, INVALID_ID, OVERFLOW_ID } from './strings/layout
 /** The members of Collector marked @internal. */
 export interface CollectorInternals {
   readonly tenantScope: TenantScope;
-  /** True once instrumentPostgres wraps a client for this collector (the Drizzle logger then does nothing). */
+  /** True once instrumentPostgres or instrumentPglite wraps a client for this collector (the Drizzle logger then does nothing). */
   postgresInstrumented: boolean;
   writeHttp(
     method: number,

@@ -73,6 +73,22 @@ describe('the published package', () => {
       expect(total(receiver.points, 'db_queries_total', { query_type: 'SELECT', tenant_id: 'acme' })).toBe(1);
       expect(receiver.accepted[0].resource['service.name']).toBe('consumer');
       expect(readdirSync(join(dir, 'node_modules', 'ringmeter', 'dist', 'workers'))).toContain('shard-worker.js');
+
+      // A CommonJS app (what `npm init -y` makes): require(esm), on by default from Node 20.19, and import().
+      writeFileSync(
+        join(dir, 'app.cjs'),
+        `
+        const { createCollector } = require('ringmeter');
+        const { honoMetrics } = require('ringmeter/hono');
+        import('ringmeter').then((imported) => console.log(JSON.stringify({
+          required: typeof createCollector, hono: typeof honoMetrics, same: imported.createCollector === createCollector,
+        })));
+      `,
+      );
+      const cjs = await promisify(execFile)(process.execPath, ['app.cjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      expect(JSON.parse(cjs.stdout.trim())).toEqual({ required: 'function', hono: 'function', same: true });
+      // No ExperimentalWarning on the Node versions that enable it by default.
+      expect(cjs.stderr).toBe('');
     } finally {
       await receiver.stop();
     }

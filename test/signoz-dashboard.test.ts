@@ -1,34 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS, type MetricDefinition } from 'ringmeter';
+import {
+  aggregationProblem,
+  conditions,
+  RESOURCE_ATTRIBUTES,
+  resolve,
+  type Aggregation,
+  type QueriedMetric,
+} from './support/signoz-metrics.js';
 
 // The SigNoz dashboard in docs/signoz/ checked against METRICS: a renamed metric or label, a histogram queried like
 // a counter, a panel missing from the layout or a metric left off the dashboard fails here, not in front of a user.
 
-/** Resource attributes on every series ringmeter exports (ringmeter.shard only with more than one worker). */
-const RESOURCE_ATTRIBUTES = ['service.name', 'service.instance.id', 'ringmeter.shard'];
-
 /** Metrics deliberately not charted, each with its reason. Empty: every metric in METRICS has a panel. */
 const NOT_CHARTED: Record<string, string> = {};
 
-const PERCENTILES = ['p50', 'p75', 'p90', 'p95', 'p99'];
-const SPACE_AGGREGATIONS = ['sum', 'avg', 'min', 'max'];
 const REDUCE_TO = ['sum', 'count', 'avg', 'min', 'max', 'last', 'median'];
-const COUNTER_TIME_AGGREGATIONS = ['rate', 'increase'];
-const GAUGE_TIME_AGGREGATIONS = ['latest', 'sum', 'avg', 'min', 'max', 'count', 'count_distinct'];
-/** The series SigNoz stores for a histogram `x`: `x.bucket`, `x.count`, `x.sum`. */
-const HISTOGRAM_SERIES = ['bucket', 'count', 'sum'] as const;
 const GRID_COLUMNS = 12;
 
 interface GroupByKey {
   key: string;
   type: string;
-}
-interface Aggregation {
-  metricName: string;
-  timeAggregation: string | null;
-  spaceAggregation: string;
-  reduceTo: string;
 }
 interface BuilderQuery {
   queryName: string;
@@ -91,38 +84,6 @@ const byName = new Map(definitions.map((definition) => [definition.name, definit
 /** Every builder query of every panel, with its panel. */
 const queries = panels.flatMap((widget) => (widget.query?.builder.queryData ?? []).map((query) => ({ widget, query })));
 
-interface QueriedMetric {
-  definition: MetricDefinition;
-  /** Which stored series of a histogram; undefined for counters, gauges and a histogram named bare. */
-  series?: (typeof HISTOGRAM_SERIES)[number];
-}
-
-/** The METRICS entry behind a metric name as SigNoz spells it, or undefined if there is none. */
-function resolve(metricName: string): QueriedMetric | undefined {
-  const exact = byName.get(metricName);
-  if (exact !== undefined) return { definition: exact };
-  const cut = metricName.lastIndexOf('.');
-  const base = byName.get(metricName.slice(0, cut));
-  const series = HISTOGRAM_SERIES.find((suffix) => suffix === metricName.slice(cut + 1));
-  return base?.kind === 'histogram' && series !== undefined ? { definition: base, series } : undefined;
-}
-
-/** Why an aggregation does not suit the metric's kind, or undefined if it does. */
-function aggregationProblem({ definition, series }: QueriedMetric, aggregation: Aggregation): string | undefined {
-  const { timeAggregation: time, spaceAggregation: space } = aggregation;
-  const unless = (times: readonly (string | null)[], spaces: readonly string[]) =>
-    times.includes(time) && spaces.includes(space)
-      ? undefined
-      : `${definition.kind} ${aggregation.metricName} aggregated with ${time}/${space}`;
-  if (definition.kind === 'histogram') {
-    if (series === undefined) return `histogram ${definition.name} queried without .bucket, .count or .sum`;
-    if (series === 'bucket') return unless(['', null], PERCENTILES);
-    return unless(COUNTER_TIME_AGGREGATIONS, SPACE_AGGREGATIONS);
-  }
-  if (definition.kind === 'counter') return unless(COUNTER_TIME_AGGREGATIONS, SPACE_AGGREGATIONS);
-  return unless(GAUGE_TIME_AGGREGATIONS, SPACE_AGGREGATIONS);
-}
-
 /** The y-axis units that fit a query's result. */
 function fittingUnits({ definition, series }: QueriedMetric, aggregation: Aggregation): string[] {
   const sizeOrTime = (unit: string) => (unit === 's' ? ['s'] : unit === 'By' ? ['bytes'] : []);
@@ -137,23 +98,6 @@ function fittingUnits({ definition, series }: QueriedMetric, aggregation: Aggreg
   const seconds = definition.unit === 's' && series === 'sum';
   if (aggregation.timeAggregation === 'rate') return bytes ? ['Bps'] : seconds ? ['percentunit'] : ['reqps', 'ops', 'short'];
   return bytes ? ['bytes'] : seconds ? ['s'] : ['short', 'none'];
-}
-
-interface Condition {
-  key: string;
-  operator: string;
-  value: string;
-}
-
-const CONDITION = /^([A-Za-z_][\w.]*)\s+(=|!=|>=|<=|>|<|NOT IN|IN|NOT LIKE|LIKE|NOT EXISTS|EXISTS)(?:\s+(.+))?$/;
-
-/** The conditions of a filter, which must be an AND chain of `key operator value` (so that every key is seen). */
-function conditions(expression: string): Condition[] {
-  return expression.split(/\s+AND\s+/).map((clause) => {
-    const match = CONDITION.exec(clause.trim());
-    if (match === null) throw new Error(`filter clause not understood: ${JSON.stringify(clause)} in ${JSON.stringify(expression)}`);
-    return { key: match[1], operator: match[2], value: match[3] ?? '' };
-  });
 }
 
 const placeholders = (legend: string) => [...legend.matchAll(/\{\{([^}]+)\}\}/g)].map((match) => match[1]);

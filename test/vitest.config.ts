@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^ringmeter\/hono$/, replacement: dist('hono/index.js') },
       { find: /^ringmeter\/postgres$/, replacement: dist('postgres/index.js') },
       { find: /^ringmeter\/drizzle$/, replacement: dist('drizzle/index.js') },
+      { find: /^ringmeter\/pglite$/, replacement: dist('pglite/index.js') },
     ],
   },
   test: {

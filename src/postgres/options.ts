@@ -27,19 +27,24 @@ const OPTION_NAMES: OptionNames<PostgresInstrumentationOptions> = { database: tr
 /** Fallback label when neither the option nor the client names a database. */
 const UNNAMED_DATABASE = 'postgres';
 
+/** Checks a `database` option (the pool gauges' label): undefined, or 1 to LABEL_LIMITS.label clean characters. */
+export function databaseOption(database: unknown): string | undefined {
+  if (database === undefined) return undefined;
+  if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
+  if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
+    throw new RangeError(
+      `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
+    );
+  }
+  return database;
+}
+
 /** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
 export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const { database, tenant } = options as PostgresInstrumentationOptions;
-  if (database !== undefined) {
-    if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
-    if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-      throw new RangeError(
-        `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
-      );
-    }
-  }
+  databaseOption(database);
   const clientDatabase = sql.options.database;
   const max = sql.options.max;
   return {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
 import { internals } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
@@ -63,4 +64,13 @@ export async function waitFor(condition: () => boolean, timeoutMillis = 10_000, 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A localhost TCP port that was free a moment ago, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

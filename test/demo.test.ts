@@ -1,0 +1,172 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { freePort, waitFor } from './support/harness.js';
+
+const demo = fileURLToPath(new URL('../dist/examples/demo.js', import.meta.url));
+
+/** A running demo child process and what it has printed so far. */
+interface Demo {
+  child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the demo with no PostgreSQL reachable: no DATABASE_URL, and libpq-style PG* variables pointing nowhere. */
+function startDemo(env: Record<string, string>): Demo {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_') && name !== 'DATABASE_URL'));
+  const child = spawn(process.execPath, [demo], {
+    env: { ...clean, PGHOST: '127.0.0.9', PGPORT: '1', PGUSER: 'nobody', PGDATABASE: 'nowhere', ...env },
+  });
+  const running: Demo = {
+    child,
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    running.stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    running.stderr += chunk.toString('utf8');
+  });
+  return running;
+}
+
+function printedUrl(output: string, label: string): string {
+  const match = new RegExp(`${label}\\s+.*?(http://127\\.0\\.0\\.1:\\d+)`).exec(output);
+  if (match === null) throw new Error(`no ${label} URL in:\n${output}`);
+  return match[1];
+}
+
+/** One raw HTTP exchange (node:http, so that a refusal mid-upload still shows its status). */
+function exchange(
+  url: string,
+  method: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    // A server that answers before the whole body is in may close the socket under the upload: the answer counts.
+    req.on('error', reject);
+    req.on('socket', (socket) => socket.on('error', () => {}));
+    req.end(body);
+  });
+}
+
+/**
+ * An upload the server refuses for its size: it answers 413 and closes the socket under the rest of the upload, and
+ * depending on timing the client reads the 413 or only sees the connection closed. Either is a refusal; what matters
+ * is that the server answers the next request (checked below).
+ */
+async function oversized(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<number | 'closed'> {
+  try {
+    return (await exchange(url, 'POST', body, headers)).status;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || (error as Error).message === 'socket hang up') return 'closed';
+    throw error;
+  }
+}
+
+/** Sends one line of raw bytes over TCP; resolves with whatever the server answers before closing. */
+function rawLine(url: string, line: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => socket.write(line));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+describe('the demo (npm start) on the embedded database', () => {
+  it('answers its API, survives garbage on every port it opens, and exits cleanly when bounded', async () => {
+    const port = await freePort();
+    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '14' });
+    await waitFor(() => running.stdout.includes('runs ') || running.child.exitCode !== null, 30_000, 'the demo banner');
+    const api = printedUrl(running.stdout, 'API');
+    const receiver = `${printedUrl(running.stdout, 'metrics to')}/v1/metrics`;
+    expect(api).toBe(`http://127.0.0.1:${port}`);
+    expect(running.stdout).toContain('database          PGlite, the embedded PostgreSQL (Drizzle over instrumentPglite)');
+
+    // The demo API, on the embedded database.
+    const index = await exchange(`${api}/`, 'GET');
+    expect(index.status).toBe(200);
+    expect(JSON.parse(index.text).routes).toContain('GET /api/orders');
+    const created = await exchange(`${api}/api/orders?tenant=test-suite`, 'POST', '{"sku":"T-1","qty":3}', {
+      'content-type': 'application/json',
+    });
+    expect(created.status).toBe(201);
+    const order = JSON.parse(created.text) as { id: number };
+    expect(order).toEqual({ id: order.id, tenant: 'test-suite', sku: 'T-1', qty: 3 });
+    expect(JSON.parse((await exchange(`${api}/api/orders/${order.id}`, 'GET', undefined, { 'x-tenant-id': 'test-suite' })).text)).toEqual(
+      order,
+    );
+    expect(JSON.parse((await exchange(`${api}/api/orders?tenant=test-suite`, 'GET')).text)).toEqual([order]);
+    // The check constraint refuses it in the database; the transaction rolls back.
+    expect((await exchange(`${api}/api/orders?tenant=test-suite`, 'POST', '{"sku":"T-1","qty":0}')).status).toBe(422);
+
+    // Garbage on the API port.
+    expect((await exchange(`${api}/api/orders`, 'POST', 'this is not json', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await exchange(`${api}/api/orders`, 'POST', '{"sku":')).status).toBe(400);
+    expect((await exchange(`${api}/api/orders/not-a-number`, 'GET')).status).toBe(400);
+    expect((await exchange(`${api}/api/orders/99999999999999999999`, 'GET')).status).toBe(400);
+    expect((await exchange(`${api}/api/orders`, 'DELETE')).status).toBe(404);
+    expect([413, 'closed']).toContain(
+      await oversized(`${api}/api/orders`, Buffer.alloc(4 * 1024 * 1024, 'x'), { 'content-type': 'application/json' }),
+    );
+    expect(await rawLine(api, 'GARBAGE \x00\xff\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+
+    // Garbage on the console receiver's port.
+    expect((await exchange(receiver.replace('/v1/metrics', '/'), 'GET')).status).toBe(404);
+    expect((await exchange(receiver, 'GET')).status).toBe(405);
+    expect((await exchange(receiver, 'POST')).status).toBe(400);
+    expect((await exchange(receiver, 'POST', 'not json')).status).toBe(400);
+    expect((await exchange(receiver, 'POST', 'not gzip', { 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await exchange(receiver, 'POST', gzipSync('{"resourceMetrics": 5}'), { 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await exchange(receiver, 'POST', '{"resourceMetrics":[null,{"scopeMetrics":[{"metrics":[null,{"sum":7}]}]}]}')).status).toBe(
+      200,
+    );
+    expect((await exchange(receiver, 'POST', '{"resourceMetrics":[]}')).status).toBe(200);
+    expect([413, 'closed']).toContain(await oversized(receiver, Buffer.alloc(12 * 1024 * 1024, '{')));
+    expect(await rawLine(receiver, 'GARBAGE \x00\xff\r\n\r\n')).toBe('');
+
+    // Still serving, still receiving its exports: an interval summary with the test's own tenant comes after it all.
+    expect((await exchange(`${api}/api/orders?tenant=test-suite`, 'GET')).status).toBe(200);
+    const printedSoFar = running.stdout.length;
+    await waitFor(() => running.stdout.slice(printedSoFar).includes('│ acme'), 20_000, 'an interval summary after the garbage');
+
+    const { code, signal } = await running.exit;
+    expect(running.stderr).toBe('');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(running.stdout).toContain('14 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
+    expect(running.stdout).toMatch(/done: \d+ requests sent \(0 failed, \d+ not sent: too many in flight\)/);
+    expect(running.stdout).toMatch(/exports: [1-9]\d* ok, 0 failed; workers: 0\/1 running, 0 restarts\n/);
+  }, 90_000);
+
+  it('runs until SIGINT or SIGTERM, then shuts the collector down and exits 0', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const running = startDemo({ PORT: '0' });
+      await waitFor(() => running.stdout.includes('runs              until Ctrl+C'), 30_000, 'the demo banner');
+      running.child.kill(signal);
+      expect(await running.exit).toEqual({ code: 0, signal: null });
+      expect(running.stdout).toContain(`${signal}: stopping the traffic, then the collector (final export)…`);
+      expect(running.stdout).toMatch(/workers: 0\/1 running/);
+      expect(running.stderr).toBe('');
+    }
+  }, 90_000);
+});
