@@ -1,3 +1,4 @@
+import { reportSettlement } from '../settlement.js';
 import type { PgliteState } from './client-state.js';
 import type { PgliteClient, PgliteQueries, PgliteTransaction } from './pglite-client.js';
 
@@ -65,29 +66,17 @@ function trackTransaction(
     state.busy--;
     if (entered) state.endTransaction(committed && !rolledBack, tenant);
   };
-  let pending: Promise<unknown>;
-  try {
-    pending = client.transaction((tx) => {
-      entered = true;
-      return callback(
-        transactionProxy(state, tx, () => {
-          rolledBack = true;
-        }),
-      );
-    });
-  } catch (error) {
-    end(false);
-    throw error;
-  }
-  return pending.then(
-    (value) => {
-      end(true);
-      return value;
-    },
-    (error: unknown) => {
-      end(false);
-      throw error;
-    },
+  return reportSettlement(
+    () =>
+      client.transaction((tx) => {
+        entered = true;
+        return callback(
+          transactionProxy(state, tx, () => {
+            rolledBack = true;
+          }),
+        );
+      }),
+    end,
   );
 }
 

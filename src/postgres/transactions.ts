@@ -1,3 +1,4 @@
+import { reportSettlement } from '../settlement.js';
 import type { ClientState } from './client-state.js';
 
 type Callback = (sql: unknown) => unknown;
@@ -34,25 +35,13 @@ export function trackTransaction(
       // Never let metrics change the transaction's outcome.
     }
   };
-  let pending: Promise<unknown>;
-  try {
-    pending = start((sql) => {
-      entered = true;
-      return callback(instrumentedOrAsIs(instrumentScope, sql));
-    });
-  } catch (error) {
-    end(false);
-    throw error;
-  }
-  return pending.then(
-    (value) => {
-      end(true);
-      return value;
-    },
-    (error: unknown) => {
-      end(false);
-      throw error;
-    },
+  return reportSettlement(
+    () =>
+      start((sql) => {
+        entered = true;
+        return callback(instrumentedOrAsIs(instrumentScope, sql));
+      }),
+    end,
   );
 }
 
