@@ -72,16 +72,7 @@ async function main(config: DemoConfig): Promise<void> {
 
   const tenants = demoTenants(config.seconds > 0 ? Math.max(1, Math.round(config.seconds / 3)) : 30);
   const traffic = new TrafficGenerator(base, tenants);
-  printBanner(
-    base,
-    orders,
-    receiverUrl,
-    config,
-    tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
-  );
-  traffic.start();
-  const printer = setInterval(() => printInterval(collector, receiver), EXPORT_INTERVAL_MILLIS);
-
+  let printer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> => {
     stopping ??= (async () => {
@@ -98,8 +89,19 @@ async function main(config: DemoConfig): Promise<void> {
     })();
     return stopping;
   };
+  // Listen before the banner says the demo runs: a signal that came first would end the process unhandled.
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  printBanner(
+    base,
+    orders,
+    receiverUrl,
+    config,
+    tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
+  );
+  traffic.start();
+  printer = setInterval(() => printInterval(collector, receiver), EXPORT_INTERVAL_MILLIS);
+
   if (config.seconds > 0) setTimeout(() => void stop(`${config.seconds} s (DEMO_SECONDS) are up`), config.seconds * 1_000);
 }
 

@@ -51,14 +51,17 @@ function exchange(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    // A connection of its own per exchange: garbage may leave the server closing a socket a keep-alive agent would reuse.
+    const req = request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     // A server that answers before the whole body is in may close the socket under the upload: the answer counts.
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(Object.assign(new Error(`${method} ${url}: ${error.message}`), { code: error.code })),
+    );
     req.on('socket', (socket) => socket.on('error', () => {}));
     req.end(body);
   });
@@ -74,7 +77,7 @@ async function oversized(url: string, body: Buffer, headers: Record<string, stri
     return (await exchange(url, 'POST', body, headers)).status;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || (error as Error).message === 'socket hang up') return 'closed';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || (error as Error).message.endsWith('socket hang up')) return 'closed';
     throw error;
   }
 }
