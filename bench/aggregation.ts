@@ -7,7 +7,8 @@
 import { HttpAggregator } from '../workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
 import { Dictionary } from '../workers/dictionary.js';
-import { HEADER_BYTES, KIND_HTTP, tag } from '../src/ring/layout.js';
+import { HEADER_BYTES } from '../src/ring/layout.js';
+import { KIND_HTTP, tag } from '../src/ring/codes.js';
 import { RingWriter } from '../src/ring/ring-writer.js';
 import { StringTableWriter } from '../src/strings/string-table.js';
 import { compareInRounds, type Comparison } from './lib/rounds.js';
@@ -19,7 +20,7 @@ const ROUTES = 20;
 const STATUSES = [200, 201, 404, 500, 503];
 
 function prefilledRing(pick: () => number, tenantIds: number[], routeIds: number[]): RingWriter {
-  const ring = new RingWriter(RECORDS);
+  const ring = new RingWriter(RECORDS, 0);
   for (let i = 0; i < RECORDS; i++) {
     const key = pick();
     const tenant = tenantIds[key % TENANTS];

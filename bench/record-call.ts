@@ -1,11 +1,13 @@
 /**
  * The cost of one record call on the request path, against the floor (a raw typed-array record write) and the
  * peers' equivalent calls: prom-client `observe` with 4 labels and OpenTelemetry `histogram.record` with
- * 4 attributes. Also: main-thread heap growth per record.
+ * 4 attributes; and the overflow path (the ring full, the record kept in the main-thread overflow). Also:
+ * main-thread heap growth per record.
  */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 import { createCollector, type Collector } from '../src/index.js';
+import { internals } from '../src/internal.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -26,15 +28,28 @@ export async function run(
   options: { rounds?: number; timeMillis?: number } = {},
 ): Promise<{ comparison: Comparison; heapBytesPerRecord: number; droppedWhileTimed: number; dropped: number }> {
   const receiver = new CountingReceiver();
+  const endpoint = await receiver.start();
   const collector = createCollector({
     env: {},
-    otlp: { endpoint: await receiver.start(), exportIntervalMillis: 3_600_000 },
+    otlp: { endpoint, exportIntervalMillis: 3_600_000 },
     ringCapacity: 1 << 20,
     maxMemoryBytes: 1 << 28,
   });
   // Intern every label once, as a warmed-up service would have.
   for (const tenantId of tenants)
     for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+
+  // A ring of 16 whose worker is paused: every timed call takes the overflow path (spill.ts).
+  const overflowing = createCollector({
+    env: {},
+    otlp: { endpoint, exportIntervalMillis: 3_600_000 },
+    ringCapacity: 16,
+    maxMemoryBytes: 1 << 27,
+  });
+  for (const tenantId of tenants)
+    for (const route of routes) overflowing.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+  await overflowing.flush();
+  await internals(overflowing).pauseWorkers(true);
 
   const ring = new Uint32Array(new SharedArrayBuffer(1 << 20));
   const ringFloats = new Float64Array(ring.buffer);
@@ -98,6 +113,25 @@ export async function run(
         },
       },
       {
+        name: 'ringmeter recordHttp, ring full (overflow path)',
+        operationsPerRun: BATCH,
+        beforeEach: () => keepOverflowing(overflowing, BATCH),
+        run: () => {
+          for (let i = 0; i < BATCH; i++) {
+            const n = cursor++;
+            overflowing.recordHttp({
+              method: 'GET',
+              route: routes[n % 20],
+              statusCode: statuses[n % 5],
+              tenantId: tenants[n % 1_000],
+              durationSeconds: 0.012,
+              requestBytes: 100,
+              responseBytes: 1_000,
+            });
+          }
+        },
+      },
+      {
         name: 'prom-client observe (4 labels)',
         operationsPerRun: BATCH,
         run: () => {
@@ -128,7 +162,9 @@ export async function run(
     ],
   });
 
-  const droppedWhileTimed = collector.stats().ring.dropped;
+  const droppedWhileTimed = collector.stats().ring.dropped + overflowing.stats().ring.dropped;
+  await internals(overflowing).pauseWorkers(false);
+  await overflowing.shutdown();
 
   // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -158,6 +194,22 @@ export async function run(
 async function waitForRoom(collector: Collector, records: number): Promise<void> {
   for (let ring = collector.stats().ring; ring.capacity - ring.used < records; ring = collector.stats().ring) {
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Untimed, before a batch on the overflowing collector: keeps its ring full (so that every timed call overflows)
+ * and, when the overflow nears its bound, lets the worker read it, so that no timed call takes the drop path.
+ */
+async function keepOverflowing(collector: Collector, records: number): Promise<void> {
+  const hooks = internals(collector);
+  if ((collector.stats().ring.overflowRecords + records) * 32 > (1 << 27) / 2) {
+    await hooks.pauseWorkers(false);
+    await collector.flush();
+    await hooks.pauseWorkers(true);
+  }
+  for (let ring = collector.stats().ring; ring.used < ring.capacity; ring = collector.stats().ring) {
+    collector.recordHttp({ method: 'GET', route: routes[0], statusCode: 200, tenantId: tenants[0], durationSeconds: 0.01 });
   }
 }
 

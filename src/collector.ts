@@ -3,25 +3,22 @@ import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { LABEL_LIMITS, MAX_OTHER_LABELS, quote, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
 import { ShardSupervisor } from './pool/shard-supervisor.js';
+import { MAX_RECORD_BYTES_VALUE } from './ring/layout.js';
 import {
-  EXPORT_ATTEMPTS,
-  EXPORT_FAILED,
-  EXPORT_SUCCEEDED,
-  EXPORTED_READ_INDEX,
   KIND_HTTP,
   KIND_QUERY,
   KIND_TENANT_USAGE,
   KIND_TRANSACTION,
-  LAST_EXPORT_MICROS,
-  MAX_RECORD_BYTES_VALUE,
-  READ_INDEX,
   QUERY_KEY_IS_SQL,
   QUERY_SUCCESS,
-  SERIES,
   TRANSACTION_COMMIT,
   TRANSACTION_ROLLBACK,
   tag,
-} from './ring/layout.js';
+  queryTypeId,
+  type QueryType,
+} from './ring/codes.js';
+
+export type { QueryType } from './ring/codes.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { TenantScope } from './tenant-scope.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
@@ -46,8 +43,6 @@ export interface HttpRecord {
   requestBytes?: number;
   responseBytes?: number;
 }
-
-export type QueryType = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'OTHER';
 
 export interface QueryRecord {
   /** The SQL text, classified in the worker (query type, table). Parameters must never be part of it. */
@@ -82,7 +77,21 @@ export interface TenantResourceRecord {
 }
 
 export interface CollectorStats {
-  ring: { capacity: number; used: number; written: number; dropped: number };
+  ring: {
+    capacity: number;
+    /** Records in the rings now, not yet read by the workers. */
+    used: number;
+    /** Records written to the rings. */
+    written: number;
+    /** Records written to the overflow because a ring was full (then aggregated like the others). */
+    spilled: number;
+    /** Records the overflow holds now, not yet read by the workers. */
+    overflowRecords: number;
+    /** Bytes the overflow holds now (part of maxMemoryBytes). */
+    overflowBytes: number;
+    /** Records dropped because a ring was full and its overflow at the memory bound. */
+    dropped: number;
+  };
   /** Records refused because a value was invalid. */
   rejected: number;
   export: {
@@ -135,8 +144,6 @@ export interface FlushOptions {
 /** How long a loss keeps health() at `degraded`. */
 const HEALTH_WINDOW_MILLIS = 5 * 60_000;
 
-const QUERY_TYPE_IDS: Record<QueryType, number> = { OTHER: 0, SELECT: 1, INSERT: 2, UPDATE: 3, DELETE: 4 };
-
 /**
  * The recording side of ringmeter. Record methods run on the request path: they validate, turn strings into ids
  * (a Map lookup once a string is known) and write one record into the tenant's shard ring. They never throw and
@@ -182,7 +189,7 @@ export class Collector {
     this.rings = [];
     this.supervisors = [];
     for (let shard = 0; shard < resolved.workers; shard++) {
-      const ring = new RingWriter(resolved.ringCapacity);
+      const ring = new RingWriter(resolved.ringCapacity, Math.floor(resolved.maxMemoryBytes / resolved.workers));
       this.rings.push(ring);
       this.supervisors.push(
         new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis),
@@ -237,8 +244,8 @@ export class Collector {
         detail |= QUERY_KEY_IS_SQL;
         key = this.sqlId(sql);
       } else {
-        const type = queryType === undefined ? 0 : QUERY_TYPE_IDS[queryType];
-        if (type === undefined || (table !== undefined && typeof table !== 'string')) {
+        const type = queryType === undefined ? 0 : queryTypeId(queryType);
+        if (type < 0 || (table !== undefined && typeof table !== 'string')) {
           this.reject();
           return;
         }
@@ -322,7 +329,8 @@ export class Collector {
       failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
     const recent = (kind: keyof ShardSupervisor['incidents']) =>
       this.supervisors.some((supervisor) => Date.now() - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
-    if (recent('ringFull')) degraded.push(`records were dropped because the ring was full (${stats.ring.dropped} in total)`);
+    if (recent('ringFull'))
+      degraded.push(`records were dropped because the ring was full and its overflow at maxMemoryBytes (${stats.ring.dropped} in total)`);
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
     if (recent('exportRejected'))
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
@@ -334,6 +342,9 @@ export class Collector {
     let used = 0;
     let written = 0;
     let dropped = 0;
+    let spilled = 0;
+    let overflowRecords = 0;
+    let overflowBytes = 0;
     let rejected = 0;
     let attempts = 0;
     let succeeded = 0;
@@ -347,19 +358,22 @@ export class Collector {
       written += ring.written;
       dropped += ring.dropped;
       rejected += ring.rejected;
+      spilled += ring.spill.spilled;
+      overflowRecords += ring.spill.pending;
+      overflowBytes += ring.spill.bytes;
       const header = ring.header;
-      attempts += Atomics.load(header, EXPORT_ATTEMPTS);
-      succeeded += Atomics.load(header, EXPORT_SUCCEEDED);
-      failed += Atomics.load(header, EXPORT_FAILED);
-      lastDurationMillis = Math.max(lastDurationMillis, Atomics.load(header, LAST_EXPORT_MICROS) / 1000);
-      series += Atomics.load(header, SERIES);
+      attempts += header.exportAttempts;
+      succeeded += header.exportsSucceeded;
+      failed += header.exportsFailed;
+      lastDurationMillis = Math.max(lastDurationMillis, header.lastExportMicros / 1000);
+      series += header.series;
     }
     for (const supervisor of this.supervisors) {
       rejectedDataPoints += supervisor.rejectedPoints;
       droppedDataPoints += supervisor.droppedPoints;
     }
     return {
-      ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, dropped },
+      ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, spilled, overflowRecords, overflowBytes, dropped },
       rejected,
       export: {
         attempts,
@@ -498,20 +512,21 @@ export class Collector {
       const left = this.leftover();
       await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
       throw new Error(
-        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the ring, ${left.aggregated} aggregated records not exported`,
+        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported`,
       );
     }
     const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
     if (reasons.length > 0) throw new Error(reasons.join('; '));
   }
 
-  /** Records not yet exported: still in the rings, and aggregated by workers but not accepted by the backend. */
+  /** Records not yet exported: still in the rings or their overflow, and aggregated by workers but not accepted by the backend. */
   private leftover(): { inRing: number; aggregated: number } {
     let inRing = 0;
     let aggregated = 0;
     for (const ring of this.rings) {
-      inRing += ring.used;
-      aggregated += (Atomics.load(ring.header, READ_INDEX) - Atomics.load(ring.header, EXPORTED_READ_INDEX)) >>> 0;
+      inRing += ring.used + ring.spill.pending;
+      const header = ring.header;
+      aggregated += ((header.readIndex - header.exportedReadIndex) >>> 0) + ((header.spillRecordsRead - header.exportedSpillRecords) >>> 0);
     }
     return { inRing, aggregated };
   }

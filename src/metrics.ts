@@ -142,7 +142,18 @@ export const METRICS = {
   ),
 
   recordsWritten: counter('ringmeter.records.written', '{record}', [], 'Records that entered the ring.'),
-  recordsDropped: counter('ringmeter.records.dropped', '{record}', ['reason'], 'Records dropped before aggregation (reason=ring_full).'),
+  recordsSpilled: counter(
+    'ringmeter.records.spilled',
+    '{record}',
+    [],
+    'Records kept in the main-thread overflow because the ring was full, then aggregated.',
+  ),
+  recordsDropped: counter(
+    'ringmeter.records.dropped',
+    '{record}',
+    ['reason'],
+    'Records dropped before aggregation (reason=ring_full: the ring full and its overflow at maxMemoryBytes; undecodable).',
+  ),
   recordsRejected: counter(
     'ringmeter.records.rejected',
     '{record}',

@@ -58,7 +58,10 @@ export interface CollectorOptions {
   maxRoutes?: number;
   /** Distinct SQL texts; more are classified as '__overflow__'. [default: 1000] */
   maxSqlTexts?: number;
-  /** Bytes of series state across workers; beyond it new series overflow. [default: METRICS_MAX_MEMORY, else 10485760] */
+  /**
+   * Bytes of series state across workers, shared with the records held in the overflow while a ring is full; beyond
+   * it new series overflow and records are dropped (counted). [default: METRICS_MAX_MEMORY, else 10485760]
+   */
   maxMemoryBytes?: number;
   /** A series idle this long, with nothing left to export, is forgotten. [default: TENANT_CLEANUP_INTERVAL, else 86400000] */
   seriesIdleMillis?: number;

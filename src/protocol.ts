@@ -2,8 +2,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WorkerConfig } from './worker-config.js';
 
 /**
- * Messages between the main thread and a shard worker. Records never travel here (they go through the ring);
- * these are the rare control messages, over one MessagePort per shard.
+ * Messages between the main thread and a shard worker, over one MessagePort per shard. Records go through the
+ * ring; only when it is full do they come here, a segment of thousands at a time, shared, not copied.
  */
 
 /** The piscina task that starts a shard's worker. It resolves as soon as the worker runs; the worker keeps going. */
@@ -24,14 +24,20 @@ export type MainToWorker =
   | { type: 'flush'; id: number; timeoutMillis: number }
   /** Like flush, but within `deadlineMillis` (ms since the epoch: a shutdown must end in time), then stop every timer and close the port. */
   | { type: 'shutdown'; id: number; deadlineMillis: number }
+  /**
+   * An overflow segment: `records` records in the ring's format, numbered `seq` in the order sent. The buffer is
+   * shared; the worker reads it whole, then counts it in SPILL_SEGMENTS_READ, after which the main thread reuses it.
+   */
+  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
   /** Test hooks: stop draining until `resume`; drain at most `recordsPerPass` per 10 ms pass; hang for good. */
-  | { type: 'pause' }
-  | { type: 'resume' }
+  /** Answered with `paused` once the worker has stopped (or restarted) draining, so that a test counts exactly. */
+  | { type: 'pause'; id: number; paused: boolean }
   | { type: 'throttle'; recordsPerPass?: number }
   | { type: 'hang' };
 
 export type WorkerToMain =
   | { type: 'flushed'; id: number }
+  | { type: 'paused'; id: number }
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
   /**

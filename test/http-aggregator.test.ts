@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HttpAggregator } from '../dist/workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';
-import { HEADER_BYTES, KIND_HTTP, tag } from '../dist/src/ring/layout.js';
+import { HEADER_BYTES } from '../dist/src/ring/layout.js';
+import { KIND_HTTP, tag } from '../dist/src/ring/codes.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
 
@@ -19,7 +20,7 @@ function setup() {
     idleMillis: 60_000,
     tenantMetrics: true,
   });
-  const ring = new RingWriter(16);
+  const ring = new RingWriter(16, 0);
   const words = new Uint32Array(ring.buffer, HEADER_BYTES);
   const floats = new Float64Array(ring.buffer, HEADER_BYTES);
   let slot = 0;

@@ -68,7 +68,15 @@ describe('the published package', () => {
       );
       // Asynchronously: the receiver answers from this process's event loop.
       const { stdout: output } = await promisify(execFile)(process.execPath, ['app.js'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-      expect(JSON.parse(output.trim())).toEqual({ capacity: 16384, used: 0, written: 26, dropped: 0 });
+      expect(JSON.parse(output.trim())).toEqual({
+        capacity: 16384,
+        used: 0,
+        written: 26,
+        spilled: 0,
+        overflowRecords: 0,
+        overflowBytes: 0,
+        dropped: 0,
+      });
       expect(total(receiver.points, 'http_requests_total', { route: '/items/:id', tenant_id: 'acme', status_code: 200 })).toBe(25);
       expect(total(receiver.points, 'db_queries_total', { query_type: 'SELECT', tenant_id: 'acme' })).toBe(1);
       expect(receiver.accepted[0].resource['service.name']).toBe('consumer');

@@ -30,8 +30,9 @@ describe('worker faults and overload', () => {
     }
   });
 
-  it('a ring flooded at over 10× its drain rate for 5 s drops and counts, the app answers every request, and nothing stays stuck', async () => {
-    const { collector, receiver } = await startPipeline({ ringCapacity: 1_024 });
+  it('a ring flooded at over 10× its drain rate for 5 s overflows, then drops and counts past the memory bound; the app answers every request, and nothing stays stuck', async () => {
+    // Room for a few overflow segments of 4,096 records beside the series: the flood outgrows it.
+    const { collector, receiver } = await startPipeline({ ringCapacity: 1_024, maxMemoryBytes: 1_000_000 });
     const app = new Hono();
     app.use(honoMetrics(collector));
     app.get('/items/:id', (c) => c.json({ id: c.req.param('id') }));
@@ -52,15 +53,20 @@ describe('worker faults and overload', () => {
       const flooded = collector.stats();
       // Arrivals outpaced draining more than tenfold: what the worker took is what was written beyond the ring.
       expect(calls).toBeGreaterThan(10 * (flooded.ring.written - 1_024));
-      expect(flooded.ring.written + flooded.ring.dropped).toBe(calls);
+      expect(flooded.ring.written + flooded.ring.spilled + flooded.ring.dropped).toBe(calls);
+      expect(flooded.ring.spilled).toBeGreaterThanOrEqual(4_096);
+      expect(flooded.ring.overflowBytes).toBeLessThanOrEqual(1_000_000);
       expect(flooded.ring.dropped).toBeGreaterThan(calls / 2);
 
       await internals(collector).throttleWorkers(undefined);
       await collector.flush();
-      expect(collector.stats().ring.used).toBe(0);
-      expect(total(receiver.points, 'http_requests_total')).toBe(flooded.ring.written);
+      expect(collector.stats().ring).toMatchObject({ used: 0, overflowRecords: 0 });
+      expect(total(receiver.points, 'http_requests_total')).toBe(flooded.ring.written + flooded.ring.spilled);
+      expect(total(receiver.points, 'ringmeter.records.spilled')).toBe(flooded.ring.spilled);
       expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(flooded.ring.dropped);
-      expect(collector.health().reasons.join()).toContain('records were dropped because the ring was full');
+      expect(collector.health().reasons.join()).toContain(
+        'records were dropped because the ring was full and its overflow at maxMemoryBytes',
+      );
 
       // Load gone: records flow again, none dropped.
       receiver.clear();

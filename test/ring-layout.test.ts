@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KIND_HTTP, tag } from '../dist/src/ring/codes.js';
 import * as layout from '../dist/src/ring/layout.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 
@@ -23,7 +24,7 @@ describe('ring layout', () => {
   });
 
   it('keeps main-thread slots and worker slots on separate 64-byte cache lines', () => {
-    const main = [layout.WRITE_INDEX, layout.DROPPED, layout.REJECTED, layout.LOST];
+    const main = [layout.WRITE_INDEX, layout.DROPPED, layout.REJECTED, layout.LOST, layout.SPILL_BYTES];
     const worker = [
       layout.READ_INDEX,
       layout.HEARTBEAT,
@@ -37,58 +38,57 @@ describe('ring layout', () => {
       layout.LAST_EXPORT_MICROS,
       layout.SERIES,
       layout.OVERFLOWED,
+      layout.SPILL_SEGMENTS_READ,
+      layout.SPILL_RECORDS_READ,
+      layout.EXPORTED_SPILL_RECORDS,
+      layout.SERIES_BYTES,
+      layout.UNDECODABLE,
+      layout.EXPORTED_UNDECODABLE,
     ];
     for (const slot of main) expect(Math.floor((slot * 4) / 64)).toBe(0);
-    for (const slot of worker) expect(Math.floor((slot * 4) / 64)).toBe(1);
+    for (const slot of worker) expect(Math.floor((slot * 4) / 64)).toBeGreaterThanOrEqual(1);
+    for (const slot of [...main, ...worker]) expect(slot).toBeLessThan(layout.HEADER_SLOTS);
     expect(new Set([...main, ...worker]).size).toBe(main.length + worker.length);
-    expect(layout.HEADER_BYTES).toBe(128);
+    expect(layout.HEADER_BYTES).toBe(192);
   });
 
   it('sizes a ring buffer as header + capacity records, with power-of-two capacities only', () => {
-    expect(layout.ringBufferBytes(16)).toBe(128 + 16 * 32);
-    expect(new RingWriter(1024).buffer.byteLength).toBe(128 + 1024 * 32);
+    expect(layout.ringBufferBytes(16)).toBe(192 + 16 * 32);
+    expect(new RingWriter(1024, 0).buffer.byteLength).toBe(192 + 1024 * 32);
     expect([16, 1024, 65536, 2 ** 24].every(layout.isPowerOfTwo)).toBe(true);
     expect([0, -16, 3, 1000, 1.5, NaN].some(layout.isPowerOfTwo)).toBe(false);
   });
 
-  it('packs and unpacks TAG', () => {
-    const tag = layout.tag(layout.KIND_HTTP, 9, 503);
-    expect(layout.tagKind(tag)).toBe(layout.KIND_HTTP);
-    expect(layout.tagDetail(tag)).toBe(9);
-    expect(layout.tagCode(tag)).toBe(503);
-    expect(layout.tagCode(layout.tag(1, 255, 65535))).toBe(65535);
-  });
-
-  it('writes a record in the documented fields, publishes it, and drops (counting) when full', () => {
-    const ring = new RingWriter(16);
+  it('writes a record in the documented fields, publishes it, and drops (counting) when full with no overflow memory', () => {
+    const ring = new RingWriter(16, 0);
     const header = new Int32Array(ring.buffer, 0, layout.HEADER_SLOTS);
     const words = new Uint32Array(ring.buffer, layout.HEADER_BYTES);
     const floats = new Float64Array(ring.buffer, layout.HEADER_BYTES);
-    ring.writeWithByteCounts(layout.tag(layout.KIND_HTTP, 1, 200), 7, 9, 0.25, 5 * 2 ** 32 + 3, 17);
+    ring.writeWithByteCounts(tag(KIND_HTTP, 1, 200), 7, 9, 0.25, 5 * 2 ** 32 + 3, 17);
     expect(Atomics.load(header, layout.WRITE_INDEX)).toBe(1);
-    expect([words[layout.TAG], words[layout.KEY], words[layout.TENANT]]).toEqual([layout.tag(layout.KIND_HTTP, 1, 200), 7, 9]);
+    expect([words[layout.TAG], words[layout.KEY], words[layout.TENANT]]).toEqual([tag(KIND_HTTP, 1, 200), 7, 9]);
     expect(floats[layout.VALUE_FLOAT]).toBe(0.25);
     expect(words[layout.A] + (words[layout.AUX] & 0xffff) * 2 ** 32).toBe(5 * 2 ** 32 + 3);
     expect(words[layout.B] + (words[layout.AUX] >>> 16) * 2 ** 32).toBe(17);
-    for (let i = 0; i < 20; i++) ring.write(layout.tag(layout.KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
+    for (let i = 0; i < 20; i++) ring.write(tag(KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
     expect(ring.written).toBe(16);
     expect(ring.dropped).toBe(5);
     expect(Atomics.load(header, layout.DROPPED)).toBe(5);
     // The worker frees 4 slots: exactly 4 more fit.
     Atomics.store(header, layout.READ_INDEX, 4);
-    for (let i = 0; i < 6; i++) ring.write(layout.tag(layout.KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
+    for (let i = 0; i < 6; i++) ring.write(tag(KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
     expect(ring.written).toBe(20);
     expect(ring.dropped).toBe(7);
   });
 
   it('indices wrap around 2^32 without losing track of used slots', () => {
-    const ring = new RingWriter(16);
+    const ring = new RingWriter(16, 0);
     const header = new Int32Array(ring.buffer, 0, layout.HEADER_SLOTS);
     // Pretend 2^32 - 3 records have passed through.
     const start = -3;
     Object.assign(ring as unknown as { writeIndex: number; readIndexSeen: number }, { writeIndex: start, readIndexSeen: start });
     Atomics.store(header, layout.READ_INDEX, start);
-    for (let i = 0; i < 10; i++) ring.write(layout.tag(layout.KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
+    for (let i = 0; i < 10; i++) ring.write(tag(KIND_HTTP, 1, 200), 1, 1, 0, 0, 0, 0);
     expect(ring.used).toBe(10);
     expect(Atomics.load(header, layout.WRITE_INDEX)).toBe(7);
   });

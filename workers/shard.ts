@@ -1,24 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import {
-  EXPORT_ATTEMPTS,
-  EXPORT_FAILED,
-  EXPORT_SUCCEEDED,
-  HEADER_BYTES,
-  HEADER_SLOTS,
-  HEARTBEAT,
-  KIND_HTTP,
-  KIND_QUERY,
-  KIND_RUNTIME,
-  KIND_TENANT_USAGE,
-  KIND_TRANSACTION,
-  LAST_EXPORT_MICROS,
-  OVERFLOWED,
-  READ_INDEX,
-  RECORD_WORDS,
-  SERIES,
-  WRITE_INDEX,
-} from '../src/ring/layout.js';
+import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../src/ring/codes.js';
+import { RECORD_WORDS } from '../src/ring/layout.js';
+import { RingHeader } from '../src/ring/ring-header.js';
+import { RingReader } from '../src/ring/ring-reader.js';
+import { SpillReader } from '../src/ring/spill-reader.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/protocol.js';
 import { VERSION } from '../src/version.js';
 import type { WorkerConfig } from '../src/worker-config.js';
@@ -51,11 +37,13 @@ interface PlannedExport {
  * reader of its ring and the only writer of its series (records are sharded by tenant), so nothing here locks.
  */
 export class Shard {
-  private readonly header: Int32Array;
-  private readonly words: Uint32Array;
-  private readonly floats: Float64Array;
-  private readonly mask: number;
-  private readIndex: number;
+  private readonly header: RingHeader;
+  private readonly ring: RingReader;
+  private readonly spill: SpillReader;
+  private readonly budget: MemoryBudget;
+  /** The record dispatch, bound once: the ring and the overflow feed the same aggregators. */
+  private readonly sink = (words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number) =>
+    this.consume(words, floats, slot, nowMillis);
   private readonly http: HttpAggregator;
   private readonly db: DbAggregator;
   private readonly usage: UsageAggregator;
@@ -80,14 +68,12 @@ export class Shard {
     const { config } = task;
     this.config = config;
     this.port = task.port;
-    this.header = new Int32Array(task.ring, 0, HEADER_SLOTS);
-    this.words = new Uint32Array(task.ring, HEADER_BYTES);
-    this.floats = new Float64Array(task.ring, HEADER_BYTES);
-    this.mask = config.ringCapacity - 1;
-    // A replacement worker resumes where its predecessor stopped: records it had not consumed are still here.
-    this.readIndex = Atomics.load(this.header, READ_INDEX);
+    this.header = new RingHeader(task.ring);
+    this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
+    this.spill = new SpillReader(this.header);
     const dictionary = new Dictionary(task.strings, config.stringTableEntries);
     const budget = new MemoryBudget(config.maxMemoryBytes);
+    this.budget = budget;
     const common = { maxSeries: config.maxSeries, budget, nowMillis: now, idleMillis: config.seriesIdleMillis };
     this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.families.tenant });
     this.db = new DbAggregator(dictionary, common);
@@ -107,46 +93,45 @@ export class Shard {
     );
   }
 
-  /** Consumes up to `limit` published records; returns how many. */
+  /** Consumes up to `limit` records, from the ring first, then whole overflow segments; returns how many. */
   drain(limit: number): number {
-    const write = Atomics.load(this.header, WRITE_INDEX);
-    const { words, floats, mask } = this;
     const now = Date.now();
-    let read = this.readIndex;
-    let consumed = 0;
-    while (read !== write && consumed < limit) {
-      const slot = read & mask;
-      switch (words[slot * RECORD_WORDS] & 0xff) {
-        case KIND_HTTP:
-          this.http.consume(words, floats, slot, now);
-          break;
-        case KIND_QUERY:
-          this.db.consumeQuery(words, floats, slot, now);
-          break;
-        case KIND_TRANSACTION:
-          this.db.consumeTransaction(words, slot, now);
-          break;
-        case KIND_TENANT_USAGE:
-          this.usage.consume(words, floats, slot, now);
-          break;
-        case KIND_RUNTIME:
-          this.runtime.consume(words, floats, slot, now);
-          break;
-        default:
-          throw new RangeError(`ring slot ${slot} holds no record kind (${words[slot * RECORD_WORDS]}): ring layout mismatch`);
-      }
-      read = (read + 1) | 0;
-      consumed++;
-    }
-    this.readIndex = read;
-    // Only now may the main thread reuse the slots we read (see layout.ts).
-    Atomics.store(this.header, READ_INDEX, read);
+    const fromRing = this.ring.drain(limit, this.sink, now);
+    const consumed = fromRing + this.spill.drain(limit - fromRing, this.sink, now);
+    // The overflow sizes itself by what the series leave of the shard's memory bound.
+    this.header.setSeriesBytes(this.budget.used);
     return consumed;
+  }
+
+  /**
+   * Aggregates one record. An unknown kind (a layout mismatch, a torn slot) is skipped and counted, never thrown:
+   * a replacement worker resumes at the same slot, so a throw here would crash-loop.
+   */
+  private consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
+    switch (tagKind(words[slot * RECORD_WORDS])) {
+      case KIND_HTTP:
+        this.http.consume(words, floats, slot, now);
+        return true;
+      case KIND_QUERY:
+        this.db.consumeQuery(words, floats, slot, now);
+        return true;
+      case KIND_TRANSACTION:
+        this.db.consumeTransaction(words, slot, now);
+        return true;
+      case KIND_TENANT_USAGE:
+        this.usage.consume(words, floats, slot, now);
+        return true;
+      case KIND_RUNTIME:
+        this.runtime.consume(words, floats, slot, now);
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Drains everything published when called (a worker throttled by the test hook: one limited pass). */
   drainAll(): void {
-    while (!this.paused && this.drain(this.drainLimit) === DRAIN_SLICE);
+    while (!this.paused && this.drain(this.drainLimit) >= DRAIN_SLICE);
   }
 
   /**
@@ -206,7 +191,7 @@ export class Shard {
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
     this.self.setSqlTextsOverflowed(this.db.sqlTextsOverflowed);
-    this.self.collect(collection, this.readIndex);
+    this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     this.publishSeriesCount();
 
     const failures: string[] = [];
@@ -219,10 +204,10 @@ export class Shard {
       const deadlineMillis = Math.min(Date.now() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
       const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
       const seconds = (performance.now() - requestStarted) / 1000;
-      Atomics.add(this.header, EXPORT_ATTEMPTS, result.attempts);
+      this.header.addExportAttempts(result.attempts);
       if (result.outcome === 'accepted') {
         batch.commit();
-        Atomics.add(this.header, EXPORT_SUCCEEDED, 1);
+        this.header.addExportSucceeded();
         // An OTLP partial success: the refused points are final, never resent, and counted as failed.
         this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
         if (result.rejectedPoints > 0) {
@@ -232,7 +217,7 @@ export class Shard {
         }
         continue;
       }
-      Atomics.add(this.header, EXPORT_FAILED, 1);
+      this.header.addExportFailed();
       this.self.recordExport(batch.size, seconds, result.errorType);
       if (result.outcome === 'rejected') {
         // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
@@ -248,8 +233,8 @@ export class Shard {
       failures.push(result.error);
       break;
     }
-    Atomics.store(this.header, LAST_EXPORT_MICROS, Math.min(2 ** 31 - 1, Math.round((performance.now() - started) * 1000)));
-    Atomics.store(this.header, OVERFLOWED, (this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed) | 0);
+    this.header.setLastExportMicros((performance.now() - started) * 1000);
+    this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     const reason = failures.join('; ');
     this.post({
       type: 'exported',
@@ -262,7 +247,7 @@ export class Shard {
   }
 
   private publishSeriesCount(): void {
-    Atomics.store(this.header, SERIES, this.http.seriesCount + this.db.seriesCount + this.usage.seriesCount);
+    this.header.setSeries(this.http.seriesCount + this.db.seriesCount + this.usage.seriesCount);
   }
 
   private scheduleDrain(delayMillis: number): void {
@@ -271,11 +256,11 @@ export class Shard {
   }
 
   private drainTick(): void {
-    Atomics.add(this.header, HEARTBEAT, 1);
+    this.header.beat();
     let consumed = 0;
     if (!this.paused) consumed = this.drain(this.drainLimit);
     // A full slice means more is waiting: come back at once (after any pending message or timer), else rest.
-    this.scheduleDrain(consumed === DRAIN_SLICE ? 0 : DRAIN_INTERVAL_MILLIS);
+    this.scheduleDrain(!this.paused && (consumed >= DRAIN_SLICE || this.spill.queued > 0) ? 0 : DRAIN_INTERVAL_MILLIS);
   }
 
   private handle(message: MainToWorker): void {
@@ -284,6 +269,10 @@ export class Shard {
         void this.requestExport(Date.now() + message.timeoutMillis).then((outcome) => {
           this.post(outcome.ok ? { type: 'flushed', id: message.id } : { type: 'flushFailed', id: message.id, reason: outcome.reason });
         });
+        return;
+      case 'spill':
+        // Read on the next drain pass (at once if none is due soon), in order with the ring's records.
+        this.spill.enqueue(message.seq, message.buffer, message.records);
         return;
       case 'shutdown':
         void this.stop(message.id, message.deadlineMillis);
@@ -295,10 +284,8 @@ export class Shard {
         // Test hook: a worker stuck in a loop, which only termination ends.
         for (;;);
       case 'pause':
-        this.paused = true;
-        return;
-      case 'resume':
-        this.paused = false;
+        this.paused = message.paused;
+        this.post({ type: 'paused', id: message.id });
         return;
       default:
         unexpectedMessage(message);

@@ -8,7 +8,7 @@ import { requireCollector } from '../hook-arguments.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../db-tenant.js';
 import { internals, type CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/layout.js';
+import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/codes.js';
 import { EMPTY_ID } from '../strings/layout.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../ring/layout.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../ring/codes.js';
 import { EMPTY_ID } from '../strings/layout.js';
 import { templateText } from '../postgres/sql-text.js';
 import { sqlStateClassOfPgliteError } from './error-class.js';

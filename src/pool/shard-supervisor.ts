@@ -1,7 +1,8 @@
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { EXPORTED_READ_INDEX, HEARTBEAT, LOST, READ_INDEX } from '../ring/layout.js';
+import type { RingHeader } from '../ring/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
+import type { SpillSegment } from '../ring/spill.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../worker-config.js';
@@ -33,8 +34,11 @@ export class ShardSupervisor {
   private closing = false;
   private restarts = 0;
   private lostTotal = 0;
-  /** READ_INDEX up to which losses were already counted, so that two deaths in a row never count a record twice. */
-  private lostThrough: number;
+  /**
+   * READ_INDEX and SPILL_RECORDS_READ up to which losses were already counted, so that two deaths in a row never
+   * count a record twice.
+   */
+  private lostThrough: { ring: number; spill: number };
   private lastHeartbeat = -1;
   private lastProgressMillis = Date.now();
   private readonly hangTimer: NodeJS.Timeout;
@@ -65,7 +69,8 @@ export class ShardSupervisor {
     });
     // Without a listener, an error thrown in the worker after its start task returned would crash the host.
     this.pool.on('error', () => {});
-    this.lostThrough = this.header()[EXPORTED_READ_INDEX];
+    this.lostThrough = { ring: this.header().exportedReadIndex, spill: this.header().exportedSpillRecords };
+    ring.onSpillSealed((segment) => this.sendSpill(segment));
     this.ready = this.launch();
     this.hangTimer = setInterval(() => this.checkProgress(), Math.max(50, Math.floor(workerHangMillis / 4)));
     this.hangTimer.unref();
@@ -142,8 +147,7 @@ export class ShardSupervisor {
 
   /** Test hook: stop or restart draining (the ring fills while paused). */
   async setPaused(paused: boolean): Promise<void> {
-    await this.ready;
-    this.post({ type: paused ? 'pause' : 'resume' });
+    await this.request({ type: 'pause', id: 0, paused });
   }
 
   /** Test hook: terminate the worker as if it had crashed. */
@@ -155,11 +159,13 @@ export class ShardSupervisor {
     await this.ready;
   }
 
-  private async request(message: Extract<MainToWorker, { type: 'flush' | 'shutdown' }>): Promise<void> {
+  private async request(message: Extract<MainToWorker, { type: 'flush' | 'shutdown' | 'pause' }>): Promise<void> {
     // The worker may have died since `ready` resolved: wait for its replacement.
     while (this.port === undefined) await this.ready;
     const id = this.nextId++;
     const port = this.port;
+    // The overflow's open segment goes first: messages arrive in order, so the worker reads it before the request.
+    this.ring.spill.seal();
     // While an answer is awaited the port keeps the process alive, so that `await collector.flush()` at the end
     // of a script completes; otherwise it must not (see launch()).
     port.ref();
@@ -177,6 +183,15 @@ export class ShardSupervisor {
     this.port?.postMessage(message);
   }
 
+  /**
+   * Hands a sealed overflow segment to the worker. The buffer is shared, not copied or transferred: the segment
+   * stays in the overflow until the worker reports it read, so that a replacement worker can be sent it again.
+   * Without a worker now, launch() sends it.
+   */
+  private sendSpill(segment: SpillSegment): void {
+    this.post({ type: 'spill', seq: segment.seq, buffer: segment.buffer, records: segment.records });
+  }
+
   private async launch(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port: port2, config: this.config };
@@ -185,6 +200,8 @@ export class ShardSupervisor {
     // The port must not keep the host process alive; the worker's own timers do not either (see shard-worker.ts).
     port1.unref();
     this.port = port1;
+    // Segments a dead worker never read (or that were sealed while there was none), before any new one.
+    for (const segment of this.ring.spill.unreadSegments()) this.sendSpill(segment);
     try {
       this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
     } catch (error) {
@@ -198,6 +215,7 @@ export class ShardSupervisor {
   private handle(message: WorkerToMain): void {
     switch (message.type) {
       case 'flushed':
+      case 'paused':
       case 'stopped': {
         const pending = this.pending.get(message.id);
         this.pending.delete(message.id);
@@ -257,25 +275,25 @@ export class ShardSupervisor {
     })();
   }
 
-  /** Records the dead worker had consumed but not exported: they existed only in its memory. */
+  /** Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held them. */
   private countLoss(): number {
     const header = this.header();
-    const read = Atomics.load(header, READ_INDEX);
-    const exported = Atomics.load(header, EXPORTED_READ_INDEX);
-    const from = ((this.lostThrough - exported) | 0) > 0 ? this.lostThrough : exported;
-    const lost = (read - from) >>> 0;
-    this.lostThrough = read;
+    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.readIndex);
+    const spill = unexportedSince(this.lostThrough.spill, header.exportedSpillRecords, header.spillRecordsRead);
+    this.lostThrough = { ring: header.readIndex, spill: header.spillRecordsRead };
+    const lost = ring + spill;
     if (lost > 0) {
       this.lostTotal += lost;
       this.incidents.workerLoss = Date.now();
-      Atomics.store(header, LOST, this.lostTotal | 0);
+      header.setLost(this.lostTotal);
     }
     return lost;
   }
 
   private checkProgress(): void {
+    this.ring.spill.trimIdle(Date.now());
     if (this.port === undefined) return;
-    const heartbeat = Atomics.load(this.header(), HEARTBEAT);
+    const heartbeat = this.header().heartbeat;
     const now = Date.now();
     if (heartbeat !== this.lastHeartbeat) {
       this.lastHeartbeat = heartbeat;
@@ -292,9 +310,15 @@ export class ShardSupervisor {
     await worker?.terminate();
   }
 
-  private header(): Int32Array {
+  private header(): RingHeader {
     return this.ring.header;
   }
+}
+
+/** Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`). */
+function unexportedSince(countedThrough: number, exported: number, read: number): number {
+  const from = ((countedThrough - exported) | 0) > 0 ? countedThrough : exported;
+  return (read - from) >>> 0;
 }
 
 function sleep(millis: number): Promise<void> {

@@ -1,33 +1,19 @@
-import {
-  A,
-  AUX,
-  B,
-  DROPPED,
-  HEADER_BYTES,
-  HEADER_SLOTS,
-  KEY,
-  READ_INDEX,
-  RECORD_FLOATS,
-  RECORD_WORDS,
-  REJECTED,
-  TAG,
-  TENANT,
-  VALUE_FLOAT,
-  WRITE_INDEX,
-  ringBufferBytes,
-} from './layout.js';
+import { A, AUX, B, HEADER_BYTES, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT, ringBufferBytes } from './layout.js';
+import { RingHeader } from './ring-header.js';
+import { Spill, type SpillSegment } from './spill.js';
 
 const TWO_TO_32 = 2 ** 32;
 
 /**
  * The producer side of one shard's ring (see layout.ts for who writes what). Every method is synchronous, never
- * throws for any number it is given, and never waits: when the ring is full the record is dropped and counted.
+ * throws for any number it is given, and never waits: when the ring is full the record goes to the overflow
+ * (spill.ts), and only when that is at its memory bound is the record dropped and counted.
  */
 export class RingWriter {
   readonly buffer: SharedArrayBuffer;
   readonly capacity: number;
-  /** The header slots (see layout.ts); the supervisor reads the worker's slots from here. */
-  readonly header: Int32Array;
+  readonly header: RingHeader;
+  readonly spill: Spill;
   private readonly words: Uint32Array;
   private readonly floats: Float64Array;
   private readonly mask: number;
@@ -38,17 +24,25 @@ export class RingWriter {
   private writtenCount = 0;
   private droppedCount = 0;
   private rejectedCount = 0;
+  private spillListener: (segment: SpillSegment) => void = () => {};
 
-  constructor(capacity: number) {
+  /** `memoryBytes`: the shard's memory bound, which the overflow shares with the worker's series. */
+  constructor(capacity: number, memoryBytes: number) {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buffer = new SharedArrayBuffer(ringBufferBytes(capacity));
-    this.header = new Int32Array(this.buffer, 0, HEADER_SLOTS);
+    this.header = new RingHeader(this.buffer);
     this.words = new Uint32Array(this.buffer, HEADER_BYTES);
     this.floats = new Float64Array(this.buffer, HEADER_BYTES);
+    this.spill = new Spill(this.header, memoryBytes, (segment) => this.spillListener(segment));
   }
 
-  /** Records written since creation (a plain number: WRITE_INDEX itself wraps at 2^32). */
+  /** Where sealed overflow segments go (the shard's supervisor, which sends them to its worker). */
+  onSpillSealed(listener: (segment: SpillSegment) => void): void {
+    this.spillListener = listener;
+  }
+
+  /** Records written to the ring since creation (a plain number: WRITE_INDEX itself wraps at 2^32). */
   get written(): number {
     return this.writtenCount;
   }
@@ -63,16 +57,16 @@ export class RingWriter {
 
   /** Records published and not yet consumed by the worker. */
   get used(): number {
-    return (this.writeIndex - Atomics.load(this.header, READ_INDEX)) >>> 0;
+    return (this.writeIndex - this.header.readIndex) >>> 0;
   }
 
   /** Writes one record. `bytesA`/`bytesB` may exceed 32 bits (their high 16 bits go to AUX when `aux` is -1). */
   write(tag: number, key: number, tenant: number, aux: number, value: number, a: number, b: number): void {
     const index = this.writeIndex;
     if ((index - this.readIndexSeen) >>> 0 >= this.capacity) {
-      this.readIndexSeen = Atomics.load(this.header, READ_INDEX);
+      this.readIndexSeen = this.header.readIndex;
       if ((index - this.readIndexSeen) >>> 0 >= this.capacity) {
-        this.drop();
+        if (!this.spill.write(tag, key, tenant, aux, value, a, b)) this.drop();
         return;
       }
     }
@@ -88,7 +82,7 @@ export class RingWriter {
     this.writeIndex = (index + 1) | 0;
     this.writtenCount++;
     // Publish after the record's stores: the worker's Atomics.load of WRITE_INDEX then sees all of them.
-    Atomics.store(this.header, WRITE_INDEX, this.writeIndex);
+    this.header.publishWriteIndex(this.writeIndex);
   }
 
   /** A record with two byte counts of up to 48 bits each: low words in A and B, high 16 bits packed in AUX. */
@@ -105,11 +99,11 @@ export class RingWriter {
   /** Counts a record refused for an invalid value; the worker exports the count as a self-metric. */
   reject(): void {
     this.rejectedCount++;
-    Atomics.store(this.header, REJECTED, this.rejectedCount | 0);
+    this.header.setRejected(this.rejectedCount);
   }
 
   private drop(): void {
     this.droppedCount++;
-    Atomics.store(this.header, DROPPED, this.droppedCount | 0);
+    this.header.setDropped(this.droppedCount);
   }
 }

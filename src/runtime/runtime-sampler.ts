@@ -1,4 +1,4 @@
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import {
   KIND_RUNTIME,
   RUNTIME_EXTERNAL_BYTES,
@@ -9,18 +9,11 @@ import {
   RUNTIME_RSS_BYTES,
   RUNTIME_THREAD_CPU_PERCENT,
   tag,
-} from '../ring/layout.js';
+  gcTypeId,
+} from '../ring/codes.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import { EMPTY_ID, SYSTEM_ID } from '../strings/layout.js';
 import { threadCpuSeconds } from './thread-cpu.js';
-
-/** GC kinds as ring codes; the worker turns them back into the gc_type label. */
-export const GC_KINDS: Record<number, number> = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 1,
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 2,
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 3,
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 4,
-};
 
 /**
  * Samples the main thread's runtime for the app_* metrics: memory and CPU on a timer, every GC pause as it is
@@ -75,7 +68,7 @@ export class RuntimeSampler {
 
   private recordGc(entry: PerformanceEntry): void {
     const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
-    this.ring.write(tag(KIND_RUNTIME, RUNTIME_GC, GC_KINDS[kind] ?? 0), EMPTY_ID, SYSTEM_ID, EMPTY_ID, entry.duration / 1000, 0, 0);
+    this.ring.write(tag(KIND_RUNTIME, RUNTIME_GC, gcTypeId(kind)), EMPTY_ID, SYSTEM_ID, EMPTY_ID, entry.duration / 1000, 0, 0);
   }
 
   private write(sample: number, value: number): void {

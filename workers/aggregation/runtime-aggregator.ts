@@ -1,6 +1,5 @@
+import { RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/ring/layout.js';
 import {
-  RECORD_FLOATS,
-  RECORD_WORDS,
   RUNTIME_EXTERNAL_BYTES,
   RUNTIME_GC,
   RUNTIME_HEAP_TOTAL_BYTES,
@@ -8,17 +7,14 @@ import {
   RUNTIME_PROCESS_CPU_PERCENT,
   RUNTIME_RSS_BYTES,
   RUNTIME_THREAD_CPU_PERCENT,
-  TAG,
-  VALUE_FLOAT,
-} from '../../src/ring/layout.js';
+  gcTypeName,
+} from '../../src/ring/codes.js';
 import { METRICS } from '../../src/metrics.js';
 import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
 import type { Collection } from '../export/collection.js';
 import { collectHistogram } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
 import type { MemoryBudget } from './memory-budget.js';
-
-const GC_TYPES = ['unknown', 'minor', 'major', 'incremental', 'weakcb'];
 
 /** Which gauge each main-thread sample sets. */
 const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage'; attributes: Record<string, string> }> = {
@@ -80,7 +76,7 @@ export class RuntimeAggregator {
     this.lastThreadCpu = threadCpu;
     this.lastCollectMillis = now;
     collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({
-      gc_type: GC_TYPES[this.gc.keys[s]] ?? 'unknown',
+      gc_type: gcTypeName(this.gc.keys[s]),
     }));
   }
 }

@@ -1,4 +1,16 @@
-import { DROPPED, EXPORTED_DROPPED, EXPORTED_LOST, EXPORTED_READ_INDEX, EXPORTED_REJECTED, LOST, REJECTED } from '../../src/ring/layout.js';
+import {
+  DROPPED,
+  EXPORTED_DROPPED,
+  EXPORTED_LOST,
+  EXPORTED_READ_INDEX,
+  EXPORTED_REJECTED,
+  EXPORTED_SPILL_RECORDS,
+  EXPORTED_UNDECODABLE,
+  LOST,
+  REJECTED,
+  UNDECODABLE,
+} from '../../src/ring/layout.js';
+import type { RingHeader } from '../../src/ring/ring-header.js';
 import { METRICS, type MetricDefinition } from '../../src/metrics.js';
 import type { Collection } from './collection.js';
 import { COMPONENT_TYPE } from './otlp-http.js';
@@ -9,7 +21,7 @@ interface Counted {
 }
 
 /**
- * ringmeter's own health, exported with the data: records written, dropped, rejected and lost (counted from the
+ * ringmeter's own health, exported with the data: records written, spilled, dropped, rejected and lost (counted from the
  * ring header, whose baselines survive a worker restart), series overflows, and the exporter's results under the
  * OpenTelemetry SDK self-observability names.
  */
@@ -24,7 +36,7 @@ export class SelfMetrics {
   private startMillis: number;
 
   constructor(
-    private readonly header: Int32Array,
+    private readonly header: RingHeader,
     private readonly shard: number,
     nowMillis: number,
   ) {
@@ -71,7 +83,8 @@ export class SelfMetrics {
     duration.max = Math.max(duration.max, seconds);
   }
 
-  collect(collection: Collection, readIndex: number): void {
+  /** `readIndex` and `spillRecordsRead`: how far the worker has read the ring and the overflow. */
+  collect(collection: Collection, readIndex: number, spillRecordsRead: number): void {
     const header = this.header;
     const now = collection.endMillis;
     const start = this.startMillis;
@@ -84,20 +97,24 @@ export class SelfMetrics {
       attributes: Record<string, string>,
       totalSlot: number,
       baselineSlot: number,
-      total = Atomics.load(header, totalSlot),
+      total = header.load(totalSlot),
+      alwaysOnShardZero = true,
     ) => {
-      const delta = (total - Atomics.load(header, baselineSlot)) >>> 0;
+      const delta = header.growth(totalSlot, baselineSlot, total);
       // Shard 0 always reports ring counters (zeros included), so the series exist from the first export.
-      if (delta === 0 && this.shard !== 0) return;
+      if (delta === 0 && !(alwaysOnShardZero && this.shard === 0)) return;
       collection.add(definition, attributes, start, delta, {
         commit: () => {
-          Atomics.store(header, baselineSlot, total);
+          header.settleBaseline(baselineSlot, total);
           settleStart();
         },
       });
     };
     fromHeader(METRICS.recordsWritten, {}, EXPORTED_READ_INDEX, EXPORTED_READ_INDEX, readIndex);
+    fromHeader(METRICS.recordsSpilled, {}, EXPORTED_SPILL_RECORDS, EXPORTED_SPILL_RECORDS, spillRecordsRead);
     fromHeader(METRICS.recordsDropped, { reason: 'ring_full' }, DROPPED, EXPORTED_DROPPED);
+    // Never expected (a layout mismatch between the threads): reported only when it happened.
+    fromHeader(METRICS.recordsDropped, { reason: 'undecodable' }, UNDECODABLE, EXPORTED_UNDECODABLE, undefined, false);
     fromHeader(METRICS.recordsRejected, { reason: 'invalid_value' }, REJECTED, EXPORTED_REJECTED);
     fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
 

@@ -1,3 +1,5 @@
+import type { QueryType } from '../../src/ring/codes.js';
+
 /** What a SQL text does and to which table, as labels. */
 export interface SqlClassification {
   queryType: QueryType;
@@ -5,8 +7,7 @@ export interface SqlClassification {
   table: string;
 }
 
-export const QUERY_TYPES = ['OTHER', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
-export type QueryType = (typeof QUERY_TYPES)[number];
+export type { QueryType } from '../../src/ring/codes.js';
 
 const MAX_TABLE_LENGTH = 128;
 

@@ -1,6 +1,7 @@
 import type { Dictionary } from '../dictionary.js';
 import { LabelRegistry } from './label-registry.js';
-import { classifySql, QUERY_TYPES, type SqlClassification } from './sql-classifier.js';
+import { QUERY_TYPES } from '../../src/ring/codes.js';
+import { classifySql, type SqlClassification } from './sql-classifier.js';
 import { OVERFLOW_ID } from '../../src/strings/layout.js';
 
 const OVERFLOWED_SQL: SqlClassification = { queryType: 'OTHER', table: '__overflow__' };

@@ -1,0 +1,155 @@
+import {
+  DROPPED,
+  EXPORT_ATTEMPTS,
+  EXPORT_FAILED,
+  EXPORT_SUCCEEDED,
+  EXPORTED_READ_INDEX,
+  EXPORTED_SPILL_RECORDS,
+  HEADER_SLOTS,
+  HEARTBEAT,
+  LAST_EXPORT_MICROS,
+  LOST,
+  OVERFLOWED,
+  READ_INDEX,
+  REJECTED,
+  SERIES,
+  SERIES_BYTES,
+  SPILL_BYTES,
+  SPILL_RECORDS_READ,
+  SPILL_SEGMENTS_READ,
+  UNDECODABLE,
+  WRITE_INDEX,
+} from './layout.js';
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Named access to one ring's header (layout.ts says which thread writes which slot). Every read is an
+ * `Atomics.load` and every write an `Atomics.store` or `Atomics.add`, so a value is never torn and a store
+ * publishes whatever the writer wrote before it. Setters are grouped by the thread that may call them.
+ *
+ * Counters are 32-bit slots: they wrap, and a reader takes differences with `>>> 0`. Byte amounts saturate.
+ */
+export class RingHeader {
+  readonly slots: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.slots = new Int32Array(buffer, 0, HEADER_SLOTS);
+  }
+
+  // --- read by either thread ---
+  get writeIndex(): number {
+    return Atomics.load(this.slots, WRITE_INDEX);
+  }
+  get readIndex(): number {
+    return Atomics.load(this.slots, READ_INDEX);
+  }
+  get exportedReadIndex(): number {
+    return Atomics.load(this.slots, EXPORTED_READ_INDEX);
+  }
+  get heartbeat(): number {
+    return Atomics.load(this.slots, HEARTBEAT);
+  }
+  get exportAttempts(): number {
+    return Atomics.load(this.slots, EXPORT_ATTEMPTS);
+  }
+  get exportsSucceeded(): number {
+    return Atomics.load(this.slots, EXPORT_SUCCEEDED);
+  }
+  get exportsFailed(): number {
+    return Atomics.load(this.slots, EXPORT_FAILED);
+  }
+  get lastExportMicros(): number {
+    return Atomics.load(this.slots, LAST_EXPORT_MICROS);
+  }
+  get series(): number {
+    return Atomics.load(this.slots, SERIES);
+  }
+  get seriesBytes(): number {
+    return Atomics.load(this.slots, SERIES_BYTES);
+  }
+  get spillBytes(): number {
+    return Atomics.load(this.slots, SPILL_BYTES);
+  }
+  get spillSegmentsRead(): number {
+    return Atomics.load(this.slots, SPILL_SEGMENTS_READ);
+  }
+  get spillRecordsRead(): number {
+    return Atomics.load(this.slots, SPILL_RECORDS_READ);
+  }
+  get exportedSpillRecords(): number {
+    return Atomics.load(this.slots, EXPORTED_SPILL_RECORDS);
+  }
+  get undecodable(): number {
+    return Atomics.load(this.slots, UNDECODABLE);
+  }
+
+  // --- written by the main thread only ---
+  /** Publishes every record below `index` (after their plain stores: see layout.ts). */
+  publishWriteIndex(index: number): void {
+    Atomics.store(this.slots, WRITE_INDEX, index);
+  }
+  setDropped(total: number): void {
+    Atomics.store(this.slots, DROPPED, total | 0);
+  }
+  setRejected(total: number): void {
+    Atomics.store(this.slots, REJECTED, total | 0);
+  }
+  setLost(total: number): void {
+    Atomics.store(this.slots, LOST, total | 0);
+  }
+  setSpillBytes(bytes: number): void {
+    Atomics.store(this.slots, SPILL_BYTES, Math.min(bytes, INT32_MAX));
+  }
+
+  // --- written by the worker only ---
+  /** Frees the slots below `index` for the main thread: call it only after those records were aggregated. */
+  publishReadIndex(index: number): void {
+    Atomics.store(this.slots, READ_INDEX, index);
+  }
+  beat(): void {
+    Atomics.add(this.slots, HEARTBEAT, 1);
+  }
+  /** One overflow segment of `records` records was aggregated (segments are read whole, in the order sent). */
+  addSpillSegmentRead(records: number): void {
+    Atomics.add(this.slots, SPILL_RECORDS_READ, records);
+    // After the records: a main thread that sees the segment count also sees them counted (for its loss count).
+    Atomics.add(this.slots, SPILL_SEGMENTS_READ, 1);
+  }
+  addUndecodable(): void {
+    Atomics.add(this.slots, UNDECODABLE, 1);
+  }
+  addExportAttempts(attempts: number): void {
+    Atomics.add(this.slots, EXPORT_ATTEMPTS, attempts);
+  }
+  addExportSucceeded(): void {
+    Atomics.add(this.slots, EXPORT_SUCCEEDED, 1);
+  }
+  addExportFailed(): void {
+    Atomics.add(this.slots, EXPORT_FAILED, 1);
+  }
+  setLastExportMicros(micros: number): void {
+    Atomics.store(this.slots, LAST_EXPORT_MICROS, Math.min(INT32_MAX, Math.round(micros)));
+  }
+  setSeries(count: number): void {
+    Atomics.store(this.slots, SERIES, count);
+  }
+  setSeriesBytes(bytes: number): void {
+    Atomics.store(this.slots, SERIES_BYTES, Math.min(bytes, INT32_MAX));
+  }
+  setOverflowed(count: number): void {
+    Atomics.store(this.slots, OVERFLOWED, count | 0);
+  }
+
+  /** A count kept as a total and an export baseline: its growth since the baseline (the export's delta). */
+  growth(totalSlot: number, baselineSlot: number, total = Atomics.load(this.slots, totalSlot)): number {
+    return (total - Atomics.load(this.slots, baselineSlot)) >>> 0;
+  }
+  /** Worker only: an export covering the count up to `total` was accepted. */
+  settleBaseline(baselineSlot: number, total: number): void {
+    Atomics.store(this.slots, baselineSlot, total);
+  }
+  load(slot: number): number {
+    return Atomics.load(this.slots, slot);
+  }
+}
