@@ -186,13 +186,30 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
   // Each value comes with the name to blame if it is bad: the option if given, else the variable it came from.
   const pick = <T>(name: string, value: T | undefined, setting: EnvSetting<T> | undefined, fallback: T): [string, T] =>
     value !== undefined ? [name, value] : setting !== undefined ? [setting.name, setting.value] : [name, fallback];
+  const resourceAttributes = {
+    ...fromEnv.resourceAttributes?.value,
+    ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}),
+  };
+  // As the OpenTelemetry SDKs do: service.name and service.instance.id may come in the resource attributes
+  // (OTEL_RESOURCE_ATTRIBUTES is how Kubernetes users name a pod's instance); the dedicated option or variable wins.
+  const attributeText = (key: string): string | undefined => {
+    const value = resourceAttributes[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
   return {
-    serviceName: nonEmptyString(...pick('options.serviceName', options.serviceName, fromEnv.serviceName, DEFAULT_OPTIONS.serviceName)),
-    serviceInstanceId: nonEmptyString('options.serviceInstanceId', options.serviceInstanceId ?? randomUUID()),
-    resourceAttributes: {
-      ...fromEnv.resourceAttributes?.value,
-      ...attributes('options.resourceAttributes', options.resourceAttributes ?? {}),
-    },
+    serviceName: nonEmptyString(
+      ...pick(
+        'options.serviceName',
+        options.serviceName,
+        fromEnv.serviceName,
+        attributeText('service.name') ?? DEFAULT_OPTIONS.serviceName,
+      ),
+    ),
+    serviceInstanceId: nonEmptyString(
+      'options.serviceInstanceId',
+      options.serviceInstanceId ?? attributeText('service.instance.id') ?? randomUUID(),
+    ),
+    resourceAttributes,
     otlp: {
       endpoint:
         otlp.endpoint !== undefined

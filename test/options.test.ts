@@ -233,6 +233,19 @@ describe('environment variable validation: the variable is named', () => {
     expect(options.otlp.exportIntervalMillis).toBe(5_000);
   });
 
+  it('takes service.instance.id and service.name from the resource attributes, below their own option and variable', () => {
+    const fromEnv = resolveOptions({ env: { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-a,service.name=orders' } });
+    expect([fromEnv.serviceInstanceId, fromEnv.serviceName]).toEqual(['pod-a', 'orders']);
+    const fromOption = resolveOptions({
+      env: { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-a', OTEL_SERVICE_NAME: 'billing' },
+      resourceAttributes: { 'service.instance.id': 'pod-b', 'service.name': 'ignored' },
+    });
+    expect([fromOption.serviceInstanceId, fromOption.serviceName]).toEqual(['pod-b', 'billing']);
+    const explicit = resolveOptions({ env: { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-a' }, serviceInstanceId: 'mine' });
+    expect(explicit.serviceInstanceId).toBe('mine');
+    expect(resolveOptions({ env: {} }).serviceInstanceId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('reads every documented variable', () => {
     const options = resolveOptions({
       env: {
