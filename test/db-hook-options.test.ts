@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector, type MetricFamiliesOptions } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
+import { honoMetrics } from 'ringmeter/hono';
 import { internals } from 'ringmeter/internal';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
@@ -88,6 +89,15 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
     expect(() => drizzleLogger(collector, { tenant: 42 as never })).toThrow(
       new TypeError('options.tenant must be a function () => string | undefined'),
     );
+  });
+
+  it('honoMetrics and internals: the same check of the collector argument as every database hook', () => {
+    for (const wrong of [{}, 'postgres://app:s3cret@db/orders', null]) {
+      const type = wrong === null ? 'null' : typeof wrong;
+      const message = `collector must be a ringmeter Collector (what createCollector() returns; got ${type})`;
+      expect(() => honoMetrics(wrong as unknown as Collector)).toThrow(new TypeError(message));
+      expect(() => internals(wrong)).toThrow(new TypeError(message));
+    }
   });
 
   it('drizzleLogger: collector must be a ringmeter Collector', () => {

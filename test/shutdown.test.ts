@@ -22,6 +22,8 @@ describe('shutdown', () => {
 
   it('rejects at its deadline when the backend hangs, saying what was left behind', async () => {
     const { collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 30_000 } });
+    // The worker running first (on a loaded machine it may take longer than the deadline to start).
+    await collector.flush();
     receiver.respond = () => ({ status: 200, delayMillis: 20_000 });
     for (let i = 0; i < 100; i++)
       collector.recordHttp({ method: 'GET', route: '/s', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });

@@ -1,0 +1,332 @@
+import { SDK_INFO } from '@opentelemetry/core';
+import type { CollectorHealth, CollectorStats } from './collector.js';
+import { defaultCategory } from './endpoint-categories.js';
+import { LABEL_LIMITS, MAX_OTHER_LABELS, type ResolvedOptions } from './options.js';
+import { ShardSupervisor } from './pool/shard-supervisor.js';
+import { KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION, TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, tag } from './ring/codes.js';
+import { MAX_RECORD_BYTES_VALUE } from './ring/layout.js';
+import { RingWriter } from './ring/ring-writer.js';
+import { RuntimeSampler } from './runtime/runtime-sampler.js';
+import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
+import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './strings/layout.js';
+import { StringTableWriter } from './strings/string-table.js';
+import { TenantScope } from './tenant-scope.js';
+import { VERSION } from './version.js';
+import type { WorkerConfig } from './worker-config.js';
+
+/** How long a loss keeps health() at `degraded`. */
+const HEALTH_WINDOW_MILLIS = 5 * 60_000;
+
+/**
+ * What a Collector is made of, behind its public façade (collector.ts): the string tables and interners, one ring
+ * and one supervised worker per shard, and the fast paths ringmeter's own middleware and hooks write through
+ * (every argument already an id or a checked number). Reached through `internals(collector)` (internal.ts), never
+ * through the public API; its test hooks are there too.
+ */
+export class Recorder {
+  readonly options: ResolvedOptions;
+  private readonly strings: StringTableWriter;
+  private readonly tenants: LabelInterner;
+  private readonly labels: LabelInterner;
+  private readonly sqlTexts: SqlInterner;
+  private readonly routesBudget: InternBudget;
+  /** The endpoint interner of `recordHttp` (default category rules). */
+  readonly endpoints: EndpointInterner;
+  private readonly rings: RingWriter[];
+  private readonly supervisors: ShardSupervisor[];
+  private readonly runtimeSampler: RuntimeSampler | undefined;
+  /** The tenant of the running request, for the database hooks. */
+  readonly tenantScope = new TenantScope();
+  /**
+   * Set once a postgres.js client records this collector's queries (instrumentPostgres): the Drizzle logger hook
+   * then stays silent, so that a query is counted once, by the hook that can time it.
+   */
+  postgresInstrumented = false;
+
+  constructor(resolved: ResolvedOptions) {
+    this.options = resolved;
+    const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
+    const bytes =
+      resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
+      resolved.maxRoutes * (LABEL_LIMITS.route + LABEL_LIMITS.label + 1) * 3 +
+      resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 +
+      MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
+    this.strings = new StringTableWriter(entries, bytes);
+    this.tenants = new LabelInterner(this.strings, new InternBudget(resolved.maxTenants), LABEL_LIMITS.tenantId);
+    this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
+    this.sqlTexts = new SqlInterner(this.strings, new InternBudget(resolved.maxSqlTexts), LABEL_LIMITS.sql);
+    this.routesBudget = new InternBudget(resolved.maxRoutes);
+    this.endpoints = this.createEndpointInterner(defaultCategory);
+
+    this.rings = [];
+    this.supervisors = [];
+    for (let shard = 0; shard < resolved.workers; shard++) {
+      const ring = new RingWriter(resolved.ringCapacity, Math.floor(resolved.maxMemoryBytes / resolved.workers));
+      this.rings.push(ring);
+      this.supervisors.push(
+        new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis),
+      );
+    }
+    this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
+  }
+
+  /**
+   * The HTTP fast path: every argument already an id or a checked number. Byte counts above 48 bits
+   * saturate.
+   */
+  writeHttp(
+    method: number,
+    statusCode: number,
+    endpoint: number,
+    tenant: number,
+    seconds: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void {
+    this.ringOf(tenant).writeWithByteCounts(
+      tag(KIND_HTTP, method, statusCode),
+      endpoint,
+      tenant,
+      seconds,
+      requestBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(requestBytes),
+      responseBytes > MAX_RECORD_BYTES_VALUE ? MAX_RECORD_BYTES_VALUE : Math.floor(responseBytes),
+    );
+  }
+
+  /**
+   * The query fast path. `detail` holds QUERY_* flags and the query type; `key` a SQL or table id;
+   * `sqlStateClass` a code from sqlstate.ts; `inFlight`/`connectionLimit` feed the pool gauges (0 = unknown).
+   */
+  writeQuery(
+    detail: number,
+    sqlStateClass: number,
+    key: number,
+    tenant: number,
+    database: number,
+    seconds: number,
+    inFlight: number,
+    connectionLimit: number,
+  ): void {
+    this.ringOf(tenant).write(tag(KIND_QUERY, detail, sqlStateClass), key, tenant, database, seconds, inFlight, connectionLimit);
+  }
+
+  /** */
+  writeTransaction(committed: boolean, nested: boolean, tenant: number, database: number): void {
+    this.ringOf(tenant).write(
+      tag(KIND_TRANSACTION, committed ? TRANSACTION_COMMIT : TRANSACTION_ROLLBACK, nested ? 1 : 0),
+      EMPTY_ID,
+      tenant,
+      database,
+      0,
+      0,
+      0,
+    );
+  }
+
+  /** A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
+  tenantId(tenantId: unknown): number {
+    if (tenantId === undefined || tenantId === null || tenantId === '') return UNKNOWN_ID;
+    if (typeof tenantId !== 'string') return -1;
+    return this.tenants.intern(tenantId);
+  }
+
+  /** A SQL text's string id (the text cut to LABEL_LIMITS.sql first). */
+  sqlId(sql: string): number {
+    return this.sqlTexts.intern(sql);
+  }
+
+  /** A label's string id (databases, tables, resource and data types). */
+  labelId(label: string): number {
+    return this.labels.intern(label);
+  }
+
+  /** An endpoint interner with its own category rules (each Hono middleware has one); routes share one budget. */
+  createEndpointInterner(categoryOf: (route: string) => string): EndpointInterner {
+    return new EndpointInterner(this.strings, this.routesBudget, LABEL_LIMITS.route, categoryOf);
+  }
+
+  /** Counts a refused record. */
+  reject(): void {
+    this.rings[0].reject();
+  }
+
+  /** Test hook: hold back (or release) every worker. */
+  async pauseWorkers(paused: boolean): Promise<void> {
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.setPaused(paused)));
+  }
+
+  /** Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
+  killWorker(shard = 0): Promise<void> {
+    return this.supervisors[shard].kill();
+  }
+
+  /** Test hook: limit each worker's drain pass (undefined: no limit). */
+  async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.throttle(recordsPerPass)));
+  }
+
+  /** Test hook: make one shard's worker hang. */
+  hangWorker(shard = 0): Promise<void> {
+    return this.supervisors[shard].hang();
+  }
+
+  /** The tenant usage fast path. */
+  writeUsage(resource: number, tenant: number, dataType: number, usage: number): void {
+    this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, 0, 0), resource, tenant, dataType, usage, 0, 0);
+  }
+
+  /** Resolves once everything recorded before the call has been exported; rejects saying why not. */
+  async flush(timeoutMillis: number): Promise<void> {
+    const results = await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.flush(timeoutMillis)));
+    const reasons = results.flatMap((result) => (result.status === 'rejected' ? [errorText(result.reason)] : []));
+    if (reasons.length > 0) throw new Error(reasons.length === 1 ? reasons[0] : reasons.join('; '));
+  }
+
+  /** The pipeline's state as a verdict: see CollectorHealth. `closed`: whether shutdown() was called. */
+  health(closed: boolean): CollectorHealth {
+    const stats = this.stats();
+    const failing: string[] = [];
+    const degraded: string[] = [];
+    if (closed) failing.push('the collector is shut down');
+    if (stats.workers.running < stats.workers.count && !closed) {
+      failing.push(`${stats.workers.count - stats.workers.running} of ${stats.workers.count} workers are being replaced`);
+    }
+    if (this.supervisors.some((supervisor) => supervisor.failing))
+      failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
+    const recent = (kind: keyof ShardSupervisor['incidents']) =>
+      this.supervisors.some((supervisor) => Date.now() - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
+    if (recent('ringFull'))
+      degraded.push(`records were dropped because the ring was full and its overflow at maxMemoryBytes (${stats.ring.dropped} in total)`);
+    if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
+    if (recent('exportRejected'))
+      degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
+    if (recent('invalidValues')) degraded.push(`record calls were refused for invalid values (${stats.rejected} in total)`);
+    return { status: failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok', reasons: [...failing, ...degraded], stats };
+  }
+
+  stats(): CollectorStats {
+    let used = 0;
+    let written = 0;
+    let dropped = 0;
+    let spilled = 0;
+    let overflowRecords = 0;
+    let overflowBytes = 0;
+    let rejected = 0;
+    let attempts = 0;
+    let succeeded = 0;
+    let failed = 0;
+    let rejectedDataPoints = 0;
+    let droppedDataPoints = 0;
+    let lastDurationMillis = 0;
+    let series = 0;
+    for (const ring of this.rings) {
+      used += ring.used;
+      written += ring.written;
+      dropped += ring.dropped;
+      rejected += ring.rejected;
+      spilled += ring.spill.spilled;
+      overflowRecords += ring.spill.pending;
+      overflowBytes += ring.spill.bytes;
+      const header = ring.header;
+      attempts += header.exportAttempts;
+      succeeded += header.exportsSucceeded;
+      failed += header.exportsFailed;
+      lastDurationMillis = Math.max(lastDurationMillis, header.lastExportMicros / 1000);
+      series += header.series;
+    }
+    for (const supervisor of this.supervisors) {
+      rejectedDataPoints += supervisor.rejectedPoints;
+      droppedDataPoints += supervisor.droppedPoints;
+    }
+    return {
+      ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, spilled, overflowRecords, overflowBytes, dropped },
+      rejected,
+      export: {
+        attempts,
+        succeeded,
+        failed,
+        rejectedDataPoints,
+        droppedDataPoints,
+        lastDurationMillis,
+        lastError: this.supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
+      },
+      series,
+      workers: {
+        count: this.supervisors.length,
+        running: this.supervisors.filter((supervisor) => supervisor.running).length,
+        restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
+        lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
+      },
+      sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
+    };
+  }
+
+  /** Stops the workers within `timeoutMillis`, exporting what is pending; past it, terminates them and rejects saying what was left. */
+  async stop(timeoutMillis: number): Promise<void> {
+    this.runtimeSampler?.stop();
+    const deadline = Date.now() + timeoutMillis;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+    });
+    const stopped = Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown(deadline)));
+    const result = await Promise.race([stopped, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      const left = this.leftover();
+      await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
+      throw new Error(
+        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported`,
+      );
+    }
+    const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
+    if (reasons.length > 0) throw new Error(reasons.join('; '));
+  }
+
+  /** Records not yet exported: still in the rings or their overflow, and aggregated by workers but not accepted by the backend. */
+  private leftover(): { inRing: number; aggregated: number } {
+    let inRing = 0;
+    let aggregated = 0;
+    for (const ring of this.rings) {
+      inRing += ring.used + ring.spill.pending;
+      const header = ring.header;
+      aggregated += ((header.readIndex - header.exportedReadIndex) >>> 0) + ((header.spillRecordsRead - header.exportedSpillRecords) >>> 0);
+    }
+    return { inRing, aggregated };
+  }
+
+  private ringOf(tenant: number): RingWriter {
+    const rings = this.rings;
+    return rings.length === 1 ? rings[0] : rings[tenant % rings.length];
+  }
+}
+
+function workerConfig(options: ResolvedOptions, shard: number, stringTableEntries: number): WorkerConfig {
+  const resource: WorkerConfig['resource'] = {
+    ...options.resourceAttributes,
+    'service.name': options.serviceName,
+    'service.instance.id': options.serviceInstanceId,
+    ...SDK_INFO,
+    'telemetry.distro.name': 'ringmeter',
+    'telemetry.distro.version': VERSION,
+  };
+  // With several shards each is its own writer of the series without a tenant label (sizes, pool gauges, self
+  // metrics): the shard attribute keeps those series distinct, as OpenTelemetry's single-writer rule asks.
+  if (options.workers > 1) resource['ringmeter.shard'] = shard;
+  return {
+    shard,
+    shards: options.workers,
+    ringCapacity: options.ringCapacity,
+    stringTableEntries,
+    resource,
+    otlp: { ...options.otlp },
+    maxSeries: Math.ceil(options.maxSeries / options.workers),
+    maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
+    seriesIdleMillis: options.seriesIdleMillis,
+    families: { ...options.metrics },
+  };
+}
+
+function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
