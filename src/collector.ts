@@ -72,6 +72,10 @@ export interface CollectorStats {
   };
   /** Records refused because a value was invalid. */
   rejected: number;
+  /** The same, by call and field: `{ 'recordHttp.statusCode': 3 }`. */
+  rejectedBy: Record<string, number>;
+  /** Failures inside ringmeter's own hooks while recording (never the application's fault; its work went on), by hook. */
+  hookFailures: Record<string, number>;
   export: {
     /** HTTP requests sent, retries included. */
     attempts: number;
@@ -155,20 +159,27 @@ export class Collector {
       const { method, route, statusCode, tenantId, durationSeconds } = record;
       const requestBytes = record.requestBytes ?? 0;
       const responseBytes = record.responseBytes ?? 0;
-      if (
-        typeof method !== 'string' ||
-        typeof route !== 'string' ||
-        !isStatusCode(statusCode) ||
-        !isSeconds(durationSeconds) ||
-        !isByteCount(requestBytes) ||
-        !isByteCount(responseBytes)
-      ) {
-        this.recorder.reject();
+      const invalid =
+        typeof method !== 'string'
+          ? 'method'
+          : typeof route !== 'string'
+            ? 'route'
+            : !isStatusCode(statusCode)
+              ? 'statusCode'
+              : !isSeconds(durationSeconds)
+                ? 'durationSeconds'
+                : !isByteCount(requestBytes)
+                  ? 'requestBytes'
+                  : !isByteCount(responseBytes)
+                    ? 'responseBytes'
+                    : undefined;
+      if (invalid !== undefined) {
+        this.recorder.reject(`recordHttp.${invalid}`);
         return;
       }
       const tenant = this.recorder.tenantId(tenantId);
       if (tenant < 0) {
-        this.recorder.reject();
+        this.recorder.reject('recordHttp.tenantId');
         return;
       }
       this.recorder.writeHttp(
@@ -182,7 +193,7 @@ export class Collector {
       );
     } catch {
       // A getter on the record threw: the record is refused, the caller never sees it.
-      this.recorder.reject();
+      this.recorder.reject('recordHttp.record');
     }
   }
 
@@ -192,8 +203,10 @@ export class Collector {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
       const tenant = this.recorder.tenantId(tenantId);
-      if (!isSeconds(durationSeconds) || typeof success !== 'boolean' || tenant < 0) {
-        this.recorder.reject();
+      const invalid =
+        tenant < 0 ? 'tenantId' : !isSeconds(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
+      if (invalid !== undefined) {
+        this.recorder.reject(`recordQuery.${invalid}`);
         return;
       }
       let detail = success ? QUERY_SUCCESS : 0;
@@ -204,7 +217,7 @@ export class Collector {
       } else {
         const type = queryType === undefined ? 0 : queryTypeId(queryType);
         if (type < 0 || (table !== undefined && typeof table !== 'string')) {
-          this.recorder.reject();
+          this.recorder.reject(type < 0 ? 'recordQuery.queryType' : 'recordQuery.table');
           return;
         }
         detail |= type << 4;
@@ -212,7 +225,7 @@ export class Collector {
       }
       this.recorder.writeQuery(detail, success ? 0 : sqlStateClassCode(record.sqlState), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
     } catch {
-      this.recorder.reject();
+      this.recorder.reject('recordQuery.record');
     }
   }
 
@@ -222,13 +235,21 @@ export class Collector {
       const { status, tenantId } = record;
       const nested = record.nested ?? false;
       const tenant = this.recorder.tenantId(tenantId);
-      if ((status !== 'commit' && status !== 'rollback') || typeof nested !== 'boolean' || tenant < 0) {
-        this.recorder.reject();
+      const invalid =
+        status !== 'commit' && status !== 'rollback'
+          ? 'status'
+          : typeof nested !== 'boolean'
+            ? 'nested'
+            : tenant < 0
+              ? 'tenantId'
+              : undefined;
+      if (invalid !== undefined) {
+        this.recorder.reject(`recordTransaction.${invalid}`);
         return;
       }
       this.recorder.writeTransaction(status === 'commit', nested, tenant, EMPTY_ID);
     } catch {
-      this.recorder.reject();
+      this.recorder.reject('recordTransaction.record');
     }
   }
 
@@ -238,15 +259,25 @@ export class Collector {
       const { tenantId, resourceType, usage } = record;
       const dataType = record.dataType ?? '';
       const tenant = this.recorder.tenantId(tenantId);
-      if (typeof resourceType !== 'string' || typeof dataType !== 'string' || !isSeconds(usage) || tenant < 0) {
-        this.recorder.reject();
+      const invalid =
+        typeof resourceType !== 'string'
+          ? 'resourceType'
+          : typeof dataType !== 'string'
+            ? 'dataType'
+            : !isSeconds(usage)
+              ? 'usage'
+              : tenant < 0
+                ? 'tenantId'
+                : undefined;
+      if (invalid !== undefined) {
+        this.recorder.reject(`recordTenantResource.${invalid}`);
         return;
       }
       const resource = this.recorder.labelId(resourceType);
       const data = dataType === '' ? UNKNOWN_ID : this.recorder.labelId(dataType);
       this.recorder.writeUsage(resource, tenant, data, usage);
     } catch {
-      this.recorder.reject();
+      this.recorder.reject('recordTenantResource.record');
     }
   }
 

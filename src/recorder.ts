@@ -6,6 +6,7 @@ import { ShardSupervisor } from './pool/shard-supervisor.js';
 import { KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION, TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, tag } from './ring/codes.js';
 import { MAX_RECORD_BYTES_VALUE } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
+import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
 import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './strings/layout.js';
@@ -42,6 +43,8 @@ export class Recorder {
    * then stays silent, so that a query is counted once, by the hook that can time it.
    */
   postgresInstrumented = false;
+  /** Refused record calls by reason, and failures inside ringmeter's own hooks. */
+  readonly refusals = new Refusals(Date.now());
 
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
@@ -145,9 +148,15 @@ export class Recorder {
     return new EndpointInterner(this.strings, this.routesBudget, LABEL_LIMITS.route, categoryOf);
   }
 
-  /** Counts a refused record. */
-  reject(): void {
+  /** Counts a refused record; `reason` names the call and the field that was wrong (`recordHttp.statusCode`). */
+  reject(reason: string): void {
     this.rings[0].reject();
+    this.refusals.refuse(reason);
+  }
+
+  /** Counts a failure inside a hook's own recording (`hook`: honoMetrics, instrumentPostgres…), for stats() and health(). */
+  hookFailed(hook: string, error: unknown): void {
+    this.refusals.hookFailed(hook, error);
   }
 
   /** Test hook: hold back (or release) every worker. */
@@ -200,7 +209,7 @@ export class Recorder {
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
     if (recent('exportRejected'))
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
-    if (recent('invalidValues')) degraded.push(`record calls were refused for invalid values (${stats.rejected} in total)`);
+    degraded.push(...this.refusals.healthReasons(Date.now(), stats.rejected, stats.ring.written + stats.ring.spilled + stats.ring.dropped));
     return { status: failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok', reasons: [...failing, ...degraded], stats };
   }
 
@@ -241,6 +250,8 @@ export class Recorder {
     return {
       ring: { capacity: this.options.ringCapacity * this.rings.length, used, written, spilled, overflowRecords, overflowBytes, dropped },
       rejected,
+      rejectedBy: this.refusals.reasons(),
+      hookFailures: this.refusals.failures(),
       export: {
         attempts,
         succeeded,

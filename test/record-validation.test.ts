@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
+import { internals } from 'ringmeter/internal';
 import { startPipeline, total } from './support/harness.js';
 
 describe('record methods with bad values', () => {
@@ -51,7 +52,30 @@ describe('record methods with bad values', () => {
 
     const rejected = bad.length + badQueries.length + 3;
     expect(collector.stats().rejected).toBe(rejected);
+    // Each refusal names the call and the field that was wrong (`.record`: null, undefined or a throwing getter).
+    expect(collector.stats().rejectedBy).toEqual({
+      'recordHttp.durationSeconds': 4,
+      'recordHttp.statusCode': 2,
+      'recordHttp.method': 2,
+      'recordHttp.route': 1,
+      'recordHttp.tenantId': 1,
+      'recordHttp.requestBytes': 1,
+      'recordHttp.responseBytes': 1,
+      'recordHttp.record': 2,
+      'recordQuery.durationSeconds': 1,
+      'recordQuery.success': 1,
+      'recordQuery.queryType': 1,
+      'recordQuery.table': 1,
+      'recordQuery.record': 1,
+      'recordTransaction.status': 1,
+      'recordTenantResource.usage': 1,
+      'recordTenantResource.resourceType': 1,
+    });
     expect(collector.stats().ring.written).toBe(0);
+    // 18 of 18 calls refused: well past the share that degrades health(), which says which fields.
+    expect(collector.health().reasons.join('\n')).toContain(
+      `${rejected} of ${rejected} record calls in the last 0 s were refused for invalid values (100.0 %; most: recordHttp.durationSeconds ×4`,
+    );
 
     collector.recordHttp(good);
     collector.recordHttp({ ...good, requestBytes: 2 ** 40, responseBytes: 1e300 });
@@ -63,5 +87,32 @@ describe('record methods with bad values', () => {
     expect(total(receiver.points, 'tenant_data_processed_bytes', { data_type: 'request' })).toBe(2 ** 40);
     // Byte counts saturate at 2^48 - 1 rather than wrap.
     expect(total(receiver.points, 'tenant_data_processed_bytes', { data_type: 'response' })).toBe(2 ** 48 - 1);
+  });
+});
+
+describe('health() and refusals', () => {
+  it('stays ok for an occasional refused value, degrades past 1 % of calls, and names a hook that failed', async () => {
+    const { collector, receiver } = await startPipeline();
+    try {
+      for (let i = 0; i < 2_000; i++) {
+        collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 't', durationSeconds: 0.01 });
+      }
+      for (let i = 0; i < 15; i++) collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, durationSeconds: -1 });
+      // 15 of 2,015 calls (0.7 %): the application's occasional bad value, not an outage.
+      expect(collector.health()).toMatchObject({ status: 'ok', reasons: [] });
+      for (let i = 0; i < 10; i++) collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, durationSeconds: -1 });
+      // 25 of 2,025 (1.2 %).
+      expect(collector.health().status).toBe('degraded');
+      expect(collector.health().reasons).toEqual([
+        '25 of 2025 record calls in the last 0 s were refused for invalid values (1.2 %; most: recordHttp.durationSeconds ×25)',
+      ]);
+
+      internals(collector).hookFailed('honoMetrics', new Error('boom'));
+      expect(collector.stats().hookFailures).toEqual({ honoMetrics: 1 });
+      expect(collector.health().reasons[0]).toBe("ringmeter's own hooks failed to record (1 in total; last: honoMetrics: boom)");
+    } finally {
+      await collector.shutdown();
+      await receiver.stop();
+    }
   });
 });

@@ -48,12 +48,13 @@ class QueryCountingLogger implements Logger {
     if (hooks.postgresInstrumented) return;
     try {
       if (typeof query !== 'string') {
-        hooks.reject();
+        hooks.reject('drizzleLogger.query');
         return;
       }
       hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.sqlId(query), this.currentTenant(), EMPTY_ID, 0, 0, 0);
-    } catch {
-      // A logger must never make Drizzle fail.
+    } catch (error) {
+      // A logger must never make Drizzle fail; the failure is counted and named in health().
+      hooks.hookFailed('drizzleLogger', error);
     }
   }
 }

@@ -80,8 +80,9 @@ export class PgliteState {
           inUse,
           CONNECTION_LIMIT,
         );
-      } catch {
-        // The query's own outcome goes on regardless.
+      } catch (error) {
+        // The query's own outcome goes on regardless; the failure is counted and named in health().
+        this.hooks.hookFailed('instrumentPglite', error);
       }
     };
     let pending: Promise<unknown>;
@@ -106,8 +107,9 @@ export class PgliteState {
   endTransaction(committed: boolean, tenant: number): void {
     try {
       this.hooks.writeTransaction(committed, false, tenant, this.database);
-    } catch {
-      // Never let metrics change the transaction's outcome.
+    } catch (error) {
+      // Never let metrics change the transaction's outcome; the failure is counted and named in health().
+      this.hooks.hookFailed('instrumentPglite', error);
     }
   }
 }

@@ -46,9 +46,9 @@ export class ShardSupervisor {
   private exportFailing = false;
   private rejectedPointsTotal = 0;
   private droppedPointsTotal = 0;
-  private seen = { dropped: 0, rejected: 0 };
+  private seen = { dropped: 0 };
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
-  readonly incidents: Partial<Record<'ringFull' | 'invalidValues' | 'workerLoss' | 'exportRejected', number>> = {};
+  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
 
   constructor(
     private readonly shard: number,
@@ -249,8 +249,7 @@ export class ShardSupervisor {
     if (message.rejectedPoints + message.droppedPoints > 0) this.incidents.exportRejected = now;
     // Drops and refusals are noticed here, once per export, so that the record path never reads a clock.
     if (this.ring.dropped > this.seen.dropped) this.incidents.ringFull = now;
-    if (this.ring.rejected > this.seen.rejected) this.incidents.invalidValues = now;
-    this.seen = { dropped: this.ring.dropped, rejected: this.ring.rejected };
+    this.seen = { dropped: this.ring.dropped };
   }
 
   private onWorkerExit(port: MessagePort): void {

@@ -93,7 +93,8 @@ export function recordQuery(
       inUse,
       client.connectionLimit,
     );
-  } catch {
-    // The query's own outcome goes on regardless.
+  } catch (error) {
+    // The query's own outcome goes on regardless; the failure is counted and named in health().
+    client.hooks.hookFailed('instrumentPostgres', error);
   }
 }

@@ -152,8 +152,9 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
   private observe(query: PostgresQuery): void {
     try {
       observeQuery(this.client, query, this.holdsConnection);
-    } catch {
-      // The query runs unobserved rather than differently.
+    } catch (error) {
+      // The query runs unobserved rather than differently; the failure is counted and named in health().
+      this.client.hooks.hookFailed('instrumentPostgres', error);
     }
   }
 }

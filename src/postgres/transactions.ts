@@ -31,8 +31,9 @@ export function trackTransaction(
     if (!nested) client.busy--;
     try {
       if (entered) hooks.writeTransaction(committed, nested, tenant, client.database);
-    } catch {
-      // Never let metrics change the transaction's outcome.
+    } catch (error) {
+      // Never let metrics change the transaction's outcome; the failure is counted and named in health().
+      hooks.hookFailed('instrumentPostgres', error);
     }
   };
   return reportSettlement(
