@@ -7,7 +7,7 @@
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 import { createCollector, type Collector } from '../src/index.js';
-import { internals } from '../src/internal.js';
+import { createTestCollector, internals } from '../src/internal.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -40,7 +40,7 @@ export async function run(
     for (const route of routes) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
 
   // A ring of 16 whose worker is paused: every timed call takes the overflow path (spill.ts).
-  const overflowing = createCollector({
+  const overflowing = createTestCollector({
     env: {},
     otlp: { endpoint, exportIntervalMillis: 3_600_000 },
     ringCapacity: 16,

@@ -5,9 +5,8 @@
  * nothing is duplicated, nothing stays stuck. Exits non-zero on any mismatch. CI runs a 20-second version.
  */
 import { Hono } from 'hono';
-import { createCollector } from '../src/index.js';
 import { honoMetrics } from '../src/hono/index.js';
-import { internals } from '../src/internal.js';
+import { createTestCollector, internals } from '../src/internal.js';
 import { CountingReceiver } from './lib/receiver.js';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 120);
@@ -17,7 +16,7 @@ const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, m
 const receiver = new CountingReceiver();
 const endpoint = await receiver.start();
 const port = Number(new URL(endpoint).port);
-const collector = createCollector({
+const collector = createTestCollector({
   env: {},
   metrics: { runtime: false },
   ringCapacity: 4_096,

@@ -2,7 +2,9 @@
  * Internals shared by ringmeter's own entry points (hono, postgres, drizzle, pglite) and its tests. Not part of
  * the public API: the package's exports map does not expose this module.
  */
-import { type Collector, recorderOf } from './collector.js';
+import { Collector, recorderOf } from './collector.js';
+import type { CollectorOptions } from './options.js';
+import { TEST_HOOKS } from './test-hooks.js';
 import { requireCollector } from './hook-arguments.js';
 import type { Recorder } from './recorder.js';
 
@@ -18,4 +20,9 @@ export type CollectorInternals = Recorder;
  */
 export function internals(collector: Collector | unknown): CollectorInternals {
   return recorderOf(requireCollector(collector));
+}
+
+/** A collector whose workers obey test hooks (pause, throttle, hang, kill: see test-hooks.ts). For tests only. */
+export function createTestCollector(options: CollectorOptions = {}): Collector {
+  return new Collector({ ...options, [TEST_HOOKS]: true } as CollectorOptions);
 }

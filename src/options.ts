@@ -1,3 +1,4 @@
+import { TEST_HOOKS } from './test-hooks.js';
 import { randomUUID } from 'node:crypto';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { redact } from './redact.js';
@@ -97,6 +98,8 @@ export interface ResolvedOptions {
   workerHangMillis: number;
   shutdownTimeoutMillis: number;
   handleSignals: boolean;
+  /** Set only by createTestCollector (internal.ts): the workers obey test-hook messages. */
+  testHooks: boolean;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -281,6 +284,7 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
       3_600_000,
     ),
     handleSignals: flag('options.handleSignals', options.handleSignals ?? DEFAULT_OPTIONS.handleSignals),
+    testHooks: (options as { [TEST_HOOKS]?: unknown })[TEST_HOOKS] === true,
   };
 }
 

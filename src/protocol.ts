@@ -28,16 +28,11 @@ export type MainToWorker =
    * An overflow segment: `records` records in the ring's format, numbered `seq` in the order sent. The buffer is
    * shared; the worker reads it whole, then counts it in SPILL_SEGMENTS_READ, after which the main thread reuses it.
    */
-  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
-  /** Test hooks: stop draining until `resume`; drain at most `recordsPerPass` per 10 ms pass; hang for good. */
-  /** Answered with `paused` once the worker has stopped (or restarted) draining, so that a test counts exactly. */
-  | { type: 'pause'; id: number; paused: boolean }
-  | { type: 'throttle'; recordsPerPass?: number }
-  | { type: 'hang' };
+  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number };
+// Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
   | { type: 'flushed'; id: number }
-  | { type: 'paused'; id: number }
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
   /**

@@ -161,22 +161,32 @@ export class Recorder {
 
   /** Test hook: hold back (or release) every worker. */
   async pauseWorkers(paused: boolean): Promise<void> {
+    this.requireTestHooks();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.setPaused(paused)));
   }
 
   /** Test hook: terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
   killWorker(shard = 0): Promise<void> {
+    this.requireTestHooks();
     return this.supervisors[shard].kill();
   }
 
   /** Test hook: limit each worker's drain pass (undefined: no limit). */
   async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
+    this.requireTestHooks();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.throttle(recordsPerPass)));
   }
 
   /** Test hook: make one shard's worker hang. */
   hangWorker(shard = 0): Promise<void> {
+    this.requireTestHooks();
     return this.supervisors[shard].hang();
+  }
+
+  private requireTestHooks(): void {
+    if (!this.options.testHooks) {
+      throw new Error('ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)');
+    }
   }
 
   /** The tenant usage fast path. */
@@ -335,6 +345,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
     seriesIdleMillis: options.seriesIdleMillis,
     families: { ...options.metrics },
+    testHooks: options.testHooks,
   };
 }
 

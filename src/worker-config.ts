@@ -22,4 +22,6 @@ export interface WorkerConfig {
   maxMemoryBytes: number;
   seriesIdleMillis: number;
   families: { http: boolean; db: boolean; tenant: boolean; runtime: boolean };
+  /** Whether the worker obeys test-hook messages (test-hooks.ts); false in production. */
+  testHooks: boolean;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Collector } from 'ringmeter';
+import { type Collector, createCollector } from 'ringmeter';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { internals } from 'ringmeter/internal';
 import { startPipeline, total } from './support/harness.js';
@@ -113,6 +113,23 @@ describe('health() and refusals', () => {
     } finally {
       await collector.shutdown();
       await receiver.stop();
+    }
+  });
+});
+
+describe('test hooks', () => {
+  it('are off in a collector made by createCollector: a hook call rejects, naming the way to turn them on', async () => {
+    const collector = createCollector({
+      env: {},
+      metrics: { runtime: false },
+      otlp: { endpoint: 'http://127.0.0.1:9', timeoutMillis: 50 },
+    });
+    try {
+      await expect(internals(collector).pauseWorkers(true)).rejects.toThrow(
+        'ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)',
+      );
+    } finally {
+      await collector.shutdown().catch(() => {});
     }
   });
 });

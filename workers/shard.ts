@@ -5,6 +5,8 @@ import { RECORD_WORDS } from '../src/ring/layout.js';
 import { RingHeader } from '../src/ring/ring-header.js';
 import { RingReader } from '../src/ring/ring-reader.js';
 import { SpillReader } from '../src/ring/spill-reader.js';
+import { isTestHookMessage, type TestHookMessage } from '../src/test-hooks.js';
+import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/protocol.js';
 import { VERSION } from '../src/version.js';
 import type { WorkerConfig } from '../src/worker-config.js';
@@ -36,7 +38,7 @@ interface PlannedExport {
  * One shard's worker: drains its ring into the aggregators, exports on a timer and on request. It is the only
  * reader of its ring and the only writer of its series (records are sharded by tenant), so nothing here locks.
  */
-export class Shard {
+export class Shard implements TestHookTarget {
   private readonly header: RingHeader;
   private readonly ring: RingReader;
   private readonly spill: SpillReader;
@@ -85,7 +87,7 @@ export class Shard {
   }
 
   start(): void {
-    this.port.on('message', (message: MainToWorker) => this.handle(message));
+    this.port.on('message', (message: MainToWorker | TestHookMessage) => this.handle(message));
     this.scheduleDrain(DRAIN_INTERVAL_MILLIS);
     this.exportTimer = setInterval(
       () => void this.requestExport(Date.now() + this.config.otlp.timeoutMillis),
@@ -263,7 +265,14 @@ export class Shard {
     this.scheduleDrain(!this.paused && (consumed >= DRAIN_SLICE || this.spill.queued > 0) ? 0 : DRAIN_INTERVAL_MILLIS);
   }
 
-  private handle(message: MainToWorker): void {
+  private handle(message: MainToWorker | TestHookMessage): void {
+    if (isTestHookMessage(message)) {
+      // Only a collector made for tests turns these on; a production worker ignores them.
+      if (!this.config.testHooks) return;
+      const reply = obeyTestHook(this, message);
+      if (reply !== undefined) this.port.postMessage(reply);
+      return;
+    }
     switch (message.type) {
       case 'flush':
         void this.requestExport(Date.now() + message.timeoutMillis).then((outcome) => {
@@ -277,19 +286,19 @@ export class Shard {
       case 'shutdown':
         void this.stop(message.id, message.deadlineMillis);
         return;
-      case 'throttle':
-        this.drainLimit = message.recordsPerPass ?? DRAIN_SLICE;
-        return;
-      case 'hang':
-        // Test hook: a worker stuck in a loop, which only termination ends.
-        for (;;);
-      case 'pause':
-        this.paused = message.paused;
-        this.post({ type: 'paused', id: message.id });
-        return;
       default:
         unexpectedMessage(message);
     }
+  }
+
+  /** Test hook (test-hooks.ts): stop or restart draining. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  /** Test hook (test-hooks.ts): at most this many records per drain pass. */
+  setDrainLimit(recordsPerPass: number | undefined): void {
+    this.drainLimit = recordsPerPass ?? DRAIN_SLICE;
   }
 
   private async stop(id: number, deadlineMillis: number): Promise<void> {

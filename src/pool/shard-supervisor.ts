@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import type { RingHeader } from '../ring/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
+import type { TestHookMessage, TestHookReply } from '../test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../worker-config.js';
@@ -135,19 +136,18 @@ export class ShardSupervisor {
 
   /** Test hook: drain at most `recordsPerPass` records per 10 ms pass (undefined: no limit). */
   async throttle(recordsPerPass: number | undefined): Promise<void> {
-    await this.ready;
-    this.post({ type: 'throttle', recordsPerPass });
+    await this.request({ type: 'testThrottle', id: 0, recordsPerPass });
   }
 
   /** Test hook: make the worker hang in a loop (the hang detector must replace it). */
   async hang(): Promise<void> {
     await this.ready;
-    this.post({ type: 'hang' });
+    this.post({ type: 'testHang' });
   }
 
   /** Test hook: stop or restart draining (the ring fills while paused). */
   async setPaused(paused: boolean): Promise<void> {
-    await this.request({ type: 'pause', id: 0, paused });
+    await this.request({ type: 'testPause', id: 0, paused });
   }
 
   /** Test hook: terminate the worker as if it had crashed. */
@@ -159,7 +159,9 @@ export class ShardSupervisor {
     await this.ready;
   }
 
-  private async request(message: Extract<MainToWorker, { type: 'flush' | 'shutdown' | 'pause' }>): Promise<void> {
+  private async request(
+    message: Extract<MainToWorker, { type: 'flush' | 'shutdown' }> | Exclude<TestHookMessage, { type: 'testHang' }>,
+  ): Promise<void> {
     // The worker may have died since `ready` resolved: wait for its replacement.
     while (this.port === undefined) await this.ready;
     const id = this.nextId++;
@@ -179,7 +181,7 @@ export class ShardSupervisor {
     }
   }
 
-  private post(message: MainToWorker): void {
+  private post(message: MainToWorker | TestHookMessage): void {
     this.port?.postMessage(message);
   }
 
@@ -195,7 +197,7 @@ export class ShardSupervisor {
   private async launch(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port: port2, config: this.config };
-    port1.on('message', (message: WorkerToMain) => this.handle(message));
+    port1.on('message', (message: WorkerToMain | TestHookReply) => this.handle(message));
     port1.once('close', () => this.onWorkerExit(port1));
     // The port must not keep the host process alive; the worker's own timers do not either (see shard-worker.ts).
     port1.unref();
@@ -212,10 +214,10 @@ export class ShardSupervisor {
     }
   }
 
-  private handle(message: WorkerToMain): void {
+  private handle(message: WorkerToMain | TestHookReply): void {
     switch (message.type) {
       case 'flushed':
-      case 'paused':
+      case 'testHookDone':
       case 'stopped': {
         const pending = this.pending.get(message.id);
         this.pending.delete(message.id);

@@ -1,15 +1,15 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { createCollector, type Collector, type CollectorOptions } from 'ringmeter';
-import { internals } from 'ringmeter/internal';
+import type { Collector, CollectorOptions } from 'ringmeter';
+import { createTestCollector, internals } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
 /**
- * A collector wired to a fresh local receiver, with the process environment ignored. Runtime (app_*) metrics are
+ * A collector wired to a fresh local receiver, with the process environment ignored and test hooks on. Runtime (app_*) metrics are
  * off unless asked for: their samples are ring records too, and most tests count records exactly.
  */
 export async function startPipeline(options: CollectorOptions = {}): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
   const receiver = await new OtlpReceiver().start();
-  const collector = createCollector({
+  const collector = createTestCollector({
     serviceName: 'ringmeter-test',
     env: {},
     ...options,

@@ -1,0 +1,22 @@
+import type { TestHookMessage, TestHookReply } from '../src/test-hooks.js';
+
+/** What a test hook may change in a shard (Shard implements it). */
+export interface TestHookTarget {
+  setPaused(paused: boolean): void;
+  setDrainLimit(recordsPerPass: number | undefined): void;
+}
+
+/** Obeys one test-hook message (see src/test-hooks.ts); returns the reply to send, if any. */
+export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): TestHookReply | undefined {
+  switch (message.type) {
+    case 'testPause':
+      target.setPaused(message.paused);
+      return { type: 'testHookDone', id: message.id };
+    case 'testThrottle':
+      target.setDrainLimit(message.recordsPerPass);
+      return { type: 'testHookDone', id: message.id };
+    case 'testHang':
+      // A worker stuck in a loop, which only termination ends.
+      for (;;);
+  }
+}
