@@ -133,6 +133,12 @@ export const METRICS = {
     ['process_type'],
     'CPU time over the sample interval, in percent of one core: the whole process (process_type=process), the main thread (main) and each metrics worker (metrics_worker); the per-thread values on Linux only.',
   ),
+  appEventLoopDelay: gauge(
+    'app_event_loop_delay_seconds',
+    's',
+    ['quantile'],
+    "The main thread's event-loop delay over the sample interval (monitorEventLoopDelay, 10 ms resolution): quantile=0.5 and 0.99.",
+  ),
   appGcDuration: histogram(
     'app_gc_duration_seconds',
     's',

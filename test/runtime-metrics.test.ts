@@ -12,7 +12,7 @@ describe('runtime (app_*) metrics', () => {
     await receiver.stop();
   });
 
-  it('exports memory, CPU and GC pauses of the process, the main thread and the worker', async () => {
+  it('exports memory, CPU, event-loop delay and GC pauses of the process, the main thread and the worker', async () => {
     ({ collector, receiver } = await startPipeline({ metrics: { runtime: true }, runtimeMetricsIntervalMillis: 100 }));
     // The first flush returns once the worker runs; CPU is sampled over the interval that follows.
     await collector.flush();
@@ -20,6 +20,9 @@ describe('runtime (app_*) metrics', () => {
     let keep = 0;
     for (let i = 0; i < 200_000; i++) keep += { value: i, text: `x${i}` }.text.length;
     expect(keep).toBeGreaterThan(0);
+    // Block the event loop for 120 ms: the next sample's p99 delay must show it.
+    const blockedUntil = Date.now() + 120;
+    while (Date.now() < blockedUntil);
     await new Promise((resolve) => setTimeout(resolve, 350));
     await collector.flush();
     const memory = pointsNamed(receiver.points, 'app_memory_usage_bytes');
@@ -39,6 +42,12 @@ describe('runtime (app_*) metrics', () => {
       expect(processTypes.has('metrics_worker')).toBe(true);
     }
     for (const point of cpu) expect(point.value).toBeGreaterThanOrEqual(0);
+
+    const delay = pointsNamed(receiver.points, 'app_event_loop_delay_seconds');
+    expect(new Set(delay.map((p) => p.attributes.quantile))).toEqual(new Set(['0.5', '0.99']));
+    expect(delay.every((p) => p.type === 'gauge' && p.unit === 's')).toBe(true);
+    const p99 = Math.max(...delay.filter((p) => p.attributes.quantile === '0.99').map((p) => p.value ?? 0));
+    expect(p99).toBeGreaterThanOrEqual(0.1);
 
     const gc = pointsNamed(receiver.points, 'app_gc_duration_seconds');
     expect(gc.length).toBeGreaterThan(0);

@@ -45,6 +45,9 @@ export const RUNTIME_EXTERNAL_BYTES = 4;
 export const RUNTIME_PROCESS_CPU_PERCENT = 5;
 export const RUNTIME_THREAD_CPU_PERCENT = 6;
 export const RUNTIME_GC = 7;
+/** Event-loop delay of the main thread over the sample interval (monitorEventLoopDelay), in seconds. */
+export const RUNTIME_EVENT_LOOP_DELAY_P50 = 8;
+export const RUNTIME_EVENT_LOOP_DELAY_P99 = 9;
 
 /** Query types (QUERY detail bits 4-7): the id is the index. */
 export const QUERY_TYPES = ['OTHER', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;

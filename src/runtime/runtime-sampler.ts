@@ -1,4 +1,4 @@
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import {
   KIND_RUNTIME,
   RUNTIME_EXTERNAL_BYTES,
@@ -10,6 +10,8 @@ import {
   RUNTIME_THREAD_CPU_PERCENT,
   tag,
   gcTypeId,
+  RUNTIME_EVENT_LOOP_DELAY_P50,
+  RUNTIME_EVENT_LOOP_DELAY_P99,
 } from '../ring/codes.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import { EMPTY_ID, SYSTEM_ID } from '../strings/layout.js';
@@ -26,6 +28,8 @@ export class RuntimeSampler {
   private lastCpu = process.cpuUsage();
   private lastThreadCpu = threadCpuSeconds();
   private lastMillis = performance.now();
+  /** Delays of the event loop since the last sample (reset at each), sampled by Node every 10 ms. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly ring: RingWriter,
@@ -37,12 +41,14 @@ export class RuntimeSampler {
       for (const entry of list.getEntries()) this.recordGc(entry);
     });
     this.observer.observe({ entryTypes: ['gc'] });
+    this.loopDelay.enable();
     this.sample();
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.observer.disconnect();
+    this.loopDelay.disable();
   }
 
   private sample(): void {
@@ -63,6 +69,12 @@ export class RuntimeSampler {
       this.lastCpu = process.cpuUsage();
       this.lastThreadCpu = threadCpu;
       this.lastMillis = now;
+    }
+    if (this.loopDelay.count > 0) {
+      // Nanoseconds in the histogram; reset so that each sample covers its own interval.
+      this.write(RUNTIME_EVENT_LOOP_DELAY_P50, this.loopDelay.percentile(50) / 1e9);
+      this.write(RUNTIME_EVENT_LOOP_DELAY_P99, this.loopDelay.percentile(99) / 1e9);
+      this.loopDelay.reset();
     }
   }
 

@@ -8,6 +8,8 @@ import {
   RUNTIME_RSS_BYTES,
   RUNTIME_THREAD_CPU_PERCENT,
   gcTypeName,
+  RUNTIME_EVENT_LOOP_DELAY_P50,
+  RUNTIME_EVENT_LOOP_DELAY_P99,
 } from '../../src/ring/codes.js';
 import { METRICS } from '../../src/metrics.js';
 import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
@@ -17,14 +19,17 @@ import { HistogramStore } from './histogram-store.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 /** Which gauge each main-thread sample sets. */
-const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage'; attributes: Record<string, string> }> = {
-  [RUNTIME_RSS_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'process', memory_type: 'rss' } },
-  [RUNTIME_HEAP_USED_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_used' } },
-  [RUNTIME_HEAP_TOTAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_total' } },
-  [RUNTIME_EXTERNAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'external' } },
-  [RUNTIME_PROCESS_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'process' } },
-  [RUNTIME_THREAD_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'main' } },
-};
+const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage' | 'appEventLoopDelay'; attributes: Record<string, string> }> =
+  {
+    [RUNTIME_RSS_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'process', memory_type: 'rss' } },
+    [RUNTIME_HEAP_USED_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_used' } },
+    [RUNTIME_HEAP_TOTAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'heap_total' } },
+    [RUNTIME_EXTERNAL_BYTES]: { metric: 'appMemoryUsage', attributes: { process_type: 'main', memory_type: 'external' } },
+    [RUNTIME_PROCESS_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'process' } },
+    [RUNTIME_THREAD_CPU_PERCENT]: { metric: 'appCpuUsage', attributes: { process_type: 'main' } },
+    [RUNTIME_EVENT_LOOP_DELAY_P50]: { metric: 'appEventLoopDelay', attributes: { quantile: '0.5' } },
+    [RUNTIME_EVENT_LOOP_DELAY_P99]: { metric: 'appEventLoopDelay', attributes: { quantile: '0.99' } },
+  };
 
 /**
  * The app_* metrics: the main thread's samples as last-value gauges, its GC pauses as a histogram, and this
@@ -32,6 +37,8 @@ const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage'; a
  */
 export class RuntimeAggregator {
   private readonly latest = new Map<number, number>();
+  /** Event-loop delay samples that arrived since the last successful export (their value is the worst of them). */
+  private readonly worstSinceExport = new Set<number>();
   private readonly gc: HistogramStore;
   private lastThreadCpu = threadCpuSeconds();
   private lastCollectMillis: number;
@@ -51,14 +58,22 @@ export class RuntimeAggregator {
     const sample = (tagWord >>> 8) & 0xff;
     const value = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     if (sample === RUNTIME_GC) this.gc.record(this.gc.seriesOf(tagWord >>> 16, 0, 0, nowMillis), value);
-    else this.latest.set(sample, value);
+    else if (sample === RUNTIME_EVENT_LOOP_DELAY_P50 || sample === RUNTIME_EVENT_LOOP_DELAY_P99) {
+      // The worst sample since the last export: a stall between two exports must not hide behind a calm last sample.
+      this.latest.set(sample, Math.max(this.worstSinceExport.has(sample) ? (this.latest.get(sample) ?? 0) : 0, value));
+      this.worstSinceExport.add(sample);
+    } else this.latest.set(sample, value);
   }
 
   collect(collection: Collection): void {
     const now = collection.endMillis;
     for (const [sample, value] of this.latest) {
       const target = MAIN_SAMPLES[sample];
-      if (target !== undefined) collection.add(METRICS[target.metric], target.attributes, now, value);
+      if (target === undefined) continue;
+      // Once exported, the next delay sample starts a new worst; kept if the export fails.
+      collection.add(METRICS[target.metric], target.attributes, now, value, {
+        commit: () => this.worstSinceExport.delete(sample),
+      });
     }
     const memory = process.memoryUsage();
     collection.add(METRICS.appMemoryUsage, { process_type: 'metrics_worker', memory_type: 'heap_used' }, now, memory.heapUsed);
