@@ -172,6 +172,12 @@ export const METRICS = {
     ['reason'],
     'Aggregated records lost with a worker that died before exporting them (reason=worker_exit).',
   ),
+  workerRestarts: counter(
+    'ringmeter.workers.restarts',
+    '{restart}',
+    [],
+    'Times a metrics worker was replaced because it exited, threw or hung (reported by its replacement).',
+  ),
   sqlTextsOverflowed: counter(
     'ringmeter.sql_texts.overflowed',
     '{query}',

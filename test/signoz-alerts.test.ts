@@ -60,14 +60,16 @@ const formulas = (rule: Rule) =>
   rule.condition.compositeQuery.queries.filter((query): query is Formula => query.type === 'builder_formula');
 
 describe('SigNoz alert rules (docs/signoz/alerts/)', () => {
-  it('are the five documented rules, each on the metric it is about', () => {
+  it('are the seven documented rules, each on the metric it is about', () => {
     const metricsOf = (rule: Rule) => builderQueries(rule).map((query) => query.spec.aggregations[0].metricName);
     expect(Object.fromEntries([...rules].map(([file, rule]) => [file, metricsOf(rule)]))).toEqual({
       'export-failures.json': ['otel.sdk.exporter.metric_data_point.exported'],
       'p99-latency.json': ['http_request_duration_seconds.bucket'],
       'ring-drops.json': ['ringmeter.records.dropped'],
+      'ring-overflow.json': ['ringmeter.records.spilled'],
       'tenant-error-rate.json': ['http_requests_total', 'http_requests_total'],
       'worker-lost-records.json': ['ringmeter.records.lost'],
+      'worker-restarts.json': ['ringmeter.workers.restarts'],
     });
     const doc = readFileSync(new URL('../docs/signoz.md', import.meta.url), 'utf8');
     for (const [file, rule] of rules) {

@@ -41,6 +41,7 @@ describe('a worker killed mid-stream', () => {
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(70);
     expect(total(receiver.points, 'ringmeter.records.lost', { reason: 'worker_exit' })).toBe(50);
+    expect(total(receiver.points, 'ringmeter.workers.restarts')).toBe(1);
     // written counts every record that entered the ring, the lost ones included: 50 + 40 + 30.
     expect(total(receiver.points, 'ringmeter.records.written')).toBe(120);
     expect(collector.stats().ring).toMatchObject({ written: 220, dropped: 0, used: 0 });

@@ -267,6 +267,8 @@ export class ShardSupervisor {
     if (this.closing) return;
     const delay = RESTART_DELAY_MILLIS[Math.min(this.restarts, RESTART_DELAY_MILLIS.length - 1)];
     this.restarts++;
+    // The replacement exports the count (the baseline lives in the header, so none is counted twice).
+    this.header().setRestarts(this.restarts);
     const deadThread = this.threadId;
     this.ready = (async () => {
       await sleep(delay);

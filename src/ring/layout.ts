@@ -54,6 +54,8 @@ export const REJECTED = 2;
 export const LOST = 3;
 /** Bytes the overflow holds now (segments not yet aggregated, and one kept for reuse). */
 export const SPILL_BYTES = 4;
+/** Times the shard's worker was replaced (it died or hung). */
+export const RESTARTS = 5;
 
 // --- worker slots (second and third cache lines) ---
 /** Next record index the worker will read. */
@@ -92,6 +94,8 @@ export const SERIES_BYTES = 35;
 export const UNDECODABLE = 36;
 /** UNDECODABLE as of the last successful export. */
 export const EXPORTED_UNDECODABLE = 37;
+/** RESTARTS as of the last successful export. */
+export const EXPORTED_RESTARTS = 38;
 
 /** Bytes per record. */
 export const RECORD_BYTES = 32;

@@ -15,6 +15,7 @@ import {
   SERIES,
   SERIES_BYTES,
   SPILL_BYTES,
+  RESTARTS,
   SPILL_RECORDS_READ,
   SPILL_SEGMENTS_READ,
   UNDECODABLE,
@@ -97,6 +98,9 @@ export class RingHeader {
   }
   setLost(total: number): void {
     Atomics.store(this.slots, LOST, total | 0);
+  }
+  setRestarts(total: number): void {
+    Atomics.store(this.slots, RESTARTS, total | 0);
   }
   setSpillBytes(bytes: number): void {
     Atomics.store(this.slots, SPILL_BYTES, Math.min(bytes, INT32_MAX));

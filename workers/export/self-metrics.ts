@@ -8,6 +8,8 @@ import {
   EXPORTED_UNDECODABLE,
   LOST,
   REJECTED,
+  RESTARTS,
+  EXPORTED_RESTARTS,
   UNDECODABLE,
 } from '../../src/ring/layout.js';
 import type { RingHeader } from '../../src/ring/ring-header.js';
@@ -117,6 +119,7 @@ export class SelfMetrics {
     fromHeader(METRICS.recordsDropped, { reason: 'undecodable' }, UNDECODABLE, EXPORTED_UNDECODABLE, undefined, false);
     fromHeader(METRICS.recordsRejected, { reason: 'invalid_value' }, REJECTED, EXPORTED_REJECTED);
     fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
+    fromHeader(METRICS.workerRestarts, {}, RESTARTS, EXPORTED_RESTARTS);
 
     for (const [metric, entry] of this.overflowed) addGrowth(collection, METRICS.seriesOverflowed, { metric }, start, entry);
     for (const [errorType, entry] of this.exportedPoints)
