@@ -47,12 +47,12 @@ function finish(response: ServerResponse, exchange: NodeExchange): void {
   pending.delete(response);
   // The slot may serve another request once recorded: this response must not count into it any more.
   if (exchange.counted) writers.delete(response);
-  if (bodiless(response)) return exchange.responseDone(response.statusCode, 0);
   const raw = response as ServerResponse & ResponseInternals;
   // A fixed-length body: Node sent exactly the length in its header (it set `_contentLength` from the header,
   // from node-server's computed length, or from end(chunk)). Anything else was counted as it was written.
   const fixed = !exchange.counted && raw._hasBody && !raw.chunkedEncoding && typeof raw._contentLength === 'number';
-  exchange.responseDone(response.statusCode, fixed ? (raw._contentLength as number) : exchange.responseBytes);
+  const bytes = bodiless(response) ? 0 : fixed ? (raw._contentLength as number) : exchange.responseBytes;
+  exchange.responseDone(response.statusCode, bytes);
 }
 
 function onResponseFinish(message: unknown): void {
