@@ -7,7 +7,7 @@ import { internals } from '../internal.js';
 import { UNKNOWN_ID, UNMATCHED_ID } from '../strings/layout.js';
 import type { TenantSource } from '../tenant-scope.js';
 import { lengthKnown } from './node-response.js';
-import { countResponseWrites, watchExchange, type NodeExchange } from './node-exchange.js';
+import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
 
 /**
@@ -98,6 +98,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       if (!failed && !outgoing.headersSent && !lengthKnown(res)) countResponseWrites(outgoing, this);
       this.done = true;
       if (this.closed) this.emit();
+      else settleIfClosed(outgoing, this);
     }
 
     responseDone(statusCode: number, responseBytes: number): void {

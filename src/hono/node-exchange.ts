@@ -89,6 +89,14 @@ export function watchExchange(incoming: IncomingMessage, outgoing: ServerRespons
 }
 
 /**
+ * Records at once an exchange whose client left while the handler ran: Node will report no finish for it. Called
+ * when the handler chain has returned.
+ */
+export function settleIfClosed(outgoing: ServerResponse, exchange: NodeExchange): void {
+  if (outgoing.destroyed && pending.get(outgoing) === exchange) finish(outgoing, exchange);
+}
+
+/**
  * Counts the body as it is written, for a response whose length Node will not know (a stream). Called when the
  * handler chain has returned, before node-server writes anything; the connection's end is watched too, since a
  * stream can last long enough for the client to leave.
