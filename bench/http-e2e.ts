@@ -1,8 +1,10 @@
 /**
  * End to end over real HTTP: the 20-route Hono app on @hono/node-server (one process per variant), loaded by
- * autocannon from this process with a fixed list of requests over 1,000 tenants, 32 connections. Variants run in
+ * wrk (autocannon when wrk is absent; see lib/load.ts) with a fixed list of requests over 1,000 tenants, 32
+ * connections. Variants run in
  * rotated order, round by round; ratios to the bare app are taken within each round. The two '+ DB' variants run
- * one real PostgreSQL query per request (ringmeter's with instrumentPostgres): compare them with each other. Then a sustained run of the
+ * one real PostgreSQL query per request (ringmeter's with instrumentPostgres, with the request scope and, 'no scope',
+ * with the app's own tenant resolver): compare them with each other. Then a sustained run of the
  * ringmeter variant, exporting every 5 s to a local receiver: requests served must equal http_requests_total
  * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
  * CPU of its main thread and of the metrics worker are reported.
@@ -20,8 +22,8 @@ import type { ServerReport } from './http-e2e-server.js';
  * fewer servers alive at once disturb each other less on a small machine, and they compare with each other.
  */
 const GROUPS: MiddlewareVariant[][] = [
-  ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel'],
-  ['bare + DB query', 'ringmeter + DB hook'],
+  ['bare', 'empty async middleware', 'ringmeter', 'ring write only (reference)', '@hono/prometheus (tenant label)', '@hono/otel'],
+  ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'],
 ];
 const CONNECTIONS = 32;
 /** Measured windows per variant per round. */
@@ -98,7 +100,7 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
 interface ComparisonOptions {
   /** At least 3. [default: 3] */
   rounds?: number;
-  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 3] */
+  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 6] */
   seconds?: number;
   /** [default: PASSES] */
   passes?: number;
@@ -135,7 +137,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   // Both tools measure in whole seconds (autocannon runs a 0.6 s duration for 1 s), so windows are whole seconds and
   // req/s divides by the duration the tool reports, not the one asked for.
   const passes = options.passes ?? PASSES;
-  const window = Math.max(1, Math.round((options.seconds ?? 3) / passes));
+  const window = Math.max(1, Math.round((options.seconds ?? 6) / passes));
   const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
