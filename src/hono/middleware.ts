@@ -70,6 +70,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     requestBytes = 0;
     responseBytes = 0;
     counted = false;
+    uploadCounted = false;
     private start = 0;
     private method = 0;
     private endpoint = -1;
@@ -85,6 +86,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       this.requestBytes = 0;
       this.responseBytes = 0;
       this.counted = false;
+      this.uploadCounted = false;
       this.done = false;
       this.closed = false;
       return this;

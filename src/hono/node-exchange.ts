@@ -25,6 +25,8 @@ export interface NodeExchange {
   responseBytes: number;
   /** Whether the write wrappers are installed: then `responseBytes` is the body size. */
   counted: boolean;
+  /** Whether the request's body is counted as the parser pushes it (a chunked upload). */
+  uploadCounted: boolean;
 }
 
 /** Node's internal view of a response: read only, at finish, when Node has settled them. */
@@ -46,7 +48,9 @@ function bodiless(response: ServerResponse): boolean {
 function finish(response: ServerResponse, exchange: NodeExchange): void {
   pending.delete(response);
   // The slot may serve another request once recorded: this response must not count into it any more.
+  // (An upload the handler never read may still be arriving.)
   if (exchange.counted) writers.delete(response);
+  if (exchange.uploadCounted) writers.delete(response.req);
   const raw = response as ServerResponse & ResponseInternals;
   // A fixed-length body: Node sent exactly the length in its header (it set `_contentLength` from the header,
   // from node-server's computed length, or from end(chunk)). Anything else was counted as it was written.
@@ -134,6 +138,7 @@ function countingEnd(this: ServerResponse, ...args: unknown[]): ServerResponse {
 
 /** The HTTP parser pushes each decoded body chunk of a request; counting them measures a chunked upload exactly. */
 function countRequestPushes(incoming: IncomingMessage, exchange: NodeExchange): void {
+  exchange.uploadCounted = true;
   writers.set(incoming, exchange);
   incoming.push = countingPush as IncomingMessage['push'];
 }
