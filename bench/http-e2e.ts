@@ -1,15 +1,17 @@
 /**
  * End to end over real HTTP: the 20-route Hono app on @hono/node-server (one process per variant), loaded by
- * autocannon from this process with a fixed list of requests over 1,000 tenants, 32 connections. Variants run in
+ * wrk (autocannon when wrk is absent; see lib/load.ts) with a fixed list of requests over 1,000 tenants, 32
+ * connections. Variants run in
  * rotated order, round by round; ratios to the bare app are taken within each round. The two '+ DB' variants run
- * one real PostgreSQL query per request (ringmeter's with instrumentPostgres): compare them with each other. Then a sustained run of the
+ * one real PostgreSQL query per request (ringmeter's with instrumentPostgres, with the request scope and, 'no scope',
+ * with the app's own tenant resolver): compare them with each other. Then a sustained run of the
  * ringmeter variant, exporting every 5 s to a local receiver: requests served must equal http_requests_total
  * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
  * CPU of its main thread and of the metrics worker are reported.
  */
-import autocannon from 'autocannon';
 import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
 import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
+import { availableLoadTool, runLoad, type LoadResult, type LoadTool } from './lib/load.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -20,14 +22,14 @@ import type { ServerReport } from './http-e2e-server.js';
  * fewer servers alive at once disturb each other less on a small machine, and they compare with each other.
  */
 const GROUPS: MiddlewareVariant[][] = [
-  ['bare', 'empty async middleware', 'ringmeter', '@hono/prometheus (tenant label)', '@hono/otel'],
-  ['bare + DB query', 'ringmeter + DB hook'],
+  ['bare', 'empty async middleware', 'ringmeter', 'ring write only (reference)', '@hono/prometheus (tenant label)', '@hono/otel'],
+  ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'],
 ];
 const CONNECTIONS = 32;
 /** Measured windows per variant per round. */
 const PASSES = 3;
-/** Requests that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
-const WARM_UP_REQUESTS = 5_000;
+/** Seconds of load that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
+const WARM_UP_SECONDS = 1;
 const REQUESTS = TENANTS.map((tenant, i) => ({
   method: 'GET' as const,
   path: ROUTES[i % ROUTES.length].path,
@@ -79,27 +81,17 @@ async function startServer(variant: MiddlewareVariant, endpoint: string, exportI
   return { ...server, port: ready.port };
 }
 
-/**
- * Loads a server for a duration in seconds (autocannon rounds it up to whole seconds) or for a number of requests.
- * autocannon prepares every request of the list for every connection before it starts (about 0.36 s for 1,000
- * requests × 32 connections) and runs for at least a second, so the warm-up uses a short list.
- */
-function load(port: number, limit: { duration: number } | { amount: number }, requests = REQUESTS): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, requests, ...limit }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    );
-  });
+/** The load generator of this run: wrk when installed, else autocannon (see lib/load.ts); set by the entry point. */
+let tool: LoadTool = 'autocannon';
+
+function load(port: number, seconds: number, requests = REQUESTS): Promise<LoadResult> {
+  return runLoad(tool, { port, connections: CONNECTIONS, seconds, requests });
 }
 
 /** One measured window against a running server: CPU marks around `seconds` of load. */
-async function measure(
-  variant: MiddlewareVariant,
-  server: Server,
-  seconds: number,
-): Promise<{ result: autocannon.Result; report: ServerReport }> {
+async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: LoadResult; report: ServerReport }> {
   await server.ask({ type: 'mark' }, 'marked');
-  const result = await load(server.port, { duration: seconds });
+  const result = await load(server.port, seconds);
   const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { result, report };
@@ -108,10 +100,12 @@ async function measure(
 interface ComparisonOptions {
   /** At least 3. [default: 3] */
   rounds?: number;
-  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 3] */
+  /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 6] */
   seconds?: number;
   /** [default: PASSES] */
   passes?: number;
+  /** [default: GROUPS] */
+  groups?: MiddlewareVariant[][];
 }
 
 interface RoundRow {
@@ -128,18 +122,22 @@ interface RoundRow {
  * then loads them in short windows, `PASSES` times over in rotated order, so that a machine whose speed drifts
  * during the round shifts every variant alike. A variant's figure for the round sums its windows.
  */
+export function useLoadTool(chosen: LoadTool): void {
+  tool = chosen;
+}
+
 export async function runComparison(options: ComparisonOptions = {}): Promise<E2eVariantResult[]> {
   const results: E2eVariantResult[] = [];
-  for (const group of GROUPS) results.push(...(await runGroup(group, options)));
+  for (const group of options.groups ?? GROUPS) results.push(...(await runGroup(group, options)));
   return results;
 }
 
 async function runGroup(variants: MiddlewareVariant[], options: ComparisonOptions): Promise<E2eVariantResult[]> {
   const rounds = Math.max(3, options.rounds ?? 3);
-  // autocannon measures in whole seconds (a 0.6 s duration runs for 1 s), so windows are whole seconds and req/s
-  // divides by the duration autocannon reports, not the one asked for.
+  // Both tools measure in whole seconds (autocannon runs a 0.6 s duration for 1 s), so windows are whole seconds and
+  // req/s divides by the duration the tool reports, not the one asked for.
   const passes = options.passes ?? PASSES;
-  const window = Math.max(1, Math.round((options.seconds ?? 3) / passes));
+  const window = Math.max(1, Math.round((options.seconds ?? 6) / passes));
   const perRound = new Map<string, RoundRow[]>(variants.map((v) => [v, []]));
   // ringmeter variants export their final flush here, so that stopping a server costs no export retries.
   const receiver = new CountingReceiver();
@@ -147,8 +145,8 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   for (let round = 0; round < rounds; round++) {
     const servers = await Promise.all(variants.map((variant) => startServer(variant, endpoint, 3_600_000)));
     // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
-    for (const server of servers) await load(server.port, { amount: WARM_UP_REQUESTS }, WARM_UP_LIST);
-    const windows = new Map<MiddlewareVariant, Array<{ result: autocannon.Result; report: ServerReport }>>(variants.map((v) => [v, []]));
+    for (const server of servers) await load(server.port, WARM_UP_SECONDS, WARM_UP_LIST);
+    const windows = new Map<MiddlewareVariant, Array<{ result: LoadResult; report: ServerReport }>>(variants.map((v) => [v, []]));
     for (let pass = 0; pass < passes; pass++) {
       for (const variant of rotate(variants, round + pass)) {
         windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window));
@@ -161,9 +159,9 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
         ? measured.reduce((sum, m) => sum + (m.report.mainCpuSeconds as number), 0)
         : undefined;
       perRound.get(variant)!.push({
-        rps: measured.reduce((sum, m) => sum + m.result.requests.total, 0) / measured.reduce((sum, m) => sum + m.result.duration, 0),
-        p50: median(measured.map((m) => m.result.latency.p50)),
-        p99: median(measured.map((m) => m.result.latency.p99)),
+        rps: measured.reduce((sum, m) => sum + m.result.requests, 0) / measured.reduce((sum, m) => sum + m.result.seconds, 0),
+        p50: median(measured.map((m) => m.result.p50Millis)),
+        p99: median(measured.map((m) => m.result.p99Millis)),
         main: mainCpu === undefined ? undefined : (mainCpu / served) * 1e6,
         process: (measured.reduce((sum, m) => sum + m.report.processCpuSeconds, 0) / served) * 1e6,
       });
@@ -193,7 +191,7 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
   const endpoint = await receiver.start();
   const server = await startServer('ringmeter', endpoint, 5_000);
   await server.ask({ type: 'mark' }, 'marked');
-  const result = await load(server.port, { duration: seconds });
+  const result = await load(server.port, seconds);
   const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
   const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>({ type: 'stop' }, 'stopped');
   await receiver.stop();
@@ -207,7 +205,7 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
     served: stopped.served,
     exportedHttpRequests: receiver.httpRequestsTotal,
     ringDropped: stopped.ring.dropped,
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: result.requests / result.seconds,
     heapUsedBeforeMiB: mib(report.heapUsedBefore),
     heapUsedAfterMiB: mib(report.heapUsedAfter),
     rssBeforeMiB: mib(report.rssBefore),
@@ -218,8 +216,10 @@ export async function runSustained(seconds: number): Promise<SustainedResult> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
+  // BENCH_LOAD=autocannon forces the fallback (to compare the tools, or where wrk misbehaves).
+  useLoadTool(process.env.BENCH_LOAD === 'autocannon' ? 'autocannon' : availableLoadTool());
   const comparison = await runComparison(quick ? { rounds: 3, seconds: 1, passes: 1 } : {});
-  console.log('\nHTTP end to end (@hono/node-server, autocannon, 32 connections, 1,000 tenants)');
+  console.log(`\nHTTP end to end (@hono/node-server, ${tool}, 32 connections, 1,000 tenants)`);
   console.table(
     comparison.map((v) => ({
       variant: v.name,
@@ -239,7 +239,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `  heap ${sustained.heapUsedBeforeMiB} → ${sustained.heapUsedAfterMiB} MiB, RSS ${sustained.rssBeforeMiB} → ${sustained.rssAfterMiB} MiB; CPU % process ${sustained.cpuPercent.process.toFixed(1)}, main thread ${sustained.cpuPercent.main.toFixed(1)}, metrics worker ${sustained.cpuPercent.metricsWorker.toFixed(1)}`,
   );
-  saveSection('http-e2e', { comparison, sustained });
+  saveSection('http-e2e', { loadTool: tool, comparison, sustained });
   if (sustained.served !== sustained.exportedHttpRequests || sustained.ringDropped !== 0) {
     console.error('sustained run: requests served and exported differ, or records were dropped');
     process.exitCode = 1;

@@ -7,6 +7,8 @@ import { matchedRoutes, routePath } from 'hono/route';
 import { Registry } from 'prom-client';
 import type { Collector } from '../../src/index.js';
 import { honoMetrics } from '../../src/hono/index.js';
+import { methodId } from '../../src/http-methods.js';
+import { internals } from '../../src/internal.js';
 
 /** The benchmark app's routes: 20 patterns, each answered with a small JSON body. */
 export const ROUTES = Array.from({ length: 20 }, (_, i) => ({ pattern: `/api/r${i}/:id`, path: `/api/r${i}/42` }));
@@ -30,15 +32,22 @@ export type MiddlewareVariant =
   | 'empty + tenant header read'
   | 'reads only, records nothing'
   | 'ringmeter'
+  | 'ring write only (reference)'
   | '@hono/prometheus (tenant label)'
   | '@hono/otel'
   | 'OTel SDK by hand'
   | 'bare + DB query'
-  | 'ringmeter + DB hook';
+  | 'ringmeter + DB hook'
+  | 'ringmeter + DB hook, no scope';
 
 /** Whether a variant runs a database query in each request. */
 export function queriesDatabase(variant: MiddlewareVariant): boolean {
-  return variant === 'bare + DB query' || variant === 'ringmeter + DB hook';
+  return variant === 'bare + DB query' || variant === 'ringmeter + DB hook' || variant === 'ringmeter + DB hook, no scope';
+}
+
+/** Whether a variant needs a collector. */
+export function usesCollector(variant: MiddlewareVariant): boolean {
+  return variant.startsWith('ringmeter') || variant === 'ring write only (reference)';
 }
 
 export interface BenchMiddleware {
@@ -82,8 +91,32 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
         },
         close: none,
       };
+    case 'ring write only (reference)': {
+      // The floor of a ring-based middleware on node-server: raw tenant header, matched route, one record written
+      // when the handler returns; no response byte counting, no waiting for the response to finish.
+      if (collector === undefined) throw new Error('the ring reference variant needs a collector');
+      const inner = internals(collector);
+      const endpoints = inner.createEndpointInterner(() => 'api');
+      const middleware: MiddlewareHandler = async function ringOnly(c, next) {
+        const start = performance.now();
+        await next();
+        const incoming = (c.env as { incoming: { method: string; headers: Record<string, string | undefined> } }).incoming;
+        const route = c.req.matchedRoutes[c.req.routeIndex];
+        inner.writeHttp(
+          methodId(incoming.method),
+          c.res.status,
+          endpoints.intern(route.path),
+          inner.tenantId(incoming.headers['x-tenant-id']),
+          (performance.now() - start) / 1000,
+          0,
+          0,
+        );
+      };
+      return { middleware, close: none };
+    }
     case 'ringmeter':
     case 'ringmeter + DB hook':
+    case 'ringmeter + DB hook, no scope':
       if (collector === undefined) throw new Error('the ringmeter variant needs a collector');
       return { middleware: honoMetrics(collector), close: none };
     case '@hono/prometheus (tenant label)': {

@@ -50,11 +50,11 @@ export function renderMarkdown(latest: Latest): string {
   if (hono) {
     parts.push('', '## Hono middleware (in-process app.request)', '', comparisonTable(hono, 'µs'));
   }
-  const e2e = sections['http-e2e'] as { comparison: E2eVariantResult[]; sustained: SustainedResult } | undefined;
+  const e2e = sections['http-e2e'] as { loadTool?: string; comparison: E2eVariantResult[]; sustained: SustainedResult } | undefined;
   if (e2e) {
     parts.push(
       '',
-      '## HTTP end to end (@hono/node-server, autocannon, 32 connections)',
+      `## HTTP end to end (@hono/node-server, ${e2e.loadTool ?? 'autocannon'}, 32 connections)`,
       '',
       '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -6,7 +6,8 @@ import { methodId } from '../http-methods.js';
 import { internals } from '../internal.js';
 import { UNKNOWN_ID, UNMATCHED_ID } from '../strings/layout.js';
 import type { TenantSource } from '../tenant-scope.js';
-import { watchExchange, type NodeExchange } from './node-exchange.js';
+import { lengthKnown } from './node-response.js';
+import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
 
 /**
@@ -60,29 +61,49 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
   }
 
-  /** A request on @hono/node-server: recorded when both the handler chain and the response are done. */
+  /**
+   * A request on @hono/node-server: recorded when both the handler chain and the response are done, whichever
+   * comes last (the response, but for a client that went away during a streamed body). Instances are reused
+   * (see `pool`): they are fixed-shape slots, released once their record is written.
+   */
   class NodeRequest implements NodeExchange {
     requestBytes = 0;
     responseBytes = 0;
+    counted = false;
+    uploadCounted = false;
+    private start = 0;
+    private method = 0;
     private endpoint = -1;
     private tenant = UNKNOWN_ID;
     private status = 0;
     private done = false;
     private closed = false;
 
-    constructor(
-      private readonly start: number,
-      private readonly method: number,
-    ) {}
-
-    handlerDone(c: Context, failed: boolean): void {
-      this.tenant = tenantOf(c, c.env.incoming as IncomingMessage);
-      this.endpoint = endpointOf(c, failed ? 500 : c.res.status);
-      this.done = true;
-      if (this.closed) this.emit();
+    open(start: number, method: number, tenant: number): this {
+      this.start = start;
+      this.method = method;
+      this.tenant = tenant;
+      this.requestBytes = 0;
+      this.responseBytes = 0;
+      this.counted = false;
+      this.uploadCounted = false;
+      this.done = false;
+      this.closed = false;
+      return this;
     }
 
-    responseClosed(statusCode: number, responseBytes: number): void {
+    handlerDone(c: Context, outgoing: ServerResponse, failed: boolean): void {
+      if (customTenant !== undefined) this.tenant = tenantOf(c, undefined);
+      const res = c.res;
+      this.endpoint = endpointOf(c, failed ? 500 : res.status);
+      // Only a body whose length Node will not know is counted write by write (see node-exchange.ts).
+      if (!failed && !outgoing.headersSent && !lengthKnown(res)) countResponseWrites(outgoing, this);
+      this.done = true;
+      if (this.closed) this.emit();
+      else settleIfClosed(outgoing, this);
+    }
+
+    responseDone(statusCode: number, responseBytes: number): void {
       this.status = statusCode;
       this.responseBytes = responseBytes;
       this.closed = true;
@@ -99,8 +120,14 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
         this.requestBytes,
         this.responseBytes,
       );
+      if (pool.length < POOL_LIMIT) pool.push(this);
     }
   }
+
+  /** Slots kept for reuse at most; beyond, a burst's slots are left to the garbage collector. */
+  const POOL_LIMIT = 1024;
+  /** Slots whose request is recorded, ready for the next one: no allocation per request in the steady state. */
+  const pool: NodeRequest[] = [];
 
   const ringmeterHono: MiddlewareHandler = async function ringmeterHono(c, next) {
     if (!enabled) return next();
@@ -108,27 +135,43 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
-    const onNode = incoming instanceof IncomingMessage && outgoing instanceof ServerResponse;
-    let exchange: NodeRequest | undefined;
-    if (onNode) {
+    if (incoming instanceof IncomingMessage && outgoing instanceof ServerResponse) {
+      // The built-in tenant is the raw header, final from the start: read it now, once (tenantOf never throws).
+      const tenant = customTenant === undefined ? tenantOf(c, incoming) : UNKNOWN_ID;
+      let exchange: NodeRequest | undefined;
       try {
-        exchange = new NodeRequest(start, methodId(incoming.method ?? ''));
+        exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
         watchExchange(incoming, outgoing, exchange);
       } catch {
         exchange = undefined;
       }
+      let failed = false;
+      try {
+        if (scope.enabled) await scope.run(customTenant === undefined ? tenant : new RequestTenant(c, incoming), next);
+        else await next();
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        try {
+          if (exchange !== undefined) exchange.handlerDone(c, outgoing, failed);
+          else recordFetchExchange(c, start, failed);
+        } catch {
+          // Metrics must never change the application's response.
+        }
+      }
+      return;
     }
     let failed = false;
     try {
-      if (scope.enabled) await scope.run(new RequestTenant(c, onNode ? incoming : undefined), next);
+      if (scope.enabled) await scope.run(new RequestTenant(c, undefined), next);
       else await next();
     } catch (error) {
       failed = true;
       throw error;
     } finally {
       try {
-        if (exchange !== undefined) exchange.handlerDone(c, failed);
-        else recordFetchExchange(c, start, failed);
+        recordFetchExchange(c, start, failed);
       } catch {
         // Metrics must never change the application's response.
       }

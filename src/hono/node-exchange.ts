@@ -1,20 +1,120 @@
+import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * On @hono/node-server the raw Node request and response are at hand, and the response is written after the
- * middleware chain has returned (a streamed body much later). So the request is recorded when the response
- * closes, with the bytes that really went out. The byte counting is done by the three small functions below,
- * installed on the request's own objects (never on a prototype) only for the duration of that request.
+ * middleware chain has returned (a streamed body much later). So a request is recorded when Node reports its
+ * response finished, with the bytes that really went out.
+ *
+ * Why it is built this way (each measured over real HTTP, see docs/benchmarks.md): per-request listeners and
+ * per-request own properties on Node's objects cost microseconds per request, in Node's own code more than in
+ * ours (an extra 'close' listener turns the response's listener slot into an array; functions written onto a
+ * ServerResponse give it a shape of its own, so Node's http code sees several shapes). So:
+ * - completion comes from one process-wide diagnostics_channel subscription ('http.server.response.finish'),
+ *   subscribed on the first request; the exchange waiting for it is found in a WeakMap keyed by the response;
+ * - a body of known length is counted from the length Node put in the header (`_contentLength`, read at finish,
+ *   when it is final); only a streamed body is counted as it is written, by wrappers installed on that one
+ *   response (see `countResponseWrites`), and then a 'close' listener records it even if the client goes away;
+ * - request bytes come from Content-Length; a chunked upload is counted as the parser pushes it.
  */
 export interface NodeExchange {
-  /** The Node response went out (or the connection died): its status and size are final. */
-  responseClosed(statusCode: number, responseBytes: number): void;
+  /** The Node response went out (or, for a watched stream, the connection died): status and size are final. */
+  responseDone(statusCode: number, responseBytes: number): void;
   requestBytes: number;
+  /** Bytes counted by the write wrappers (streamed bodies only). */
   responseBytes: number;
+  /** Whether the write wrappers are installed: then `responseBytes` is the body size. */
+  counted: boolean;
+  /** Whether the request's body is counted as the parser pushes it (a chunked upload). */
+  uploadCounted: boolean;
 }
 
-const EXCHANGE = Symbol('ringmeter.exchange');
-type Counted = { [EXCHANGE]?: NodeExchange };
+/** Node's internal view of a response: read only, at finish, when Node has settled them. */
+interface ResponseInternals {
+  _contentLength: number | null;
+  _hasBody: boolean;
+  chunkedEncoding: boolean;
+}
+
+const pending = new WeakMap<ServerResponse, NodeExchange>();
+let subscribed = false;
+
+/** Requests whose responses carry no body by definition: whatever the app wrote never reached the client. */
+function bodiless(response: ServerResponse): boolean {
+  const status = response.statusCode;
+  return status === 204 || status === 304 || response.req?.method === 'HEAD';
+}
+
+function finish(response: ServerResponse, exchange: NodeExchange): void {
+  pending.delete(response);
+  // The slot may serve another request once recorded: this response must not count into it any more.
+  // (An upload the handler never read may still be arriving.)
+  if (exchange.counted) writers.delete(response);
+  if (exchange.uploadCounted) writers.delete(response.req);
+  const raw = response as ServerResponse & ResponseInternals;
+  // A fixed-length body: Node sent exactly the length in its header (it set `_contentLength` from the header,
+  // from node-server's computed length, or from end(chunk)). Anything else was counted as it was written.
+  const fixed = !exchange.counted && raw._hasBody && !raw.chunkedEncoding && typeof raw._contentLength === 'number';
+  const bytes = bodiless(response) ? 0 : fixed ? (raw._contentLength as number) : exchange.responseBytes;
+  exchange.responseDone(response.statusCode, bytes);
+}
+
+function onResponseFinish(message: unknown): void {
+  const response = (message as { response?: ServerResponse }).response;
+  if (response === undefined) return;
+  const exchange = pending.get(response);
+  if (exchange !== undefined) finish(response, exchange);
+}
+
+/** A watched stream whose connection closed before its response finished. */
+function onClose(this: ServerResponse): void {
+  const exchange = pending.get(this);
+  if (exchange !== undefined) finish(this, exchange);
+}
+
+/**
+ * Starts measuring one exchange. Request bytes come from Content-Length when the client sent one; a chunked
+ * upload is counted as the parser delivers it.
+ */
+export function watchExchange(incoming: IncomingMessage, outgoing: ServerResponse, exchange: NodeExchange): void {
+  if (!subscribed) {
+    // One subscription for the whole process, whatever the number of servers and middlewares: the finish
+    // message names the response, and the WeakMap says whether (and to whom) it matters.
+    subscribe('http.server.response.finish', onResponseFinish);
+    subscribed = true;
+  }
+  const length = incoming.headers['content-length'];
+  if (length !== undefined) {
+    exchange.requestBytes = Number(length) || 0;
+  } else if (incoming.headers['transfer-encoding'] !== undefined && !incoming.complete) {
+    countRequestPushes(incoming, exchange);
+  }
+  pending.set(outgoing, exchange);
+}
+
+/**
+ * Records at once an exchange whose client left while the handler ran: Node will report no finish for it. Called
+ * when the handler chain has returned.
+ */
+export function settleIfClosed(outgoing: ServerResponse, exchange: NodeExchange): void {
+  if (outgoing.destroyed && pending.get(outgoing) === exchange) finish(outgoing, exchange);
+}
+
+/**
+ * Counts the body as it is written, for a response whose length Node will not know (a stream). Called when the
+ * handler chain has returned, before node-server writes anything; the connection's end is watched too, since a
+ * stream can last long enough for the client to leave.
+ */
+export function countResponseWrites(outgoing: ServerResponse, exchange: NodeExchange): void {
+  exchange.counted = true;
+  writers.set(outgoing, exchange);
+  outgoing.write = countingWrite as ServerResponse['write'];
+  outgoing.end = countingEnd as ServerResponse['end'];
+  outgoing.once('close', onClose);
+}
+
+/** The exchange each wrapped response or request counts into. */
+const writers = new WeakMap<object, NodeExchange>();
 
 function chunkBytes(chunk: unknown, encoding: unknown): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
@@ -23,51 +123,29 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
 }
 
 // Each function passes its arguments on exactly as it got them: Node tells write/end/push overloads apart by them.
-function countingWrite(this: ServerResponse & Counted, ...args: unknown[]): boolean {
-  const exchange = this[EXCHANGE];
+function countingWrite(this: ServerResponse, ...args: unknown[]): boolean {
+  const exchange = writers.get(this);
   if (exchange !== undefined) exchange.responseBytes += chunkBytes(args[0], args[1]);
   return Reflect.apply(Object.getPrototypeOf(this).write, this, args);
 }
 
-function countingEnd(this: ServerResponse & Counted, ...args: unknown[]): ServerResponse {
-  const exchange = this[EXCHANGE];
+function countingEnd(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  const exchange = writers.get(this);
   const [chunk, encoding] = args;
   if (exchange !== undefined && typeof chunk !== 'function') exchange.responseBytes += chunkBytes(chunk, encoding);
   return Reflect.apply(Object.getPrototypeOf(this).end, this, args);
 }
 
 /** The HTTP parser pushes each decoded body chunk of a request; counting them measures a chunked upload exactly. */
-function countingPush(this: IncomingMessage & Counted, ...args: unknown[]): boolean {
-  const exchange = this[EXCHANGE];
+function countRequestPushes(incoming: IncomingMessage, exchange: NodeExchange): void {
+  exchange.uploadCounted = true;
+  writers.set(incoming, exchange);
+  incoming.push = countingPush as IncomingMessage['push'];
+}
+
+function countingPush(this: IncomingMessage, ...args: unknown[]): boolean {
+  const exchange = writers.get(this);
   const [chunk, encoding] = args;
   if (exchange !== undefined && chunk !== null) exchange.requestBytes += chunkBytes(chunk, encoding);
   return Reflect.apply(Object.getPrototypeOf(this).push, this, args);
-}
-
-function onClose(this: ServerResponse & Counted): void {
-  const exchange = this[EXCHANGE];
-  if (exchange === undefined) return;
-  this[EXCHANGE] = undefined;
-  // Requests whose responses carry no body by definition: whatever the app wrote never reached the client.
-  const status = this.statusCode;
-  const bodiless = this.req?.method === 'HEAD' || status === 204 || status === 304;
-  exchange.responseClosed(status, bodiless ? 0 : exchange.responseBytes);
-}
-
-/**
- * Starts measuring one exchange. Request bytes come from Content-Length when the client sent one; a chunked
- * upload is counted as the parser delivers it.
- */
-export function watchExchange(incoming: IncomingMessage, outgoing: ServerResponse, exchange: NodeExchange): void {
-  const length = incoming.headers['content-length'];
-  if (length !== undefined) {
-    exchange.requestBytes = Number(length) || 0;
-  } else if (incoming.headers['transfer-encoding'] !== undefined && !incoming.complete) {
-    (incoming as IncomingMessage & Counted)[EXCHANGE] = exchange;
-    incoming.push = countingPush as IncomingMessage['push'];
-  }
-  (outgoing as ServerResponse & Counted)[EXCHANGE] = exchange;
-  outgoing.write = countingWrite as ServerResponse['write'];
-  outgoing.end = countingEnd as ServerResponse['end'];
-  outgoing.on('close', onClose);
 }
