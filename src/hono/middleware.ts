@@ -33,7 +33,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       // On node-server the header object is already built; elsewhere ask Hono (it reads only this header).
       const value = incoming !== undefined ? incoming.headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
       return inner.tenantId(Array.isArray(value) ? value[0] : value);
-    } catch {
+    } catch (error) {
+      inner.hookFailed('honoMetrics', error);
       return UNKNOWN_ID;
     }
   }
@@ -103,6 +104,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       else settleIfClosed(outgoing, this);
     }
 
+    recordingFailed(error: unknown): void {
+      inner.hookFailed('honoMetrics', error);
+    }
+
     responseDone(statusCode: number, responseBytes: number): void {
       this.status = statusCode;
       this.responseBytes = responseBytes;
@@ -142,7 +147,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       try {
         exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
         watchExchange(incoming, outgoing, exchange);
-      } catch {
+      } catch (error) {
+        inner.hookFailed('honoMetrics', error);
         exchange = undefined;
       }
       let failed = false;
@@ -156,8 +162,9 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
         try {
           if (exchange !== undefined) exchange.handlerDone(c, outgoing, failed);
           else recordFetchExchange(c, start, failed);
-        } catch {
-          // Metrics must never change the application's response.
+        } catch (error) {
+          // Metrics must never change the application's response; the failure is counted and named in health().
+          inner.hookFailed('honoMetrics', error);
         }
       }
       return;
@@ -172,8 +179,9 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     } finally {
       try {
         recordFetchExchange(c, start, failed);
-      } catch {
-        // Metrics must never change the application's response.
+      } catch (error) {
+        // Metrics must never change the application's response; the failure is counted and named in health().
+        inner.hookFailed('honoMetrics', error);
       }
     }
   };

@@ -27,6 +27,8 @@ export interface NodeExchange {
   counted: boolean;
   /** Whether the request's body is counted as the parser pushes it (a chunked upload). */
   uploadCounted: boolean;
+  /** Recording this exchange threw: count it for stats() and health() (it must never reach Node). */
+  recordingFailed(error: unknown): void;
 }
 
 /** Node's internal view of a response: read only, at finish, when Node has settled them. */
@@ -63,13 +65,25 @@ function onResponseFinish(message: unknown): void {
   const response = (message as { response?: ServerResponse }).response;
   if (response === undefined) return;
   const exchange = pending.get(response);
-  if (exchange !== undefined) finish(response, exchange);
+  if (exchange !== undefined) finishSafely(response, exchange);
+}
+
+/**
+ * Finishes an exchange from Node's own callbacks. Nothing may escape: diagnostics_channel re-throws a subscriber's
+ * error on the next tick, where it would crash the host process.
+ */
+function finishSafely(response: ServerResponse, exchange: NodeExchange): void {
+  try {
+    finish(response, exchange);
+  } catch (error) {
+    exchange.recordingFailed(error);
+  }
 }
 
 /** A watched stream whose connection closed before its response finished. */
 function onClose(this: ServerResponse): void {
   const exchange = pending.get(this);
-  if (exchange !== undefined) finish(this, exchange);
+  if (exchange !== undefined) finishSafely(this, exchange);
 }
 
 /**
