@@ -8,6 +8,7 @@ import { UNKNOWN_ID, UNMATCHED_ID } from '../strings/layout.js';
 import type { TenantSource } from '../tenant-scope.js';
 import { watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
+import { isUntracked } from './untracked.js';
 
 /**
  * Hono middleware recording, per request: method, matched route pattern, status, tenant, duration, request and
@@ -127,8 +128,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       throw error;
     } finally {
       try {
-        if (exchange !== undefined) exchange.handlerDone(c, failed);
-        else recordFetchExchange(c, start, failed);
+        // Handlers marked untracked() (the operations routes) serve probes and scrapes, not traffic.
+        const tracked = !isUntracked(c);
+        if (tracked && exchange !== undefined) exchange.handlerDone(c, failed);
+        else if (tracked) recordFetchExchange(c, start, failed);
       } catch {
         // Metrics must never change the application's response.
       }
