@@ -190,10 +190,18 @@ export class ShardSupervisor {
         timedOut,
         (async () => {
           while (this.port === undefined && Date.now() < deadline) await Promise.race([this.ready, timedOut]);
-          return new Promise<MetricFamilyText[]>((resolve, reject) => {
-            this.renders.set(id, { resolve, reject });
-            this.post({ type: 'render', id });
-          });
+          // Like request(): while an answer is awaited the port keeps the process alive, then no longer.
+          const port = this.port;
+          port?.ref();
+          try {
+            return await new Promise<MetricFamilyText[]>((resolve, reject) => {
+              this.renders.set(id, { resolve, reject });
+              this.post({ type: 'render', id });
+            });
+          } finally {
+            this.renders.delete(id);
+            if (this.pending.size === 0 && this.renders.size === 0) port?.unref();
+          }
         })(),
       ]);
     } finally {
@@ -220,7 +228,7 @@ export class ShardSupervisor {
         this.post({ ...message, id });
       });
     } finally {
-      if (this.pending.size === 0) port.unref();
+      if (this.pending.size === 0 && this.renders.size === 0) port.unref();
     }
   }
 
