@@ -148,8 +148,8 @@ export interface PerformanceCursor {
 
 /**
  * GET /otel/performance: throughput since the previous call (or since start), drain lag, export durations. The
- * main thread's cost per record is not measured in place (a clock read per record would cost more than the
- * record); bench/record-call.ts measures it (docs/benchmarks.md).
+ * main thread's cost per record is not measured in place (two clock reads per sampled record would distort a
+ * ~55 ns call); bench/record-call.ts measures it (docs/benchmarks.md).
  */
 export function performanceReport(collector: Collector, cursor: PerformanceCursor, now = Date.now()): Report {
   const shards = internals(collector).shardStates();
@@ -180,7 +180,8 @@ export function performanceReport(collector: Collector, cursor: PerformanceCurso
         samples: durations.length,
       },
       main_thread_cost_per_record_nanos: null,
-      main_thread_cost_note: 'not measured in place (a clock read per record costs more than the record); see docs/benchmarks.md',
+      main_thread_cost_note:
+        'not measured in place (two clock reads per sampled record would distort a ~55 ns call); see docs/benchmarks.md',
     },
   };
 }
