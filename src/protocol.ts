@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { MetricFamilyText } from './exposition.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /**
@@ -28,7 +29,12 @@ export type MainToWorker =
    * An overflow segment: `records` records in the ring's format, numbered `seq` in the order sent. The buffer is
    * shared; the worker reads it whole, then counts it in SPILL_SEGMENTS_READ, after which the main thread reuses it.
    */
-  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number };
+  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
+  /**
+   * Render this shard's series for `GET /metrics`, cumulative since the worker started (exposition.ts); answered
+   * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was.
+   */
+  | { type: 'render'; id: number };
 // Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
@@ -39,7 +45,8 @@ export type WorkerToMain =
    * Sent after every export, so that stats() and health() can be read synchronously: `rejectedPoints` the backend
    * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
    */
-  | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number };
+  | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
+  | { type: 'rendered'; id: number; families: MetricFamilyText[] };
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);

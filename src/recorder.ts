@@ -1,10 +1,12 @@
 import { SDK_INFO } from '@opentelemetry/core';
+import { mergeFamilies, type ExpositionFormat } from './exposition.js';
+import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
 import { LABEL_LIMITS, MAX_OTHER_LABELS, type ResolvedOptions } from './options.js';
 import { ShardSupervisor } from './pool/shard-supervisor.js';
 import { KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION, TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, tag } from './ring/codes.js';
-import { MAX_RECORD_BYTES_VALUE } from './ring/layout.js';
+import { MAX_RECORD_BYTES_VALUE, OVERFLOWED } from './ring/layout.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
@@ -28,6 +30,7 @@ export class Recorder {
   readonly options: ResolvedOptions;
   private readonly strings: StringTableWriter;
   private readonly tenants: LabelInterner;
+  private readonly tenantBudget: InternBudget;
   private readonly labels: LabelInterner;
   private readonly sqlTexts: SqlInterner;
   private readonly routesBudget: InternBudget;
@@ -45,6 +48,8 @@ export class Recorder {
   postgresInstrumented = false;
   /** Refused record calls by reason, and failures inside ringmeter's own hooks. */
   readonly refusals = new Refusals(Date.now());
+  /** When the collector was made (ms since the epoch): the start of its first window, for the operations endpoints. */
+  readonly startedAtMillis = Date.now();
 
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
@@ -55,7 +60,8 @@ export class Recorder {
       resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 +
       MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
     this.strings = new StringTableWriter(entries, bytes);
-    this.tenants = new LabelInterner(this.strings, new InternBudget(resolved.maxTenants), LABEL_LIMITS.tenantId);
+    this.tenantBudget = new InternBudget(resolved.maxTenants);
+    this.tenants = new LabelInterner(this.strings, this.tenantBudget, LABEL_LIMITS.tenantId);
     this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
     this.sqlTexts = new SqlInterner(this.strings, new InternBudget(resolved.maxSqlTexts), LABEL_LIMITS.sql);
     this.routesBudget = new InternBudget(resolved.maxRoutes);
@@ -280,6 +286,49 @@ export class Recorder {
       },
       sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
     };
+  }
+
+  /** Distinct tenant ids seen since start (at most maxTenants; later ones are recorded as `__overflow__`). */
+  get tenantsKnown(): number {
+    return this.tenantBudget.used;
+  }
+
+  /** Each shard's state for the operations endpoints (src/operations/), read synchronously: nothing waits on a worker. */
+  shardStates(): ShardState[] {
+    return this.rings.map((ring, shard) => {
+      const supervisor = this.supervisors[shard];
+      const header = ring.header;
+      return {
+        running: supervisor.running,
+        restarts: supervisor.restartCount,
+        lostRecords: supervisor.lostRecords,
+        ringCapacity: ring.capacity,
+        ringUsed: ring.used,
+        written: ring.written,
+        spilled: ring.spill.spilled,
+        overflowRecords: ring.spill.pending,
+        overflowBytes: ring.spill.bytes,
+        dropped: ring.dropped,
+        series: header.series,
+        seriesBytes: header.seriesBytes,
+        overflowedRecords: header.load(OVERFLOWED),
+        exportsSucceeded: header.exportsSucceeded,
+        exportsFailed: header.exportsFailed,
+        lastExportAtMillis: supervisor.lastExportAtMillis,
+        lastExportOk: supervisor.lastExportOk,
+        lastError: supervisor.lastError,
+        exportDurationsMillis: [...supervisor.exportDurationsMillis],
+      };
+    });
+  }
+
+  /**
+   * Every series as Prometheus text (GET /metrics), cumulative since each worker started. Each worker renders its
+   * shard; this thread only joins the texts (exposition.ts). Rejects if a shard does not answer in `timeoutMillis`.
+   */
+  async renderMetrics(format: ExpositionFormat, timeoutMillis: number): Promise<string> {
+    const shards = await Promise.all(this.supervisors.map((supervisor) => supervisor.render(timeoutMillis)));
+    return mergeFamilies(shards, format);
   }
 
   /** Stops the workers within `timeoutMillis`, exporting what is pending; past it, terminates them and rejects saying what was left. */

@@ -9,6 +9,7 @@ import { isTestHookMessage, type TestHookMessage } from '../src/test-hooks.js';
 import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/protocol.js';
 import { VERSION } from '../src/version.js';
+import type { MetricFamilyText } from '../src/exposition.js';
 import type { WorkerConfig } from '../src/worker-config.js';
 import { DbAggregator } from './aggregation/db-aggregator.js';
 import { HttpAggregator } from './aggregation/http-aggregator.js';
@@ -17,6 +18,7 @@ import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';
 import { Collection } from './export/collection.js';
+import { CumulativeTotals } from './export/cumulative-totals.js';
 import { OtlpSender } from './export/otlp-sender.js';
 import { SelfMetrics } from './export/self-metrics.js';
 
@@ -65,6 +67,8 @@ export class Shard implements TestHookTarget {
   /** Test hook: at most this many records per drain pass. */
   private drainLimit = DRAIN_SLICE;
   private queued: PlannedExport | undefined;
+  /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
+  private readonly totals = new CumulativeTotals();
 
   constructor(task: StartShardTask, now = Date.now()) {
     const { config } = task;
@@ -209,6 +213,7 @@ export class Shard implements TestHookTarget {
       this.header.addExportAttempts(result.attempts);
       if (result.outcome === 'accepted') {
         batch.commit();
+        this.totals.absorb(batch);
         this.header.addExportSucceeded();
         // An OTLP partial success: the refused points are final, never resent, and counted as failed.
         this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
@@ -225,6 +230,7 @@ export class Shard implements TestHookTarget {
         // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
         // counted, and the next batches still go.
         batch.commit();
+        this.totals.absorb(batch);
         droppedPoints += batch.size;
         failures.push(`${result.error}; ${batch.size} data points dropped`);
         continue;
@@ -286,9 +292,30 @@ export class Shard implements TestHookTarget {
       case 'shutdown':
         void this.stop(message.id, message.deadlineMillis);
         return;
+      case 'render':
+        this.post({ type: 'rendered', id: message.id, families: this.render() });
+        return;
       default:
         unexpectedMessage(message);
     }
+  }
+
+  /**
+   * This shard's series, cumulative since start (GET /metrics). It collects what is pending exactly as an export
+   * would, renders it over the accepted totals, then aborts the collection so that every settlement gives back
+   * what collecting took; synchronous, so no export settles in between. A batch already in flight is still
+   * pending here and moves to the accepted totals when it settles: counted once either way.
+   */
+  private render(): MetricFamilyText[] {
+    this.drainAll();
+    const collection = new Collection(Number.MAX_SAFE_INTEGER, Date.now());
+    if (this.config.families.http) this.http.collect(collection);
+    if (this.config.families.db) this.db.collect(collection);
+    if (this.config.families.tenant) this.usage.collect(collection);
+    if (this.config.families.runtime) this.runtime.collect(collection);
+    this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
+    for (const batch of collection.batches) batch.abort();
+    return this.totals.render(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : '');
   }
 
   /** Test hook (test-hooks.ts): stop or restart draining. */

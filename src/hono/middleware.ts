@@ -9,6 +9,7 @@ import type { TenantSource } from '../tenant-scope.js';
 import { lengthKnown } from './node-response.js';
 import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
+import { isUntracked } from './untracked.js';
 
 /**
  * Hono middleware recording, per request: method, matched route pattern, status, tenant, duration, request and
@@ -160,8 +161,12 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
         throw error;
       } finally {
         try {
-          if (exchange !== undefined) exchange.handlerDone(c, outgoing, failed);
-          else recordFetchExchange(c, start, failed);
+          // Handlers marked untracked() (the operations routes) serve probes and scrapes, not traffic: the slot
+          // then never completes and is left to the garbage collector. (No `return` here: in a finally it would
+          // swallow the handler's error.)
+          const tracked = !isUntracked(c);
+          if (tracked && exchange !== undefined) exchange.handlerDone(c, outgoing, failed);
+          else if (tracked) recordFetchExchange(c, start, failed);
         } catch (error) {
           // Metrics must never change the application's response; the failure is counted and named in health().
           inner.hookFailed('honoMetrics', error);
@@ -178,7 +183,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       throw error;
     } finally {
       try {
-        recordFetchExchange(c, start, failed);
+        // Handlers marked untracked() (the operations routes) serve probes and scrapes, not traffic.
+        if (!isUntracked(c)) recordFetchExchange(c, start, failed);
       } catch (error) {
         // Metrics must never change the application's response; the failure is counted and named in health().
         inner.hookFailed('honoMetrics', error);

@@ -4,6 +4,7 @@ import type { RingHeader } from '../ring/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
 import type { TestHookMessage, TestHookReply } from '../test-hooks.js';
+import type { MetricFamilyText } from '../exposition.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../worker-config.js';
@@ -11,6 +12,8 @@ import type { WorkerConfig } from '../worker-config.js';
 /** The compiled worker entry, next to this file's compiled tree (dist/src/pool → dist/workers). */
 const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
 const RESTART_DELAY_MILLIS = [0, 100, 500, 1_000, 5_000] as const;
+/** Export durations kept for the p50/p99 of GET /otel/performance. */
+const EXPORT_DURATIONS_KEPT = 64;
 
 interface Pending {
   resolve(): void;
@@ -50,6 +53,14 @@ export class ShardSupervisor {
   private seen = { dropped: 0 };
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
   readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
+  /** Renders awaited (GET /metrics), apart from `pending`: they answer with data, and never ref the port. */
+  private readonly renders = new Map<number, { resolve(families: MetricFamilyText[]): void; reject(error: Error): void }>();
+  /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
+  lastExportAtMillis: number | undefined;
+  lastExportOk: boolean | undefined;
+  /** Durations of the last exports that sent something, oldest first, at most EXPORT_DURATIONS_KEPT. */
+  readonly exportDurationsMillis: number[] = [];
+  private attemptsSeen = 0;
 
   constructor(
     private readonly shard: number,
@@ -159,6 +170,46 @@ export class ShardSupervisor {
     await this.ready;
   }
 
+  /**
+   * This shard's series for GET /metrics, rendered in the worker (exposition.ts). Waits for a replacement if the
+   * worker is down; rejects after `timeoutMillis`, or if the worker dies before it answers.
+   */
+  async render(timeoutMillis: number): Promise<MetricFamilyText[]> {
+    const deadline = Date.now() + timeoutMillis;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`ringmeter: the worker of shard ${this.shard} did not render its metrics within ${timeoutMillis} ms`)),
+        timeoutMillis,
+      );
+      timer.unref();
+    });
+    const id = this.nextId++;
+    try {
+      return await Promise.race([
+        timedOut,
+        (async () => {
+          while (this.port === undefined && Date.now() < deadline) await Promise.race([this.ready, timedOut]);
+          // Like request(): while an answer is awaited the port keeps the process alive, then no longer.
+          const port = this.port;
+          port?.ref();
+          try {
+            return await new Promise<MetricFamilyText[]>((resolve, reject) => {
+              this.renders.set(id, { resolve, reject });
+              this.post({ type: 'render', id });
+            });
+          } finally {
+            this.renders.delete(id);
+            if (this.pending.size === 0 && this.renders.size === 0) port?.unref();
+          }
+        })(),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.renders.delete(id);
+    }
+  }
+
   private async request(
     message: Extract<MainToWorker, { type: 'flush' | 'shutdown' }> | Exclude<TestHookMessage, { type: 'testHang' }>,
   ): Promise<void> {
@@ -177,7 +228,7 @@ export class ShardSupervisor {
         this.post({ ...message, id });
       });
     } finally {
-      if (this.pending.size === 0) port.unref();
+      if (this.pending.size === 0 && this.renders.size === 0) port.unref();
     }
   }
 
@@ -237,6 +288,9 @@ export class ShardSupervisor {
       case 'exported':
         this.onExported(message);
         return;
+      case 'rendered':
+        this.renders.get(message.id)?.resolve(message.families);
+        return;
       default:
         unexpectedMessage(message);
     }
@@ -252,6 +306,15 @@ export class ShardSupervisor {
     // Drops and refusals are noticed here, once per export, so that the record path never reads a clock.
     if (this.ring.dropped > this.seen.dropped) this.incidents.ringFull = now;
     this.seen = { dropped: this.ring.dropped };
+    this.lastExportAtMillis = now;
+    this.lastExportOk = message.ok;
+    // Only an export that sent a request has a duration (one waiting out a Retry-After sends none).
+    const attempts = this.header().exportAttempts;
+    if (attempts !== this.attemptsSeen) {
+      this.attemptsSeen = attempts;
+      this.exportDurationsMillis.push(this.header().lastExportMicros / 1000);
+      if (this.exportDurationsMillis.length > EXPORT_DURATIONS_KEPT) this.exportDurationsMillis.shift();
+    }
   }
 
   private onWorkerExit(port: MessagePort): void {
@@ -264,6 +327,9 @@ export class ShardSupervisor {
       );
     }
     this.pending.clear();
+    for (const [, render] of this.renders)
+      render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it rendered its metrics`));
+    this.renders.clear();
     if (this.closing) return;
     const delay = RESTART_DELAY_MILLIS[Math.min(this.restarts, RESTART_DELAY_MILLIS.length - 1)];
     this.restarts++;

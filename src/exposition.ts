@@ -1,0 +1,55 @@
+/**
+ * The Prometheus text exposition of `GET /metrics`, as it crosses threads. Each shard worker renders its own series
+ * (workers/export/cumulative-totals.ts) into one `MetricFamilyText` per metric; the main thread only writes each
+ * family's HELP and TYPE once and concatenates the shards' samples, so no series is ever touched on the main thread.
+ */
+
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+/** One metric of one shard: its samples already rendered, one line each, every line ending in a newline. */
+export interface MetricFamilyText {
+  /** The Prometheus family name: sanitised, counters ending in `_total` (ringmeter_records_written_total). */
+  name: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  help: string;
+  samples: string;
+}
+
+export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+/** OpenMetrics when the scraper lists it in Accept (Prometheus does, first, when it may), else format 0.0.4. */
+export function negotiateFormat(accept: string | undefined | null): ExpositionFormat {
+  return accept?.includes('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
+}
+
+/**
+ * Joins the shards' families: HELP and TYPE once per metric, then every shard's samples (with several shards,
+ * each series carries `ringmeter_shard`, so two shards never write the same series). Families come in the order
+ * of METRICS, as each shard sends them.
+ */
+export function mergeFamilies(shards: readonly (readonly MetricFamilyText[])[], format: ExpositionFormat): string {
+  const merged = new Map<string, { family: MetricFamilyText; samples: string[] }>();
+  for (const families of shards) {
+    for (const family of families) {
+      const entry = merged.get(family.name);
+      if (entry === undefined) merged.set(family.name, { family, samples: [family.samples] });
+      else entry.samples.push(family.samples);
+    }
+  }
+  let text = '';
+  for (const { family, samples } of merged.values()) {
+    // OpenMetrics names a counter's family without the `_total` its samples carry.
+    const name = format === 'openmetrics' && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+    text += `# HELP ${name} ${escapeHelp(family.help, format)}\n# TYPE ${name} ${family.type}\n${samples.join('')}`;
+  }
+  return format === 'openmetrics' ? `${text}# EOF\n` : text;
+}
+
+/** Format 0.0.4 escapes backslash and newline in HELP; OpenMetrics the double quote too. */
+function escapeHelp(help: string, format: ExpositionFormat): string {
+  const escaped = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return format === 'openmetrics' ? escaped.replace(/"/g, '\\"') : escaped;
+}

@@ -1,0 +1,79 @@
+import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
+import { quote } from '../options.js';
+
+/** Where each operations endpoint is mounted; `false` leaves it out. */
+export interface OperationsPaths {
+  /** [default: '/health'] */
+  health?: string | false;
+  /** [default: '/metrics/health'] */
+  metricsHealth?: string | false;
+  /** [default: '/otel/performance'] */
+  performance?: string | false;
+  /** [default: '/metrics'] */
+  metrics?: string | false;
+}
+
+export interface OperationsRoutesOptions {
+  paths?: OperationsPaths;
+  /** How long GET /metrics waits for every worker to render its shard; past it, 503. [default: 5000] */
+  scrapeTimeoutMillis?: number;
+  /**
+   * /health and /metrics/health say `unhealthy` (503) when no export has finished for this long (a stuck export
+   * timer or a backend that never answers). [default: 3 × otlp.exportIntervalMillis + otlp.timeoutMillis]
+   */
+  staleExportMillis?: number;
+}
+
+export interface ResolvedOperationsOptions {
+  paths: Required<OperationsPaths>;
+  scrapeTimeoutMillis: number;
+  staleExportMillis: number;
+}
+
+export const DEFAULT_OPERATIONS_PATHS: Readonly<Required<OperationsPaths>> = {
+  health: '/health',
+  metricsHealth: '/metrics/health',
+  performance: '/otel/performance',
+  metrics: '/metrics',
+};
+const DEFAULT_SCRAPE_TIMEOUT_MILLIS = 5_000;
+
+const OPTION_NAMES: OptionNames<OperationsRoutesOptions> = { paths: true, scrapeTimeoutMillis: true, staleExportMillis: true };
+const PATH_NAMES: OptionNames<OperationsPaths> = { health: true, metricsHealth: true, performance: true, metrics: true };
+
+/** `otlp`: the collector's resolved export settings, which the staleness default derives from. */
+export function resolveOperationsOptions(
+  options: OperationsRoutesOptions = {},
+  otlp: { exportIntervalMillis: number; timeoutMillis: number },
+): ResolvedOperationsOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('operationsRoutes options must be an object');
+  refuseUnknownOptions('options', options, OPTION_NAMES);
+  const { paths = {} } = options;
+  if (paths === null || typeof paths !== 'object') throw new TypeError('options.paths must be an object');
+  refuseUnknownOptions('options.paths', paths, PATH_NAMES);
+  const resolved = { ...DEFAULT_OPERATIONS_PATHS, ...paths };
+  const seen = new Set<string>();
+  for (const [name, path] of Object.entries(resolved)) {
+    if (path === false) continue;
+    if (typeof path !== 'string') throw new TypeError(`options.paths.${name} must be a path string or false (got ${quote(path)})`);
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
+      throw new RangeError(
+        `options.paths.${name} must start with '/' and hold only letters, digits, '.', '_', '~', '-' and '/' (got ${quote(path)})`,
+      );
+    }
+    if (seen.has(path)) throw new RangeError(`options.paths.${name} repeats the path ${quote(path)}`);
+    seen.add(path);
+  }
+  return {
+    paths: resolved,
+    scrapeTimeoutMillis: millis('options.scrapeTimeoutMillis', options.scrapeTimeoutMillis ?? DEFAULT_SCRAPE_TIMEOUT_MILLIS),
+    staleExportMillis: millis('options.staleExportMillis', options.staleExportMillis ?? 3 * otlp.exportIntervalMillis + otlp.timeoutMillis),
+  };
+}
+
+function millis(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${quote(value)})`);
+  if (!Number.isInteger(value) || value < 1 || value > 86_400_000)
+    throw new RangeError(`${name} must be an integer from 1 to 86400000 (got ${quote(value)})`);
+  return value;
+}

@@ -1,0 +1,71 @@
+import { Hono } from 'hono';
+import type { Collector } from '../collector.js';
+import { CONTENT_TYPES, negotiateFormat } from '../exposition.js';
+import { requireCollector } from '../hook-arguments.js';
+import { internals } from '../internal.js';
+import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
+import { errorMessage } from '../redact.js';
+import { resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
+import { untracked } from './untracked.js';
+
+/**
+ * The operations endpoints as a Hono app to mount: `app.route('/', operationsRoutes(collector))`. GET /health,
+ * /metrics/health, /otel/performance and /metrics (Prometheus text, rendered in the workers). honoMetrics never
+ * records their requests (untracked.ts). A function of the `ringmeter/hono` entry rather than a Collector method,
+ * so that the core entry never imports hono.
+ *
+ * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics' }]
+ * [options.scrapeTimeoutMillis=5000] [options.staleExportMillis=3 × exportIntervalMillis + timeoutMillis]
+ */
+export function operationsRoutes(collector: Collector, options?: OperationsRoutesOptions): Hono {
+  requireCollector(collector);
+  const resolved = resolveOperationsOptions(options, collector.options.otlp);
+  const { paths, scrapeTimeoutMillis, staleExportMillis } = resolved;
+  const inner = internals(collector);
+  // One cursor per mounted app: records/s is measured between two calls to this app's /otel/performance.
+  const cursor: PerformanceCursor = { atMillis: inner.startedAtMillis, records: 0 };
+  const app = new Hono();
+  if (paths.health !== false) {
+    app.get(
+      paths.health,
+      untracked(function ringmeterHealth(c) {
+        const report = healthReport(collector, staleExportMillis);
+        return c.json(report.body, report.httpStatus);
+      }),
+    );
+  }
+  if (paths.metricsHealth !== false) {
+    app.get(
+      paths.metricsHealth,
+      untracked(function ringmeterPipelineHealth(c) {
+        const report = pipelineReport(collector, staleExportMillis);
+        return c.json(report.body, report.httpStatus);
+      }),
+    );
+  }
+  if (paths.performance !== false) {
+    app.get(
+      paths.performance,
+      untracked(function ringmeterPerformance(c) {
+        const report = performanceReport(collector, cursor);
+        return c.json(report.body, report.httpStatus);
+      }),
+    );
+  }
+  if (paths.metrics !== false) {
+    app.get(
+      paths.metrics,
+      untracked(async function ringmeterPrometheus(c) {
+        const format = negotiateFormat(c.req.header('accept'));
+        try {
+          const text = await inner.renderMetrics(format, scrapeTimeoutMillis);
+          return c.body(text, 200, { 'content-type': CONTENT_TYPES[format] });
+        } catch (error) {
+          // A partial scrape would look like counter resets; better none, saying why.
+          return c.text(`# ringmeter: metrics unavailable: ${errorMessage(error)}\n`, 503);
+        }
+      }),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,191 @@
+/**
+ * The JSON bodies of the operations endpoints (GET /health, /metrics/health, /otel/performance), computed from
+ * what the main thread can read without waiting: stats(), health() and each shard's state (Recorder.shardStates).
+ * Nothing here asks a worker anything, so a probe answers even while a worker is being replaced.
+ */
+import type { Collector } from '../collector.js';
+import { internals } from '../internal.js';
+import { shownEndpoint } from './endpoint-shown.js';
+import { quantile } from './quantiles.js';
+
+/** `healthy` and `degraded` answer 200 (metrics flow; degraded lists recent losses), `unhealthy` 503. */
+export type OperationsStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface Report {
+  httpStatus: 200 | 503;
+  body: Record<string, unknown>;
+}
+
+const STATUS_OF = { ok: 'healthy', degraded: 'degraded', failing: 'unhealthy' } as const;
+
+function httpStatusOf(status: OperationsStatus): 200 | 503 {
+  return status === 'unhealthy' ? 503 : 200;
+}
+
+function iso(millis: number | undefined): string | null {
+  return millis === undefined ? null : new Date(millis).toISOString();
+}
+
+/** Why exports look stuck: none for `staleExportMillis` since the last one (or since start). */
+function staleReason(collector: Collector, staleExportMillis: number, now: number): string | undefined {
+  const inner = internals(collector);
+  const last = Math.max(inner.startedAtMillis, ...inner.shardStates().map((shard) => shard.lastExportAtMillis ?? 0));
+  const age = now - last;
+  return age > staleExportMillis
+    ? `no export has finished for ${Math.round(age / 1000)} s (staleExportMillis: ${staleExportMillis})`
+    : undefined;
+}
+
+/** GET /health: the service-level verdict, in the shape status pages and dashboards read. */
+export function healthReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
+  const health = collector.health();
+  const { stats } = health;
+  const { options } = collector;
+  const inner = internals(collector);
+  const shards = inner.shardStates();
+  const reasons = [...health.reasons];
+  const stale = staleReason(collector, staleExportMillis, now);
+  if (stale !== undefined) reasons.push(stale);
+  const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
+  const enabled = options.metrics.http || options.metrics.db || options.metrics.tenant;
+  const usedBytes = shards.reduce((sum, shard) => sum + shard.seriesBytes + shard.overflowBytes, 0);
+  const total = stats.export.succeeded + stats.export.failed;
+  const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
+  const exportFailing = shards.some((shard) => shard.lastExportOk === false) || stale !== undefined;
+  const workersDown = stats.workers.running < stats.workers.count;
+  return {
+    httpStatus: httpStatusOf(status),
+    body: {
+      status,
+      reasons,
+      services: {
+        business_metrics: {
+          status: workersDown ? 'unhealthy' : 'healthy',
+          enabled,
+          active_tenants: inner.tenantsKnown,
+          memory_usage: { used_bytes: usedBytes, max_bytes: options.maxMemoryBytes, ratio: round(usedBytes / options.maxMemoryBytes) },
+        },
+        signoz_export: {
+          status: exportFailing ? 'unhealthy' : 'healthy',
+          success_rate: total === 0 ? null : round(stats.export.succeeded / total),
+          total_exports: total,
+          failed_exports: stats.export.failed,
+          last_export_at: lastExportAt === 0 ? null : iso(lastExportAt),
+          configuration: {
+            endpoint: shownEndpoint(options.otlp.endpoint),
+            interval: `${options.otlp.exportIntervalMillis / 1000}s`,
+            interval_millis: options.otlp.exportIntervalMillis,
+            batchSize: options.otlp.batchSize,
+          },
+        },
+      },
+    },
+  };
+}
+
+/** GET /metrics/health: the collector's own pipeline, shard by shard and in total. */
+export function pipelineReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
+  const health = collector.health();
+  const { stats } = health;
+  const inner = internals(collector);
+  const shards = inner.shardStates();
+  const reasons = [...health.reasons];
+  const stale = staleReason(collector, staleExportMillis, now);
+  if (stale !== undefined) reasons.push(stale);
+  const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
+  const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
+  const { options } = collector;
+  return {
+    httpStatus: httpStatusOf(status),
+    body: {
+      status,
+      reasons,
+      ring: {
+        capacity: stats.ring.capacity,
+        used: stats.ring.used,
+        fill_ratio: round(stats.ring.used / stats.ring.capacity),
+        written: stats.ring.written,
+      },
+      overflow: { spilled: stats.ring.spilled, records: stats.ring.overflowRecords, bytes: stats.ring.overflowBytes },
+      records: { dropped: stats.ring.dropped, rejected: stats.rejected, lost: stats.workers.lostRecords },
+      workers: { count: stats.workers.count, running: stats.workers.running, restarts: stats.workers.restarts },
+      export: {
+        last_at: lastExportAt === 0 ? null : iso(lastExportAt),
+        last_age_millis: lastExportAt === 0 ? null : now - lastExportAt,
+        last_ok: shards.every((shard) => shard.lastExportOk !== false) && shards.some((shard) => shard.lastExportOk === true),
+        last_error: stats.export.lastError ?? null,
+        last_duration_millis: stats.export.lastDurationMillis,
+        succeeded: stats.export.succeeded,
+        failed: stats.export.failed,
+        attempts: stats.export.attempts,
+      },
+      series: {
+        held: stats.series,
+        max_per_metric: options.maxSeries,
+        overflowed_records: shards.reduce((sum, shard) => sum + shard.overflowedRecords, 0),
+        memory_bytes: shards.reduce((sum, shard) => sum + shard.seriesBytes, 0),
+        max_memory_bytes: options.maxMemoryBytes,
+      },
+      shards: shards.map((shard, index) => ({
+        shard: index,
+        running: shard.running,
+        restarts: shard.restarts,
+        ring_used: shard.ringUsed,
+        overflow_records: shard.overflowRecords,
+        series: shard.series,
+        last_export_at: iso(shard.lastExportAtMillis),
+        last_export_ok: shard.lastExportOk ?? null,
+      })),
+    },
+  };
+}
+
+/** What /otel/performance remembers between calls (one per routes app): the records count at the previous call. */
+export interface PerformanceCursor {
+  atMillis: number;
+  records: number;
+}
+
+/**
+ * GET /otel/performance: throughput since the previous call (or since start), drain lag, export durations. The
+ * main thread's cost per record is not measured in place (two clock reads per sampled record would distort a
+ * ~55 ns call); bench/record-call.ts measures it (docs/benchmarks.md).
+ */
+export function performanceReport(collector: Collector, cursor: PerformanceCursor, now = Date.now()): Report {
+  const shards = internals(collector).shardStates();
+  const records = shards.reduce((sum, shard) => sum + shard.written + shard.spilled, 0);
+  const windowMillis = Math.max(1, now - cursor.atMillis);
+  const since = records - cursor.records;
+  cursor.atMillis = now;
+  cursor.records = records;
+  const durations = shards.flatMap((shard) => shard.exportDurationsMillis);
+  const last = shards.reduce<number | undefined>(
+    (latest, shard) =>
+      shard.exportDurationsMillis.length === 0 ? latest : Math.max(latest ?? 0, shard.exportDurationsMillis.at(-1) as number),
+    undefined,
+  );
+  const ringRecords = shards.reduce((sum, shard) => sum + shard.ringUsed, 0);
+  const overflowRecords = shards.reduce((sum, shard) => sum + shard.overflowRecords, 0);
+  return {
+    httpStatus: 200,
+    body: {
+      window_millis: windowMillis,
+      records: since,
+      records_per_second: round((since * 1000) / windowMillis),
+      drain_lag: { records: ringRecords + overflowRecords, ring_records: ringRecords, overflow_records: overflowRecords },
+      export_duration_millis: {
+        last: last ?? null,
+        p50: quantile(durations, 0.5) ?? null,
+        p99: quantile(durations, 0.99) ?? null,
+        samples: durations.length,
+      },
+      main_thread_cost_per_record_nanos: null,
+      main_thread_cost_note:
+        'not measured in place (two clock reads per sampled record would distort a ~55 ns call); see docs/benchmarks.md',
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}

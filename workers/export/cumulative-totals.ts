@@ -1,0 +1,123 @@
+/**
+ * Running totals since the worker started, for the Prometheus exposition (`GET /metrics`), kept beside the delta
+ * export state without changing it.
+ *
+ * A series' cumulative value is what the backend has accepted so far plus what is still pending. The accepted
+ * part is added here when a batch settles (`absorb`, called right after `Batch.commit()`), from the very data
+ * points that batch carried; the pending part is read at render time by a collection that is aborted at once
+ * (`render`), which gives back what collecting takes (histogram min and max, pool peaks, exporter durations), so
+ * the next OTLP export sees exactly what it would have seen. A point is therefore counted once at any moment:
+ * pending until its batch is accepted, then accepted. Batches the backend refused for good are absorbed too: the
+ * records happened, only their export failed.
+ *
+ * Totals live only in this worker's memory: a replacement worker starts its shard's counters from zero, which
+ * Prometheus treats as a counter reset (rate() and increase() handle it), as it would a process restart. Entries
+ * are never forgotten while the worker runs, as Prometheus clients keep theirs; their number is bounded by the
+ * label caps (maxTenants, maxRoutes, maxSeries with its overflow series).
+ */
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import type { MetricFamilyText } from '../../src/exposition.js';
+import { METRICS, type MetricDefinition } from '../../src/metrics.js';
+import type { Batch } from './collection.js';
+import { braces, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
+
+/** One series' running value: a number (counter, gauge) or a histogram's bucket counts, sum and count. */
+interface Cell {
+  value: number;
+  counts: number[] | undefined;
+  sum: number;
+}
+
+type Family = Map<string, Cell>;
+
+const DEFINITIONS: readonly MetricDefinition[] = Object.values(METRICS);
+
+export class CumulativeTotals {
+  private readonly accepted = new Map<MetricDefinition, Family>();
+
+  /** Adds a settled batch's points (call it right after `batch.commit()`). */
+  absorb(batch: Batch): void {
+    for (const [definition, points] of batch.points) {
+      let family = this.accepted.get(definition);
+      if (family === undefined) {
+        family = new Map();
+        this.accepted.set(definition, family);
+      }
+      for (const point of points) addPoint(family, definition, labelPairs(point.attributes), point.value);
+    }
+  }
+
+  /**
+   * Every series as accepted + pending. `pending`: the batches of a collection taken for this render (aborted by
+   * the caller); `shardLabels`: `ringmeter_shard="n"` with several shards, else empty.
+   */
+  render(pending: readonly Batch[], shardLabels: string): MetricFamilyText[] {
+    const current = new Map<MetricDefinition, Family>();
+    for (const batch of pending) {
+      for (const [definition, points] of batch.points) {
+        let family = current.get(definition);
+        if (family === undefined) {
+          family = new Map();
+          current.set(definition, family);
+        }
+        for (const point of points) addPoint(family, definition, labelPairs(point.attributes), point.value);
+      }
+    }
+    const families: MetricFamilyText[] = [];
+    for (const definition of DEFINITIONS) {
+      const accepted = this.accepted.get(definition);
+      const now = current.get(definition);
+      if (accepted === undefined && now === undefined) continue;
+      const name = prometheusName(definition);
+      let samples = '';
+      const labels = new Set<string>([...(accepted?.keys() ?? []), ...(now?.keys() ?? [])]);
+      for (const key of labels) {
+        const cell = combine(definition, accepted?.get(key), now?.get(key));
+        samples += renderCell(definition, name, braces(key, shardLabels), key, shardLabels, cell);
+      }
+      families.push({ name, type: definition.kind, help: definition.description, samples });
+    }
+    return families;
+  }
+}
+
+function addPoint(family: Family, definition: MetricDefinition, key: string, value: number | Histogram): void {
+  let cell = family.get(key);
+  if (typeof value === 'number') {
+    if (cell === undefined) family.set(key, { value, counts: undefined, sum: 0 });
+    // A gauge is its latest value; points of one family arrive in the order they were collected.
+    else cell.value = definition.kind === 'gauge' ? value : cell.value + value;
+    return;
+  }
+  if (cell === undefined) {
+    cell = { value: 0, counts: new Array<number>(value.buckets.counts.length).fill(0), sum: 0 };
+    family.set(key, cell);
+  }
+  const counts = cell.counts as number[];
+  for (let i = 0; i < counts.length; i++) counts[i] += value.buckets.counts[i] ?? 0;
+  cell.value += value.count;
+  cell.sum += value.sum ?? 0;
+}
+
+/** Accepted + pending, without changing either (the accepted cell is reused by every render). */
+function combine(definition: MetricDefinition, accepted: Cell | undefined, pending: Cell | undefined): Cell {
+  if (accepted === undefined) return pending as Cell;
+  if (pending === undefined) return accepted;
+  if (definition.kind === 'gauge') return pending;
+  const counts = accepted.counts?.map((count, i) => count + (pending.counts?.[i] ?? 0));
+  return { value: accepted.value + pending.value, counts, sum: accepted.sum + pending.sum };
+}
+
+function renderCell(definition: MetricDefinition, name: string, labels: string, key: string, shardLabels: string, cell: Cell): string {
+  if (definition.kind !== 'histogram' || cell.counts === undefined) return `${name}${labels} ${formatNumber(cell.value)}\n`;
+  const boundaries = definition.boundaries ?? [];
+  let text = '';
+  let cumulative = 0;
+  for (let i = 0; i < boundaries.length; i++) {
+    cumulative += cell.counts[i];
+    text += `${name}_bucket${braces(key, shardLabels, `le="${formatNumber(boundaries[i])}"`)} ${cumulative}\n`;
+  }
+  text += `${name}_bucket${braces(key, shardLabels, 'le="+Inf"')} ${cell.value}\n`;
+  text += `${name}_sum${labels} ${formatNumber(cell.sum)}\n${name}_count${labels} ${cell.value}\n`;
+  return text;
+}
