@@ -7,6 +7,7 @@
  *
  *   PORT           the API's port (default 3000; 0 = any free port)
  *   DEMO_SECONDS   stop by itself after this long (default 0: run until stopped)
+ *   DEMO_EXPORT_SECONDS  export (and print a summary) this often (default 5)
  *   DATABASE_URL   use this PostgreSQL server instead of the embedded one
  *
  * This file is the demo's edge: the only one that reads the environment (createCollector reads the OTEL_* ones).
@@ -20,11 +21,10 @@ import { createDemoApp } from './demo-app.js';
 import { openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
 import { demoTenants, TrafficGenerator } from './traffic.js';
 
-const EXPORT_INTERVAL_MILLIS = 5_000;
-
 interface DemoConfig {
   port: number;
   seconds: number;
+  exportIntervalMillis: number;
   databaseUrl: string | undefined;
   /** The OTLP endpoint the collector reads from the environment, if any. */
   otlpEndpoint: string | undefined;
@@ -37,8 +37,17 @@ function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
   const seconds = Number(env.DEMO_SECONDS ?? 0);
   if (!Number.isFinite(seconds) || seconds < 0)
     throw new RangeError(`DEMO_SECONDS must be a number of seconds, 0 or more (got ${env.DEMO_SECONDS})`);
+  const exportSeconds = Number(env.DEMO_EXPORT_SECONDS ?? 5);
+  if (!Number.isFinite(exportSeconds) || exportSeconds <= 0)
+    throw new RangeError(`DEMO_EXPORT_SECONDS must be a number of seconds above 0 (got ${env.DEMO_EXPORT_SECONDS})`);
   const otlpEndpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
-  return { port, seconds, databaseUrl: env.DATABASE_URL || undefined, otlpEndpoint };
+  return {
+    port,
+    seconds,
+    exportIntervalMillis: Math.round(exportSeconds * 1_000),
+    databaseUrl: env.DATABASE_URL || undefined,
+    otlpEndpoint,
+  };
 }
 
 async function main(config: DemoConfig): Promise<void> {
@@ -46,7 +55,7 @@ async function main(config: DemoConfig): Promise<void> {
   const receiverUrl = await receiver?.start();
   const collector = createCollector({
     serviceName: 'ringmeter-demo',
-    otlp: { endpoint: receiverUrl, exportIntervalMillis: EXPORT_INTERVAL_MILLIS },
+    otlp: { endpoint: receiverUrl, exportIntervalMillis: config.exportIntervalMillis },
   });
   let orders: OrderStore;
   try {
@@ -100,7 +109,7 @@ async function main(config: DemoConfig): Promise<void> {
     tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
   );
   traffic.start();
-  printer = setInterval(() => printInterval(collector, receiver), EXPORT_INTERVAL_MILLIS);
+  printer = setInterval(() => printInterval(collector, receiver), config.exportIntervalMillis);
 
   if (config.seconds > 0) setTimeout(() => void stop(`${config.seconds} s (DEMO_SECONDS) are up`), config.seconds * 1_000);
 }

@@ -1,10 +1,11 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { count, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
 import { createTables, defineTables } from './support/database.js';
+import { freshPglite } from './support/pglite.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { asTenant, pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
 
@@ -15,7 +16,7 @@ describe('drizzleLogger on PGlite (the logger hook alone)', () => {
   let receiver: OtlpReceiver;
 
   beforeAll(async () => {
-    client = new PGlite();
+    client = await freshPglite();
     // The schema is made through a Drizzle instance without the logger: only the work below is counted.
     await createTables(drizzle(client), 'app');
     ({ collector, receiver } = await startPipeline());

@@ -1,25 +1,29 @@
 import postgres from 'postgres';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createCollector } from 'ringmeter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
 import { honoMetrics } from 'ringmeter/hono';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
+import { startPipeline } from './support/harness.js';
+import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /** Misspelt option names are refused everywhere options are taken, naming the path and the nearest valid name. */
 describe('a misspelt option name, in every hook and call that takes options', () => {
-  // Nothing is ever exported or queried: only the option checks run.
-  const collector = createCollector({
-    env: {},
-    metrics: { runtime: false },
-    otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', exportIntervalMillis: 3_600_000 },
-  });
+  // Nothing is queried and only the final export of shutdown is sent: only the option checks run. A live receiver
+  // takes that export, so that shutdown does not spend seconds retrying a closed port.
+  let collector: Collector;
+  let receiver: OtlpReceiver;
   const sql = postgres(DATABASE_URL, { max: 1 });
+
+  beforeAll(async () => {
+    ({ collector, receiver } = await startPipeline());
+  });
 
   afterAll(async () => {
     await sql.end();
-    // Its last export fails (nothing listens on port 9): only the workers' stopping matters.
-    await collector.shutdown().catch(() => {});
+    await collector.shutdown();
+    await receiver.stop();
   });
 
   it('honoMetrics, and each of its category rules', () => {

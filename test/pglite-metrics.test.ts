@@ -6,6 +6,7 @@ import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
 import { instrumentPglite } from 'ringmeter/pglite';
 import { createTables, defineTables } from './support/database.js';
+import { freshPglite } from './support/pglite.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { asTenant, pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
 
@@ -20,7 +21,7 @@ describe('instrumentPglite on a real PGlite', () => {
   let receiver: OtlpReceiver;
 
   beforeAll(async () => {
-    bare = new PGlite();
+    bare = await freshPglite();
     await createTables(drizzle(bare), 'app');
     await bare.exec('create table app.deferred (id int unique deferrable initially deferred)');
     ({ collector, receiver } = await startPipeline());
@@ -143,7 +144,7 @@ describe('instrumentPglite on a real PGlite', () => {
   it('hands back PGlite results and errors untouched, and never reads parameters', async () => {
     await collector.flush();
     receiver.clear();
-    const other = new PGlite();
+    const other = await freshPglite();
     const pglite = instrumentPglite(collector, other);
     const secret = 'hunter2-parameter';
     const text = 'select $1::text as value, 2 as n';
@@ -174,7 +175,7 @@ describe('instrumentPglite on a real PGlite', () => {
 
   it('never throws because of metrics: a failing tenant resolver, a collector shut down', async () => {
     const { collector: closing, receiver: closingReceiver } = await startPipeline();
-    const other = new PGlite();
+    const other = await freshPglite();
     const pglite = instrumentPglite(closing, other, {
       tenant: () => {
         throw new Error('no context');
@@ -191,7 +192,7 @@ describe('instrumentPglite on a real PGlite', () => {
   });
 
   it('refuses bad arguments at once, naming them; with db metrics off it returns the instance itself', async () => {
-    const other = new PGlite();
+    const other = await freshPglite();
     expect(() => instrumentPglite({} as Collector, other)).toThrow(
       new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
     );

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { type Clock, type ClockTimer, SYSTEM_CLOCK, sleep } from '../src/clock.js';
 import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../src/ring/codes.js';
 import { RECORD_WORDS } from '../src/ring/layout.js';
 import { RingHeader } from '../src/ring/ring-header.js';
@@ -20,6 +21,7 @@ import { Dictionary } from './dictionary.js';
 import { Collection } from './export/collection.js';
 import { CumulativeTotals } from './export/cumulative-totals.js';
 import { OtlpSender } from './export/otlp-sender.js';
+import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
 
 /** Time between drain passes when the ring was nearly empty. */
@@ -57,8 +59,9 @@ export class Shard implements TestHookTarget {
   private readonly resource: Resource;
   private readonly port: MessagePort;
   private readonly config: WorkerConfig;
-  private drainTimer: NodeJS.Timeout | undefined;
-  private exportTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private drainTimer: ClockTimer | undefined;
+  private exportTimer: ClockTimer | undefined;
   private paused = false;
   private stopped = false;
   private running: Promise<ExportOutcome> | undefined;
@@ -70,8 +73,11 @@ export class Shard implements TestHookTarget {
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
   private readonly totals = new CumulativeTotals();
 
-  constructor(task: StartShardTask, now = Date.now()) {
+  /** `clock` drives every wait of the shard (drain passes, the export timer, Retry-After, retries). */
+  constructor(task: StartShardTask, clock: Clock = SYSTEM_CLOCK) {
     const { config } = task;
+    const now = clock.nowMillis();
+    this.clock = clock;
     this.config = config;
     this.port = task.port;
     this.header = new RingHeader(task.ring);
@@ -86,22 +92,28 @@ export class Shard implements TestHookTarget {
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
     this.self = new SelfMetrics(this.header, config.shard, now);
-    this.sender = new OtlpSender(config.otlp);
+    this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
   }
 
   start(): void {
     this.port.on('message', (message: MainToWorker | TestHookMessage) => this.handle(message));
     this.scheduleDrain(DRAIN_INTERVAL_MILLIS);
-    this.exportTimer = setInterval(
-      () => void this.requestExport(Date.now() + this.config.otlp.timeoutMillis),
-      this.config.otlp.exportIntervalMillis,
-    );
+    this.scheduleExport();
+  }
+
+  /** The export timer: one timeout re-armed each time (a clock has no intervals), never waiting for the export. */
+  private scheduleExport(): void {
+    this.exportTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.scheduleExport();
+      void this.requestExport(this.clock.nowMillis() + this.config.otlp.timeoutMillis);
+    }, this.config.otlp.exportIntervalMillis);
   }
 
   /** Consumes up to `limit` records, from the ring first, then whole overflow segments; returns how many. */
   drain(limit: number): number {
-    const now = Date.now();
+    const now = this.clock.nowMillis();
     const fromRing = this.ring.drain(limit, this.sink, now);
     const consumed = fromRing + this.spill.drain(limit - fromRing, this.sink, now);
     // The overflow sizes itself by what the series leave of the shard's memory bound.
@@ -173,7 +185,7 @@ export class Shard implements TestHookTarget {
 
   private async runExport(plan: Pick<PlannedExport, 'deadlineMillis'>): Promise<ExportOutcome> {
     this.drainAll();
-    const waitMillis = this.notBeforeMillis - Date.now();
+    const waitMillis = this.notBeforeMillis - this.clock.nowMillis();
     if (waitMillis > 0) {
       if (this.notBeforeMillis >= plan.deadlineMillis) {
         // The backend asked us to wait (Retry-After) past this export's deadline: everything stays pending until then.
@@ -182,11 +194,11 @@ export class Shard implements TestHookTarget {
         return { ok: false, reason };
       }
       // The wait ends within the deadline: wait it out (draining goes on meanwhile), then export what came meanwhile too.
-      await new Promise((resolve) => setTimeout(resolve, waitMillis));
+      await sleep(this.clock, waitMillis);
       this.drainAll();
     }
     const started = performance.now();
-    const collection = new Collection(this.config.otlp.batchSize, Date.now(), () => {
+    const collection = new Collection(this.config.otlp.batchSize, this.clock.nowMillis(), () => {
       if (!this.paused) this.drain(this.drainLimit);
     });
     if (this.config.families.http) this.http.collect(collection);
@@ -207,7 +219,7 @@ export class Shard implements TestHookTarget {
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
       const requestStarted = performance.now();
-      const deadlineMillis = Math.min(Date.now() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
+      const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
       const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
       const seconds = (performance.now() - requestStarted) / 1000;
       this.header.addExportAttempts(result.attempts);
@@ -237,7 +249,7 @@ export class Shard implements TestHookTarget {
       }
       // Retryable: this batch and the rest stay pending and go with the next export, not before Retry-After.
       for (let j = i; j < batches.length; j++) batches[j].abort();
-      if (result.retryAfterMillis !== undefined) this.notBeforeMillis = Date.now() + result.retryAfterMillis;
+      if (result.retryAfterMillis !== undefined) this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
       failures.push(result.error);
       break;
     }
@@ -260,7 +272,7 @@ export class Shard implements TestHookTarget {
 
   private scheduleDrain(delayMillis: number): void {
     if (this.stopped) return;
-    this.drainTimer = setTimeout(() => this.drainTick(), delayMillis);
+    this.drainTimer = this.clock.setTimeout(() => this.drainTick(), delayMillis);
   }
 
   private drainTick(): void {
@@ -281,7 +293,7 @@ export class Shard implements TestHookTarget {
     }
     switch (message.type) {
       case 'flush':
-        void this.requestExport(Date.now() + message.timeoutMillis).then((outcome) => {
+        void this.requestExport(this.clock.nowMillis() + message.timeoutMillis).then((outcome) => {
           this.post(outcome.ok ? { type: 'flushed', id: message.id } : { type: 'flushFailed', id: message.id, reason: outcome.reason });
         });
         return;
@@ -308,7 +320,7 @@ export class Shard implements TestHookTarget {
    */
   private render(): MetricFamilyText[] {
     this.drainAll();
-    const collection = new Collection(Number.MAX_SAFE_INTEGER, Date.now());
+    const collection = new Collection(Number.MAX_SAFE_INTEGER, this.clock.nowMillis());
     if (this.config.families.http) this.http.collect(collection);
     if (this.config.families.db) this.db.collect(collection);
     if (this.config.families.tenant) this.usage.collect(collection);
@@ -332,8 +344,8 @@ export class Shard implements TestHookTarget {
     this.paused = false;
     const outcome = await this.requestExport(deadlineMillis);
     this.stopped = true;
-    clearTimeout(this.drainTimer);
-    clearInterval(this.exportTimer);
+    this.clock.clearTimeout(this.drainTimer);
+    this.clock.clearTimeout(this.exportTimer);
     await this.sender.shutdown().catch(() => {});
     this.post(outcome.ok ? { type: 'stopped', id } : { type: 'stopped', id, reason: outcome.reason });
     this.port.close();

@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../clock.js';
 import type { RingHeader } from '../ring/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
@@ -8,10 +9,11 @@ import type { MetricFamilyText } from '../exposition.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../worker-config.js';
+import { ProgressWatch } from './progress-watch.js';
+import { restartDelayMillis } from './restart-backoff.js';
 
 /** The compiled worker entry, next to this file's compiled tree (dist/src/pool → dist/workers). */
 const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
-const RESTART_DELAY_MILLIS = [0, 100, 500, 1_000, 5_000] as const;
 /** Export durations kept for the p50/p99 of GET /otel/performance. */
 const EXPORT_DURATIONS_KEPT = 64;
 
@@ -43,9 +45,9 @@ export class ShardSupervisor {
    * count a record twice.
    */
   private lostThrough: { ring: number; spill: number };
-  private lastHeartbeat = -1;
-  private lastProgressMillis = Date.now();
-  private readonly hangTimer: NodeJS.Timeout;
+  private readonly progress: ProgressWatch;
+  private hangTimer: ClockTimer | undefined;
+  private watching = true;
   private lastExportError: string | undefined;
   private exportFailing = false;
   private rejectedPointsTotal = 0;
@@ -67,8 +69,11 @@ export class ShardSupervisor {
     private readonly ring: RingWriter,
     private readonly strings: SharedArrayBuffer,
     private readonly config: WorkerConfig,
-    private readonly workerHangMillis: number,
+    workerHangMillis: number,
+    /** Drives hang detection and the restart back-off; tests pass a simulated one. */
+    private readonly clock: Clock = SYSTEM_CLOCK,
   ) {
+    this.progress = new ProgressWatch(workerHangMillis, clock.nowMillis());
     this.pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: 1,
@@ -84,8 +89,22 @@ export class ShardSupervisor {
     this.lostThrough = { ring: this.header().exportedReadIndex, spill: this.header().exportedSpillRecords };
     ring.onSpillSealed((segment) => this.sendSpill(segment));
     this.ready = this.launch();
-    this.hangTimer = setInterval(() => this.checkProgress(), Math.max(50, Math.floor(workerHangMillis / 4)));
+    this.watchProgress();
+  }
+
+  /** The hang check, re-armed after each look; it never keeps the process alive. */
+  private watchProgress(): void {
+    this.hangTimer = this.clock.setTimeout(() => {
+      if (!this.watching) return;
+      this.checkProgress();
+      this.watchProgress();
+    }, this.progress.pollMillis);
     this.hangTimer.unref();
+  }
+
+  private stopWatching(): void {
+    this.watching = false;
+    this.clock.clearTimeout(this.hangTimer);
   }
 
   get restartCount(): number {
@@ -125,7 +144,7 @@ export class ShardSupervisor {
 
   /** Exports what is left within `deadlineMillis` (ms since the epoch), then stops the worker and its pool. */
   async shutdown(deadlineMillis: number): Promise<void> {
-    clearInterval(this.hangTimer);
+    this.stopWatching();
     try {
       await this.request({ type: 'shutdown', id: 0, deadlineMillis });
     } finally {
@@ -135,7 +154,7 @@ export class ShardSupervisor {
 
   /** Stops the worker at once, whatever it is doing (a shutdown past its deadline). */
   async terminate(): Promise<void> {
-    clearInterval(this.hangTimer);
+    this.stopWatching();
     this.closing = true;
     await this.pool.destroy();
   }
@@ -297,7 +316,7 @@ export class ShardSupervisor {
   }
 
   private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
-    const now = Date.now();
+    const now = this.clock.nowMillis();
     this.exportFailing = !message.ok;
     if (!message.ok) this.lastExportError = message.error;
     this.rejectedPointsTotal += message.rejectedPoints;
@@ -331,15 +350,15 @@ export class ShardSupervisor {
       render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it rendered its metrics`));
     this.renders.clear();
     if (this.closing) return;
-    const delay = RESTART_DELAY_MILLIS[Math.min(this.restarts, RESTART_DELAY_MILLIS.length - 1)];
+    const delay = restartDelayMillis(this.restarts);
     this.restarts++;
     // The replacement exports the count (the baseline lives in the header, so none is counted twice).
     this.header().setRestarts(this.restarts);
     const deadThread = this.threadId;
     this.ready = (async () => {
-      await sleep(delay);
+      await this.sleep(delay);
       // piscina removes a dead thread asynchronously; a task sent before that would land on the dying thread.
-      for (let waited = 0; waited < 2_000 && this.pool.threads.some((t) => t.threadId === deadThread); waited += 10) await sleep(10);
+      for (let waited = 0; waited < 2_000 && this.pool.threads.some((t) => t.threadId === deadThread); waited += 10) await this.sleep(10);
       await this.launch();
     })();
   }
@@ -353,25 +372,26 @@ export class ShardSupervisor {
     const lost = ring + spill;
     if (lost > 0) {
       this.lostTotal += lost;
-      this.incidents.workerLoss = Date.now();
+      this.incidents.workerLoss = this.clock.nowMillis();
       header.setLost(this.lostTotal);
     }
     return lost;
   }
 
   private checkProgress(): void {
-    this.ring.spill.trimIdle(Date.now());
+    const now = this.clock.nowMillis();
+    this.ring.spill.trimIdle(now);
     if (this.port === undefined) return;
-    const heartbeat = this.header().heartbeat;
-    const now = Date.now();
-    if (heartbeat !== this.lastHeartbeat) {
-      this.lastHeartbeat = heartbeat;
-      this.lastProgressMillis = now;
-    } else if (now - this.lastProgressMillis >= this.workerHangMillis) {
-      this.lastExportError = `worker of shard ${this.shard} made no progress for ${now - this.lastProgressMillis} ms and was replaced`;
-      this.lastProgressMillis = now;
+    const stalledMillis = this.progress.check(this.header().heartbeat, now);
+    if (stalledMillis !== undefined) {
+      this.lastExportError = `worker of shard ${this.shard} made no progress for ${stalledMillis} ms and was replaced`;
       void this.terminateWorker();
     }
+  }
+
+  /** A wait that never keeps the process alive. */
+  private sleep(millis: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimeout(resolve, millis).unref());
   }
 
   private async terminateWorker(): Promise<void> {
@@ -388,8 +408,4 @@ export class ShardSupervisor {
 function unexportedSince(countedThrough: number, exported: number, read: number): number {
   const from = ((countedThrough - exported) | 0) > 0 ? countedThrough : exported;
   return (read - from) >>> 0;
-}
-
-function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }

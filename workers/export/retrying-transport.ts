@@ -1,4 +1,5 @@
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { type Clock, SYSTEM_CLOCK, sleep } from '../../src/clock.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -26,11 +27,12 @@ export interface RetryClock {
   random(): number;
 }
 
-export const SYSTEM_RETRY_CLOCK: RetryClock = {
-  now: () => Date.now(),
-  sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
-  random: () => Math.random(),
-};
+/** The retry loop's view of a shard's clock: the same time and timers, so that one simulated clock drives both. */
+export function retryClock(clock: Clock, random: () => number = Math.random): RetryClock {
+  return { now: () => clock.nowMillis(), sleep: (millis) => sleep(clock, millis), random };
+}
+
+export const SYSTEM_RETRY_CLOCK: RetryClock = retryClock(SYSTEM_CLOCK);
 
 /** How one send ended: the last answer, and how many requests it took. */
 export interface RetriedResponse {

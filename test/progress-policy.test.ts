@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ProgressWatch } from '../dist/src/pool/progress-watch.js';
+import { restartDelayMillis } from '../dist/src/pool/restart-backoff.js';
+
+describe('the supervisor: hang detection and restart back-off, on simulated time', () => {
+  it('calls a worker hung only once its heartbeat has stood still for the whole bound, then starts over', () => {
+    const watch = new ProgressWatch(1_000, 0);
+    expect(watch.pollMillis).toBe(250);
+    expect(watch.check(1, 0)).toBeUndefined();
+    // Beating: never hung, however long it runs.
+    for (let t = 250; t <= 5_000; t += 250) expect(watch.check(t, t)).toBeUndefined();
+    // Stuck from t = 5000: not at 999 ms, hung at 1000 ms.
+    expect(watch.check(5_000, 5_999)).toBeUndefined();
+    expect(watch.check(5_000, 6_000)).toBe(1_000);
+    // The replacement gets a whole bound of its own before it can be called hung.
+    expect(watch.check(5_000, 6_999)).toBeUndefined();
+    expect(watch.check(5_000, 7_250)).toBe(1_250);
+  });
+
+  it('polls at a quarter of the bound, never more often than every 50 ms', () => {
+    expect(new ProgressWatch(100, 0).pollMillis).toBe(50);
+    expect(new ProgressWatch(10_000, 0).pollMillis).toBe(2_500);
+  });
+
+  it('restarts at once the first time, then after 100 ms, 500 ms, 1 s, and 5 s for every later one', () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map(restartDelayMillis)).toEqual([0, 100, 500, 1_000, 5_000, 5_000, 5_000]);
+  });
+});
