@@ -7,8 +7,8 @@
 import { HttpAggregator } from '../workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
 import { Dictionary } from '../workers/dictionary.js';
-import { HEADER_BYTES } from '../src/ring/layout.js';
-import { KIND_HTTP, tag } from '../src/ring/codes.js';
+import { HEADER_BYTES } from '../src/contract/ring-layout.js';
+import { KIND_HTTP, tag } from '../src/contract/codes.js';
 import { RingWriter } from '../src/ring/ring-writer.js';
 import { StringTableWriter } from '../src/strings/string-table.js';
 import { compareInRounds, type Comparison } from './lib/rounds.js';

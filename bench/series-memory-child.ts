@@ -1,7 +1,7 @@
 /** One memory measurement (see series-memory.ts): `node --expose-gc series-memory-child.js <implementation> <series>`. */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
-import { HTTP_DURATION_BOUNDARIES } from '../src/metrics.js';
+import { HTTP_DURATION_BOUNDARIES } from '../src/contract/metrics.js';
 import { HistogramStore } from '../workers/aggregation/histogram-store.js';
 import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
 

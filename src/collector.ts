@@ -1,13 +1,13 @@
 import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { quote, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './ring/codes.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
-import { EMPTY_ID, UNKNOWN_ID } from './strings/layout.js';
+import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
 
-export type { QueryType } from './ring/codes.js';
+export type { QueryType } from './contract/codes.js';
 
 export interface HttpRecord {
   /** The request method; anything outside the standard methods is recorded as `_OTHER`. */

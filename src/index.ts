@@ -12,8 +12,8 @@ export type {
 } from './collector.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
 export type { CollectorOptions, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
-export { METRICS } from './metrics.js';
-export type { MetricDefinition, MetricKind } from './metrics.js';
+export { METRICS } from './contract/metrics.js';
+export type { MetricDefinition, MetricKind } from './contract/metrics.js';
 export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';
 export type { CategoryRule } from './endpoint-categories.js';
 export { VERSION } from './version.js';

@@ -1,8 +1,8 @@
-import { TEST_HOOKS } from './test-hooks.js';
+import { TEST_HOOKS } from './contract/test-hooks.js';
 import { randomUUID } from 'node:crypto';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { redact } from './redact.js';
-import { isPowerOfTwo, MAX_RING_CAPACITY, MIN_RING_CAPACITY } from './ring/layout.js';
+import { isPowerOfTwo, MAX_RING_CAPACITY, MIN_RING_CAPACITY } from './contract/ring-layout.js';
 
 /** Attribute values a resource may carry. */
 export type ResourceAttributeValue = string | number | boolean;

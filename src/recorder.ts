@@ -4,18 +4,26 @@ import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
 import { LABEL_LIMITS, MAX_OTHER_LABELS, type ResolvedOptions } from './options.js';
-import { ShardSupervisor } from './pool/shard-supervisor.js';
-import { KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, KIND_TRANSACTION, TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, tag } from './ring/codes.js';
-import { MAX_RECORD_BYTES_VALUE, OVERFLOWED } from './ring/layout.js';
+import { ShardSupervisor } from './supervisor/shard-supervisor.js';
+import {
+  KIND_HTTP,
+  KIND_QUERY,
+  KIND_TENANT_USAGE,
+  KIND_TRANSACTION,
+  TRANSACTION_COMMIT,
+  TRANSACTION_ROLLBACK,
+  tag,
+} from './contract/codes.js';
+import { MAX_RECORD_BYTES_VALUE, OVERFLOWED } from './contract/ring-layout.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
-import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './strings/layout.js';
+import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
-import { TenantScope } from './tenant-scope.js';
+import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
-import type { WorkerConfig } from './worker-config.js';
+import type { WorkerConfig } from './contract/worker-config.js';
 
 /** How long a loss keeps health() at `degraded`. */
 const HEALTH_WINDOW_MILLIS = 5 * 60_000;

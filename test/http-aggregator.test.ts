@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HttpAggregator } from '../dist/workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';
-import { HEADER_BYTES } from '../dist/src/ring/layout.js';
-import { KIND_HTTP, tag } from '../dist/src/ring/codes.js';
+import { HEADER_BYTES } from '../dist/src/contract/ring-layout.js';
+import { KIND_HTTP, tag } from '../dist/src/contract/codes.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
 

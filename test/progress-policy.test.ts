@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressWatch } from '../dist/src/pool/progress-watch.js';
-import { restartDelayMillis } from '../dist/src/pool/restart-backoff.js';
+import { ProgressWatch } from '../dist/src/supervisor/progress-watch.js';
+import { restartDelayMillis } from '../dist/src/supervisor/restart-backoff.js';
 
 describe('the supervisor: hang detection and restart back-off, on simulated time', () => {
   it('calls a worker hung only once its heartbeat has stood still for the whole bound, then starts over', () => {

@@ -1,6 +1,6 @@
 import { constants } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import * as codes from '../dist/src/ring/codes.js';
+import * as codes from '../dist/src/contract/codes.js';
 
 describe('ring codes (one table per field, shared by both threads)', () => {
   it('packs and unpacks TAG at the edges of each field', () => {

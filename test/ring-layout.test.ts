@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KIND_HTTP, tag } from '../dist/src/ring/codes.js';
-import * as layout from '../dist/src/ring/layout.js';
+import { KIND_HTTP, tag } from '../dist/src/contract/codes.js';
+import * as layout from '../dist/src/contract/ring-layout.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 
 describe('ring layout', () => {

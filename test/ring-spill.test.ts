@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KIND_HTTP, tag, tagCode } from '../dist/src/ring/codes.js';
-import { RECORD_WORDS, TAG } from '../dist/src/ring/layout.js';
+import { KIND_HTTP, tag, tagCode } from '../dist/src/contract/codes.js';
+import { RECORD_WORDS, TAG } from '../dist/src/contract/ring-layout.js';
 import { RingReader } from '../dist/src/ring/ring-reader.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { SPILL_IDLE_MILLIS, SPILL_SEGMENT_BYTES, SPILL_SEGMENT_RECORDS, type SpillSegment } from '../dist/src/ring/spill.js';

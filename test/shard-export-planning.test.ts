@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
-import type { WorkerConfig } from '../dist/src/worker-config.js';
+import type { WorkerConfig } from '../dist/src/contract/worker-config.js';
 import { Shard } from '../dist/workers/shard.js';
 import { waitFor } from './support/harness.js';
 import { OtlpReceiver } from './support/otlp-receiver.js';

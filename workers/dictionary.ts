@@ -1,4 +1,4 @@
-import { COUNT, ENDPOINT_SEPARATOR, tableViews, type TableViews } from '../src/strings/layout.js';
+import { COUNT, ENDPOINT_SEPARATOR, tableViews, type TableViews } from '../src/contract/strings-layout.js';
 
 /**
  * The worker's read side of the shared string table: turns string ids back into labels, decoding each entry once.

@@ -1,5 +1,5 @@
 import { threadId } from 'node:worker_threads';
-import type { StartShardTask } from '../src/protocol.js';
+import type { StartShardTask } from '../src/contract/protocol.js';
 import { Shard } from './shard.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { TestHookMessage, TestHookReply } from '../src/test-hooks.js';
+import type { TestHookMessage, TestHookReply } from '../src/contract/test-hooks.js';
 
 /** What a test hook may change in a shard (Shard implements it). */
 export interface TestHookTarget {
@@ -6,7 +6,7 @@ export interface TestHookTarget {
   setDrainLimit(recordsPerPass: number | undefined): void;
 }
 
-/** Obeys one test-hook message (see src/test-hooks.ts); returns the reply to send, if any. */
+/** Obeys one test-hook message (see src/contract/test-hooks.ts); returns the reply to send, if any. */
 export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): TestHookReply | undefined {
   switch (message.type) {
     case 'testPause':

@@ -6,10 +6,10 @@ import type { Logger } from 'drizzle-orm/logger';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
-import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../db-tenant.js';
+import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import { internals, type CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../ring/codes.js';
-import { EMPTY_ID } from '../strings/layout.js';
+import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../contract/codes.js';
+import { EMPTY_ID } from '../contract/strings-layout.js';
 
 /**
  * A Drizzle logger that counts every query Drizzle logs in db_queries_total, by query type (classified in the

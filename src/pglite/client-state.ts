@@ -1,6 +1,6 @@
 import type { CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../ring/codes.js';
-import { EMPTY_ID } from '../strings/layout.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
+import { EMPTY_ID } from '../contract/strings-layout.js';
 import { templateText } from '../postgres/sql-text.js';
 import { sqlStateClassOfPgliteError } from './error-class.js';
 

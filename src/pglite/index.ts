@@ -5,7 +5,7 @@
  */
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
-import { currentTenantFor } from '../db-tenant.js';
+import { currentTenantFor } from '../tenant/db-tenant.js';
 import { internals } from '../internal.js';
 import { PgliteState } from './client-state.js';
 import { resolvePgliteOptions, type PgliteInstrumentationOptions } from './options.js';

@@ -1,6 +1,6 @@
 import { quote } from '../options.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
-import { tenantResolverOption, type TenantResolver } from '../db-tenant.js';
+import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import { databaseOption } from '../postgres/options.js';
 
 export interface PgliteInstrumentationOptions {

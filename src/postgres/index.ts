@@ -5,7 +5,7 @@
 import type { Sql } from 'postgres';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
-import { currentTenantFor } from '../db-tenant.js';
+import { currentTenantFor } from '../tenant/db-tenant.js';
 import { internals } from '../internal.js';
 import { ClientState } from './client-state.js';
 import { resolvePostgresOptions, type PostgresInstrumentationOptions } from './options.js';

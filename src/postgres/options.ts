@@ -2,7 +2,7 @@ import { LABEL_LIMITS, quote } from '../options.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { redact } from '../redact.js';
 import { isCleanLabel } from '../strings/interner.js';
-import { tenantResolverOption, type TenantResolver } from '../db-tenant.js';
+import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import type { PostgresSql } from './postgres-js.js';
 
 export interface PostgresInstrumentationOptions {

@@ -1,4 +1,4 @@
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../ring/codes.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
 import type { ClientState } from './client-state.js';
 import { sqlStateClassOfError } from './error-class.js';
 import type { Settler } from './in-flight.js';

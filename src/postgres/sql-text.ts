@@ -1,4 +1,4 @@
-import { EMPTY_ID } from '../strings/layout.js';
+import { EMPTY_ID } from '../contract/strings-layout.js';
 import type { PostgresQuery } from './postgres-js.js';
 
 /**

@@ -1,5 +1,5 @@
-import { HEADER_BYTES } from './layout.js';
-import type { RingHeader } from './ring-header.js';
+import { HEADER_BYTES } from '../contract/ring-layout.js';
+import type { RingHeader } from '../contract/ring-header.js';
 
 /** Where decoded records go: the worker's dispatch by record kind. False: the record could not be decoded. */
 export type RecordSink = (words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number) => boolean;

@@ -1,5 +1,17 @@
-import { A, AUX, B, HEADER_BYTES, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT, ringBufferBytes } from './layout.js';
-import { RingHeader } from './ring-header.js';
+import {
+  A,
+  AUX,
+  B,
+  HEADER_BYTES,
+  KEY,
+  RECORD_FLOATS,
+  RECORD_WORDS,
+  TAG,
+  TENANT,
+  VALUE_FLOAT,
+  ringBufferBytes,
+} from '../contract/ring-layout.js';
+import { RingHeader } from '../contract/ring-header.js';
 import { Spill, type SpillSegment } from './spill.js';
 
 const TWO_TO_32 = 2 ** 32;

@@ -1,5 +1,5 @@
 import type { RecordSink } from './ring-reader.js';
-import type { RingHeader } from './ring-header.js';
+import type { RingHeader } from '../contract/ring-header.js';
 
 interface QueuedSegment {
   words: Uint32Array;

@@ -1,5 +1,5 @@
-import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from './layout.js';
-import type { RingHeader } from './ring-header.js';
+import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../contract/ring-layout.js';
+import type { RingHeader } from '../contract/ring-header.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
 export const SPILL_SEGMENT_RECORDS = 4_096;

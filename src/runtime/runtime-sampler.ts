@@ -12,9 +12,9 @@ import {
   gcTypeId,
   RUNTIME_EVENT_LOOP_DELAY_P50,
   RUNTIME_EVENT_LOOP_DELAY_P99,
-} from '../ring/codes.js';
+} from '../contract/codes.js';
 import type { RingWriter } from '../ring/ring-writer.js';
-import { EMPTY_ID, SYSTEM_ID } from '../strings/layout.js';
+import { EMPTY_ID, SYSTEM_ID } from '../contract/strings-layout.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
 /**

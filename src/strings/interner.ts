@@ -1,5 +1,5 @@
 import type { StringTableWriter } from './string-table.js';
-import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, UNKNOWN_ID } from './layout.js';
+import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, UNKNOWN_ID } from '../contract/strings-layout.js';
 
 /** C0 and C1 control characters: never allowed inside a label. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this expression is for.

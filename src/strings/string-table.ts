@@ -1,4 +1,4 @@
-import { BYTES_USED, COUNT, RESERVED_LABELS, tableBufferBytes, tableViews, type TableViews } from './layout.js';
+import { BYTES_USED, COUNT, RESERVED_LABELS, tableBufferBytes, tableViews, type TableViews } from '../contract/strings-layout.js';
 
 /**
  * The main thread's side of the shared string table (see layout.ts): appends strings and returns their ids.

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { MetricDefinition } from '../../src/metrics.js';
+import type { MetricDefinition } from '../../src/contract/metrics.js';
 import type { Collection } from '../export/collection.js';
 import type { CounterStore } from './counter-store.js';
 import type { HistogramStore } from './histogram-store.js';

@@ -1,7 +1,7 @@
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/ring/layout.js';
+import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { methodName } from '../../src/http-methods.js';
-import { METRICS } from '../../src/metrics.js';
-import { OVERFLOW_ID } from '../../src/strings/layout.js';
+import { METRICS } from '../../src/contract/metrics.js';
+import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { EndpointResolver } from '../labels/endpoint-resolver.js';

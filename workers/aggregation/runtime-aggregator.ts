@@ -1,4 +1,4 @@
-import { RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/ring/layout.js';
+import { RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import {
   RUNTIME_EXTERNAL_BYTES,
   RUNTIME_GC,
@@ -10,8 +10,8 @@ import {
   gcTypeName,
   RUNTIME_EVENT_LOOP_DELAY_P50,
   RUNTIME_EVENT_LOOP_DELAY_P99,
-} from '../../src/ring/codes.js';
-import { METRICS } from '../../src/metrics.js';
+} from '../../src/contract/codes.js';
+import { METRICS } from '../../src/contract/metrics.js';
 import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
 import type { Collection } from '../export/collection.js';
 import { collectHistogram } from './export-helpers.js';

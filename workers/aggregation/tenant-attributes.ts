@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { OVERFLOW_ID } from '../../src/strings/layout.js';
+import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { Dictionary } from '../dictionary.js';
 
 const OVERFLOW_TENANT: Attributes = Object.freeze({ tenant_id: '__overflow__', 'otel.metric.overflow': true });

@@ -1,5 +1,5 @@
-import { AUX, KEY, RECORD_FLOATS, RECORD_WORDS, TENANT, VALUE_FLOAT } from '../../src/ring/layout.js';
-import { METRICS } from '../../src/metrics.js';
+import { AUX, KEY, RECORD_FLOATS, RECORD_WORDS, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { METRICS } from '../../src/contract/metrics.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { collectSum } from './export-helpers.js';

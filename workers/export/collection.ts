@@ -9,7 +9,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { MetricDefinition } from '../../src/metrics.js';
+import type { MetricDefinition } from '../../src/contract/metrics.js';
 
 /** What happens to a data point's source once its batch's fate is known. */
 export interface Settlement {

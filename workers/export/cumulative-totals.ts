@@ -17,7 +17,7 @@
  */
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { MetricFamilyText } from '../../src/exposition.js';
-import { METRICS, type MetricDefinition } from '../../src/metrics.js';
+import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Batch } from './collection.js';
 import { braces, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
 

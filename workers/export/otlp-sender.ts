@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { errorMessage } from '../../src/redact.js';
-import type { WorkerConfig } from '../../src/worker-config.js';
+import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 import { COMPONENT_TYPE, RETRYABLE_STATUSES } from './otlp-http.js';
 import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';

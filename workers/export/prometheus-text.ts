@@ -3,7 +3,7 @@
  * becomes `_`, so `ringmeter.records.written` is `ringmeter_records_written`), counters suffixed `_total`, label
  * values escaped as the exposition format requires.
  */
-import type { MetricDefinition } from '../../src/metrics.js';
+import type { MetricDefinition } from '../../src/contract/metrics.js';
 
 /** The family name: sanitised, and a counter ends in `_total` (once). */
 export function prometheusName(definition: MetricDefinition): string {

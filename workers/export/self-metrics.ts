@@ -11,9 +11,9 @@ import {
   RESTARTS,
   EXPORTED_RESTARTS,
   UNDECODABLE,
-} from '../../src/ring/layout.js';
-import type { RingHeader } from '../../src/ring/ring-header.js';
-import { METRICS, type MetricDefinition } from '../../src/metrics.js';
+} from '../../src/contract/ring-layout.js';
+import type { RingHeader } from '../../src/contract/ring-header.js';
+import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Collection } from './collection.js';
 import { COMPONENT_TYPE } from './otlp-http.js';
 

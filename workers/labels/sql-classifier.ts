@@ -1,4 +1,4 @@
-import type { QueryType } from '../../src/ring/codes.js';
+import type { QueryType } from '../../src/contract/codes.js';
 
 /** What a SQL text does and to which table, as labels. */
 export interface SqlClassification {
@@ -7,7 +7,7 @@ export interface SqlClassification {
   table: string;
 }
 
-export type { QueryType } from '../../src/ring/codes.js';
+export type { QueryType } from '../../src/contract/codes.js';
 
 const MAX_TABLE_LENGTH = 128;
 

@@ -1,8 +1,8 @@
 import type { Dictionary } from '../dictionary.js';
 import { LabelRegistry } from './label-registry.js';
-import { QUERY_TYPES } from '../../src/ring/codes.js';
+import { QUERY_TYPES } from '../../src/contract/codes.js';
 import { classifySql, type SqlClassification } from './sql-classifier.js';
-import { OVERFLOW_ID } from '../../src/strings/layout.js';
+import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 
 const OVERFLOWED_SQL: SqlClassification = { queryType: 'OTHER', table: '__overflow__' };
 

@@ -1,5 +1,5 @@
-import type { CollectorInternals } from './internal.js';
-import { INVALID_ID, SYSTEM_ID } from './strings/layout.js';
+import type { CollectorInternals } from '../internal.js';
+import { INVALID_ID, SYSTEM_ID } from '../contract/strings-layout.js';
 
 /** The application's own answer to "which tenant is this code working for?", e.g. read from its request context. */
 export type TenantResolver = () => string | null | undefined;

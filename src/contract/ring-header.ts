@@ -20,7 +20,7 @@ import {
   SPILL_SEGMENTS_READ,
   UNDECODABLE,
   WRITE_INDEX,
-} from './layout.js';
+} from './ring-layout.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 

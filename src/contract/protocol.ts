@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { MetricFamilyText } from './exposition.js';
+import type { MetricFamilyText } from '../exposition.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /**

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SYSTEM_ID } from './strings/layout.js';
+import { SYSTEM_ID } from '../contract/strings-layout.js';
 
 /** A tenant that is worked out only when someone asks (the Hono middleware resolves the request's on demand). */
 export interface TenantSource {

@@ -1,14 +1,14 @@
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../clock.js';
-import type { RingHeader } from '../ring/ring-header.js';
+import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
-import type { TestHookMessage, TestHookReply } from '../test-hooks.js';
+import type { TestHookMessage, TestHookReply } from '../contract/test-hooks.js';
 import type { MetricFamilyText } from '../exposition.js';
-import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../protocol.js';
+import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
-import type { WorkerConfig } from '../worker-config.js';
+import type { WorkerConfig } from '../contract/worker-config.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 

@@ -1,4 +1,4 @@
-import type { ResourceAttributeValue } from './options.js';
+import type { ResourceAttributeValue } from '../options.js';
 
 /** What a shard worker needs to know, computed once on the main thread from the resolved options. */
 export interface WorkerConfig {
