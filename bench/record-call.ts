@@ -97,39 +97,13 @@ export async function run(
         // The caller outpaces one worker here (tens of millions of calls/s in a loop): without this untimed wait,
         // most timed calls would take the cheaper full-ring drop path instead of the write path.
         beforeEach: () => waitForRoom(collector, BATCH),
-        run: () => {
-          for (let i = 0; i < BATCH; i++) {
-            const n = cursor++;
-            collector.recordHttp({
-              method: 'GET',
-              route: routes[n % 20],
-              statusCode: statuses[n % 5],
-              tenantId: tenants[n % 1_000],
-              durationSeconds: 0.012,
-              requestBytes: 100,
-              responseBytes: 1_000,
-            });
-          }
-        },
+        run: () => recordBatch(collector),
       },
       {
         name: 'ringmeter recordHttp, ring full (overflow path)',
         operationsPerRun: BATCH,
         beforeEach: () => keepOverflowing(overflowing, BATCH),
-        run: () => {
-          for (let i = 0; i < BATCH; i++) {
-            const n = cursor++;
-            overflowing.recordHttp({
-              method: 'GET',
-              route: routes[n % 20],
-              statusCode: statuses[n % 5],
-              tenantId: tenants[n % 1_000],
-              durationSeconds: 0.012,
-              requestBytes: 100,
-              responseBytes: 1_000,
-            });
-          }
-        },
+        run: () => recordBatch(overflowing),
       },
       {
         name: 'prom-client observe (4 labels)',
@@ -188,6 +162,22 @@ export async function run(
   await receiver.stop();
   await provider.shutdown();
   return { comparison, heapBytesPerRecord, droppedWhileTimed, dropped };
+}
+
+/** One timed batch of recordHttp calls over the interned tenants and routes. */
+function recordBatch(target: Collector): void {
+  for (let i = 0; i < BATCH; i++) {
+    const n = cursor++;
+    target.recordHttp({
+      method: 'GET',
+      route: routes[n % 20],
+      statusCode: statuses[n % 5],
+      tenantId: tenants[n % 1_000],
+      durationSeconds: 0.012,
+      requestBytes: 100,
+      responseBytes: 1_000,
+    });
+  }
 }
 
 /** Resolves once the ring has room for `records` more, yielding to the event loop while the worker drains. */
