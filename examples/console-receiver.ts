@@ -39,6 +39,9 @@ export class ConsoleReceiver {
     const server = createServer((req, res) => this.handle(req, res));
     // A broken connection (a client gone mid-body, a socket error) ends that exchange, never the process.
     server.on('clientError', (_error, socket) => socket.destroy());
+    // Idle keep-alive sockets stay open longer than the exporter leaves them idle: a server closing one just as
+    // the exporter reuses it is a reset the exporter sees (Node's default is 5 s, near a slow machine's interval).
+    server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -99,8 +99,9 @@ function rawLine(url: string, line: string): Promise<string> {
 describe('the demo (npm start) on the embedded database', () => {
   it('answers its API, survives garbage on every port it opens, and exits cleanly when bounded', async () => {
     const port = await freePort();
-    // Short, with an export every second: the test needs one interval summary after the garbage, not a long run.
-    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '6', DEMO_EXPORT_SECONDS: '1' });
+    // Short, with an export every second: the test needs one interval summary after the garbage, not a long run;
+    // 15 s leave a loaded machine's slow start (the banner can take 10 s) time for the requests below.
+    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '15', DEMO_EXPORT_SECONDS: '1' });
     await waitFor(() => running.stdout.includes('runs ') || running.child.exitCode !== null, 30_000, 'the demo banner');
     const api = printedUrl(running.stdout, 'API');
     const receiver = `${printedUrl(running.stdout, 'metrics to')}/v1/metrics`;
@@ -157,7 +158,7 @@ describe('the demo (npm start) on the embedded database', () => {
     const { code, signal } = await running.exit;
     expect(running.stderr).toBe('');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(running.stdout).toContain('6 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
+    expect(running.stdout).toContain('15 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
     expect(running.stdout).toMatch(/done: \d+ requests sent \(0 failed, \d+ not sent: too many in flight\)/);
     expect(running.stdout).toMatch(/exports: [1-9]\d* ok, 0 failed; workers: 0\/1 running, 0 restarts\n/);
   }, 90_000);

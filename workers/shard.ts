@@ -280,7 +280,7 @@ export class Shard implements TestHookTarget {
     let consumed = 0;
     if (!this.paused) consumed = this.drain(this.drainLimit);
     // A full slice means more is waiting: come back at once (after any pending message or timer), else rest.
-    this.scheduleDrain(!this.paused && (consumed >= DRAIN_SLICE || this.spill.queued > 0) ? 0 : DRAIN_INTERVAL_MILLIS);
+    this.scheduleDrain(!this.paused && consumed >= DRAIN_SLICE ? 0 : DRAIN_INTERVAL_MILLIS);
   }
 
   private handle(message: MainToWorker | TestHookMessage): void {
