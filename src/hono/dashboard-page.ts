@@ -18,7 +18,7 @@ th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
 tr.tenant td { font-weight: 600; background: #eef1f5; }
 tr.route td:nth-child(2) { padding-left: 1.4rem; font-family: ui-monospace, monospace; }
 svg { background: #fff; border: 1px solid #e3e6eb; } svg text { font-size: 11px; fill: #5b6475; }
-svg .axis { stroke: #9aa3b2; } svg polyline { fill: none; stroke-width: 1.6; }
+svg .axis { stroke: #9aa3b2; } svg polyline { fill: none; stroke-width: 1.6; } svg .dot { fill: #fff; stroke-width: 1.6; }
 .q0, .k0 { stroke: #2f6fd6; color: #2f6fd6; } .q1, .k1 { stroke: #b26b00; color: #b26b00; } .q2, .k2 { stroke: #b3261e; color: #b3261e; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; background: #fff; padding: .6rem; margin: 0; }
 dt { color: #5b6475; } dd { margin: 0; }

@@ -176,10 +176,11 @@ function renderChart(now) {
   const height = 180;
   const left = 48;
   const bottom = 20;
+  const margin = 12;
   const values = chartPoints.flatMap((p) => p.values.filter((v) => v !== null));
   const top = Math.max(0.001, ...values) * 1.1;
   const x = (at) => left + ((width - left) * (at - (now - HISTORY_MILLIS))) / HISTORY_MILLIS;
-  const y = (v) => (height - bottom) * (1 - v / top);
+  const y = (v) => margin + (height - bottom - margin) * (1 - v / top);
   const nodes = [svg('line', { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: 'axis' })];
   for (const fraction of [0, 0.5, 1]) {
     nodes.push(svg('text', { x: left - 4, y: y(top * fraction) + 4, 'text-anchor': 'end' }, millis(top * fraction)));
@@ -188,6 +189,9 @@ function renderChart(now) {
   QUANTILES.forEach((q, i) => {
     const points = chartPoints.filter((p) => p.values[i] !== null).map((p) => x(p.at).toFixed(1) + ',' + y(p.values[i]).toFixed(1));
     nodes.push(svg('polyline', { points: points.join(' '), class: 'q' + i }));
+    // The newest point marked, so that a chart of one reading is not empty.
+    const last = points[points.length - 1];
+    if (last !== undefined) nodes.push(svg('circle', { cx: last.split(',')[0], cy: last.split(',')[1], r: 2.5, class: 'dot q' + i }));
   });
   document.getElementById('chart').replaceChildren(...nodes);
 }
