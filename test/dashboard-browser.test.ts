@@ -77,7 +77,8 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     });
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${base}/metrics/dashboard`);
-    await page.waitForFunction(() => Number(document.getElementById('polls')?.textContent) >= 1, undefined, { timeout: 10_000 });
+    const pollsShown = async () => Number(await page.textContent('#polls'));
+    await expect.poll(pollsShown, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
 
     const tenantRows = () =>
       page.$$eval('tr.tenant', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
@@ -93,18 +94,11 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     expect(await page.textContent('#status')).toBe('healthy');
 
     // More traffic: the next refreshes show it, with a rate, a 5xx share and estimated percentiles over the window.
-    const polls = Number(await page.textContent('#polls'));
+    const polls = await pollsShown();
     await send('acme', '/users/1', 10);
     await send('acme', '/boom', 2);
-    await page.waitForFunction(
-      (before) =>
-        Number(document.getElementById('polls')?.textContent) > before &&
-        [...document.querySelectorAll('tr.tenant')].some(
-          (row) => row.children[0].textContent === 'acme' && row.children[2].textContent === '19',
-        ),
-      polls,
-      { timeout: 10_000 },
-    );
+    await expect.poll(pollsShown, { timeout: 10_000 }).toBeGreaterThan(polls);
+    await expect.poll(async () => acmeRequests(await tenantRows()), { timeout: 10_000 }).toBe('19');
     const acme = (await tenantRows()).find((cells) => cells[0] === 'acme')!;
     expect(Number(acme[3])).toBeGreaterThan(0); // req/s
     expect(acme[4]).toMatch(/^\d+\.\d %$/); // 5xx share over the window
