@@ -69,6 +69,18 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     await send('acme', '/boom', 2);
     await send('globex', '/orders', 3, 'POST');
     await send(HOSTILE, '/users/2', 1);
+    // Known latencies, recorded directly: 20 × 30 ms, all in the (25 ms, 50 ms] bucket, so p50 is estimated at 37.5 ms.
+    const known = (durationSeconds: number) =>
+      collector.recordHttp({
+        method: 'GET',
+        route: '/fixed',
+        statusCode: 200,
+        tenantId: 'fixed',
+        durationSeconds,
+        requestBytes: 0,
+        responseBytes: 0,
+      });
+    for (let i = 0; i < 20; i++) known(0.03);
 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const errors: string[] = [];
@@ -83,9 +95,12 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     const tenantRows = () =>
       page.$$eval('tr.tenant', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     const first = await tenantRows();
-    expect(first.map((cells) => cells[0]).sort()).toEqual([HOSTILE, 'acme', 'globex'].sort());
+    expect(first.map((cells) => cells[0]).sort()).toEqual([HOSTILE, 'acme', 'fixed', 'globex'].sort());
     const acmeRequests = (rows: string[][]) => rows.find((cells) => cells[0] === 'acme')?.[2];
     expect(acmeRequests(first)).toBe('7');
+    // The first reading has nothing before it: its figures are since start.
+    const fixedP50 = (rows: string[][]) => rows.find((cells) => cells[0] === 'fixed')?.[5];
+    expect(fixedP50(first)).toBe('37.5');
     // The hostile id is text, not markup: no element was made of it, no handler ran.
     expect(await page.$$eval('img', (images) => images.length)).toBe(0);
     expect(await page.title()).toBe('ringmeter dashboard');
@@ -110,6 +125,11 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     const pipeline = await page.textContent('#pipeline');
     expect(pipeline).toMatch(/ring fill\d+ \/ \d+/);
     expect(pipeline).not.toContain(receiver.url);
+
+    // Later figures are over the window (here, since the first reading): 20 × 300 ms more, in (250 ms, 500 ms],
+    // are all it holds for this tenant, so p50 is estimated at 375 ms, the 30 ms ones before no longer weighing in.
+    for (let i = 0; i < 20; i++) known(0.3);
+    await expect.poll(async () => fixedP50(await tenantRows()), { timeout: 10_000 }).toBe('375');
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true });
