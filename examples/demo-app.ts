@@ -1,12 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Collector } from '../src/index.js';
-import { honoMetrics } from '../src/hono/index.js';
+import { honoMetrics, operationsRoutes } from '../src/hono/index.js';
 import type { OrderStore } from './orders.js';
 
 /** Bodies beyond this are refused (413) before they are read: an order is a few dozen bytes. */
 const MAX_BODY_BYTES = 16 * 1024;
 const SKU = /^[A-Z0-9-]{1,32}$/;
+
+/** The operations endpoints the demo mounts (operationsRoutes, the dashboard included), printed in its banner. */
+export const DEMO_OPERATIONS = { health: '/health', metrics: '/metrics', dashboard: '/metrics/dashboard' } as const;
 
 /** The demo's routes, listed by GET /. */
 export const DEMO_ROUTES = [
@@ -28,7 +31,12 @@ export function createDemoApp(collector: Collector, orders: OrderStore, random: 
   const tenantOf = (c: Context): string | undefined => c.req.header('x-tenant-id') ?? c.req.query('tenant');
   app.use(honoMetrics(collector, { tenant: tenantOf, categories: [{ match: '/api/reports', category: 'reports' }] }));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body over ${MAX_BODY_BYTES} bytes` }, 413) }));
-  app.get('/', (c) => c.json({ service: 'ringmeter demo', tenant: 'x-tenant-id header or ?tenant=', routes: DEMO_ROUTES }));
+  // A real service would put its own auth middleware in front of these (the dashboard lists every tenant id);
+  // the demo listens on 127.0.0.1 only. untracked(): polling them is not counted as the API's traffic.
+  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  app.get('/', (c) =>
+    c.json({ service: 'ringmeter demo', tenant: 'x-tenant-id header or ?tenant=', routes: DEMO_ROUTES, operations: DEMO_OPERATIONS }),
+  );
   app.get('/api/orders', async (c) => c.json(await orders.list(tenantOf(c) ?? 'unknown')));
   app.get('/api/orders/:id', async (c) => {
     const id = Number(c.req.param('id'));

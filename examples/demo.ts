@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createCollector, type Collector } from '../src/index.js';
 import { ConsoleReceiver, type TenantInterval } from './console-receiver.js';
-import { createDemoApp } from './demo-app.js';
+import { createDemoApp, DEMO_OPERATIONS } from './demo-app.js';
 import { openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
 import { demoTenants, TrafficGenerator } from './traffic.js';
 
@@ -120,6 +120,9 @@ function printBanner(base: string, orders: OrderStore, receiverUrl: string | und
       'ringmeter demo',
       `  API               ${base}/`,
       `  try               ${base}/api/orders?tenant=acme   ${base}/api/reports/monthly?tenant=stark`,
+      `  dashboard         ${base}${DEMO_OPERATIONS.dashboard}   (live, every 2 s)`,
+      `  health            ${base}${DEMO_OPERATIONS.health}`,
+      `  prometheus        ${base}${DEMO_OPERATIONS.metrics}`,
       `  database          ${orders.description}`,
       `  metrics to        ${config.otlpEndpoint ?? `the console receiver at ${receiverUrl} (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)`}`,
       `  tenants           ${tenants.join(', ')}`,

@@ -125,6 +125,25 @@ describe('the demo (npm start) on the embedded database', () => {
     // The check constraint refuses it in the database; the transaction rolls back.
     expect((await exchange(`${api}/api/orders?tenant=test-suite`, 'POST', '{"sku":"T-1","qty":0}')).status).toBe(422);
 
+    // The operations endpoints it mounts, with the URLs it prints; their requests are not the API's traffic.
+    expect(printedUrl(running.stdout, 'dashboard')).toBe(api);
+    expect(running.stdout).toContain(`health            ${api}/health`);
+    expect(running.stdout).toContain(`prometheus        ${api}/metrics`);
+    const health = await exchange(`${api}/health`, 'GET');
+    expect(health.status).toBe(200);
+    expect(['healthy', 'degraded']).toContain(JSON.parse(health.text).status);
+    const dashboard = await exchange(`${api}/metrics/dashboard`, 'GET');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.text).toContain('<title>ringmeter dashboard</title>');
+    const board = JSON.parse((await exchange(`${api}/metrics/dashboard/data`, 'GET')).text) as { series: { tenant: string }[] };
+    expect(board.series.map(({ tenant }) => tenant)).toContain('test-suite');
+    const metrics = await exchange(`${api}/metrics`, 'GET');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(
+      /^http_requests_total\{method="POST",route="\/api\/orders",status_code="201",tenant_id="test-suite"\} 1$/m,
+    );
+    expect(metrics.text).not.toMatch(/route="\/(health|metrics)/);
+
     // Garbage on the API port.
     expect((await exchange(`${api}/api/orders`, 'POST', 'this is not json', { 'content-type': 'application/json' })).status).toBe(400);
     expect((await exchange(`${api}/api/orders`, 'POST', '{"sku":')).status).toBe(400);

@@ -11,6 +11,8 @@ export interface OperationsPaths {
   performance?: string | false;
   /** [default: '/metrics'] */
   metrics?: string | false;
+  /** The live dashboard page, mounted only with `dashboard: true`; its data at `<path>/data`. [default: '/metrics/dashboard'] */
+  dashboard?: string | false;
 }
 
 export interface OperationsRoutesOptions {
@@ -22,10 +24,16 @@ export interface OperationsRoutesOptions {
    * timer or a backend that never answers). [default: 3 × otlp.exportIntervalMillis + otlp.timeoutMillis]
    */
   staleExportMillis?: number;
+  /**
+   * Mount the live dashboard page (docs/operations.md#get-metricsdashboard). Off by default: it lists every tenant
+   * id seen, so mount it behind the app's own auth middleware. [default: false]
+   */
+  dashboard?: boolean;
 }
 
 export interface ResolvedOperationsOptions {
   paths: Required<OperationsPaths>;
+  dashboard: boolean;
   scrapeTimeoutMillis: number;
   staleExportMillis: number;
 }
@@ -35,11 +43,23 @@ export const DEFAULT_OPERATIONS_PATHS: Readonly<Required<OperationsPaths>> = {
   metricsHealth: '/metrics/health',
   performance: '/otel/performance',
   metrics: '/metrics',
+  dashboard: '/metrics/dashboard',
 };
 const DEFAULT_SCRAPE_TIMEOUT_MILLIS = 5_000;
 
-const OPTION_NAMES: OptionNames<OperationsRoutesOptions> = { paths: true, scrapeTimeoutMillis: true, staleExportMillis: true };
-const PATH_NAMES: OptionNames<OperationsPaths> = { health: true, metricsHealth: true, performance: true, metrics: true };
+const OPTION_NAMES: OptionNames<OperationsRoutesOptions> = {
+  paths: true,
+  scrapeTimeoutMillis: true,
+  staleExportMillis: true,
+  dashboard: true,
+};
+const PATH_NAMES: OptionNames<OperationsPaths> = {
+  health: true,
+  metricsHealth: true,
+  performance: true,
+  metrics: true,
+  dashboard: true,
+};
 
 /** `otlp`: the collector's resolved export settings, which the staleness default derives from. */
 export function resolveOperationsOptions(
@@ -51,10 +71,12 @@ export function resolveOperationsOptions(
   const { paths = {} } = options;
   if (paths === null || typeof paths !== 'object') throw new TypeError('options.paths must be an object');
   refuseUnknownOptions('options.paths', paths, PATH_NAMES);
+  const { dashboard = false } = options;
+  if (typeof dashboard !== 'boolean') throw new TypeError(`options.dashboard must be a boolean (got ${quote(dashboard)})`);
   const resolved = { ...DEFAULT_OPERATIONS_PATHS, ...paths };
   const seen = new Set<string>();
   for (const [name, path] of Object.entries(resolved)) {
-    if (path === false) continue;
+    if (path === false || (name === 'dashboard' && !dashboard)) continue;
     if (typeof path !== 'string') throw new TypeError(`options.paths.${name} must be a path string or false (got ${quote(path)})`);
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
       throw new RangeError(
@@ -63,9 +85,16 @@ export function resolveOperationsOptions(
     }
     if (seen.has(path)) throw new RangeError(`options.paths.${name} repeats the path ${quote(path)}`);
     seen.add(path);
+    // The page polls its data at `<path>/data`, which must not shadow another endpoint either.
+    if (name === 'dashboard') {
+      if (seen.has(dashboardDataPath(path)))
+        throw new RangeError(`options.paths.dashboard puts its data on ${quote(dashboardDataPath(path))}, another endpoint's path`);
+      seen.add(dashboardDataPath(path));
+    }
   }
   return {
     paths: resolved,
+    dashboard,
     scrapeTimeoutMillis: millis('options.scrapeTimeoutMillis', options.scrapeTimeoutMillis ?? DEFAULT_SCRAPE_TIMEOUT_MILLIS),
     staleExportMillis: millis('options.staleExportMillis', options.staleExportMillis ?? 3 * otlp.exportIntervalMillis + otlp.timeoutMillis),
   };
@@ -76,4 +105,9 @@ function millis(name: string, value: unknown): number {
   if (!Number.isInteger(value) || value < 1 || value > 86_400_000)
     throw new RangeError(`${name} must be an integer from 1 to 86400000 (got ${quote(value)})`);
   return value;
+}
+
+/** Where the dashboard page fetches its figures: beside the page, so one auth rule on a prefix covers both. */
+export function dashboardDataPath(pagePath: string): string {
+  return `${pagePath.replace(/\/+$/, '')}/data`;
 }

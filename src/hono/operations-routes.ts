@@ -3,9 +3,11 @@ import type { Collector } from '../collector.js';
 import { CONTENT_TYPES, negotiateFormat } from '../exposition.js';
 import { requireCollector } from '../hook-arguments.js';
 import { internals } from '../internal.js';
+import { dashboardSeries, type DashboardSeries } from '../operations/dashboard-data.js';
 import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
 import { errorMessage } from '../redact.js';
-import { resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
+import { dashboardPage } from './dashboard-page.js';
+import { dashboardDataPath, resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
 import { untracked } from './untracked.js';
 
 /**
@@ -14,8 +16,12 @@ import { untracked } from './untracked.js';
  * records their requests (untracked.ts). A function of the `ringmeter/hono` entry rather than a Collector method,
  * so that the core entry never imports hono.
  *
- * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics' }]
- * [options.scrapeTimeoutMillis=5000] [options.staleExportMillis=3 × exportIntervalMillis + timeoutMillis]
+ * With `dashboard: true`, also the live dashboard page and the JSON it polls (`<page>/data`); off by default, as
+ * it lists tenant ids: mount it behind the app's own auth.
+ *
+ * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics',
+ *   dashboard: '/metrics/dashboard' }]
+ * [options.scrapeTimeoutMillis=5000] [options.staleExportMillis=3 × exportIntervalMillis + timeoutMillis] [options.dashboard=false]
  */
 export function operationsRoutes(collector: Collector, options?: OperationsRoutesOptions): Hono {
   requireCollector(collector);
@@ -64,6 +70,30 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
           // A partial scrape would look like counter resets; better none, saying why.
           return c.text(`# ringmeter: metrics unavailable: ${errorMessage(error)}\n`, 503);
         }
+      }),
+    );
+  }
+  if (resolved.dashboard && paths.dashboard !== false) {
+    app.get(
+      paths.dashboard,
+      untracked(function ringmeterDashboard(c) {
+        const { html, contentSecurityPolicy } = dashboardPage();
+        return c.html(html, 200, { 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
+      }),
+    );
+    app.get(
+      dashboardDataPath(paths.dashboard),
+      untracked(async function ringmeterDashboardData(c) {
+        // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
+        const pipeline = pipelineReport(collector, staleExportMillis).body;
+        let series: DashboardSeries[] = [];
+        let metricsError: string | null = null;
+        try {
+          series = dashboardSeries(await inner.renderMetrics('prometheus', scrapeTimeoutMillis));
+        } catch (error) {
+          metricsError = errorMessage(error);
+        }
+        return c.json({ at: Date.now(), series, metrics_error: metricsError, pipeline }, 200, { 'cache-control': 'no-store' });
       }),
     );
   }

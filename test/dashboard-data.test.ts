@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import type { Collector } from 'ringmeter';
+import { honoMetrics, operationsRoutes } from 'ringmeter/hono';
+import type { OtlpReceiver } from './support/otlp-receiver.js';
+import { startPipeline } from './support/harness.js';
+
+let collector: Collector;
+let receiver: OtlpReceiver;
+
+afterEach(async () => {
+  await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
+  await receiver?.stop();
+});
+
+/** A tenant id as a hostile client could send it (a header value: no newline), with a backslash and quotes to escape. */
+const HOSTILE = '<img src=x onerror="alert(1)">\\"';
+
+async function setUp(): Promise<Hono> {
+  ({ collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 1_000 } }));
+  const app = new Hono();
+  app.use(honoMetrics(collector));
+  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  app.get('/users/:id', (c) => c.text('user'));
+  app.get('/boom', (c) => c.text('down', 503));
+  return app;
+}
+
+describe('the dashboard routes', () => {
+  it('are off by default', async () => {
+    ({ collector, receiver } = await startPipeline());
+    const app = new Hono().route('/', operationsRoutes(collector));
+    expect((await app.request('/metrics/dashboard')).status).toBe(404);
+    expect((await app.request('/metrics/dashboard/data')).status).toBe(404);
+  });
+
+  it('serve one self-contained page under a policy that allows only its own inline script and style', async () => {
+    const app = await setUp();
+    const response = await app.request('/metrics/dashboard');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
+    const html = await response.text();
+    // No external resource: nothing loaded from elsewhere, no innerHTML anywhere in the script.
+    expect(html).not.toMatch(/<script src|<link |https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).not.toContain('innerHTML');
+  });
+
+  it('give per tenant and route the cumulative totals and histogram, joined over status codes, and are not traffic', async () => {
+    const app = await setUp();
+    for (let i = 0; i < 3; i++) await app.request('/users/1', { headers: { 'x-tenant-id': 'acme' } });
+    for (let i = 0; i < 2; i++) await app.request('/boom', { headers: { 'x-tenant-id': 'acme' } });
+    await app.request('/users/2', { headers: { 'x-tenant-id': HOSTILE } });
+    for (let i = 0; i < 3; i++) await app.request('/metrics/dashboard/data');
+    await app.request('/metrics/dashboard');
+
+    const response = await app.request('/metrics/dashboard/data');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const data = (await response.json()) as { at: number; series: any[]; metrics_error: string | null; pipeline: any };
+    expect(data.metrics_error).toBeNull();
+    expect(data.at).toBeGreaterThan(Date.now() - 10_000);
+    expect(
+      data.series.map(({ tenant, method, route, requests, serverErrors }) => ({ tenant, method, route, requests, serverErrors })),
+    ).toEqual([
+      { tenant: HOSTILE, method: 'GET', route: '/users/:id', requests: 1, serverErrors: 0 },
+      { tenant: 'acme', method: 'GET', route: '/boom', requests: 2, serverErrors: 2 },
+      { tenant: 'acme', method: 'GET', route: '/users/:id', requests: 3, serverErrors: 0 },
+    ]);
+    for (const s of data.series) {
+      expect(s.cumulative).toHaveLength(s.bounds.length + 1);
+      expect(s.cumulative.at(-1)).toBe(s.requests);
+      expect([...s.cumulative].sort((a: number, b: number) => a - b)).toEqual(s.cumulative);
+      expect(s.sumSeconds).toBeGreaterThan(0);
+    }
+    expect(data.pipeline).toMatchObject({ status: 'healthy', ring: { capacity: expect.any(Number) }, export: { failed: 0 } });
+    expect(JSON.stringify(data)).not.toContain(receiver.url);
+  });
+
+  it('mount at the path given, the data beside it, and refuse bad options naming them', async () => {
+    ({ collector, receiver } = await startPipeline());
+    const app = new Hono().route('/ops', operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/board' } }));
+    expect((await app.request('/ops/board')).status).toBe(200);
+    expect((await app.request('/ops/board/data')).status).toBe(200);
+    expect(() => operationsRoutes(collector, { dashboard: 'yes' as never })).toThrow(
+      new TypeError('options.dashboard must be a boolean (got "yes")'),
+    );
+    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: 'board' } })).toThrow(RangeError);
+    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/metrics' } })).toThrow(
+      new RangeError('options.paths.dashboard repeats the path "/metrics"'),
+    );
+    expect(() => operationsRoutes(collector, { dashboard: true, paths: { health: '/d/data', dashboard: '/d' } })).toThrow(
+      new RangeError(`options.paths.dashboard puts its data on "/d/data", another endpoint's path`),
+    );
+    // Without the dashboard, its path is not checked against the others.
+    expect(() => operationsRoutes(collector, { paths: { dashboard: '/metrics' } })).not.toThrow();
+  });
+});
