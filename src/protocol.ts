@@ -46,7 +46,12 @@ export type WorkerToMain =
    * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
    */
   | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
-  | { type: 'rendered'; id: number; families: MetricFamilyText[] };
+  | { type: 'rendered'; id: number; families: MetricFamilyText[] }
+  /**
+   * The console exporter's summary of one interval, whole lines ending in a newline: the main thread writes it to
+   * process.stdout in one call, so summaries of several shards never interleave mid-line.
+   */
+  | { type: 'console'; text: string };
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);
