@@ -247,7 +247,8 @@ export class Shard implements TestHookTarget {
       failures.push(result.error);
       break;
     }
-    if (this.config.exporters.console) this.printConsole(settled, collection.endMillis);
+    // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
+    if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     const reason = failures.join('; ');
