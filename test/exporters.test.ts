@@ -88,6 +88,21 @@ describe('exporters: console', () => {
     expect(lines).toEqual([...EXPECTED_CONSOLE.slice(0, 7), 'flushed', EXPECTED_CONSOLE[7], 'done']);
   });
 
+  it('with several workers, prints one whole summary per shard, the shard named, the requests counted once', async () => {
+    const stdout = await runChild(
+      `workers: 2, exporters: ['console'], otlp: { exportIntervalMillis: 3_600_000, endpoint: 'http://127.0.0.1:9/v1/metrics' }`,
+    );
+    const lines = normalise(stdout).filter((line) => line !== 'flushed' && line !== 'done');
+    const headers = lines.filter((line) => !line.startsWith('[ringmeter]   '));
+    // Two shards, two exports each (flush, shutdown); every header names its shard.
+    expect(headers).toHaveLength(4);
+    for (const header of headers) expect(header).toMatch(/^\[ringmeter\] <time> shard [01]: \d+ requests, /);
+    const requests = headers.reduce((sum, header) => sum + Number(/: (\d+) requests/.exec(header)?.[1]), 0);
+    expect(requests).toBe(25);
+    const tenants = lines.filter((line) => line.startsWith('[ringmeter]   tenant ')).sort();
+    expect(tenants).toEqual(EXPECTED_CONSOLE.slice(1, 3));
+  });
+
   it('with otlp,console, the backend and the console each get the interval once', async () => {
     const receiver = await new OtlpReceiver().start();
     try {

@@ -206,7 +206,7 @@ export class Shard implements TestHookTarget {
     let droppedPoints = 0;
     const batches = collection.batches;
     if (!this.config.exporters.otlp) return this.settleUnsent(batches, collection.endMillis);
-    /** Batches whose fate is known (accepted or refused for good), for the console exporter: a retried one is shown when it settles. */
+    // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
     const settled: Batch[] = [];
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
