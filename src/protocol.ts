@@ -49,7 +49,9 @@ export type WorkerToMain =
   | { type: 'rendered'; id: number; families: MetricFamilyText[] }
   /**
    * The console exporter's summary of one interval, whole lines ending in a newline: the main thread writes it to
-   * process.stdout in one call, so summaries of several shards never interleave mid-line.
+   * process.stdout in one call, so summaries of several shards never interleave mid-line. Not the worker's own
+   * stdout: piscina leaves it to Node, which relays it on a stream of its own, so a summary could show after the
+   * flush() that exported it resolved; on this port it arrives before the `flushed` answer.
    */
   | { type: 'console'; text: string };
 
