@@ -39,6 +39,12 @@ export interface MetricFamiliesOptions {
   runtime?: boolean;
 }
 
+/**
+ * Where each interval's data goes (the worker's runExport). `prometheus` pushes nothing: it only marks that `GET /metrics`
+ * (operationsRoutes) is how the data is read. `none` exports nothing and must stand alone.
+ */
+export type ExporterName = 'otlp' | 'console' | 'prometheus' | 'none';
+
 export interface CollectorOptions {
   /** service.name resource attribute. [default: OTEL_SERVICE_NAME, else 'unknown_service:node'] */
   serviceName?: string;
@@ -47,6 +53,8 @@ export interface CollectorOptions {
   /** More resource attributes. [default: OTEL_RESOURCE_ATTRIBUTES, else {}] */
   resourceAttributes?: Record<string, ResourceAttributeValue>;
   otlp?: OtlpOptions;
+  /** Where each interval's data goes; several at once get the same data once each. [default: OTEL_METRICS_EXPORTER, else ['otlp']] */
+  exporters?: readonly ExporterName[];
   /** Worker threads, one ring shard each; records are sharded by tenant. [default: 1] */
   workers?: number;
   /** Records per shard ring, a power of two. [default: 16384] */
@@ -85,6 +93,8 @@ export interface ResolvedOptions {
   serviceInstanceId: string;
   resourceAttributes: Record<string, ResourceAttributeValue>;
   otlp: Required<OtlpOptions>;
+  /** Deduplicated, in the order given; `['none']` when nothing is exported. */
+  exporters: readonly ExporterName[];
   workers: number;
   ringCapacity: number;
   maxSeries: number;
@@ -111,6 +121,7 @@ export const DEFAULT_OPTIONS = {
     exportIntervalMillis: 30_000,
     batchSize: 512,
   },
+  exporters: ['otlp'],
   workers: 1,
   ringCapacity: 16_384,
   maxSeries: 100_000,
@@ -130,6 +141,7 @@ const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
   serviceInstanceId: true,
   resourceAttributes: true,
   otlp: true,
+  exporters: true,
   workers: true,
   ringCapacity: true,
   maxSeries: true,
@@ -244,6 +256,7 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
         1_000_000,
       ),
     },
+    exporters: exporterList(...pick<unknown>('options.exporters', options.exporters, fromEnv.exporters, DEFAULT_OPTIONS.exporters)),
     workers: integerIn('options.workers', options.workers ?? DEFAULT_OPTIONS.workers, 1, MAX_WORKERS),
     ringCapacity: ringCapacity(options.ringCapacity ?? DEFAULT_OPTIONS.ringCapacity),
     maxSeries: integerIn('options.maxSeries', options.maxSeries ?? DEFAULT_OPTIONS.maxSeries, 1, 100_000_000),
@@ -303,6 +316,7 @@ interface EnvironmentOptions {
   timeoutMillis?: EnvSetting<number>;
   exportIntervalMillis?: EnvSetting<number>;
   batchSize?: EnvSetting<number>;
+  exporters?: EnvSetting<string[]>;
   maxMemoryBytes?: EnvSetting<number>;
   seriesIdleMillis?: EnvSetting<number>;
   http?: EnvSetting<boolean>;
@@ -344,6 +358,8 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     timeoutMillis: setting(['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'], integer),
     exportIntervalMillis: setting(['OTEL_METRIC_EXPORT_INTERVAL'], integer),
     batchSize: setting(['METRICS_BATCH_SIZE'], integer),
+    // The OpenTelemetry form: a comma-separated list; the names are checked with the option's (exporterList).
+    exporters: setting(['OTEL_METRICS_EXPORTER'], (_name, value) => value.split(',').map((part) => part.trim())),
     maxMemoryBytes: setting(['METRICS_MAX_MEMORY'], integer),
     seriesIdleMillis: setting(['TENANT_CLEANUP_INTERVAL'], integer),
     http: setting(['ENABLE_API_METRICS'], bool),
@@ -383,6 +399,23 @@ function integerIn(name: string, value: unknown, min: number, max: number): numb
     throw new RangeError(`${name} must be an integer from ${min} to ${max} (got ${quote(value)})`);
   }
   return value;
+}
+
+const EXPORTER_NAMES: readonly ExporterName[] = ['otlp', 'console', 'prometheus', 'none'];
+
+/** A non-empty list of known exporters, duplicates dropped; `none` only alone, since with others it means nothing. */
+function exporterList(name: string, value: unknown): readonly ExporterName[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of exporter names (got ${quote(value)})`);
+  if (value.length === 0) throw new RangeError(`${name} must name at least one exporter (use 'none' to export nothing)`);
+  const result: ExporterName[] = [];
+  for (const entry of value) {
+    const exporter = oneOf(name, entry, EXPORTER_NAMES);
+    if (!result.includes(exporter)) result.push(exporter);
+  }
+  if (result.includes('none') && result.length > 1) {
+    throw new RangeError(`${name} cannot combine 'none' with other exporters (got ${quote(value.join(','))})`);
+  }
+  return result;
 }
 
 function ringCapacity(value: unknown): number {

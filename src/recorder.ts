@@ -402,6 +402,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
     seriesIdleMillis: options.seriesIdleMillis,
     families: { ...options.metrics },
+    exporters: { otlp: options.exporters.includes('otlp'), console: options.exporters.includes('console') },
     testHooks: options.testHooks,
   };
 }

@@ -320,3 +320,61 @@ describe('environment variable validation: the variable is named', () => {
     }
   });
 });
+
+describe('exporters and OTEL_METRICS_EXPORTER', () => {
+  const exportersOf = (options: CollectorOptions) => resolveOptions(options).exporters;
+
+  it("defaults to ['otlp']", () => {
+    expect(exportersOf({ env: {} })).toEqual(['otlp']);
+  });
+
+  it('reads the comma-separated variable, spaces and duplicates ignored, in the order given', () => {
+    expect(exportersOf({ env: { OTEL_METRICS_EXPORTER: 'console, otlp,console' } })).toEqual(['console', 'otlp']);
+    expect(exportersOf({ env: { OTEL_METRICS_EXPORTER: 'prometheus' } })).toEqual(['prometheus']);
+    expect(exportersOf({ env: { OTEL_METRICS_EXPORTER: 'none' } })).toEqual(['none']);
+  });
+
+  it('the option wins over the variable, which is then not checked', () => {
+    expect(exportersOf({ env: { OTEL_METRICS_EXPORTER: 'zipkin' }, exporters: ['console'] })).toEqual(['console']);
+  });
+
+  const cases: Array<[string, unknown, typeof TypeError | typeof RangeError, string]> = [
+    ['not an array', { env: {}, exporters: 'otlp' }, TypeError, 'options.exporters must be an array of exporter names (got "otlp")'],
+    ['empty', { env: {}, exporters: [] }, RangeError, "options.exporters must name at least one exporter (use 'none' to export nothing)"],
+    [
+      'an unknown name',
+      { env: {}, exporters: ['otlp', 'zipkin'] },
+      RangeError,
+      "options.exporters must be one of 'otlp', 'console', 'prometheus', 'none' (got \"zipkin\")",
+    ],
+    ['not a string', { env: {}, exporters: [1] }, TypeError, 'options.exporters must be a string (got 1)'],
+    [
+      'none with another',
+      { env: {}, exporters: ['none', 'console'] },
+      RangeError,
+      'options.exporters cannot combine \'none\' with other exporters (got "none,console")',
+    ],
+    [
+      'an unknown name in the variable',
+      { env: { OTEL_METRICS_EXPORTER: 'otlp,logging' } },
+      RangeError,
+      "OTEL_METRICS_EXPORTER must be one of 'otlp', 'console', 'prometheus', 'none' (got \"logging\")",
+    ],
+    [
+      'an empty entry in the variable',
+      { env: { OTEL_METRICS_EXPORTER: 'otlp,,console' } },
+      RangeError,
+      "OTEL_METRICS_EXPORTER must be one of 'otlp', 'console', 'prometheus', 'none' (got \"\")",
+    ],
+    [
+      'none with another in the variable',
+      { env: { OTEL_METRICS_EXPORTER: 'none,otlp' } },
+      RangeError,
+      'OTEL_METRICS_EXPORTER cannot combine \'none\' with other exporters (got "none,otlp")',
+    ],
+    ['a misspelt option name', { env: {}, exporter: ['otlp'] }, TypeError, 'options.exporter is not an option (did you mean exporters?)'],
+  ];
+  for (const [what, options, type, message] of cases) {
+    it(what, () => expectRefused(options, type, message));
+  }
+});

@@ -37,6 +37,7 @@ async function inProcessShard(otlp: Partial<WorkerConfig['otlp']> = {}) {
     seriesIdleMillis: 3_600_000,
     families: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
+    exporters: { otlp: true, console: false },
   };
   const ring = new RingWriter(config.ringCapacity, config.maxMemoryBytes);
   const strings = new StringTableWriter(config.stringTableEntries, 4_096);

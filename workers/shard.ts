@@ -18,7 +18,8 @@ import { MemoryBudget } from './aggregation/memory-budget.js';
 import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';
-import { Collection } from './export/collection.js';
+import { type Batch, Collection } from './export/collection.js';
+import { consoleSummary } from './export/console-summary.js';
 import { CumulativeTotals } from './export/cumulative-totals.js';
 import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
@@ -216,6 +217,9 @@ export class Shard implements TestHookTarget {
     let rejectedPoints = 0;
     let droppedPoints = 0;
     const batches = collection.batches;
+    if (!this.config.exporters.otlp) return this.settleUnsent(batches, collection.endMillis);
+    // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
+    const settled: Batch[] = [];
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
       const requestStarted = performance.now();
@@ -226,6 +230,7 @@ export class Shard implements TestHookTarget {
       if (result.outcome === 'accepted') {
         batch.commit();
         this.totals.absorb(batch);
+        settled.push(batch);
         this.header.addExportSucceeded();
         // An OTLP partial success: the refused points are final, never resent, and counted as failed.
         this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
@@ -243,6 +248,7 @@ export class Shard implements TestHookTarget {
         // counted, and the next batches still go.
         batch.commit();
         this.totals.absorb(batch);
+        settled.push(batch);
         droppedPoints += batch.size;
         failures.push(`${result.error}; ${batch.size} data points dropped`);
         continue;
@@ -253,6 +259,8 @@ export class Shard implements TestHookTarget {
       failures.push(result.error);
       break;
     }
+    // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
+    if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     const reason = failures.join('; ');
@@ -264,6 +272,28 @@ export class Shard implements TestHookTarget {
       droppedPoints,
     });
     return failures.length === 0 ? { ok: true } : { ok: false, reason };
+  }
+
+  /**
+   * Settles an interval without OTLP (exporters console, prometheus or none): nothing can fail, so every batch is
+   * committed at once (after the console has shown it) and moves into the totals GET /metrics serves. The export
+   * counters in stats() count OTLP requests only and stay as they are; `exported` still reports the interval, so
+   * health() and the staleness check see a pipeline that keeps up.
+   */
+  private settleUnsent(batches: readonly Batch[], endMillis: number): ExportOutcome {
+    if (this.config.exporters.console) this.printConsole(batches, endMillis);
+    for (const batch of batches) {
+      batch.commit();
+      this.totals.absorb(batch);
+    }
+    this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
+    this.post({ type: 'exported', ok: true, rejectedPoints: 0, droppedPoints: 0 });
+    return { ok: true };
+  }
+
+  /** The console exporter: the main thread writes the text to stdout (protocol.ts). */
+  private printConsole(batches: readonly Batch[], endMillis: number): void {
+    this.post({ type: 'console', text: consoleSummary(batches, endMillis, this.config.shards > 1 ? this.config.shard : undefined) });
   }
 
   private publishSeriesCount(): void {

@@ -46,7 +46,14 @@ export type WorkerToMain =
    * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
    */
   | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
-  | { type: 'rendered'; id: number; families: MetricFamilyText[] };
+  | { type: 'rendered'; id: number; families: MetricFamilyText[] }
+  /**
+   * The console exporter's summary of one interval, whole lines ending in a newline: the main thread writes it to
+   * process.stdout in one call, so summaries of several shards never interleave mid-line. Not the worker's own
+   * stdout: piscina leaves it to Node, which relays it on a stream of its own, so a summary could show after the
+   * flush() that exported it resolved; on this port it arrives before the `flushed` answer.
+   */
+  | { type: 'console'; text: string };
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);

@@ -22,6 +22,11 @@ export interface WorkerConfig {
   maxMemoryBytes: number;
   seriesIdleMillis: number;
   families: { http: boolean; db: boolean; tenant: boolean; runtime: boolean };
+  /**
+   * The exporters the worker runs itself. `prometheus` and `none` need nothing here: every interval's collection is
+   * settled into the cumulative totals whichever exporters run, and GET /metrics reads those.
+   */
+  exporters: { otlp: boolean; console: boolean };
   /** Whether the worker obeys test-hook messages (test-hooks.ts); false in production. */
   testHooks: boolean;
 }

@@ -310,6 +310,10 @@ export class ShardSupervisor {
       case 'rendered':
         this.renders.get(message.id)?.resolve(message.families);
         return;
+      case 'console':
+        // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
+        process.stdout.write(message.text);
+        return;
       default:
         unexpectedMessage(message);
     }
