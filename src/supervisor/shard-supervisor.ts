@@ -12,7 +12,7 @@ import type { WorkerConfig } from '../contract/worker-config.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
-/** The compiled worker entry, next to this file's compiled tree (dist/src/pool → dist/workers). */
+/** The compiled worker entry, next to this file's compiled tree (dist/src/supervisor → dist/workers). */
 const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
 /** Export durations kept for the p50/p99 of GET /otel/performance. */
 const EXPORT_DURATIONS_KEPT = 64;
