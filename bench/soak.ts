@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: a bounded soak (SOAK_SECONDS, default 120) that alternates normal traffic, backend outages and
  * floods (a worker throttled far below the arrival rate) under a steady stream of Hono requests, then checks the
- * promise end to end: every request is either exported exactly once or counted as dropped; nothing is lost,
+ * promise end to end: every request is either exported exactly once (from the ring or its overflow) or counted as
+ * dropped; nothing is lost,
  * nothing is duplicated, nothing stays stuck. Exits non-zero on any mismatch. CI runs a 20-second version.
  */
 import { Hono } from 'hono';
@@ -59,7 +60,7 @@ for (let cycle = 0; cycle < 2; cycle++) {
     await enter();
     const stats = collector.stats();
     console.log(
-      `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name.padEnd(46)} calls ${calls}, written ${stats.ring.written}, dropped ${stats.ring.dropped}, exports ok ${stats.export.succeeded} / failed ${stats.export.failed}`,
+      `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name.padEnd(46)} calls ${calls}, written ${stats.ring.written}, spilled ${stats.ring.spilled}, dropped ${stats.ring.dropped}, exports ok ${stats.export.succeeded} / failed ${stats.export.failed}`,
     );
     await sleep(phaseMillis);
   }
@@ -73,16 +74,23 @@ await receiver.stop();
 
 const checks: Array<[string, boolean]> = [
   [`every response was 200 (${failedResponses} were not)`, failedResponses === 0],
-  [`written ${stats.ring.written} + dropped ${stats.ring.dropped} = calls ${calls}`, stats.ring.written + stats.ring.dropped === calls],
   [
-    `exported http_requests_total ${receiver.httpRequestsTotal} = written ${stats.ring.written}`,
-    receiver.httpRequestsTotal === stats.ring.written,
+    `written ${stats.ring.written} + spilled ${stats.ring.spilled} + dropped ${stats.ring.dropped} = calls ${calls}`,
+    stats.ring.written + stats.ring.spilled + stats.ring.dropped === calls,
+  ],
+  [
+    `exported http_requests_total ${receiver.httpRequestsTotal} = written + spilled ${stats.ring.written + stats.ring.spilled}`,
+    receiver.httpRequestsTotal === stats.ring.written + stats.ring.spilled,
   ],
   [`nothing lost in workers (${stats.workers.lostRecords})`, stats.workers.lostRecords === 0],
-  [`the ring is empty at the end (${stats.ring.used})`, stats.ring.used === 0],
   [
-    `outages and floods happened (failed exports ${stats.export.failed}, drops ${stats.ring.dropped})`,
-    stats.export.failed > 0 && stats.ring.dropped > 0,
+    `the ring and its overflow are empty at the end (${stats.ring.used}, ${stats.ring.overflowRecords})`,
+    stats.ring.used === 0 && stats.ring.overflowRecords === 0,
+  ],
+  // Drops happen only when a flood outgrows maxMemoryBytes, which a short soak may not reach: reported, not required.
+  [
+    `outages and floods happened (failed exports ${stats.export.failed}, spilled ${stats.ring.spilled}, drops ${stats.ring.dropped})`,
+    stats.export.failed > 0 && stats.ring.spilled > 0,
   ],
 ];
 console.log(`\nsoak: ${seconds} s, ${calls} requests`);
