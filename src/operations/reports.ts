@@ -36,21 +36,29 @@ function staleReason(collector: Collector, staleExportMillis: number, now: numbe
     : undefined;
 }
 
-/** GET /health: the service-level verdict, in the shape status pages and dashboards read. */
-export function healthReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
+/**
+ * What /health and /metrics/health both start from: the collector's health, with stuck exports added as a reason
+ * (and making the verdict unhealthy), and the newest export time across shards (0: none yet).
+ */
+function verdict(collector: Collector, staleExportMillis: number, now: number) {
   const health = collector.health();
-  const { stats } = health;
-  const { options } = collector;
-  const inner = internals(collector);
-  const shards = inner.shardStates();
+  const shards = internals(collector).shardStates();
   const reasons = [...health.reasons];
   const stale = staleReason(collector, staleExportMillis, now);
   if (stale !== undefined) reasons.push(stale);
   const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
+  const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
+  return { stats: health.stats, shards, reasons, status, stale, lastExportAt };
+}
+
+/** GET /health: the service-level verdict, in the shape status pages and dashboards read. */
+export function healthReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
+  const { stats, shards, reasons, status, stale, lastExportAt } = verdict(collector, staleExportMillis, now);
+  const { options } = collector;
+  const inner = internals(collector);
   const enabled = options.metrics.http || options.metrics.db || options.metrics.tenant;
   const usedBytes = shards.reduce((sum, shard) => sum + shard.seriesBytes + shard.overflowBytes, 0);
   const total = stats.export.succeeded + stats.export.failed;
-  const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
   const exportFailing = shards.some((shard) => shard.lastExportOk === false) || stale !== undefined;
   const workersDown = stats.workers.running < stats.workers.count;
   return {
@@ -85,15 +93,7 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
 
 /** GET /metrics/health: the collector's own pipeline, shard by shard and in total. */
 export function pipelineReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
-  const health = collector.health();
-  const { stats } = health;
-  const inner = internals(collector);
-  const shards = inner.shardStates();
-  const reasons = [...health.reasons];
-  const stale = staleReason(collector, staleExportMillis, now);
-  if (stale !== undefined) reasons.push(stale);
-  const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
-  const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
+  const { stats, shards, reasons, status, lastExportAt } = verdict(collector, staleExportMillis, now);
   const { options } = collector;
   return {
     httpStatus: httpStatusOf(status),
