@@ -1,0 +1,111 @@
+import type { SketchSnapshot } from '../sketch/log-sketch.js';
+
+/**
+ * What a shard worker answers to an `analytics` request (protocol.ts): its tenants' figures since each tenant was
+ * first seen (or since it was last forgotten by retention), for GET /metrics/tenants, /metrics/endpoints,
+ * /metrics/database and `collector.tenant(id)`. Tenants are sharded, so a tenant lives in exactly one shard; a
+ * route spans shards, which is why route latency travels as a mergeable sketch and the main thread merges.
+ *
+ * The per-tenant × endpoint and per-tenant × table cells carry counters only; the analytics routes build the
+ * endpoint and database views from the cells of the tenants the caller may see, so that a caller allowed for
+ * tenant A never gets a figure that includes tenant B. Route and database sketches cover all tenants and are
+ * shown only to callers allowed for every tenant ('*').
+ */
+export type ActivityPattern = 'high_volume' | 'medium_volume' | 'low_volume' | 'batch_processing' | 'real_time' | 'onboarding';
+
+export const ACTIVITY_PATTERNS: readonly ActivityPattern[] = [
+  'high_volume',
+  'medium_volume',
+  'low_volume',
+  'batch_processing',
+  'real_time',
+  'onboarding',
+];
+
+export type AnomalySignal = 'error_rate' | 'p95_latency';
+
+export interface TenantAnomaly {
+  signal: AnomalySignal;
+  /** The signal's value over the last interval (a share 0..1 for error_rate, seconds for p95_latency). */
+  value: number;
+  /** Its recent baseline (EWMA) before that interval. */
+  baseline: number;
+  /** When the anomaly was first flagged, ms since the epoch. */
+  sinceMillis: number;
+}
+
+/** Request counters of one tenant on one method + route. */
+export interface EndpointCell {
+  method: string;
+  route: string;
+  requests: number;
+  /** Status ≥ 500. */
+  serverErrors: number;
+  /** Status 400-499. */
+  clientErrors: number;
+  durationSumSeconds: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** Requests over the last hour (sliding window estimate, docs/tenants.md). */
+  requestsLastHour: number;
+}
+
+/** Query counters of one tenant on one table and query type. */
+export interface TableCell {
+  table: string;
+  queryType: string;
+  queries: number;
+  errors: number;
+  durationSumSeconds: number;
+  /** Queries slower than the collector's `slowQueryMillis`. */
+  slowQueries: number;
+}
+
+export interface TenantAnalytics {
+  tenant: string;
+  firstSeenMillis: number;
+  lastSeenMillis: number;
+  requests: number;
+  serverErrors: number;
+  clientErrors: number;
+  durationSumSeconds: number;
+  /** Request latency in seconds. */
+  latency: SketchSnapshot;
+  requestBytes: number;
+  responseBytes: number;
+  /** Bytes by data_type, as tenant_data_processed_bytes counts them (request, response and usage data types). */
+  processedBytes: Record<string, number>;
+  requestsLastHour: number;
+  pattern: ActivityPattern;
+  anomalies: TenantAnomaly[];
+  /** Share of the last interval's request time, database time and bytes (0..1 each; absent before one interval). */
+  costShare: { request_time: number; database_time: number; bytes: number } | null;
+  endpoints: EndpointCell[];
+  tables: TableCell[];
+}
+
+/** One method + route over all of this shard's tenants. */
+export interface RouteAnalytics {
+  method: string;
+  route: string;
+  latency: SketchSnapshot;
+}
+
+export interface DatabaseAnalytics {
+  /** Query latency in seconds over all of this shard's tenants. */
+  latency: SketchSnapshot;
+  /** Connections in use / the pool's limit as of the last timed query (0 / 0 when unknown). */
+  connectionsInUse: number;
+  maxConnections: number;
+}
+
+export interface ShardAnalytics {
+  shard: number;
+  atMillis: number;
+  tenants: TenantAnalytics[];
+  routes: RouteAnalytics[];
+  database: DatabaseAnalytics;
+}
+
+/** Which tenants a request asks for: every tenant, or these ids only (the worker filters, keeping answers small). */
+export type TenantSelection = { all: true } | { all: false; tenants: string[] };

@@ -1,0 +1,190 @@
+/**
+ * A mergeable quantile sketch with a bounded relative error (DDSketch-style logarithmic buckets; Masson, Rim and
+ * Lee, VLDB 2019). A positive value v falls in bucket i = ceil(log(v) / log(γ)) with γ = (1 + α) / (1 − α);
+ * every value in a bucket is within α of the bucket's representative 2γ^i / (γ + 1), so a quantile read from the
+ * sketch is within α = 1 % of the sample value at the same rank, however skewed the distribution.
+ *
+ * Memory: one float64 count per bucket between the smallest and the largest bucket seen, kept dense. With
+ * α = 1 % a decade spans 116 buckets, so request latencies from 1 ms to 10 s take ~470 buckets (~3.7 KiB), and
+ * MAX_BUCKETS bounds any sketch however wide its values: past it the lowest buckets are folded into one (the low
+ * quantiles lose their accuracy first, the p50/p95/p99 that matter keep theirs). Values at or below
+ * MIN_TRACKED_VALUE (1 ns in seconds) count in a zero bucket.
+ *
+ * Both threads use this file: the worker records into sketches; the main thread merges the snapshots of several
+ * shards (one route spans shards) and reads quantiles from them.
+ */
+
+export const RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+export const MIN_TRACKED_VALUE = 1e-9;
+/** Buckets a sketch keeps at most: γ^2048 ≈ 10^17.8, far more than any latency range. */
+export const MAX_BUCKETS = 2048;
+const INITIAL_BUCKETS = 64;
+
+/** A sketch as it crosses threads (structured clone) or leaves through an API. */
+export interface SketchSnapshot {
+  /** Bucket index of `counts[0]`. */
+  offset: number;
+  counts: number[];
+  zeroCount: number;
+  count: number;
+  sum: number;
+  /** NaN when empty. */
+  min: number;
+  max: number;
+}
+
+export class LogSketch {
+  private counts = new Float64Array(INITIAL_BUCKETS);
+  /** Bucket index of counts[0]; meaningful once `used` > 0. */
+  private offset = 0;
+  /** Buckets in use, from counts[0]. */
+  private used = 0;
+  private zeroCount = 0;
+  count = 0;
+  sum = 0;
+  min = Number.NaN;
+  max = Number.NaN;
+
+  /** Adds `value` (≥ 0, finite; anything else is ignored: the record was validated before it got here). */
+  add(value: number, weight = 1): void {
+    if (!(value >= 0) || value === Number.POSITIVE_INFINITY) return;
+    this.count += weight;
+    this.sum += value * weight;
+    if (!(this.min <= value)) this.min = value;
+    if (!(this.max >= value)) this.max = value;
+    if (value <= MIN_TRACKED_VALUE) {
+      this.zeroCount += weight;
+      return;
+    }
+    this.addToBucket(Math.ceil(Math.log(value) / LOG_GAMMA), weight);
+  }
+
+  /** Adds every value of `other` (a snapshot from any thread). */
+  merge(other: SketchSnapshot): void {
+    if (other.count === 0) return;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (!(this.min <= other.min)) this.min = other.min;
+    if (!(this.max >= other.max)) this.max = other.max;
+    this.zeroCount += other.zeroCount;
+    for (let i = 0; i < other.counts.length; i++) {
+      const weight = other.counts[i] ?? 0;
+      if (weight > 0) this.addToBucket(other.offset + i, weight);
+    }
+  }
+
+  /** The value at quantile q (0..1) within RELATIVE_ACCURACY; NaN when empty. */
+  quantile(q: number): number {
+    if (this.count === 0) return Number.NaN;
+    // The sample value of rank floor(q·(n−1)) (0-based), as a sorted array would give it.
+    const rank = Math.floor(Math.min(Math.max(q, 0), 1) * (this.count - 1));
+    // The extremes are known exactly.
+    if (rank === 0) return this.min;
+    if (rank >= this.count - 1) return this.max;
+    if (rank < this.zeroCount) return Math.min(this.min, MIN_TRACKED_VALUE);
+    let seen = this.zeroCount;
+    for (let i = 0; i < this.used; i++) {
+      seen += this.counts[i] ?? 0;
+      if (seen > rank) return clamp(representative(this.offset + i), this.min, this.max);
+    }
+    return this.max;
+  }
+
+  /** Values strictly above `threshold`, within the bucket holding it (used for slow-query counts). */
+  countAbove(threshold: number): number {
+    if (threshold <= MIN_TRACKED_VALUE) return this.count - this.zeroCount;
+    const index = Math.ceil(Math.log(threshold) / LOG_GAMMA);
+    let above = 0;
+    for (let i = Math.max(0, index - this.offset + 1); i < this.used; i++) above += this.counts[i] ?? 0;
+    return above;
+  }
+
+  /** Bytes this sketch holds (for memory budgets): its bucket array plus a fixed overhead. */
+  get bytes(): number {
+    return this.counts.byteLength + 96;
+  }
+
+  snapshot(): SketchSnapshot {
+    return {
+      offset: this.offset,
+      counts: Array.from(this.counts.subarray(0, this.used)),
+      zeroCount: this.zeroCount,
+      count: this.count,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+    };
+  }
+
+  static from(snapshot: SketchSnapshot): LogSketch {
+    const sketch = new LogSketch();
+    sketch.merge(snapshot);
+    return sketch;
+  }
+
+  private addToBucket(index: number, weight: number): void {
+    if (this.used === 0) {
+      this.offset = index;
+      this.used = 1;
+      this.counts[0] = weight;
+      return;
+    }
+    if (index < this.offset) {
+      const shift = this.offset - index;
+      if (this.used + shift > MAX_BUCKETS) {
+        // Too wide: fold the new low value into the lowest bucket rather than grow past the bound.
+        this.counts[0] = (this.counts[0] ?? 0) + weight;
+        return;
+      }
+      this.ensureCapacity(this.used + shift);
+      this.counts.copyWithin(shift, 0, this.used);
+      this.counts.fill(0, 0, shift);
+      this.offset = index;
+      this.used += shift;
+      this.counts[0] = weight;
+      return;
+    }
+    let position = index - this.offset;
+    if (position >= MAX_BUCKETS) {
+      // Too wide: fold the lowest buckets together so the high end (the tail quantiles) stays exact.
+      const fold = position - MAX_BUCKETS + 1;
+      let folded = 0;
+      for (let i = 0; i <= Math.min(fold, this.used - 1); i++) folded += this.counts[i] ?? 0;
+      this.counts.copyWithin(0, fold, this.used);
+      this.used = Math.max(1, this.used - fold);
+      this.counts.fill(0, this.used);
+      this.counts[0] = folded;
+      this.offset += fold;
+      position = index - this.offset;
+    }
+    if (position >= this.used) {
+      this.ensureCapacity(position + 1);
+      this.used = position + 1;
+    }
+    this.counts[position] = (this.counts[position] ?? 0) + weight;
+  }
+
+  private ensureCapacity(buckets: number): void {
+    if (buckets <= this.counts.length) return;
+    const grown = new Float64Array(Math.min(MAX_BUCKETS, Math.max(buckets, this.counts.length * 2)));
+    grown.set(this.counts.subarray(0, this.used));
+    this.counts = grown;
+  }
+}
+
+/** Merges snapshots (of one route from several shards, say) into one sketch. */
+export function mergeSketches(snapshots: Iterable<SketchSnapshot>): LogSketch {
+  const merged = new LogSketch();
+  for (const snapshot of snapshots) merged.merge(snapshot);
+  return merged;
+}
+
+function representative(index: number): number {
+  return (2 * GAMMA ** index) / (GAMMA + 1);
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(Math.max(value, low), high);
+}
