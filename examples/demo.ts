@@ -2,8 +2,9 @@
  * `npm start`: a multi-tenant Hono API on @hono/node-server, instrumented with ringmeter, under generated traffic
  * from twelve tenants with patterns of their own. Orders live in an embedded PostgreSQL (PGlite, in memory) through
  * Drizzle, or on the server at DATABASE_URL (postgres.js). Metrics go over OTLP to
- * OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT when set (SigNoz: http://localhost:4318), else to a local console receiver
- * whose per-interval summary is printed. Runs until Ctrl+C (SIGINT) or SIGTERM, then shuts the collector down.
+ * OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT when set (SigNoz: http://localhost:4318), else to ringmeter's console
+ * exporter, which prints a summary of every interval. Runs until Ctrl+C (SIGINT) or SIGTERM, then shuts the collector
+ * down. It opens one port only, the API's, which also serves the health, Prometheus, analytics and dashboard routes.
  *
  *   PORT           the API's port (default 3000; 0 = any free port)
  *   DEMO_SECONDS   stop by itself after this long (default 0: run until stopped)
@@ -15,8 +16,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createCollector, type Collector } from '../src/index.js';
-import { ConsoleReceiver, type TenantInterval } from './console-receiver.js';
+import { createCollector, type Collector, type ExporterName } from '../src/index.js';
 import { createDemoApp, DEMO_OPERATIONS } from './demo-app.js';
 import { openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
 import { demoTenants, TrafficGenerator } from './traffic.js';
@@ -28,6 +28,8 @@ interface DemoConfig {
   databaseUrl: string | undefined;
   /** The OTLP endpoint the collector reads from the environment, if any. */
   otlpEndpoint: string | undefined;
+  /** OTLP when an endpoint is set, else the console; undefined when OTEL_METRICS_EXPORTER chooses (createCollector reads it). */
+  exporters: ExporterName[] | undefined;
 }
 
 function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
@@ -47,22 +49,21 @@ function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
     exportIntervalMillis: Math.round(exportSeconds * 1_000),
     databaseUrl: env.DATABASE_URL || undefined,
     otlpEndpoint,
+    exporters: env.OTEL_METRICS_EXPORTER ? undefined : otlpEndpoint === undefined ? ['console'] : ['otlp'],
   };
 }
 
 async function main(config: DemoConfig): Promise<void> {
-  const receiver = config.otlpEndpoint === undefined ? new ConsoleReceiver() : undefined;
-  const receiverUrl = await receiver?.start();
   const collector = createCollector({
     serviceName: 'ringmeter-demo',
-    otlp: { endpoint: receiverUrl, exportIntervalMillis: config.exportIntervalMillis },
+    exporters: config.exporters,
+    otlp: { exportIntervalMillis: config.exportIntervalMillis },
   });
   let orders: OrderStore;
   try {
     orders = config.databaseUrl === undefined ? await openEmbeddedOrders(collector) : await openServerOrders(collector, config.databaseUrl);
   } catch (error) {
     await collector.shutdown().catch(() => {});
-    await receiver?.stop();
     throw new Error(`could not open the demo's database: ${(error as Error).message}`);
   }
 
@@ -73,7 +74,7 @@ async function main(config: DemoConfig): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   }).catch(async (error: Error) => {
-    await Promise.all([orders.close(), collector.shutdown().catch(() => {}), receiver?.stop()]);
+    await Promise.all([orders.close(), collector.shutdown().catch(() => {})]);
     throw new Error(`could not listen on port ${config.port}: ${error.message} (set PORT to another port, or 0 for any free one)`);
   });
   server.on('error', () => {});
@@ -92,8 +93,7 @@ async function main(config: DemoConfig): Promise<void> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await orders.close();
       await collector.shutdown().catch((error: Error) => console.error(`final export failed: ${error.message}`));
-      printInterval(collector, receiver);
-      await receiver?.stop();
+      printPipeline(collector);
       console.log(`done: ${traffic.sent} requests sent (${traffic.failed} failed, ${traffic.shed} not sent: too many in flight)`);
     })();
     return stopping;
@@ -104,17 +104,16 @@ async function main(config: DemoConfig): Promise<void> {
   printBanner(
     base,
     orders,
-    receiverUrl,
     config,
     tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
   );
   traffic.start();
-  printer = setInterval(() => printInterval(collector, receiver), config.exportIntervalMillis);
+  printer = setInterval(() => printPipeline(collector), config.exportIntervalMillis);
 
   if (config.seconds > 0) setTimeout(() => void stop(`${config.seconds} s (DEMO_SECONDS) are up`), config.seconds * 1_000);
 }
 
-function printBanner(base: string, orders: OrderStore, receiverUrl: string | undefined, config: DemoConfig, tenants: string[]): void {
+function printBanner(base: string, orders: OrderStore, config: DemoConfig, tenants: string[]): void {
   console.log(
     [
       'ringmeter demo',
@@ -124,40 +123,29 @@ function printBanner(base: string, orders: OrderStore, receiverUrl: string | und
       `  health            ${base}${DEMO_OPERATIONS.health}`,
       `  prometheus        ${base}${DEMO_OPERATIONS.metrics}`,
       `  database          ${orders.description}`,
-      `  metrics to        ${config.otlpEndpoint ?? `the console receiver at ${receiverUrl} (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)`}`,
+      `  metrics to        ${metricsDestination(config)}`,
       `  tenants           ${tenants.join(', ')}`,
       `  runs              ${config.seconds > 0 ? `${config.seconds} s (DEMO_SECONDS)` : 'until Ctrl+C'}`,
     ].join('\n'),
   );
 }
 
-function printInterval(collector: Collector, receiver: ConsoleReceiver | undefined): void {
-  const { ring, export: exports, workers } = collector.stats();
-  console.log(
-    `\n${new Date().toISOString()}  ring: ${ring.written} written, ${ring.dropped} dropped; ` +
-      `exports: ${exports.succeeded} ok, ${exports.failed} failed${exports.lastError ? ` (last: ${exports.lastError})` : ''}; ` +
-      `workers: ${workers.running}/${workers.count} running, ${workers.restarts} restarts`,
-  );
-  if (receiver === undefined) return;
-  const rows = receiver.drain();
-  if (rows.length === 0) {
-    console.log('(no export received in this interval yet)');
-    return;
-  }
-  console.table(Object.fromEntries(rows.map(([tenant, row]) => [tenant, summaryRow(row)])));
+function metricsDestination({ exporters, otlpEndpoint }: DemoConfig): string {
+  if (exporters === undefined) return 'the exporters of OTEL_METRICS_EXPORTER';
+  return otlpEndpoint ?? 'the console, every interval (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)';
 }
 
-function summaryRow(row: TenantInterval): Record<string, number> {
-  return {
-    requests: row.requests,
-    '4xx': row.clientErrors,
-    '5xx': row.serverErrors,
-    'avg ms': row.requests === 0 ? 0 : Math.round((row.requestSeconds / row.requests) * 10_000) / 10,
-    queries: row.queries,
-    'failed queries': row.failedQueries,
-    commits: row.commits,
-    rollbacks: row.rollbacks,
-  };
+/** The pipeline's own state, once per interval; the console exporter prints the traffic itself. */
+function printPipeline(collector: Collector): void {
+  const { ring, export: exports, workers } = collector.stats();
+  // Export counts are the OTLP exporter's: the console exporter has no backend to succeed or fail with.
+  const otlp = collector.options.exporters.includes('otlp')
+    ? `exports: ${exports.succeeded} ok, ${exports.failed} failed${exports.lastError ? ` (last: ${exports.lastError})` : ''}; `
+    : '';
+  console.log(
+    `${new Date().toISOString()}  ring: ${ring.written} written, ${ring.dropped} dropped; ${otlp}` +
+      `workers: ${workers.running}/${workers.count} running, ${workers.restarts} restarts`,
+  );
 }
 
 await main(readConfig(process.env)).catch((error: Error) => {
