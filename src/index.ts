@@ -11,7 +11,7 @@ export type {
   TransactionRecord,
 } from './collector.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
-export type { CollectorOptions, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
+export type { CollectorOptions, LiveOptions, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
 export { METRICS } from './contract/metrics.js';
 export type { MetricDefinition, MetricKind } from './contract/metrics.js';
 export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';
