@@ -281,9 +281,7 @@ export class Recorder {
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
     const connectivity = this.connectivity;
     // A failed check matters until an export gets through to the endpoint it tested.
-    const exportedSince =
-      this.supervisors[0].lastExportOk === true && (this.supervisors[0].lastExportAtMillis ?? 0) >= (connectivity?.checkedAtMillis ?? 0);
-    if (connectivity?.status === 'unreachable' && !exportedSince) {
+    if (connectivity?.status === 'unreachable' && !connectivity.exportedSince) {
       degraded.push(`the export endpoint failed its connectivity check after configure(): ${connectivity.error ?? 'unknown error'}`);
     }
     degraded.push(...this.refusals.healthReasons(Date.now(), stats.rejected, stats.ring.written + stats.ring.spilled + stats.ring.dropped));

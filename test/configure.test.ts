@@ -139,6 +139,12 @@ describe('configure() on a running collector', () => {
     await expect(collector.configure({ metrics: { http: false } } as never)).rejects.toThrow(/options\.metrics cannot change/);
   });
 
+  it('rejects configure() after shutdown()', async () => {
+    const { collector } = await pipeline();
+    await collector.shutdown();
+    await expect(collector.configure({ otlp: { batchSize: 10 } })).rejects.toThrow(/after shutdown/);
+  });
+
   it('applies batchSize and a lower maxTenants at once', async () => {
     const { collector, first } = await pipeline();
     await collector.configure({ otlp: { batchSize: 2 }, maxTenants: 2 });

@@ -385,13 +385,14 @@ export class Shard implements TestHookTarget {
     while (this.running !== undefined) await this.running;
     if (this.stopped) return;
     this.config.otlp = { ...otlp, headers: { ...otlp.headers } };
-    if (target) {
+    // The sender's exporter holds the endpoint, headers, compression and timeout it was made with.
+    if (target || otlp.timeoutMillis !== old.timeoutMillis) {
       const retired = this.sender;
       this.sender = new OtlpSender(this.config.otlp, retryClock(this.clock));
-      // The Retry-After came from the old backend: it does not bind the new one.
-      this.notBeforeMillis = 0;
       void retired.shutdown().catch(() => {});
     }
+    // The Retry-After came from the old backend: it does not bind the new one.
+    if (target) this.notBeforeMillis = 0;
     if (interval) {
       // A full new interval from now: the export above just closed the old interval's window.
       this.clock.clearTimeout(this.exportTimer);

@@ -25,6 +25,8 @@ export interface ConnectivityState {
   checkedAtMillis: number | undefined;
   /** Why it failed, redacted. */
   error: string | undefined;
+  /** Whether an export succeeded after the result came: it proves the endpoint works, whatever the check said. */
+  exportedSince: boolean;
 }
 
 interface Pending {
@@ -181,7 +183,9 @@ export class ShardSupervisor {
   async configure(otlp: WorkerConfig['otlp'], check: boolean): Promise<void> {
     this.config = { ...this.config, otlp };
     const checkId = check ? ++this.checks : undefined;
-    if (checkId !== undefined) this.connectivity = { checkId, status: 'pending', checkedAtMillis: undefined, error: undefined };
+    if (checkId !== undefined) {
+      this.connectivity = { checkId, status: 'pending', checkedAtMillis: undefined, error: undefined, exportedSince: false };
+    }
     try {
       await this.request({ type: 'configure', id: 0, otlp, checkId });
     } catch (error) {
@@ -352,6 +356,7 @@ export class ShardSupervisor {
           status: message.ok ? 'reachable' : 'unreachable',
           checkedAtMillis: this.clock.nowMillis(),
           error: message.error,
+          exportedSince: false,
         };
         return;
       case 'console':
@@ -366,6 +371,8 @@ export class ShardSupervisor {
   private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
     const now = this.clock.nowMillis();
     this.exportFailing = !message.ok;
+    // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
+    if (message.ok && this.connectivity !== undefined && this.connectivity.status !== 'pending') this.connectivity.exportedSince = true;
     if (!message.ok) this.lastExportError = message.error;
     this.rejectedPointsTotal += message.rejectedPoints;
     this.droppedPointsTotal += message.droppedPoints;
