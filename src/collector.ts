@@ -1,6 +1,6 @@
 import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
-import { quote, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
+import { quote, resolveOptions, type CollectorOptions, type LiveOptions, type ResolvedOptions } from './options.js';
 import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
@@ -89,6 +89,13 @@ export interface CollectorStats {
     droppedDataPoints: number;
     lastError: string | undefined;
     lastDurationMillis: number;
+    /**
+     * The connectivity check of the endpoint the last `configure()` set (an empty OTLP export): `pending` until it
+     * answers; undefined while no configure() changed the endpoint, headers or compression.
+     */
+    connectivity:
+      | { status: 'pending' | 'reachable' | 'unreachable'; checkedAtMillis: number | undefined; error: string | undefined }
+      | undefined;
   };
   /** Series held by the workers (as of their last export). */
   series: number;
@@ -132,7 +139,6 @@ export interface FlushOptions {
 let readRecorder: (collector: Collector) => Recorder;
 
 export class Collector {
-  readonly options: ResolvedOptions;
   /** Everything behind the record API; reached by ringmeter's own hooks through recorderOf() (internal.ts). */
   readonly #recorder: Recorder;
   private closed: Promise<void> | undefined;
@@ -144,13 +150,17 @@ export class Collector {
 
   constructor(options: CollectorOptions = {}) {
     const resolved = resolveOptions(options);
-    this.options = resolved;
     this.#recorder = new Recorder(resolved);
     this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
   }
 
   private get recorder(): Recorder {
     return this.#recorder;
+  }
+
+  /** The options in effect, every one filled in; `configure()` replaces them. */
+  get options(): ResolvedOptions {
+    return this.#recorder.options;
   }
 
   recordHttp(record: HttpRecord): void {
@@ -303,6 +313,25 @@ export class Collector {
       this.closed = this.recorder.stop(timeoutMillis);
     }
     return this.closed;
+  }
+
+  /**
+   * Changes options on the running collector, without a restart and without losing or double-counting a record:
+   * `otlp` (endpoint, headers, compression, timeoutMillis, exportIntervalMillis, batchSize) and the caps
+   * `maxTenants`, `maxRoutes`, `maxSqlTexts` (up to their values at creation). Validated as createCollector
+   * validates: a bad value rejects with the same TypeError or RangeError naming the option, and changes nothing;
+   * any other option rejects naming it (it needs a restart). Resolves once every worker applies the change. A
+   * change of endpoint or interval first exports what was aggregated to the old endpoint; see
+   * docs/configuration.md, "Changing options at run time".
+   */
+  configure(options: LiveOptions): Promise<void> {
+    if (this.closed !== undefined) return Promise.reject(new Error('ringmeter: configure() after shutdown(); the collector is shut down'));
+    try {
+      return this.recorder.configure(options);
+    } catch (error) {
+      // Like flush(): a promise-returning call reports a bad argument by rejecting, never by throwing.
+      return Promise.reject(error as Error);
+    }
   }
 
   /** The pipeline's state as a verdict: see CollectorHealth. Cheap enough for every readiness probe. */

@@ -11,7 +11,14 @@ export type {
   TransactionRecord,
 } from './collector.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
-export type { CollectorOptions, ExporterName, MetricFamiliesOptions, OtlpOptions, ResourceAttributeValue } from './options.js';
+export type {
+  CollectorOptions,
+  ExporterName,
+  LiveOptions,
+  MetricFamiliesOptions,
+  OtlpOptions,
+  ResourceAttributeValue,
+} from './options.js';
 export { METRICS } from './contract/metrics.js';
 export type { MetricDefinition, MetricKind } from './contract/metrics.js';
 export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';

@@ -3,8 +3,8 @@ import { mergeFamilies, type ExpositionFormat } from './exposition.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
-import { LABEL_LIMITS, MAX_OTHER_LABELS, type ResolvedOptions } from './options.js';
-import { ShardSupervisor } from './supervisor/shard-supervisor.js';
+import { LABEL_LIMITS, MAX_OTHER_LABELS, reconfiguredOptions, type LiveOptions, type ResolvedOptions } from './options.js';
+import { type ConnectivityState, ShardSupervisor } from './supervisor/shard-supervisor.js';
 import {
   KIND_HTTP,
   KIND_QUERY,
@@ -35,12 +35,18 @@ const HEALTH_WINDOW_MILLIS = 5 * 60_000;
  * through the public API; its test hooks are there too.
  */
 export class Recorder {
-  readonly options: ResolvedOptions;
+  /** The options in effect: replaced (never mutated) by configure(), so a reader never sees half a change. */
+  options: ResolvedOptions;
+  /** The options at creation: what sized the string table and the rings. */
+  private readonly initialOptions: ResolvedOptions;
+  /** configure() calls in order: each waits for the one before, so the workers apply them in the order called. */
+  private configuring: Promise<unknown> = Promise.resolve();
   private readonly strings: StringTableWriter;
   private readonly tenants: LabelInterner;
   private readonly tenantBudget: InternBudget;
   private readonly labels: LabelInterner;
   private readonly sqlTexts: SqlInterner;
+  private readonly sqlBudget: InternBudget;
   private readonly routesBudget: InternBudget;
   /** The endpoint interner of `recordHttp` (default category rules). */
   readonly endpoints: EndpointInterner;
@@ -61,6 +67,7 @@ export class Recorder {
 
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
+    this.initialOptions = resolved;
     const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
     const bytes =
       resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
@@ -71,7 +78,8 @@ export class Recorder {
     this.tenantBudget = new InternBudget(resolved.maxTenants);
     this.tenants = new LabelInterner(this.strings, this.tenantBudget, LABEL_LIMITS.tenantId);
     this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
-    this.sqlTexts = new SqlInterner(this.strings, new InternBudget(resolved.maxSqlTexts), LABEL_LIMITS.sql);
+    this.sqlBudget = new InternBudget(resolved.maxSqlTexts);
+    this.sqlTexts = new SqlInterner(this.strings, this.sqlBudget, LABEL_LIMITS.sql);
     this.routesBudget = new InternBudget(resolved.maxRoutes);
     this.endpoints = this.createEndpointInterner(defaultCategory);
 
@@ -215,6 +223,44 @@ export class Recorder {
     if (reasons.length > 0) throw new Error(reasons.length === 1 ? reasons[0] : reasons.join('; '));
   }
 
+  /**
+   * Changes live options (LIVE_OPTIONS) on the running collector; resolves once every shard has applied them.
+   * Validated first, as createCollector validates (reconfiguredOptions): a bad call throws and changes nothing.
+   * The caps take effect at once for labels not seen yet (a known label keeps its id); the export settings go to
+   * every worker, and a new endpoint is checked for connectivity by shard 0 (one request is enough to know).
+   */
+  configure(patch: LiveOptions): Promise<void> {
+    const next = reconfiguredOptions(this.options, this.initialOptions, patch);
+    const previous = this.options;
+    this.options = next;
+    this.tenantBudget.max = next.maxTenants;
+    this.routesBudget.max = next.maxRoutes;
+    this.sqlBudget.max = next.maxSqlTexts;
+    const otlp = next.otlp;
+    const unchanged = JSON.stringify(otlp) === JSON.stringify(previous.otlp);
+    const target =
+      otlp.endpoint !== previous.otlp.endpoint ||
+      otlp.compression !== previous.otlp.compression ||
+      JSON.stringify(otlp.headers) !== JSON.stringify(previous.otlp.headers);
+    const check = target && next.exporters.includes('otlp');
+    const applied = this.configuring.then(() =>
+      unchanged
+        ? undefined
+        : Promise.all(
+            this.supervisors.map((supervisor, shard) =>
+              supervisor.configure({ ...otlp, headers: { ...otlp.headers } }, check && shard === 0),
+            ),
+          ),
+    );
+    this.configuring = applied.catch(() => {});
+    return applied.then(() => undefined);
+  }
+
+  /** The connectivity check of the endpoint the last configure() set; undefined if none changed it. */
+  get connectivity(): ConnectivityState | undefined {
+    return this.supervisors[0].connectivity;
+  }
+
   /** The pipeline's state as a verdict: see CollectorHealth. `closed`: whether shutdown() was called. */
   health(closed: boolean): CollectorHealth {
     const stats = this.stats();
@@ -233,6 +279,11 @@ export class Recorder {
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
     if (recent('exportRejected'))
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
+    const connectivity = this.connectivity;
+    // A failed check matters until an export gets through to the endpoint it tested.
+    if (connectivity?.status === 'unreachable' && !connectivity.exportedSince) {
+      degraded.push(`the export endpoint failed its connectivity check after configure(): ${connectivity.error ?? 'unknown error'}`);
+    }
     degraded.push(...this.refusals.healthReasons(Date.now(), stats.rejected, stats.ring.written + stats.ring.spilled + stats.ring.dropped));
     return { status: failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok', reasons: [...failing, ...degraded], stats };
   }
@@ -284,6 +335,7 @@ export class Recorder {
         droppedDataPoints,
         lastDurationMillis,
         lastError: this.supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
+        connectivity: connectivityStats(this.connectivity),
       },
       series,
       workers: {
@@ -409,4 +461,8 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
 
 function errorText(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
+}
+
+function connectivityStats(state: ConnectivityState | undefined): CollectorStats['export']['connectivity'] {
+  return state === undefined ? undefined : { status: state.status, checkedAtMillis: state.checkedAtMillis, error: state.error };
 }

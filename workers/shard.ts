@@ -21,6 +21,7 @@ import { Dictionary } from './dictionary.js';
 import { type Batch, Collection } from './export/collection.js';
 import { consoleSummary } from './export/console-summary.js';
 import { CumulativeTotals } from './export/cumulative-totals.js';
+import { checkConnectivity } from './export/connectivity-check.js';
 import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
@@ -56,7 +57,8 @@ export class Shard implements TestHookTarget {
   private readonly usage: UsageAggregator;
   private readonly runtime: RuntimeAggregator;
   private readonly self: SelfMetrics;
-  private readonly sender: OtlpSender;
+  /** Replaced by configure() between two exports, never during one (see reconfigure). */
+  private sender: OtlpSender;
   private readonly resource: Resource;
   private readonly port: MessagePort;
   private readonly config: WorkerConfig;
@@ -337,6 +339,12 @@ export class Shard implements TestHookTarget {
       case 'render':
         this.post({ type: 'rendered', id: message.id, families: this.render() });
         return;
+      case 'configure':
+        void this.reconfigure(message.otlp).then(() => {
+          this.post({ type: 'configured', id: message.id });
+          if (message.checkId !== undefined) void this.reportConnectivity(message.checkId, message.otlp);
+        });
+        return;
       default:
         unexpectedMessage(message);
     }
@@ -358,6 +366,45 @@ export class Shard implements TestHookTarget {
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();
     return this.totals.render(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : '');
+  }
+
+  /**
+   * Applies new export settings (configure()). A change of endpoint, headers, compression or interval first
+   * exports, under the old settings and to the old endpoint, everything aggregated so far: each window is sent where
+   * it was meant to go. What that export cannot deliver stays pending (the usual carry-over) and goes to the new
+   * endpoint with the next export. The sender is swapped only while no export runs: an export started meanwhile (a
+   * flush, the timer) also went out under the old settings, which is what its caller asked for.
+   */
+  async reconfigure(otlp: WorkerConfig['otlp']): Promise<void> {
+    const old = this.config.otlp;
+    const target = otlp.endpoint !== old.endpoint || otlp.compression !== old.compression || !sameHeaders(otlp.headers, old.headers);
+    const interval = otlp.exportIntervalMillis !== old.exportIntervalMillis;
+    if (this.stopped) return;
+    if (target || interval) await this.requestExport(this.clock.nowMillis() + old.timeoutMillis);
+    // Wait until no export runs (one may have started since ours ended); from here to the swap nothing awaits.
+    while (this.running !== undefined) await this.running;
+    if (this.stopped) return;
+    this.config.otlp = { ...otlp, headers: { ...otlp.headers } };
+    // The sender's exporter holds the endpoint, headers, compression and timeout it was made with.
+    if (target || otlp.timeoutMillis !== old.timeoutMillis) {
+      const retired = this.sender;
+      this.sender = new OtlpSender(this.config.otlp, retryClock(this.clock));
+      void retired.shutdown().catch(() => {});
+    }
+    // The Retry-After came from the old backend: it does not bind the new one.
+    if (target) this.notBeforeMillis = 0;
+    if (interval) {
+      // A full new interval from now: the export above just closed the old interval's window.
+      this.clock.clearTimeout(this.exportTimer);
+      this.scheduleExport();
+    }
+  }
+
+  /** The connectivity check of a configured endpoint, reported to the main thread (never the headers). */
+  private async reportConnectivity(checkId: number, otlp: WorkerConfig['otlp']): Promise<void> {
+    const result = await checkConnectivity(otlp);
+    if (this.stopped) return;
+    this.post(result.ok ? { type: 'connectivity', checkId, ok: true } : { type: 'connectivity', checkId, ok: false, error: result.error });
   }
 
   /** Test hook (test-hooks.ts): stop or restart draining. */
@@ -384,4 +431,9 @@ export class Shard implements TestHookTarget {
   private post(message: WorkerToMain): void {
     this.port.postMessage(message);
   }
+}
+
+function sameHeaders(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

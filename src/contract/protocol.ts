@@ -34,7 +34,14 @@ export type MainToWorker =
    * Render this shard's series for `GET /metrics`, cumulative since the worker started (exposition.ts); answered
    * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was.
    */
-  | { type: 'render'; id: number };
+  | { type: 'render'; id: number }
+  /**
+   * configure(): export settings to use from now on, answered with `configured` once in effect. A change of
+   * endpoint, headers, compression or interval first exports everything aggregated so far under the old settings
+   * (what the old endpoint does not accept stays pending and goes to the new one), then re-arms the export timer.
+   * With `checkId`, the worker then tests that the new endpoint answers and reports it as `connectivity`.
+   */
+  | { type: 'configure'; id: number; otlp: WorkerConfig['otlp']; checkId?: number };
 // Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
@@ -53,7 +60,13 @@ export type WorkerToMain =
    * stdout: piscina leaves it to Node, which relays it on a stream of its own, so a summary could show after the
    * flush() that exported it resolved; on this port it arrives before the `flushed` answer.
    */
-  | { type: 'console'; text: string };
+  | { type: 'console'; text: string }
+  | { type: 'configured'; id: number }
+  /**
+   * The connectivity check `checkId` of the endpoint a configure set: an empty OTLP export (no data point), so that
+   * the backend's answer (2xx, or the HTTP status it refused it with) proves it is there. `error` is redacted.
+   */
+  | { type: 'connectivity'; checkId: number; ok: boolean; error?: string };
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);

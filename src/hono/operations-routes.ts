@@ -26,7 +26,11 @@ import { untracked } from './untracked.js';
 export function operationsRoutes(collector: Collector, options?: OperationsRoutesOptions): Hono {
   requireCollector(collector);
   const resolved = resolveOperationsOptions(options, collector.options.otlp);
-  const { paths, scrapeTimeoutMillis, staleExportMillis } = resolved;
+  const { paths, scrapeTimeoutMillis } = resolved;
+  // The default follows the export settings in effect, which configure() may change after the routes are made.
+  const staleFixed = options?.staleExportMillis !== undefined;
+  const staleExportMillis = () =>
+    staleFixed ? resolved.staleExportMillis : 3 * collector.options.otlp.exportIntervalMillis + collector.options.otlp.timeoutMillis;
   const inner = internals(collector);
   // One cursor per mounted app: records/s is measured between two calls to this app's /otel/performance.
   const cursor: PerformanceCursor = { atMillis: inner.startedAtMillis, records: 0 };
@@ -35,7 +39,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.health,
       untracked(function ringmeterHealth(c) {
-        const report = healthReport(collector, staleExportMillis);
+        const report = healthReport(collector, staleExportMillis());
         return c.json(report.body, report.httpStatus);
       }),
     );
@@ -44,7 +48,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.metricsHealth,
       untracked(function ringmeterPipelineHealth(c) {
-        const report = pipelineReport(collector, staleExportMillis);
+        const report = pipelineReport(collector, staleExportMillis());
         return c.json(report.body, report.httpStatus);
       }),
     );
@@ -85,7 +89,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
       dashboardDataPath(paths.dashboard),
       untracked(async function ringmeterDashboardData(c) {
         // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
-        const pipeline = pipelineReport(collector, staleExportMillis).body;
+        const pipeline = pipelineReport(collector, staleExportMillis()).body;
         let series: DashboardSeries[] = [];
         let metricsError: string | null = null;
         try {

@@ -3,7 +3,7 @@
  * what the main thread can read without waiting: stats(), health() and each shard's state (Recorder.shardStates).
  * Nothing here asks a worker anything, so a probe answers even while a worker is being replaced.
  */
-import type { Collector } from '../collector.js';
+import type { Collector, CollectorStats } from '../collector.js';
 import { internals } from '../internal.js';
 import { shownEndpoint } from './endpoint-shown.js';
 import { quantile } from './quantiles.js';
@@ -84,6 +84,8 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
             interval: `${options.otlp.exportIntervalMillis / 1000}s`,
             interval_millis: options.otlp.exportIntervalMillis,
             batchSize: options.otlp.batchSize,
+            // The check of the endpoint the last configure() set (null if none did): status, when, and why not.
+            connectivity: connectivityReport(stats.export.connectivity),
           },
         },
       },
@@ -184,6 +186,11 @@ export function performanceReport(collector: Collector, cursor: PerformanceCurso
         'not measured in place (two clock reads per sampled record would distort a ~55 ns call); see docs/benchmarks.md',
     },
   };
+}
+
+function connectivityReport(connectivity: CollectorStats['export']['connectivity']) {
+  if (connectivity === undefined) return null;
+  return { status: connectivity.status, checked_at: iso(connectivity.checkedAtMillis), error: connectivity.error ?? null };
 }
 
 function round(value: number): number {

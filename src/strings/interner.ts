@@ -13,7 +13,8 @@ export function isCleanLabel(value: string, maxLength: number): boolean {
 /** How many distinct strings of one family (tenants, routes, SQL texts, other labels) may exist. */
 export class InternBudget {
   used = 0;
-  constructor(readonly max: number) {}
+  /** Lowered or raised by configure() (never past the value the string table was sized for). */
+  constructor(public max: number) {}
 }
 
 /**

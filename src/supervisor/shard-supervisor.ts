@@ -17,6 +17,18 @@ const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).hr
 /** Export durations kept for the p50/p99 of GET /otel/performance. */
 const EXPORT_DURATIONS_KEPT = 64;
 
+/** The connectivity check of a configured endpoint, as the main thread last heard of it. */
+export interface ConnectivityState {
+  /** Which check (they are numbered per shard); a late answer to an older one is ignored. */
+  checkId: number;
+  status: 'pending' | 'reachable' | 'unreachable';
+  checkedAtMillis: number | undefined;
+  /** Why it failed, redacted. */
+  error: string | undefined;
+  /** Whether an export succeeded after the result came: it proves the endpoint works, whatever the check said. */
+  exportedSince: boolean;
+}
+
 interface Pending {
   resolve(): void;
   reject(error: Error): void;
@@ -63,12 +75,16 @@ export class ShardSupervisor {
   /** Durations of the last exports that sent something, oldest first, at most EXPORT_DURATIONS_KEPT. */
   readonly exportDurationsMillis: number[] = [];
   private attemptsSeen = 0;
+  /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined before any. */
+  connectivity: ConnectivityState | undefined;
+  private checks = 0;
 
   constructor(
     private readonly shard: number,
     private readonly ring: RingWriter,
     private readonly strings: SharedArrayBuffer,
-    private readonly config: WorkerConfig,
+    /** The latest settings: configure() updates them, so that a replacement worker starts with what is current. */
+    private config: WorkerConfig,
     workerHangMillis: number,
     /** Drives hang detection and the restart back-off; tests pass a simulated one. */
     private readonly clock: Clock = SYSTEM_CLOCK,
@@ -159,6 +175,27 @@ export class ShardSupervisor {
     await this.pool.destroy();
   }
 
+  /**
+   * New export settings (configure()), in effect once the worker answers. The config is updated first: a worker
+   * that dies before it answers is replaced by one that starts with them, which is as good as an answer. With
+   * `check`, the worker tests the new endpoint afterwards; `connectivity` shows `pending` until it reports.
+   */
+  async configure(otlp: WorkerConfig['otlp'], check: boolean): Promise<void> {
+    this.config = { ...this.config, otlp };
+    const checkId = check ? ++this.checks : undefined;
+    if (checkId !== undefined) {
+      this.connectivity = { checkId, status: 'pending', checkedAtMillis: undefined, error: undefined, exportedSince: false };
+    }
+    try {
+      await this.request({ type: 'configure', id: 0, otlp, checkId });
+    } catch (error) {
+      if (this.closing) throw error;
+      // The worker died before it answered: its replacement was launched with this.config, so the change holds;
+      // asking it again (a no-op for settings it already has) runs the connectivity check the dead one owed.
+      if (checkId !== undefined) await this.request({ type: 'configure', id: 0, otlp, checkId }).catch(() => {});
+    }
+  }
+
   /** Whether a worker is running now (false while one is being replaced, or after shutdown). */
   get running(): boolean {
     return this.port !== undefined && !this.closing;
@@ -230,7 +267,7 @@ export class ShardSupervisor {
   }
 
   private async request(
-    message: Extract<MainToWorker, { type: 'flush' | 'shutdown' }> | Exclude<TestHookMessage, { type: 'testHang' }>,
+    message: Extract<MainToWorker, { type: 'flush' | 'shutdown' | 'configure' }> | Exclude<TestHookMessage, { type: 'testHang' }>,
   ): Promise<void> {
     // The worker may have died since `ready` resolved: wait for its replacement.
     while (this.port === undefined) await this.ready;
@@ -287,6 +324,7 @@ export class ShardSupervisor {
   private handle(message: WorkerToMain | TestHookReply): void {
     switch (message.type) {
       case 'flushed':
+      case 'configured':
       case 'testHookDone':
       case 'stopped': {
         const pending = this.pending.get(message.id);
@@ -310,6 +348,17 @@ export class ShardSupervisor {
       case 'rendered':
         this.renders.get(message.id)?.resolve(message.families);
         return;
+      case 'connectivity':
+        // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.
+        if (this.connectivity?.checkId !== message.checkId) return;
+        this.connectivity = {
+          checkId: message.checkId,
+          status: message.ok ? 'reachable' : 'unreachable',
+          checkedAtMillis: this.clock.nowMillis(),
+          error: message.error,
+          exportedSince: false,
+        };
+        return;
       case 'console':
         // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
         process.stdout.write(message.text);
@@ -322,6 +371,8 @@ export class ShardSupervisor {
   private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
     const now = this.clock.nowMillis();
     this.exportFailing = !message.ok;
+    // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
+    if (message.ok && this.connectivity !== undefined && this.connectivity.status !== 'pending') this.connectivity.exportedSince = true;
     if (!message.ok) this.lastExportError = message.error;
     this.rejectedPointsTotal += message.rejectedPoints;
     this.droppedPointsTotal += message.droppedPoints;

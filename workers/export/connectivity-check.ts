@@ -1,0 +1,30 @@
+import { errorMessage } from '../../src/redact.js';
+import type { WorkerConfig } from '../../src/contract/worker-config.js';
+import { HttpTransport } from './http-transport.js';
+
+/** An OTLP/HTTP JSON export with no data: valid for any receiver, and it changes nothing there. */
+const EMPTY_EXPORT = new TextEncoder().encode('{"resourceMetrics":[]}');
+/** The check waits at most this long (or the export timeout, if shorter): it reports, it must not hold anything up. */
+const CHECK_TIMEOUT_MILLIS = 5_000;
+
+export type ConnectivityResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Whether `otlp.endpoint` answers an export: one empty export with the configured headers and compression, no
+ * retry. A 2xx proves the receiver is there and takes our credentials; any other status or a network error is
+ * reported (redacted: the URL's user info and any token are removed; header values are never part of it).
+ */
+export async function checkConnectivity(otlp: WorkerConfig['otlp']): Promise<ConnectivityResult> {
+  const transport = new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression });
+  try {
+    const response = await transport.send(EMPTY_EXPORT, Math.min(otlp.timeoutMillis, CHECK_TIMEOUT_MILLIS));
+    if (response.status === 'success') return { ok: true };
+    const { error } = response;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return { ok: false, error: errorMessage(typeof code === 'number' ? `HTTP ${code} ${error?.message ?? ''}` : (error ?? 'no answer')) };
+  } catch (error) {
+    return { ok: false, error: errorMessage(error) };
+  } finally {
+    transport.shutdown();
+  }
+}
