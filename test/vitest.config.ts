@@ -26,6 +26,10 @@ export default defineConfig({
     pool: 'forks',
     // Memory bounds are asserted after a full GC.
     execArgv: ['--expose-gc'],
-    fileParallelism: false,
+    // Two files at a time, one per core: most files wait on workers, exports and child processes rather than
+    // compute, and every file is independent (random ports, a schema of its own per database test, its own
+    // collectors). Heap assertions are per process (each fork measures its own), so they are not disturbed.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
