@@ -95,12 +95,13 @@ function rawLine(url: string, line: string): Promise<string> {
   });
 }
 
-describe('the demo (npm start) on the embedded database', () => {
+// Concurrent: each test runs demo processes of its own (its own port, its own embedded database) and mostly waits.
+describe.concurrent('the demo (npm start) on the embedded database', () => {
   it('answers its API, survives garbage on every port it opens, and exits cleanly when bounded', async () => {
     const port = await freePort();
     // Short, with an export every second: the test needs one interval summary after the garbage, not a long run.
-    // The bounded time counts from the banner on, so a loaded machine's slow start does not eat into it.
-    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '8', DEMO_EXPORT_SECONDS: '1' });
+    // The bounded time counts from the banner on; 15 s leave a loaded machine time for the requests below.
+    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '15', DEMO_EXPORT_SECONDS: '1' });
     await waitFor(() => running.stdout.includes('runs ') || running.child.exitCode !== null, 30_000, 'the demo banner');
     const api = printedUrl(running.stdout, 'API');
     expect(api).toBe(`http://127.0.0.1:${port}`);
@@ -167,7 +168,7 @@ describe('the demo (npm start) on the embedded database', () => {
     const { code, signal } = await running.exit;
     expect(running.stderr).toBe('');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(running.stdout).toContain('8 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
+    expect(running.stdout).toContain('15 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
     expect(running.stdout).toMatch(/done: \d+ requests sent \(0 failed, \d+ not sent: too many in flight\)/);
     expect(running.stdout).toMatch(/ring: [1-9]\d* written, 0 dropped; workers: 0\/1 running, 0 restarts\n/);
     // The final interval, exported by shutdown(), reaches the console too.

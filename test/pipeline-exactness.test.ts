@@ -32,7 +32,9 @@ describe('1,000,000 recordHttp calls across 1,000 tenants × 20 routes × 5 stat
   let points: ReceivedPoint[];
 
   beforeAll(async () => {
-    ({ collector, receiver } = await startPipeline({ maxMemoryBytes: 256 * 1024 * 1024 }));
+    // A generous request timeout: this file checks exactness, not speed, and the receiver decoding ~300k points in
+    // this process shares two cores with the other test file running beside it.
+    ({ collector, receiver } = await startPipeline({ maxMemoryBytes: 256 * 1024 * 1024, otlp: { timeoutMillis: 60_000 } }));
     // One synchronous burst: what the ring cannot take waits in the overflow (its bound is raised above).
     for (let i = 0; i < CALLS; i++) {
       const c = call(i);

@@ -50,7 +50,9 @@ async function close(collector: Collector, receiver: OtlpReceiver): Promise<void
   await receiver.stop();
 }
 
-describe('exports under backend faults, with a steady stream of records', () => {
+// Concurrent: each test has its own collector and receiver, and spends its time waiting out the faults it injects
+// (Retry-After, back-off, a receiver down for seconds); run one after another they took ~23 s of waiting.
+describe.concurrent('exports under backend faults, with a steady stream of records', () => {
   it('429 with Retry-After: waits as told, retries, and delivers every record exactly once', async () => {
     const times: number[] = [];
     const { collector, receiver, recorded } = await underFault((_request, index) => {

@@ -27,7 +27,8 @@ async function afterSlowRetryAfter(retryAfterSeconds: number) {
   return { collector, receiver, answers };
 }
 
-describe('a Retry-After shorter than what is left of the deadline is waited out', () => {
+// Concurrent: each test has its own collector and receiver and mostly waits out a Retry-After.
+describe.concurrent('a Retry-After shorter than what is left of the deadline is waited out', () => {
   it('flush: waits the second, then exports both records sets exactly once', async () => {
     const { collector, receiver, answers } = await afterSlowRetryAfter(1);
     try {
