@@ -111,8 +111,8 @@ export class TenantSlots {
 
   /**
    * The worker holds no state for these any more. A slot the worker kept instead (late data it must export
-   * first) simply stays retiring: its string has left the Map, so nothing names it again, and the worker proposes
-   * it once more after that export.
+   * first) simply stays retiring: its string has left the Map, so nothing names it again; the worker forgets it
+   * after the export that settles that data and reports it here then (no second proposal: arbitrate takes live slots only).
    */
   forgottenByWorker(slots: readonly number[]): void {
     for (const slot of slots) if (this.state[slot] === RETIRING) this.state[slot] = FORGOTTEN;
