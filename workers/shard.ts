@@ -18,6 +18,7 @@ import { MemoryBudget } from './aggregation/memory-budget.js';
 import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';
+import { type ForgetOutcome, TenantForgetting } from './tenant-forgetting.js';
 import { type Batch, Collection } from './export/collection.js';
 import { consoleSummary } from './export/console-summary.js';
 import { CumulativeTotals } from './export/cumulative-totals.js';
@@ -55,6 +56,11 @@ export class Shard implements TestHookTarget {
   private readonly http: HttpAggregator;
   private readonly db: DbAggregator;
   private readonly usage: UsageAggregator;
+  /**
+   * Tenant retention's single forget point: every store keyed by tenant is listed once here. Per-tenant state
+   * elsewhere (branch intel's profiles) registers with `tenantForgetting.register(...)`.
+   */
+  readonly tenantForgetting: TenantForgetting;
   private readonly runtime: RuntimeAggregator;
   private readonly self: SelfMetrics;
   /** Replaced by configure() between two exports, never during one (see reconfigure). */
@@ -95,8 +101,29 @@ export class Shard implements TestHookTarget {
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
     this.self = new SelfMetrics(this.header, config.shard, now);
+    const { http, db, usage } = this;
+    this.tenantForgetting = new TenantForgetting([
+      // Key words: requests (tag, route, tenant), durations (tag, route, tenant), tenant rows (tenant, category).
+      { store: http.requests, tenantWord: 2 },
+      { store: http.durations, tenantWord: 2 },
+      ...(http.tenants === undefined ? [] : [{ store: http.tenants, tenantWord: 0 }]),
+      // queries (tag, tenant), durations (type, table, tenant), transactions (status, tenant).
+      { store: db.queries, tenantWord: 1 },
+      { store: db.durations, tenantWord: 2 },
+      { store: db.transactions, tenantWord: 1 },
+      // usage (resource, data type, tenant).
+      { store: usage.usage, tenantWord: 2 },
+    ]);
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
+  }
+
+  /**
+   * Forgets these tenants' state unless some of it is still unexported (those are kept, whole). Call between
+   * drain passes, after draining: see docs/design/tenant-retention.md for the handshake around it.
+   */
+  forgetTenants(ids: readonly number[]): ForgetOutcome {
+    return this.tenantForgetting.forget(ids);
   }
 
   start(): void {

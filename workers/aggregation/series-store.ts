@@ -144,6 +144,29 @@ export abstract class SeriesStore {
     this.liveSeries--;
   }
 
+  /**
+   * Tenant retention (docs/design/tenant-retention.md): adds to `pending` every tenant of `tenants` that still
+   * has unexported data in this store, the tenant being key word `word`. Such a tenant must not be forgotten yet.
+   */
+  collectPendingTenants(word: number, tenants: ReadonlySet<number>, pending: Set<number>): void {
+    const width = this.keyWords;
+    for (let s = 1; s < this.highWater; s++) {
+      if (this.isLive(s) && tenants.has(this.keys[s * width + word]) && this.hasPending(s)) pending.add(this.keys[s * width + word]);
+    }
+  }
+
+  /** Removes every series whose key word `word` is one of `tenants`; the caller has checked that none is pending. */
+  removeTenants(word: number, tenants: ReadonlySet<number>): number {
+    const width = this.keyWords;
+    let removed = 0;
+    for (let s = 1; s < this.highWater; s++) {
+      if (!this.isLive(s) || !tenants.has(this.keys[s * width + word])) continue;
+      this.remove(s);
+      removed++;
+    }
+    return removed;
+  }
+
   /** Marks a series as having exported data at `nowMillis`. */
   touch(series: number, nowMillis: number): void {
     this.activeAt[series] = Math.floor((nowMillis - this.epochMillis) / 1000);

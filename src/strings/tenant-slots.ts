@@ -1,0 +1,136 @@
+/**
+ * The main thread's half of tenant retention (docs/design/tenant-retention.md): which tenant holds which of the
+ * `maxTenants` reusable slots, and when a slot may be given to another tenant. Not wired into the recorder yet.
+ *
+ * Concurrency: everything here runs on the main thread. The worker only *proposes* idle tenants (with the
+ * READ_INDEX and SPILL_SEGMENTS_READ it had aggregated when it decided); this class decides, from what the main
+ * thread itself wrote since, whether the proposal still holds, and frees a slot only once the worker has forgotten
+ * the tenant's state and the ring and overflow hold no record carrying the slot's old meaning (the fence).
+ */
+const FREE = 0;
+const LIVE = 1;
+/** Out of the Map (a new request for the string gets a fresh slot), waiting for the worker and the fence. */
+const RETIRING = 2;
+/** The worker has forgotten the tenant; only the fence remains. */
+const FORGOTTEN = 3;
+
+/** What the worker had aggregated when it judged tenants idle. */
+export interface IdleProposal {
+  slots: readonly number[];
+  readIndex: number;
+  spillSegmentsRead: number;
+}
+
+/** Where the shard's writes stand now: the next ring index and the sequence of the open overflow segment. */
+export interface WritePosition {
+  writeIndex: number;
+  openSegment: number;
+}
+
+/** `a ≥ b` for free-running 32-bit counters (valid while they are less than 2^31 apart). */
+function atOrAfter(a: number, b: number): boolean {
+  return (a - b) >>> 0 < 0x80000000;
+}
+
+export class TenantSlots {
+  private readonly ids = new Map<string, number>();
+  private readonly names: (string | undefined)[];
+  private readonly state: Uint8Array;
+  /** Ring index of the tenant's last record written to the ring. */
+  private readonly ringStamp: Uint32Array;
+  /** 1 + sequence of the overflow segment that took the tenant's last spilled record; 0 when none. */
+  private readonly segmentStamp: Uint32Array;
+  private readonly fenceIndex: Uint32Array;
+  private readonly fenceSegment: Uint32Array;
+  private readonly free: Int32Array;
+  private freeCount: number;
+
+  constructor(readonly maxTenants: number) {
+    this.names = new Array(maxTenants).fill(undefined);
+    this.state = new Uint8Array(maxTenants);
+    this.ringStamp = new Uint32Array(maxTenants);
+    this.segmentStamp = new Uint32Array(maxTenants);
+    this.fenceIndex = new Uint32Array(maxTenants);
+    this.fenceSegment = new Uint32Array(maxTenants);
+    this.free = new Int32Array(maxTenants);
+    // Lowest slots first, so that a small service keeps small ids.
+    for (let i = 0; i < maxTenants; i++) this.free[i] = maxTenants - 1 - i;
+    this.freeCount = maxTenants;
+  }
+
+  /** Tenants holding a slot (live, retiring or forgotten but still fenced). */
+  get held(): number {
+    return this.maxTenants - this.freeCount;
+  }
+
+  /** The slot of `tenant`, a free one if it has none, or -1 when every slot is held (the caller overflows). */
+  acquire(tenant: string): number {
+    const known = this.ids.get(tenant);
+    if (known !== undefined) return known;
+    if (this.freeCount === 0) return -1;
+    const slot = this.free[--this.freeCount];
+    this.ids.set(tenant, slot);
+    this.names[slot] = tenant;
+    this.state[slot] = LIVE;
+    this.segmentStamp[slot] = 0;
+    return slot;
+  }
+
+  /** Called for every record of the slot's tenant written to the ring, with the index it took. */
+  stampRing(slot: number, ringIndex: number): void {
+    this.ringStamp[slot] = ringIndex;
+  }
+
+  /** Called for every record of the slot's tenant written to the overflow, with the open segment's sequence. */
+  stampSegment(slot: number, segment: number): void {
+    this.segmentStamp[slot] = segment + 1;
+  }
+
+  /**
+   * Judges a worker's proposal against what was written since it decided, and retires the slots it still holds
+   * for; returns them (the worker is then told to forget them). A tenant with a record the worker had not
+   * aggregated when it decided came back: it stays live, on the same slot. When in doubt, keep.
+   */
+  arbitrate(proposal: IdleProposal, now: WritePosition): number[] {
+    const retired: number[] = [];
+    for (const slot of proposal.slots) {
+      if (slot < 0 || slot >= this.maxTenants || this.state[slot] !== LIVE) continue;
+      if (atOrAfter(this.ringStamp[slot], proposal.readIndex)) continue;
+      const segment = this.segmentStamp[slot];
+      if (segment !== 0 && atOrAfter(segment - 1, proposal.spillSegmentsRead)) continue;
+      this.ids.delete(this.names[slot] as string);
+      this.names[slot] = undefined;
+      this.state[slot] = RETIRING;
+      // Every record carrying the old meaning sits below these: nothing names the slot after this point.
+      this.fenceIndex[slot] = now.writeIndex;
+      this.fenceSegment[slot] = now.openSegment;
+      retired.push(slot);
+    }
+    return retired;
+  }
+
+  /**
+   * The worker holds no state for these any more. A slot the worker kept instead (late data it must export
+   * first) simply stays retiring: its string has left the Map, so nothing names it again; the worker forgets it
+   * after the export that settles that data and reports it here then (no second proposal: arbitrate takes live slots only).
+   */
+  forgottenByWorker(slots: readonly number[]): void {
+    for (const slot of slots) if (this.state[slot] === RETIRING) this.state[slot] = FORGOTTEN;
+  }
+
+  /**
+   * Frees forgotten slots whose fence the worker has passed (READ_INDEX and SPILL_SEGMENTS_READ as loaded from
+   * the shard's header); returns how many. The slot's string-table entry may be rewritten only after this.
+   */
+  release(readIndex: number, spillSegmentsRead: number): number {
+    let freed = 0;
+    for (let slot = 0; slot < this.maxTenants; slot++) {
+      if (this.state[slot] !== FORGOTTEN) continue;
+      if (!atOrAfter(readIndex, this.fenceIndex[slot]) || !atOrAfter(spillSegmentsRead, this.fenceSegment[slot])) continue;
+      this.state[slot] = FREE;
+      this.free[this.freeCount++] = slot;
+      freed++;
+    }
+    return freed;
+  }
+}

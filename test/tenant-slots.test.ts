@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { TenantSlots } from '../src/strings/tenant-slots.js';
+
+const gc = (globalThis as { gc?: () => void }).gc as () => void;
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('tenant slots (main-thread half of retention)', () => {
+  it('lets 1,000,000 tenants pass through 1,000 slots in waves: no overflow, slots reused, heap bounded', () => {
+    const max = 1_000;
+    const slots = new TenantSlots(max);
+    let writeIndex = 0;
+    const wave = (first: number): number[] => {
+      const taken: number[] = [];
+      for (let t = first; t < first + max; t++) {
+        const slot = slots.acquire(`tenant-${t}`);
+        taken.push(slot);
+        slots.stampRing(slot, writeIndex++);
+      }
+      return taken;
+    };
+    const retireAll = (taken: number[]): void => {
+      // The worker drained everything (readIndex = writeIndex) and judged the whole wave idle.
+      const retired = slots.arbitrate({ slots: taken, readIndex: writeIndex, spillSegmentsRead: 0 }, { writeIndex, openSegment: 0 });
+      expect(retired.length).toBe(max);
+      slots.forgottenByWorker(retired);
+      expect(slots.release(writeIndex, 0)).toBe(max);
+    };
+    retireAll(wave(0));
+    const before = heapAfterGc();
+    let overflowed = 0;
+    const seen = new Set<number>();
+    for (let first = max; first < 1_000_000; first += max) {
+      const taken = wave(first);
+      for (const slot of taken) {
+        if (slot < 0) overflowed++;
+        else seen.add(slot);
+      }
+      retireAll(taken);
+    }
+    const after = heapAfterGc();
+    expect(overflowed).toBe(0);
+    expect(seen.size).toBe(max);
+    expect(Math.min(...seen)).toBe(0);
+    expect(Math.max(...seen)).toBe(max - 1);
+    expect(slots.held).toBe(0);
+    // 999 waves of 1,000 distinct strings; a leak of one string per tenant would be tens of MB.
+    expect(after - before).toBeLessThan(1_000_000);
+  });
+
+  it('a full table overflows until a slot is freed, then the new tenant takes it', () => {
+    const slots = new TenantSlots(2);
+    expect(slots.acquire('a')).toBe(0);
+    expect(slots.acquire('b')).toBe(1);
+    expect(slots.acquire('c')).toBe(-1);
+    slots.stampRing(0, 0);
+    slots.stampRing(1, 1);
+    expect(slots.arbitrate({ slots: [0], readIndex: 2, spillSegmentsRead: 0 }, { writeIndex: 2, openSegment: 0 })).toEqual([0]);
+    expect(slots.acquire('c')).toBe(-1);
+    slots.forgottenByWorker([0]);
+    expect(slots.release(2, 0)).toBe(1);
+    expect(slots.acquire('c')).toBe(0);
+    expect(slots.acquire('b')).toBe(1);
+  });
+
+  it('a tenant that comes back after the worker decided keeps its slot (ring and overflow)', () => {
+    const slots = new TenantSlots(4);
+    const ringTenant = slots.acquire('ring');
+    const spillTenant = slots.acquire('spill');
+    const idleTenant = slots.acquire('idle');
+    slots.stampRing(ringTenant, 10);
+    slots.stampSegment(spillTenant, 3);
+    slots.stampRing(idleTenant, 4);
+    // The worker had aggregated ring records below 10 and segments below 3 when it judged all three idle.
+    const retired = slots.arbitrate(
+      { slots: [ringTenant, spillTenant, idleTenant], readIndex: 10, spillSegmentsRead: 3 },
+      { writeIndex: 11, openSegment: 4 },
+    );
+    expect(retired).toEqual([idleTenant]);
+    expect(slots.acquire('ring')).toBe(ringTenant);
+    expect(slots.acquire('spill')).toBe(spillTenant);
+    // The retired tenant returning gets a fresh slot: its new records never carry the retiring slot.
+    expect(slots.acquire('idle')).toBe(3);
+  });
+
+  it('a retired slot is not freed before the worker forgot it, nor before the ring and overflow passed its fence', () => {
+    const slots = new TenantSlots(1);
+    const slot = slots.acquire('t');
+    slots.stampRing(slot, 5);
+    expect(slots.arbitrate({ slots: [slot], readIndex: 6, spillSegmentsRead: 2 }, { writeIndex: 9, openSegment: 2 })).toEqual([slot]);
+    expect(slots.release(100, 100)).toBe(0); // the worker still holds state (series not yet exported)
+    slots.forgottenByWorker([slot]);
+    expect(slots.release(8, 2)).toBe(0); // ring records below 9 may still name the old meaning
+    expect(slots.release(9, 1)).toBe(0); // overflow segment 1 not read yet
+    expect(slots.acquire('u')).toBe(-1);
+    expect(slots.release(9, 2)).toBe(1);
+    expect(slots.acquire('u')).toBe(slot);
+  });
+
+  it('counters compare across 32-bit wrap-around', () => {
+    const slots = new TenantSlots(1);
+    const slot = slots.acquire('t');
+    slots.stampRing(slot, 0xffff_fff0);
+    // Read index wrapped past the stamp: the record was aggregated, the tenant is idle.
+    expect(slots.arbitrate({ slots: [slot], readIndex: 5, spillSegmentsRead: 0 }, { writeIndex: 6, openSegment: 0 })).toEqual([slot]);
+    slots.forgottenByWorker([slot]);
+    expect(slots.release(0xffff_ffff, 0)).toBe(0);
+    expect(slots.release(6, 0)).toBe(1);
+  });
+});
