@@ -24,6 +24,7 @@ import { CumulativeTotals } from './export/cumulative-totals.js';
 import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
+import { TenantProfiles } from './tenants/tenant-profiles.js';
 
 /** Time between drain passes when the ring was nearly empty. */
 const DRAIN_INTERVAL_MILLIS = 10;
@@ -55,6 +56,8 @@ export class Shard implements TestHookTarget {
   private readonly db: DbAggregator;
   private readonly usage: UsageAggregator;
   private readonly runtime: RuntimeAggregator;
+  /** Per-tenant analytics (workers/tenants), read by `analytics` messages; never exported state. */
+  readonly profiles: TenantProfiles;
   private readonly self: SelfMetrics;
   private readonly sender: OtlpSender;
   private readonly resource: Resource;
@@ -92,6 +95,7 @@ export class Shard implements TestHookTarget {
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
+    this.profiles = new TenantProfiles(dictionary, config.shard);
     this.self = new SelfMetrics(this.header, config.shard, now);
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
@@ -130,9 +134,11 @@ export class Shard implements TestHookTarget {
     switch (tagKind(words[slot * RECORD_WORDS])) {
       case KIND_HTTP:
         this.http.consume(words, floats, slot, now);
+        this.profiles.consumeHttp(words, floats, slot, now);
         return true;
       case KIND_QUERY:
         this.db.consumeQuery(words, floats, slot, now);
+        this.profiles.consumeQuery(words, floats, slot, now);
         return true;
       case KIND_TRANSACTION:
         this.db.consumeTransaction(words, slot, now);
@@ -336,6 +342,11 @@ export class Shard implements TestHookTarget {
         return;
       case 'render':
         this.post({ type: 'rendered', id: message.id, families: this.render() });
+        return;
+      case 'analytics':
+        // Read-only: drains what is published so the answer is current, touches no export state.
+        this.drainAll();
+        this.post({ type: 'analyzed', id: message.id, result: this.profiles.analytics(message.selection, this.clock.nowMillis()) });
         return;
       default:
         unexpectedMessage(message);

@@ -1,0 +1,51 @@
+import type { ActivityPattern } from '../../src/contract/analytics.js';
+import { WINDOW_MINUTES } from './activity-window.js';
+
+export interface PatternThresholds {
+  /** More requests in the last hour than this: high_volume. */
+  highVolumePerHour: number;
+  /** At least this many (and at most highVolumePerHour): medium_volume; fewer: low_volume. */
+  mediumVolumePerHour: number;
+  /** First seen within this window: onboarding. */
+  onboardingMillis: number;
+}
+
+export const DEFAULT_PATTERN_THRESHOLDS: PatternThresholds = {
+  highVolumePerHour: 1000,
+  mediumVolumePerHour: 100,
+  onboardingMillis: 24 * 3_600_000,
+};
+
+/** Busiest minutes whose share decides burstiness: 6 of 60 (10 % of the hour). */
+const BURST_MINUTES = 6;
+/** batch_processing: the busiest 6 minutes hold at least 80 % of the hour's requests and ≥ 30 minutes were idle. */
+const BURST_SHARE = 0.8;
+const MIN_IDLE_MINUTES = 30;
+/** real_time: requests in at least 45 of the 60 minutes. */
+const MIN_ACTIVE_MINUTES = 45;
+
+/**
+ * Every pattern that applies, primary first (docs/tenants.md): onboarding, then the shape (batch_processing,
+ * real_time) when the hour has one, then the volume class, which always applies.
+ */
+export function activityPatterns(
+  perMinute: Float64Array,
+  lastHour: number,
+  firstSeenMillis: number,
+  nowMillis: number,
+  thresholds: PatternThresholds,
+): ActivityPattern[] {
+  const patterns: ActivityPattern[] = [];
+  if (nowMillis - firstSeenMillis < thresholds.onboardingMillis) patterns.push('onboarding');
+  const sorted = Array.from(perMinute).sort((a, b) => b - a);
+  let busiest = 0;
+  for (let i = 0; i < BURST_MINUTES; i++) busiest += sorted[i];
+  let idle = 0;
+  for (let i = 0; i < WINDOW_MINUTES; i++) if (perMinute[i] === 0) idle++;
+  if (lastHour > 0 && busiest >= BURST_SHARE * lastHour && idle >= MIN_IDLE_MINUTES) patterns.push('batch_processing');
+  else if (WINDOW_MINUTES - idle >= MIN_ACTIVE_MINUTES) patterns.push('real_time');
+  if (lastHour > thresholds.highVolumePerHour) patterns.push('high_volume');
+  else if (lastHour >= thresholds.mediumVolumePerHour) patterns.push('medium_volume');
+  else patterns.push('low_volume');
+  return patterns;
+}
