@@ -25,8 +25,10 @@ const MIN_IDLE_MINUTES = 30;
 const MIN_ACTIVE_MINUTES = 45;
 
 /**
- * Every pattern that applies, primary first (docs/tenants.md): onboarding, then the shape (batch_processing,
- * real_time) when the hour has one, then the volume class, which always applies.
+ * Every pattern that applies, primary first (docs/tenants.md). Precedence: onboarding > batch_processing >
+ * high_volume > real_time > medium_volume > low_volume. A volume class always applies; a shape (batch_processing,
+ * real_time) only when the hour has one. High volume outranks the steady shape because it is the fact that
+ * matters for capacity; among moderate tenants the shape says more than the volume.
  */
 export function activityPatterns(
   perMinute: Float64Array,
@@ -35,17 +37,21 @@ export function activityPatterns(
   nowMillis: number,
   thresholds: PatternThresholds,
 ): ActivityPattern[] {
-  const patterns: ActivityPattern[] = [];
-  if (nowMillis - firstSeenMillis < thresholds.onboardingMillis) patterns.push('onboarding');
   const sorted = Array.from(perMinute).sort((a, b) => b - a);
   let busiest = 0;
   for (let i = 0; i < BURST_MINUTES; i++) busiest += sorted[i];
   let idle = 0;
   for (let i = 0; i < WINDOW_MINUTES; i++) if (perMinute[i] === 0) idle++;
-  if (lastHour > 0 && busiest >= BURST_SHARE * lastHour && idle >= MIN_IDLE_MINUTES) patterns.push('batch_processing');
-  else if (WINDOW_MINUTES - idle >= MIN_ACTIVE_MINUTES) patterns.push('real_time');
-  if (lastHour > thresholds.highVolumePerHour) patterns.push('high_volume');
-  else if (lastHour >= thresholds.mediumVolumePerHour) patterns.push('medium_volume');
-  else patterns.push('low_volume');
+  const onboarding = nowMillis - firstSeenMillis < thresholds.onboardingMillis;
+  const batch = lastHour > 0 && busiest >= BURST_SHARE * lastHour && idle >= MIN_IDLE_MINUTES;
+  const steady = !batch && WINDOW_MINUTES - idle >= MIN_ACTIVE_MINUTES;
+  const volume: ActivityPattern =
+    lastHour > thresholds.highVolumePerHour ? 'high_volume' : lastHour >= thresholds.mediumVolumePerHour ? 'medium_volume' : 'low_volume';
+  const patterns: ActivityPattern[] = [];
+  if (onboarding) patterns.push('onboarding');
+  if (batch) patterns.push('batch_processing');
+  if (volume === 'high_volume') patterns.push(volume);
+  if (steady) patterns.push('real_time');
+  if (volume !== 'high_volume') patterns.push(volume);
   return patterns;
 }
