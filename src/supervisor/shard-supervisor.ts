@@ -201,6 +201,8 @@ export class ShardSupervisor {
 
   /** This shard's tenant analytics (contract/analytics.ts), read-only in the worker; rejects like render. */
   analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics> {
+    // The open overflow segment goes first (as for flush), so the answer counts every record written before the call.
+    this.ring.spill.seal();
     return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
   }
 
