@@ -31,7 +31,7 @@ const MIN_ACTIVE_MINUTES = 45;
  * matters for capacity; among moderate tenants the shape says more than the volume.
  */
 export function activityPatterns(
-  perMinute: Float64Array,
+  perMinute: Uint32Array,
   lastHour: number,
   firstSeenMillis: number,
   nowMillis: number,

@@ -1,5 +1,5 @@
 /**
- * Requests per minute over the last hour, as a ring of 60 minute buckets: bounded (60 numbers per tenant or cell)
+ * Requests per minute over the last hour, as a ring of 60 minute buckets: bounded (60 × 4 bytes per tenant or cell)
  * and exact to the minute. `lastHour` sums the buckets of the 60 minutes ending with the current one, so it is a
  * sliding-window estimate whose error is at most the requests of the oldest, partly expired minute.
  */
@@ -7,7 +7,7 @@ const MINUTE_MILLIS = 60_000;
 export const WINDOW_MINUTES = 60;
 
 export class ActivityWindow {
-  readonly perMinute = new Float64Array(WINDOW_MINUTES);
+  readonly perMinute = new Uint32Array(WINDOW_MINUTES);
   /** Minute number (ms / 60,000) of the newest bucket written. */
   private newestMinute = -1;
 
