@@ -24,6 +24,7 @@ import { StringTableWriter } from './strings/string-table.js';
 import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
 import type { WorkerConfig } from './contract/worker-config.js';
+import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
 
 /** How long a loss keeps health() at `degraded`. */
 const HEALTH_WINDOW_MILLIS = 5 * 60_000;
@@ -389,6 +390,15 @@ export class Recorder {
   async renderMetrics(format: ExpositionFormat, timeoutMillis: number): Promise<string> {
     const shards = await Promise.all(this.supervisors.map((supervisor) => supervisor.render(timeoutMillis)));
     return mergeFamilies(shards, format);
+  }
+
+  /**
+   * Tenant analytics, one answer per shard (contract/analytics.ts). Every shard is asked: the tenant interner has
+   * no lookup that leaves an unknown id un-interned, and each worker filters by the selection, so a shard that does
+   * not own a named tenant answers with no tenants. Rejects if a shard does not answer in `timeoutMillis`.
+   */
+  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics[]> {
+    return Promise.all(this.supervisors.map((supervisor) => supervisor.analytics(selection, timeoutMillis)));
   }
 
   /** Stops the workers within `timeoutMillis`, exporting what is pending; past it, terminates them and rejects saying what was left. */

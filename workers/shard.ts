@@ -26,6 +26,7 @@ import { checkConnectivity } from './export/connectivity-check.js';
 import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
+import { TenantProfiles } from './tenants/tenant-profiles.js';
 
 /** Time between drain passes when the ring was nearly empty. */
 const DRAIN_INTERVAL_MILLIS = 10;
@@ -58,10 +59,12 @@ export class Shard implements TestHookTarget {
   private readonly usage: UsageAggregator;
   /**
    * Tenant retention's single forget point: every store keyed by tenant is listed once here. Per-tenant state
-   * elsewhere (branch intel's profiles) registers with `tenantForgetting.register(...)`.
+   * elsewhere (the analytics profiles) registers with `tenantForgetting.register(...)`.
    */
   readonly tenantForgetting: TenantForgetting;
   private readonly runtime: RuntimeAggregator;
+  /** Per-tenant analytics (workers/tenants), read by `analytics` messages; never exported state. */
+  readonly profiles: TenantProfiles;
   private readonly self: SelfMetrics;
   /** Replaced by configure() between two exports, never during one (see reconfigure). */
   private sender: OtlpSender;
@@ -100,6 +103,7 @@ export class Shard implements TestHookTarget {
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
+    this.profiles = new TenantProfiles(dictionary, config.shard);
     this.self = new SelfMetrics(this.header, config.shard, now);
     const { http, db, usage } = this;
     this.tenantForgetting = new TenantForgetting([
@@ -114,6 +118,8 @@ export class Shard implements TestHookTarget {
       // usage (resource, data type, tenant).
       { store: usage.usage, tenantWord: 2 },
     ]);
+    // Profiles are analytics, never pending export data: they go with the tenant's series, never hold it back.
+    this.tenantForgetting.register((tenants) => this.profiles.forgetIds(tenants));
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
   }
@@ -159,9 +165,11 @@ export class Shard implements TestHookTarget {
     switch (tagKind(words[slot * RECORD_WORDS])) {
       case KIND_HTTP:
         this.http.consume(words, floats, slot, now);
+        this.profiles.consumeHttp(words, floats, slot, now);
         return true;
       case KIND_QUERY:
         this.db.consumeQuery(words, floats, slot, now);
+        this.profiles.consumeQuery(words, floats, slot, now);
         return true;
       case KIND_TRANSACTION:
         this.db.consumeTransaction(words, slot, now);
@@ -371,6 +379,11 @@ export class Shard implements TestHookTarget {
           this.post({ type: 'configured', id: message.id });
           if (message.checkId !== undefined) void this.reportConnectivity(message.checkId, message.otlp);
         });
+        return;
+      case 'analytics':
+        // Read-only: drains what is published so the answer is current, touches no export state.
+        this.drainAll();
+        this.post({ type: 'analyzed', id: message.id, result: this.profiles.analytics(message.selection, this.clock.nowMillis()) });
         return;
       default:
         unexpectedMessage(message);

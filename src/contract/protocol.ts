@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricFamilyText } from '../exposition.js';
 import type { WorkerConfig } from './worker-config.js';
+import type { ShardAnalytics, TenantSelection } from './analytics.js';
 
 /**
  * Messages between the main thread and a shard worker, over one MessagePort per shard. Records go through the
@@ -41,7 +42,9 @@ export type MainToWorker =
    * (what the old endpoint does not accept stays pending and goes to the new one), then re-arms the export timer.
    * With `checkId`, the worker then tests that the new endpoint answers and reports it as `connectivity`.
    */
-  | { type: 'configure'; id: number; otlp: WorkerConfig['otlp']; checkId?: number };
+  | { type: 'configure'; id: number; otlp: WorkerConfig['otlp']; checkId?: number }
+  /** This shard's tenant analytics (analytics.ts), answered with `analyzed`; read-only like render. */
+  | { type: 'analytics'; id: number; selection: TenantSelection };
 // Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
@@ -54,6 +57,7 @@ export type WorkerToMain =
    */
   | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
   | { type: 'rendered'; id: number; families: MetricFamilyText[] }
+  | { type: 'analyzed'; id: number; result: ShardAnalytics }
   /**
    * The console exporter's summary of one interval, whole lines ending in a newline: the main thread writes it to
    * process.stdout in one call, so summaries of several shards never interleave mid-line. Not the worker's own

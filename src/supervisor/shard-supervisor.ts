@@ -6,6 +6,7 @@ import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
 import type { TestHookMessage, TestHookReply } from '../contract/test-hooks.js';
 import type { MetricFamilyText } from '../exposition.js';
+import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../contract/worker-config.js';
@@ -68,7 +69,8 @@ export class ShardSupervisor {
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
   readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
   /** Renders awaited (GET /metrics), apart from `pending`: they answer with data, and never ref the port. */
-  private readonly renders = new Map<number, { resolve(families: MetricFamilyText[]): void; reject(error: Error): void }>();
+  /** Read-only answers awaited (render, analytics): each resolves with its message's payload. */
+  private readonly renders = new Map<number, { resolve(payload: unknown): void; reject(error: Error): void }>();
   /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
@@ -230,12 +232,27 @@ export class ShardSupervisor {
    * This shard's series for GET /metrics, rendered in the worker (exposition.ts). Waits for a replacement if the
    * worker is down; rejects after `timeoutMillis`, or if the worker dies before it answers.
    */
-  async render(timeoutMillis: number): Promise<MetricFamilyText[]> {
+  render(timeoutMillis: number): Promise<MetricFamilyText[]> {
+    return this.ask<MetricFamilyText[]>((id) => ({ type: 'render', id }), 'render its metrics', timeoutMillis);
+  }
+
+  /** This shard's tenant analytics (contract/analytics.ts), read-only in the worker; rejects like render. */
+  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics> {
+    // The open overflow segment goes first (as for flush), so the answer counts every record written before the call.
+    this.ring.spill.seal();
+    return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
+  }
+
+  private async ask<T>(
+    message: (id: number) => Extract<MainToWorker, { type: 'render' | 'analytics' }>,
+    what: string,
+    timeoutMillis: number,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMillis;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`ringmeter: the worker of shard ${this.shard} did not render its metrics within ${timeoutMillis} ms`)),
+        () => reject(new Error(`ringmeter: the worker of shard ${this.shard} did not ${what} within ${timeoutMillis} ms`)),
         timeoutMillis,
       );
       timer.unref();
@@ -250,9 +267,9 @@ export class ShardSupervisor {
           const port = this.port;
           port?.ref();
           try {
-            return await new Promise<MetricFamilyText[]>((resolve, reject) => {
-              this.renders.set(id, { resolve, reject });
-              this.post({ type: 'render', id });
+            return await new Promise<T>((resolve, reject) => {
+              this.renders.set(id, { resolve: (payload) => resolve(payload as T), reject });
+              this.post(message(id));
             });
           } finally {
             this.renders.delete(id);
@@ -359,6 +376,9 @@ export class ShardSupervisor {
           exportedSince: false,
         };
         return;
+      case 'analyzed':
+        this.renders.get(message.id)?.resolve(message.result);
+        return;
       case 'console':
         // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
         process.stdout.write(message.text);
@@ -402,7 +422,7 @@ export class ShardSupervisor {
     }
     this.pending.clear();
     for (const [, render] of this.renders)
-      render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it rendered its metrics`));
+      render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`));
     this.renders.clear();
     if (this.closing) return;
     const delay = restartDelayMillis(this.restarts);
