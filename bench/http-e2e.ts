@@ -218,9 +218,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
   // BENCH_LOAD=autocannon forces the fallback (to compare the tools, or where wrk misbehaves).
   useLoadTool(process.env.BENCH_LOAD === 'autocannon' ? 'autocannon' : availableLoadTool());
-  // BENCH_E2E_VARIANTS='bare,empty async middleware,ringmeter' measures only that group (against its first) and skips
+  // BENCH_E2E_VARIANTS='bare;empty async middleware;ringmeter' measures only that group (against its first) and skips
   // the sustained run: a short A/B of CPU µs per request while working on the request path.
-  const only = process.env.BENCH_E2E_VARIANTS?.split(',').map((name) => name.trim()) as MiddlewareVariant[] | undefined;
+  const only = process.env.BENCH_E2E_VARIANTS?.split(';').map((name) => name.trim()) as MiddlewareVariant[] | undefined;
   const comparison = await runComparison({ ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}), ...(only ? { groups: [only] } : {}) });
   console.log(`\nHTTP end to end (@hono/node-server, ${tool}, 32 connections, 1,000 tenants)`);
   console.table(
