@@ -218,7 +218,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.env.BENCH_QUICK === '1';
   // BENCH_LOAD=autocannon forces the fallback (to compare the tools, or where wrk misbehaves).
   useLoadTool(process.env.BENCH_LOAD === 'autocannon' ? 'autocannon' : availableLoadTool());
-  const comparison = await runComparison(quick ? { rounds: 3, seconds: 1, passes: 1 } : {});
+  // BENCH_E2E_VARIANTS='bare;empty async middleware;ringmeter' measures only that group (against its first) and skips
+  // the sustained run: a short A/B of CPU µs per request while working on the request path.
+  const only = process.env.BENCH_E2E_VARIANTS?.split(';').map((name) => name.trim()) as MiddlewareVariant[] | undefined;
+  const comparison = await runComparison({ ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}), ...(only ? { groups: [only] } : {}) });
   console.log(`\nHTTP end to end (@hono/node-server, ${tool}, 32 connections, 1,000 tenants)`);
   console.table(
     comparison.map((v) => ({
@@ -232,6 +235,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
     })),
   );
+  if (only !== undefined) process.exit(0);
   const sustained = await runSustained(quick ? 3 : 60);
   console.log(
     `\nSustained ${sustained.seconds} s with ringmeter exporting every 5 s: served ${sustained.served}, exported http_requests_total ${sustained.exportedHttpRequests}, ring drops ${sustained.ringDropped}`,

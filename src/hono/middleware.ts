@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import type { Collector } from '../collector.js';
 import { categorizer } from '../endpoint-categories.js';
 import { methodId } from '../http-methods.js';
@@ -9,7 +10,7 @@ import type { TenantSource } from '../tenant/tenant-scope.js';
 import { lengthKnown } from './node-response.js';
 import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
-import { isUntracked } from './untracked.js';
+import { isUntrackedRoute } from './untracked.js';
 
 /**
  * Hono middleware recording, per request: method, matched route pattern, status, tenant, duration, request and
@@ -41,10 +42,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   }
 
   /** The matched route pattern's endpoint id; 'unmatched' when no route answered (only middleware, then 404). */
-  function endpointOf(c: Context, status: number): number {
-    // Read through the request object the app's own Hono built: the 'hono/route' helpers read a symbol private to
-    // their copy of hono, so with a second copy in the app (npm link, a monorepo, two versions) they throw.
-    const route = c.req.matchedRoutes[c.req.routeIndex];
+  function endpointOf(route: RouterRoute | undefined, status: number): number {
     if (route === undefined || route.handler === ringmeterHono) return UNMATCHED_ID;
     if (status === 404 && route.method === 'ALL' && route.path.endsWith('*')) return UNMATCHED_ID;
     return endpoints.intern(route.path);
@@ -94,10 +92,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       return this;
     }
 
-    handlerDone(c: Context, outgoing: ServerResponse, failed: boolean): void {
+    handlerDone(c: Context, route: RouterRoute | undefined, outgoing: ServerResponse, failed: boolean): void {
       if (customTenant !== undefined) this.tenant = tenantOf(c, undefined);
       const res = c.res;
-      this.endpoint = endpointOf(c, failed ? 500 : res.status);
+      this.endpoint = endpointOf(route, failed ? 500 : res.status);
       // Only a body whose length Node will not know is counted write by write (see node-exchange.ts).
       if (!failed && !outgoing.headersSent && !lengthKnown(res)) countResponseWrites(outgoing, this);
       this.done = true;
@@ -164,9 +162,10 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
           // Handlers marked untracked() (the operations routes) serve probes and scrapes, not traffic: the slot
           // then never completes and is left to the garbage collector. (No `return` here: in a finally it would
           // swallow the handler's error.)
-          const tracked = !isUntracked(c);
-          if (tracked && exchange !== undefined) exchange.handlerDone(c, outgoing, failed);
-          else if (tracked) recordFetchExchange(c, start, failed);
+          const route = matchedRoute(c);
+          const tracked = !isUntrackedRoute(route);
+          if (tracked && exchange !== undefined) exchange.handlerDone(c, route, outgoing, failed);
+          else if (tracked) recordFetchExchange(c, route, start, failed);
         } catch (error) {
           // Metrics must never change the application's response; the failure is counted and named in health().
           inner.hookFailed('honoMetrics', error);
@@ -184,7 +183,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     } finally {
       try {
         // Handlers marked untracked() (the operations routes) serve probes and scrapes, not traffic.
-        if (!isUntracked(c)) recordFetchExchange(c, start, failed);
+        const route = matchedRoute(c);
+        if (!isUntrackedRoute(route)) recordFetchExchange(c, route, start, failed);
       } catch (error) {
         // Metrics must never change the application's response; the failure is counted and named in health().
         inner.hookFailed('honoMetrics', error);
@@ -199,20 +199,29 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
    * here, since a Fetch Response built by Hono (c.json, c.text) has no Content-Length to read and its body must
    * not be touched. On @hono/node-server both sizes are exact.
    */
-  function recordFetchExchange(c: Context, start: number, failed: boolean): void {
+  function recordFetchExchange(c: Context, route: RouterRoute | undefined, start: number, failed: boolean): void {
     const status = failed ? 500 : c.res.status;
     const method = c.req.method;
     const requestBytes = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 0 : byteCount(c.req.header('content-length'));
     inner.writeHttp(
       methodId(method),
       status,
-      endpointOf(c, status),
+      endpointOf(route, status),
       tenantOf(c, undefined),
       (performance.now() - start) / 1000,
       requestBytes,
       0,
     );
   }
+}
+
+/**
+ * The route that answered, read once per request: `c.req.matchedRoutes` builds a new array on every read. Read
+ * through the request object the app's own Hono built: the 'hono/route' helpers read a symbol private to their
+ * copy of hono, so with a second copy in the app (npm link, a monorepo, two versions) they throw.
+ */
+function matchedRoute(c: Context): RouterRoute | undefined {
+  return c.req.matchedRoutes[c.req.routeIndex];
 }
 
 function byteCount(header: string | null | undefined): number {

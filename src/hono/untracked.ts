@@ -5,6 +5,7 @@
  * `app.route()`; honoMetrics reads it from `c.req.matchedRoutes`, as it reads the route pattern.
  */
 import type { Context, Handler } from 'hono';
+import type { RouterRoute } from 'hono/types';
 
 const UNTRACKED = new WeakSet<object>();
 
@@ -16,6 +17,10 @@ export function untracked<H extends Handler>(handler: H): H {
 
 /** Whether the handler that answered `c` was marked with untracked(). */
 export function isUntracked(c: Context): boolean {
-  const route = c.req.matchedRoutes[c.req.routeIndex];
+  return isUntrackedRoute(c.req.matchedRoutes[c.req.routeIndex]);
+}
+
+/** Whether `route` (the matched route, read once by the caller: `c.req.matchedRoutes` builds an array each time) is untracked. */
+export function isUntrackedRoute(route: RouterRoute | undefined): boolean {
   return route !== undefined && UNTRACKED.has(route.handler);
 }
