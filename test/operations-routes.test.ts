@@ -236,7 +236,9 @@ describe('operationsRoutes options', () => {
       new RangeError('options.scrapeTimeoutMillis must be an integer from 1 to 86400000 (got 0)'),
     );
     expect(() => operationsRoutes(collector, { staleExportMillis: '1' as never })).toThrow(TypeError);
-    expect(() => operationsRoutes({} as never)).toThrow(TypeError);
+    expect(() => operationsRoutes({} as never)).toThrow(
+      new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
+    );
   });
 
   it('never shows credentials or a query string of the endpoint', async () => {

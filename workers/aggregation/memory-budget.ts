@@ -16,8 +16,4 @@ export class MemoryBudget {
     this.usedBytes += bytes;
     return true;
   }
-
-  release(bytes: number): void {
-    this.usedBytes -= bytes;
-  }
 }

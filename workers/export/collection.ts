@@ -75,12 +75,6 @@ export class Collection {
     if (++this.steps % STEPS_PER_PROGRESS === 0) this.onProgress?.();
   }
 
-  get pointCount(): number {
-    let count = 0;
-    for (const batch of this.batches) count += batch.size;
-    return count;
-  }
-
   add(definition: MetricDefinition, attributes: Attributes, startMillis: number, value: number | Histogram, settlement?: Settlement): void {
     let batch = this.current;
     if (batch === undefined || batch.size >= this.batchSize) {
