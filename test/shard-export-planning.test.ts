@@ -4,8 +4,8 @@ import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
 import type { WorkerConfig } from '../dist/src/contract/worker-config.js';
 import { Shard } from '../dist/workers/shard.js';
-import { waitFor } from './support/harness.js';
 import { OtlpReceiver } from './support/otlp-receiver.js';
+import { inProcessWorkerConfig, onSimulatedTime } from './support/in-process-shard.js';
 import { SimulatedClock } from './support/simulated-clock.js';
 
 /**
@@ -17,28 +17,7 @@ async function inProcessShard(otlp: Partial<WorkerConfig['otlp']> = {}) {
   const receiver = await new OtlpReceiver().start();
   const clock = new SimulatedClock();
   const { port1, port2 } = new MessageChannel();
-  const config: WorkerConfig = {
-    shard: 0,
-    shards: 1,
-    ringCapacity: 1_024,
-    stringTableEntries: 64,
-    resource: { 'service.name': 'ringmeter-test' },
-    otlp: {
-      endpoint: receiver.url,
-      headers: {},
-      compression: 'gzip',
-      timeoutMillis: 2_000,
-      exportIntervalMillis: 3_600_000,
-      batchSize: 1_000,
-      ...otlp,
-    },
-    maxSeries: 100,
-    maxMemoryBytes: 1 << 20,
-    seriesIdleMillis: 3_600_000,
-    families: { http: true, db: true, tenant: true, runtime: false },
-    testHooks: false,
-    exporters: { otlp: true, console: false },
-  };
+  const config = inProcessWorkerConfig({ otlp: { endpoint: receiver.url, ...otlp } });
   const ring = new RingWriter(config.ringCapacity, config.maxMemoryBytes);
   const strings = new StringTableWriter(config.stringTableEntries, 4_096);
   const shard = new Shard({ shard: 0, ring: ring.buffer, strings: strings.buffer, port: port2, config }, clock);
@@ -52,20 +31,6 @@ async function inProcessShard(otlp: Partial<WorkerConfig['otlp']> = {}) {
       await receiver.stop();
     },
   };
-}
-
-/** Settles `outcome`, firing the clock's timers whenever the shard waits on nothing but them. */
-async function onSimulatedTime<T>(clock: SimulatedClock, outcome: Promise<T>): Promise<T> {
-  let settled = false;
-  const tracked = outcome.finally(() => {
-    settled = true;
-  });
-  while (!settled) {
-    // Real HTTP runs on real time: wait for it, then move simulated time on to the next timer.
-    await waitFor(() => settled || clock.pending > 0, 10_000, 'the shard to wait on its clock');
-    if (!settled) await clock.fireNext();
-  }
-  return tracked;
 }
 
 let close: (() => Promise<void>) | undefined;

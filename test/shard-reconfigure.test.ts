@@ -9,6 +9,7 @@ import { StringTableWriter } from '../dist/src/strings/string-table.js';
 import { Shard } from '../dist/workers/shard.js';
 import { pointsNamed, waitFor } from './support/harness.js';
 import { OtlpReceiver } from './support/otlp-receiver.js';
+import { inProcessWorkerConfig, onSimulatedTime } from './support/in-process-shard.js';
 import { SimulatedClock } from './support/simulated-clock.js';
 
 /**
@@ -20,20 +21,7 @@ async function inProcessShard() {
   const next = await new OtlpReceiver().start();
   const clock = new SimulatedClock();
   const { port1, port2 } = new MessageChannel();
-  const config: WorkerConfig = {
-    shard: 0,
-    shards: 1,
-    ringCapacity: 1_024,
-    stringTableEntries: 64,
-    resource: { 'service.name': 'ringmeter-test' },
-    otlp: { endpoint: old.url, headers: {}, compression: 'gzip', timeoutMillis: 2_000, exportIntervalMillis: 3_600_000, batchSize: 1_000 },
-    maxSeries: 100,
-    maxMemoryBytes: 1 << 20,
-    seriesIdleMillis: 3_600_000,
-    families: { http: true, db: true, tenant: true, runtime: false },
-    testHooks: false,
-    exporters: { otlp: true, console: false },
-  };
+  const config = inProcessWorkerConfig({ otlp: { endpoint: old.url } });
   const ring = new RingWriter(config.ringCapacity, config.maxMemoryBytes);
   const strings = new StringTableWriter(config.stringTableEntries, 4_096);
   const routes = new EndpointInterner(strings, new InternBudget(10), 256, () => 'api');
@@ -59,19 +47,6 @@ async function inProcessShard() {
       await next.stop();
     },
   };
-}
-
-/** Settles `outcome`, firing the clock's timers whenever the shard waits on nothing but them. */
-async function onSimulatedTime<T>(clock: SimulatedClock, outcome: Promise<T>): Promise<T> {
-  let settled = false;
-  const tracked = outcome.finally(() => {
-    settled = true;
-  });
-  while (!settled) {
-    await waitFor(() => settled || clock.pending > 0, 10_000, 'the shard to wait on its clock');
-    if (!settled) await clock.fireNext();
-  }
-  return tracked;
 }
 
 const requests = (receiver: OtlpReceiver) =>

@@ -1,11 +1,11 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { KIND_HTTP, KIND_QUERY, QUERY_SUCCESS, tag } from '../dist/src/contract/codes.js';
-import type { WorkerConfig } from '../dist/src/contract/worker-config.js';
 import { ENDPOINT_SEPARATOR } from '../dist/src/contract/strings-layout.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
 import { Shard } from '../dist/workers/shard.js';
+import { inProcessWorkerConfig } from './support/in-process-shard.js';
 import { SimulatedClock } from './support/simulated-clock.js';
 
 const MINUTE = 60_000;
@@ -15,27 +15,14 @@ const GET = 1;
 function shardOnSimulatedTime() {
   const clock = new SimulatedClock(28_333_334 * MINUTE); // a minute boundary
   const { port2 } = new MessageChannel();
-  const config: WorkerConfig = {
-    shard: 0,
-    shards: 1,
+  const config = inProcessWorkerConfig({
     ringCapacity: 16_384,
-    stringTableEntries: 64,
-    resource: { 'service.name': 'ringmeter-test' },
-    otlp: {
-      endpoint: 'http://127.0.0.1:9/v1/metrics',
-      headers: {},
-      compression: 'gzip',
-      timeoutMillis: 1_000,
-      exportIntervalMillis: 3_600_000,
-      batchSize: 1_000,
-    },
+    otlp: { timeoutMillis: 1_000 },
     maxSeries: 1_000,
     maxMemoryBytes: 16 << 20,
     seriesIdleMillis: 3 * 86_400_000,
-    families: { http: true, db: true, tenant: true, runtime: false },
-    testHooks: false,
     exporters: { otlp: false, console: false },
-  };
+  });
   const ring = new RingWriter(config.ringCapacity, config.maxMemoryBytes);
   const strings = new StringTableWriter(config.stringTableEntries, 4_096);
   const shard = new Shard({ shard: 0, ring: ring.buffer, strings: strings.buffer, port: port2, config }, clock);
