@@ -38,6 +38,7 @@ function shardOnSimulatedTime() {
   };
   return {
     clock,
+    tenantId: tenant,
     shard,
     http(name: string, status: number, seconds: number, count = 1) {
       for (let i = 0; i < count; i++) ring.writeWithByteCounts(tag(KIND_HTTP, GET, status), route, tenant(name), seconds, 100, 1_000);
@@ -128,7 +129,7 @@ describe('tenant profiles', () => {
     ]);
     expect(only.database).toMatchObject({ connectionsInUse: 3, maxConnections: 10 });
     expect(only.database.latency.count).toBe(2);
-    s.shard.profiles.forget('a');
+    s.shard.profiles.forgetIds(new Set([s.tenantId('a')]));
     const after = s.shard.profiles.analytics({ all: true }, s.clock.nowMillis());
     expect(after.tenants.map((t) => t.tenant)).toEqual(['b']);
     expect(s.shard.profiles.tenantCount).toBe(1);

@@ -15,40 +15,32 @@ export const MAX_CELLS_PER_TENANT = 64;
 export const MAX_ROUTE_SKETCHES = 1000;
 const OVERFLOW_CELL = -1;
 
-interface HttpCell {
-  requests: number;
-  serverErrors: number;
-  clientErrors: number;
-  durationSumSeconds: number;
-  requestBytes: number;
-  responseBytes: number;
-  window: ActivityWindow;
-}
+/** An endpoint cell's counters as the contract names them (analytics.ts), plus its activity window. */
+type HttpCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'> & { window: ActivityWindow };
 
-interface QueryCell {
-  queries: number;
-  errors: number;
-  durationSumSeconds: number;
-  slowQueries: number;
-}
+/** A table cell's counters as the contract names them. */
+type QueryCell = Omit<TableCell, 'table' | 'queryType'>;
 
-interface Profile {
+/** A tenant's counters as the contract names them; ids, not strings, until read (see TenantProfiles). */
+type Profile = Pick<
+  TenantAnalytics,
+  | 'firstSeenMillis'
+  | 'lastSeenMillis'
+  | 'requests'
+  | 'serverErrors'
+  | 'clientErrors'
+  | 'durationSumSeconds'
+  | 'requestBytes'
+  | 'responseBytes'
+> & {
   tenantId: number;
-  firstSeenMillis: number;
-  lastSeenMillis: number;
-  requests: number;
-  serverErrors: number;
-  clientErrors: number;
-  durationSumSeconds: number;
   latency: LogSketch;
-  requestBytes: number;
-  responseBytes: number;
   window: ActivityWindow;
   /** key = endpoint id × 16 + method id. */
   endpoints: Map<number, HttpCell>;
   /** key = (table id × 2 + isSql) × 8 + query type. */
   tables: Map<number, QueryCell>;
-}
+};
 
 /**
  * Per-tenant profiles of one shard, fed from the same records as the aggregators (the shard's `consume`), read by
@@ -168,17 +160,10 @@ export class TenantProfiles {
     }
   }
 
-  /** Drops every trace of the tenant (its string id): profile and cells. Route sketches keep its past share. */
-  forget(tenant: string): void {
-    for (const [id, profile] of this.profiles) {
-      if (this.dictionary.label(id) === tenant) {
-        this.profiles.delete(profile.tenantId);
-        return;
-      }
-    }
-  }
-
-  /** Drops the profiles of these tenant string ids: retention's forget point calls it (tenant-forgetting.ts). */
+  /**
+   * Drops every trace of these tenants (string ids): profiles and cells; route sketches keep their past share.
+   * Retention's forget point calls it (tenant-forgetting.ts).
+   */
   forgetIds(ids: ReadonlySet<number>): void {
     for (const id of ids) this.profiles.delete(id);
   }
