@@ -39,6 +39,12 @@ export class RuntimeAggregator {
   private readonly latest = new Map<number, number>();
   /** Event-loop delay samples that arrived since the last successful export (their value is the worst of them). */
   private readonly worstSinceExport = new Set<number>();
+  /**
+   * The worst delay sample that arrived after the running export collected: its commit must not forget it. Without
+   * this, a stall sampled while an export is in flight was raised into `latest` and then wiped by that export's
+   * commit, never exported.
+   */
+  private readonly worstSinceCollect = new Map<number, number>();
   private readonly gc: HistogramStore;
   private lastThreadCpu = threadCpuSeconds();
   private lastCollectMillis: number;
@@ -62,17 +68,24 @@ export class RuntimeAggregator {
       // The worst sample since the last export: a stall between two exports must not hide behind a calm last sample.
       this.latest.set(sample, Math.max(this.worstSinceExport.has(sample) ? (this.latest.get(sample) ?? 0) : 0, value));
       this.worstSinceExport.add(sample);
+      this.worstSinceCollect.set(sample, Math.max(this.worstSinceCollect.get(sample) ?? 0, value));
     } else this.latest.set(sample, value);
   }
 
   collect(collection: Collection): void {
     const now = collection.endMillis;
+    this.worstSinceCollect.clear();
     for (const [sample, value] of this.latest) {
       const target = MAIN_SAMPLES[sample];
       if (target === undefined) continue;
-      // Once exported, the next delay sample starts a new worst; kept if the export fails.
+      // Once exported, the next delay sample starts a new worst (from what came in while the export ran); kept if
+      // the export fails.
       collection.add(METRICS[target.metric], target.attributes, now, value, {
-        commit: () => this.worstSinceExport.delete(sample),
+        commit: () => {
+          const arrivedSince = this.worstSinceCollect.get(sample);
+          if (arrivedSince === undefined) this.worstSinceExport.delete(sample);
+          else this.latest.set(sample, arrivedSince);
+        },
       });
     }
     const memory = process.memoryUsage();
