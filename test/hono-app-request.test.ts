@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { LABEL_LIMITS } from 'ringmeter';
@@ -225,6 +225,15 @@ describe('honoMetrics under app.request()', () => {
 });
 
 describe('honoMetrics options', () => {
+  // Validation happens before anything is recorded: one collector serves every case.
+  let pipeline: Awaited<ReturnType<typeof startPipeline>>;
+  beforeAll(async () => {
+    pipeline = await startPipeline();
+  });
+  afterAll(async () => {
+    await pipeline.collector.shutdown();
+    await pipeline.receiver.stop();
+  });
   it.each([
     [null, TypeError, 'honoMetrics options must be an object'],
     [{ tenant: 'x-tenant' }, TypeError, 'options.tenant must be a function (c) => string | undefined'],
@@ -236,14 +245,8 @@ describe('honoMetrics options', () => {
       RangeError,
       "options.categories[0].category must be 1 to 64 letters, digits, '_', '.' or '-'",
     ],
-  ])('%j', async (options, type, message) => {
-    const { collector, receiver } = await startPipeline();
-    try {
-      expect(() => honoMetrics(collector, options as never)).toThrow(type);
-      expect(() => honoMetrics(collector, options as never)).toThrow(message);
-    } finally {
-      await collector.shutdown();
-      await receiver.stop();
-    }
+  ])('%j', (options, type, message) => {
+    expect(() => honoMetrics(pipeline.collector, options as never)).toThrow(type);
+    expect(() => honoMetrics(pipeline.collector, options as never)).toThrow(message);
   });
 });
