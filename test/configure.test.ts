@@ -59,6 +59,9 @@ describe('configure() on a running collector', () => {
         sent.set(route, 40 + i);
       }
     };
+    // The old endpoint works (its last export succeeded on both shards): the window is handed over to it.
+    phase('before-warm', 1);
+    await collector.flush();
     phase('before', 10);
     await pause(30);
     phase('before-late', 10);
@@ -133,10 +136,17 @@ describe('configure() on a running collector', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe(
       'options.workers, options.ringCapacity cannot change on a running collector (they need a restart); ' +
-        'configure() changes otlp, maxTenants, maxRoutes, maxSqlTexts',
+        'configure() changes otlp, exporters, metrics, maxTenants, maxRoutes, maxSqlTexts, runtimeMetricsIntervalMillis, ' +
+        'workerHangMillis, shutdownTimeoutMillis',
     );
     expect(collector.options.otlp.batchSize).toBe(512);
-    await expect(collector.configure({ metrics: { http: false } } as never)).rejects.toThrow(/options\.metrics cannot change/);
+    await expect(collector.configure({ seriesIdleMillis: 5_000 } as never)).rejects.toThrow(
+      new TypeError(
+        'options.seriesIdleMillis cannot change on a running collector (it needs a restart); ' +
+          'configure() changes otlp, exporters, metrics, maxTenants, maxRoutes, maxSqlTexts, runtimeMetricsIntervalMillis, ' +
+          'workerHangMillis, shutdownTimeoutMillis',
+      ),
+    );
   });
 
   it('rejects configure() after shutdown()', async () => {
