@@ -171,12 +171,18 @@ describe('configure() on a running collector', () => {
 
   it('a replacement worker starts with the configured settings, not the original ones', async () => {
     const { collector, first, second } = await pipeline();
-    await collector.configure({ otlp: { endpoint: second.url, batchSize: 3 } });
+    await collector.configure({
+      otlp: { endpoint: second.url, batchSize: 3 },
+      metrics: { tenant: false },
+      exporters: ['otlp', 'prometheus'],
+    });
     await internals(collector).killWorker(0);
     send(collector, '/after-restart', 9);
     await collector.flush();
     expect(byRoute(second.points).get('/after-restart')).toBe(9);
     expect(byRoute(first.points).has('/after-restart')).toBe(false);
+    // The families reached the replacement too: no tenant_* rows derived from the requests.
+    expect(pointsNamed(second.points, 'tenant_api_calls_total')).toEqual([]);
     expect(Math.max(...second.accepted.map((request) => request.points.length))).toBeLessThanOrEqual(3);
     expect(collector.stats().workers.restarts).toBe(1);
   });
