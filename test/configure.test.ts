@@ -106,6 +106,27 @@ describe('configure() on a running collector', () => {
     expect(during).toBeGreaterThan(0);
   });
 
+  it('fixes a wrong key: the old endpoint answers 401, so the window since goes whole to the new one, on every shard', async () => {
+    const { collector, first, second } = await pipeline({ workers: 2 });
+    first.respond = () => ({ status: 401, body: '{"message":"invalid ingestion key"}' });
+    send(collector, '/refused', 10);
+    await expect(collector.flush()).rejects.toThrow(/401/);
+    const refused = collector.stats().export.droppedDataPoints;
+    expect(refused).toBeGreaterThan(0);
+    const asked = first.requests.length;
+    send(collector, '/window', 25);
+    await collector.configure({ otlp: { endpoint: second.url, headers: { 'signoz-ingestion-key': 'fixed' } } });
+    // The old endpoint failed its last request on both shards: not asked again.
+    expect(first.requests.length).toBe(asked);
+    send(collector, '/after', 15);
+    await collector.flush();
+    expect(Object.fromEntries(byRoute(second.points))).toEqual({ '/window': 25, '/after': 15 });
+    expect(second.accepted.every((request) => request.headers['signoz-ingestion-key'] === 'fixed')).toBe(true);
+    expect(first.accepted).toEqual([]);
+    // What was refused before the change stays dropped and counted, never sent again.
+    expect(collector.stats().export.droppedDataPoints).toBe(refused);
+  });
+
   it('rejects an invalid change naming the option, and changes nothing', async () => {
     const { collector, first, second } = await pipeline();
     const before = collector.options;

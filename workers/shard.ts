@@ -41,8 +41,8 @@ export type ExportOutcome = { ok: true } | { ok: false; reason: string };
 interface PlannedExport {
   deadlineMillis: number;
   /**
-   * A hand-over (configure() is leaving these settings): a batch the endpoint refuses for good is kept pending for
-   * the new settings rather than dropped, as for a retryable failure; a wrong key (401) must not cost the window.
+   * A hand-over to an endpoint configure() is leaving: a batch it refuses for good is kept pending for the new
+   * settings rather than dropped, as for a retryable failure; a revoked key (401) must not cost the window.
    */
   handOver: boolean;
   outcome: Promise<ExportOutcome>;
@@ -447,8 +447,12 @@ export class Shard implements TestHookTarget {
     const old: LiveWorkerSettings = { otlp: this.config.otlp, exporters: this.config.exporters, families: this.config.families };
     const change = settingsChange(old, settings);
     const leaving = old.exporters.otlp && (change.target || !settings.exporters.otlp);
-    if (change.closesWindow && !(leaving && this.lastOtlpAccepted !== true)) {
-      await this.requestExport(this.clock.nowMillis() + old.otlp.timeoutMillis, true);
+    if (change.closesWindow) {
+      // Decide on the freshest outcome: an export in flight now may be the one that shows the old endpoint failing.
+      while (this.running !== undefined) await this.running;
+      if (this.stopped) return;
+      // Leaving: what the old endpoint refuses for good is kept for the new one (see PlannedExport.handOver).
+      if (!(leaving && this.lastOtlpAccepted !== true)) await this.requestExport(this.clock.nowMillis() + old.otlp.timeoutMillis, leaving);
     }
     // Wait until no export runs (one may have started since ours ended); from here to the swap nothing awaits.
     while (this.running !== undefined) await this.running;
