@@ -1,6 +1,7 @@
 import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
-import { quote, resolveOptions, type CollectorOptions, type LiveOptions, type ResolvedOptions } from './options.js';
+import type { LiveOptions } from './live-options.js';
+import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
 import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
@@ -141,6 +142,8 @@ let readRecorder: (collector: Collector) => Recorder;
 export class Collector {
   /** Everything behind the record API; reached by ringmeter's own hooks through recorderOf() (internal.ts). */
   readonly #recorder: Recorder;
+  /** The recorder's family switches (one object, changed in place by configure()): one read per record call. */
+  readonly #families: Required<MetricFamiliesOptions>;
   private closed: Promise<void> | undefined;
   private readonly detachSignals: (() => void) | undefined;
 
@@ -151,6 +154,7 @@ export class Collector {
   constructor(options: CollectorOptions = {}) {
     const resolved = resolveOptions(options);
     this.#recorder = new Recorder(resolved);
+    this.#families = this.#recorder.families;
     this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
   }
 
@@ -164,7 +168,7 @@ export class Collector {
   }
 
   recordHttp(record: HttpRecord): void {
-    if (!this.options.metrics.http) return;
+    if (!this.#families.http) return;
     try {
       const { method, route, statusCode, tenantId, durationSeconds } = record;
       const requestBytes = record.requestBytes ?? 0;
@@ -208,7 +212,7 @@ export class Collector {
   }
 
   recordQuery(record: QueryRecord): void {
-    if (!this.options.metrics.db) return;
+    if (!this.#families.db) return;
     try {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
@@ -240,7 +244,7 @@ export class Collector {
   }
 
   recordTransaction(record: TransactionRecord): void {
-    if (!this.options.metrics.db) return;
+    if (!this.#families.db) return;
     try {
       const { status, tenantId } = record;
       const nested = record.nested ?? false;
@@ -264,7 +268,7 @@ export class Collector {
   }
 
   recordTenantResource(record: TenantResourceRecord): void {
-    if (!this.options.metrics.tenant) return;
+    if (!this.#families.tenant) return;
     try {
       const { tenantId, resourceType, usage } = record;
       const dataType = record.dataType ?? '';
@@ -317,11 +321,12 @@ export class Collector {
 
   /**
    * Changes options on the running collector, without a restart and without losing or double-counting a record:
-   * `otlp` (endpoint, headers, compression, timeoutMillis, exportIntervalMillis, batchSize) and the caps
-   * `maxTenants`, `maxRoutes`, `maxSqlTexts` (up to their values at creation). Validated as createCollector
+   * `otlp` (endpoint, headers, compression, timeoutMillis, exportIntervalMillis, batchSize), `exporters`, the metric
+   * families `metrics.*`, the caps `maxTenants`, `maxRoutes`, `maxSqlTexts` (up to their values at creation),
+   * `runtimeMetricsIntervalMillis`, `workerHangMillis` and `shutdownTimeoutMillis`. Validated as createCollector
    * validates: a bad value rejects with the same TypeError or RangeError naming the option, and changes nothing;
-   * any other option rejects naming it (it needs a restart). Resolves once every worker applies the change. A
-   * change of endpoint or interval first exports what was aggregated to the old endpoint; see
+   * any other option rejects naming it (it needs a restart). Resolves once every worker applies the change. What
+   * was aggregated before goes where it was meant to go, unless that destination is failing; see
    * docs/configuration.md, "Changing options at run time".
    */
   configure(options: LiveOptions): Promise<void> {

@@ -14,11 +14,11 @@ export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
 export type {
   CollectorOptions,
   ExporterName,
-  LiveOptions,
   MetricFamiliesOptions,
   OtlpOptions,
   ResourceAttributeValue,
 } from './options.js';
+export type { LiveOptions } from './live-options.js';
 export { METRICS } from './contract/metrics.js';
 export type { MetricDefinition, MetricKind } from './contract/metrics.js';
 export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';

@@ -136,7 +136,8 @@ export const DEFAULT_OPTIONS = {
   handleSignals: false,
 } as const;
 
-const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
+/** Every option name createCollector takes (configure() tells the live ones from these: live-options.ts). */
+export const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
   serviceName: true,
   serviceInstanceId: true,
   resourceAttributes: true,
@@ -494,74 +495,4 @@ function attributes(name: string, value: unknown): Record<string, ResourceAttrib
     result[key] = attribute;
   }
   return result;
-}
-
-/** What `collector.configure()` accepts: the options that can change on a running collector (see LIVE_OPTIONS). */
-export interface LiveOptions {
-  otlp?: OtlpOptions;
-  /** At most the value the collector started with: the shared string table was sized from it. */
-  maxTenants?: number;
-  /** At most the value the collector started with. */
-  maxRoutes?: number;
-  /** At most the value the collector started with. */
-  maxSqlTexts?: number;
-}
-
-/**
- * Which options configure() changes on a running collector. Every other option is fixed at creation: the rings,
- * the workers, the memory bounds and the resource are shared or sized once, the hooks and the runtime sampler are
- * set up once (metrics.*), and the exporters decide which threads do what.
- */
-export const LIVE_OPTIONS: OptionNames<LiveOptions> = { otlp: true, maxTenants: true, maxRoutes: true, maxSqlTexts: true };
-
-/**
- * The options after `configure(patch)`, validated exactly as createCollector validates them (resolveOptions, the
- * same TypeError or RangeError naming the option), or a throw that changes nothing. Options outside LIVE_OPTIONS
- * are refused naming them; the caps may not grow past `started` (the string table was sized from them). The
- * environment is not read again: what it gave at creation is already in `current`.
- */
-export function reconfiguredOptions(current: ResolvedOptions, started: ResolvedOptions, patch: LiveOptions): ResolvedOptions {
-  if (patch === null || typeof patch !== 'object') throw new TypeError('configure options must be an object');
-  const fixed = Object.keys(patch).filter((name) => name in COLLECTOR_OPTION_NAMES && !(name in LIVE_OPTIONS));
-  if (fixed.length > 0) {
-    throw new TypeError(
-      `options.${fixed.join(', options.')} cannot change on a running collector (they need a restart); ` +
-        `configure() changes ${Object.keys(LIVE_OPTIONS).join(', ')}`,
-    );
-  }
-  refuseUnknownOptions('options', patch, LIVE_OPTIONS);
-  const otlp = patch.otlp ?? {};
-  if (otlp === null || typeof otlp !== 'object') throw new TypeError('options.otlp must be an object');
-  const next = resolveOptions({
-    serviceName: current.serviceName,
-    serviceInstanceId: current.serviceInstanceId,
-    resourceAttributes: current.resourceAttributes,
-    // An option given as undefined keeps its value, as it would be defaulted at creation.
-    otlp: { ...current.otlp, ...Object.fromEntries(Object.entries(otlp).filter(([, value]) => value !== undefined)) },
-    exporters: current.exporters,
-    workers: current.workers,
-    ringCapacity: current.ringCapacity,
-    maxSeries: current.maxSeries,
-    maxTenants: patch.maxTenants ?? current.maxTenants,
-    maxRoutes: patch.maxRoutes ?? current.maxRoutes,
-    maxSqlTexts: patch.maxSqlTexts ?? current.maxSqlTexts,
-    maxMemoryBytes: current.maxMemoryBytes,
-    seriesIdleMillis: current.seriesIdleMillis,
-    metrics: current.metrics,
-    runtimeMetricsIntervalMillis: current.runtimeMetricsIntervalMillis,
-    workerHangMillis: current.workerHangMillis,
-    shutdownTimeoutMillis: current.shutdownTimeoutMillis,
-    handleSignals: current.handleSignals,
-    env: {},
-    [TEST_HOOKS]: current.testHooks,
-  } as CollectorOptions);
-  for (const cap of ['maxTenants', 'maxRoutes', 'maxSqlTexts'] as const) {
-    if (next[cap] > started[cap]) {
-      throw new RangeError(
-        `options.${cap} cannot grow past its value at creation (${started[cap]}) on a running collector: ` +
-          `the shared string table was sized from it (got ${next[cap]}; a larger cap needs a restart)`,
-      );
-    }
-  }
-  return next;
 }

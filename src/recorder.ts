@@ -3,7 +3,8 @@ import { mergeFamilies, type ExpositionFormat } from './exposition.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
-import { LABEL_LIMITS, MAX_OTHER_LABELS, reconfiguredOptions, type LiveOptions, type ResolvedOptions } from './options.js';
+import { liveChange, liveWorkerSettings, reconfiguredOptions, type LiveOptions } from './live-options.js';
+import { LABEL_LIMITS, MAX_OTHER_LABELS, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
 import { type ConnectivityState, ShardSupervisor } from './supervisor/shard-supervisor.js';
 import {
   KIND_HTTP,
@@ -53,7 +54,15 @@ export class Recorder {
   readonly endpoints: EndpointInterner;
   private readonly rings: RingWriter[];
   private readonly supervisors: ShardSupervisor[];
-  private readonly runtimeSampler: RuntimeSampler | undefined;
+  /** Running while metrics.runtime is on; configure() stops, starts or restarts it. */
+  private runtimeSampler: RuntimeSampler | undefined;
+  /**
+   * The metric families switched on, read by every record call and hook (honoMetrics, the database hooks) once per
+   * request or query. configure() changes its fields in place and never replaces it, so a hook keeps the reference
+   * it took at setup and sees each switch on its next call, at the cost of one property read. Plain booleans in
+   * one fixed-shape object: only this thread reads it.
+   */
+  readonly families: Required<MetricFamiliesOptions>;
   /** The tenant of the running request, for the database hooks. */
   readonly tenantScope = new TenantScope();
   /**
@@ -69,6 +78,7 @@ export class Recorder {
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
     this.initialOptions = resolved;
+    this.families = { ...resolved.metrics };
     const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
     const bytes =
       resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
@@ -94,6 +104,13 @@ export class Recorder {
       );
     }
     this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
+  }
+
+  /** Stops the runtime sampler and, with metrics.runtime on, starts one on the interval in effect (it samples at once). */
+  private restartRuntimeSampler(): void {
+    this.runtimeSampler?.stop();
+    const { metrics, runtimeMetricsIntervalMillis } = this.options;
+    this.runtimeSampler = metrics.runtime ? new RuntimeSampler(this.rings[0], runtimeMetricsIntervalMillis) : undefined;
   }
 
   /**
@@ -225,33 +242,29 @@ export class Recorder {
   }
 
   /**
-   * Changes live options (LIVE_OPTIONS) on the running collector; resolves once every shard has applied them.
-   * Validated first, as createCollector validates (reconfiguredOptions): a bad call throws and changes nothing.
-   * The caps take effect at once for labels not seen yet (a known label keeps its id); the export settings go to
-   * every worker, and a new endpoint is checked for connectivity by shard 0 (one request is enough to know).
+   * Changes live options (LIVE_OPTIONS, live-options.ts) on the running collector; resolves once every shard has
+   * applied them. Validated first, as createCollector validates: a bad call throws and changes nothing. What this
+   * thread does changes at once: the caps (for labels not seen yet: a known label keeps its id), the metric
+   * families (the next record call or hook sees the switch), the runtime sampler, the hang bound. The workers' part
+   * (export settings, exporters, families) goes to every shard, in the order of the calls; a new OTLP endpoint is
+   * checked for connectivity by shard 0 (one request is enough to know).
    */
   configure(patch: LiveOptions): Promise<void> {
     const next = reconfiguredOptions(this.options, this.initialOptions, patch);
-    const previous = this.options;
+    const change = liveChange(this.options, next);
     this.options = next;
     this.tenantBudget.max = next.maxTenants;
     this.routesBudget.max = next.maxRoutes;
     this.sqlBudget.max = next.maxSqlTexts;
-    const otlp = next.otlp;
-    const unchanged = JSON.stringify(otlp) === JSON.stringify(previous.otlp);
-    const target =
-      otlp.endpoint !== previous.otlp.endpoint ||
-      otlp.compression !== previous.otlp.compression ||
-      JSON.stringify(otlp.headers) !== JSON.stringify(previous.otlp.headers);
-    const check = target && next.exporters.includes('otlp');
+    // In place: the hooks hold this object (see `families`).
+    Object.assign(this.families, next.metrics);
+    if (change.sampler) this.restartRuntimeSampler();
+    for (const supervisor of this.supervisors) supervisor.setHangMillis(next.workerHangMillis);
+    const settings = liveWorkerSettings(next);
     const applied = this.configuring.then(() =>
-      unchanged
-        ? undefined
-        : Promise.all(
-            this.supervisors.map((supervisor, shard) =>
-              supervisor.configure({ ...otlp, headers: { ...otlp.headers } }, check && shard === 0),
-            ),
-          ),
+      change.workers
+        ? Promise.all(this.supervisors.map((supervisor, shard) => supervisor.configure(settings, change.check && shard === 0)))
+        : undefined,
     );
     this.configuring = applied.catch(() => {});
     return applied.then(() => undefined);
@@ -459,12 +472,10 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     ringCapacity: options.ringCapacity,
     stringTableEntries,
     resource,
-    otlp: { ...options.otlp },
     maxSeries: Math.ceil(options.maxSeries / options.workers),
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
     seriesIdleMillis: options.seriesIdleMillis,
-    families: { ...options.metrics },
-    exporters: { otlp: options.exporters.includes('otlp'), console: options.exporters.includes('console') },
+    ...liveWorkerSettings(options),
     testHooks: options.testHooks,
   };
 }

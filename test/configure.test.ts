@@ -59,6 +59,9 @@ describe('configure() on a running collector', () => {
         sent.set(route, 40 + i);
       }
     };
+    // The old endpoint works (its last export succeeded on both shards): the window is handed over to it.
+    phase('before-warm', 1);
+    await collector.flush();
     phase('before', 10);
     await pause(30);
     phase('before-late', 10);
@@ -103,6 +106,27 @@ describe('configure() on a running collector', () => {
     expect(during).toBeGreaterThan(0);
   });
 
+  it('fixes a wrong key: the old endpoint answers 401, so the window since goes whole to the new one, on every shard', async () => {
+    const { collector, first, second } = await pipeline({ workers: 2 });
+    first.respond = () => ({ status: 401, body: '{"message":"invalid ingestion key"}' });
+    send(collector, '/refused', 10);
+    await expect(collector.flush()).rejects.toThrow(/401/);
+    const refused = collector.stats().export.droppedDataPoints;
+    expect(refused).toBeGreaterThan(0);
+    const asked = first.requests.length;
+    send(collector, '/window', 25);
+    await collector.configure({ otlp: { endpoint: second.url, headers: { 'signoz-ingestion-key': 'fixed' } } });
+    // The old endpoint failed its last request on both shards: not asked again.
+    expect(first.requests.length).toBe(asked);
+    send(collector, '/after', 15);
+    await collector.flush();
+    expect(Object.fromEntries(byRoute(second.points))).toEqual({ '/window': 25, '/after': 15 });
+    expect(second.accepted.every((request) => request.headers['signoz-ingestion-key'] === 'fixed')).toBe(true);
+    expect(first.accepted).toEqual([]);
+    // What was refused before the change stays dropped and counted, never sent again.
+    expect(collector.stats().export.droppedDataPoints).toBe(refused);
+  });
+
   it('rejects an invalid change naming the option, and changes nothing', async () => {
     const { collector, first, second } = await pipeline();
     const before = collector.options;
@@ -133,10 +157,17 @@ describe('configure() on a running collector', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe(
       'options.workers, options.ringCapacity cannot change on a running collector (they need a restart); ' +
-        'configure() changes otlp, maxTenants, maxRoutes, maxSqlTexts',
+        'configure() changes otlp, exporters, metrics, maxTenants, maxRoutes, maxSqlTexts, runtimeMetricsIntervalMillis, ' +
+        'workerHangMillis, shutdownTimeoutMillis',
     );
     expect(collector.options.otlp.batchSize).toBe(512);
-    await expect(collector.configure({ metrics: { http: false } } as never)).rejects.toThrow(/options\.metrics cannot change/);
+    await expect(collector.configure({ seriesIdleMillis: 5_000 } as never)).rejects.toThrow(
+      new TypeError(
+        'options.seriesIdleMillis cannot change on a running collector (it needs a restart); ' +
+          'configure() changes otlp, exporters, metrics, maxTenants, maxRoutes, maxSqlTexts, runtimeMetricsIntervalMillis, ' +
+          'workerHangMillis, shutdownTimeoutMillis',
+      ),
+    );
   });
 
   it('rejects configure() after shutdown()', async () => {
@@ -161,12 +192,18 @@ describe('configure() on a running collector', () => {
 
   it('a replacement worker starts with the configured settings, not the original ones', async () => {
     const { collector, first, second } = await pipeline();
-    await collector.configure({ otlp: { endpoint: second.url, batchSize: 3 } });
+    await collector.configure({
+      otlp: { endpoint: second.url, batchSize: 3 },
+      metrics: { tenant: false },
+      exporters: ['otlp', 'prometheus'],
+    });
     await internals(collector).killWorker(0);
     send(collector, '/after-restart', 9);
     await collector.flush();
     expect(byRoute(second.points).get('/after-restart')).toBe(9);
     expect(byRoute(first.points).has('/after-restart')).toBe(false);
+    // The families reached the replacement too: no tenant_* rows derived from the requests.
+    expect(pointsNamed(second.points, 'tenant_api_calls_total')).toEqual([]);
     expect(Math.max(...second.accepted.map((request) => request.points.length))).toBeLessThanOrEqual(3);
     expect(collector.stats().workers.restarts).toBe(1);
   });

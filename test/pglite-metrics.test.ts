@@ -191,7 +191,7 @@ describe('instrumentPglite on a real PGlite', () => {
     await other.close();
   });
 
-  it('refuses bad arguments at once, naming them; with db metrics off it returns the instance itself', async () => {
+  it('refuses bad arguments at once, naming them; with db metrics off it records nothing', async () => {
     const other = await freshPglite();
     expect(() => instrumentPglite({} as Collector, other)).toThrow(
       new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
@@ -211,7 +211,11 @@ describe('instrumentPglite on a real PGlite', () => {
       new TypeError('options.tenant must be a function () => string | undefined'),
     );
     const { collector: off, receiver: offReceiver } = await startPipeline({ metrics: { db: false } });
-    expect(instrumentPglite(off, other)).toBe(other);
+    // Instrumented all the same (configure() may switch db on); nothing is recorded while db is off.
+    const offInstrumented = instrumentPglite(off, other);
+    expect(offInstrumented).not.toBe(other);
+    await offInstrumented.query('select 1');
+    expect(off.stats().ring.written).toBe(0);
     await off.shutdown();
     await offReceiver.stop();
     await other.close();

@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KIND_HTTP, tag } from '../dist/src/contract/codes.js';
-import type { WorkerConfig } from '../dist/src/contract/worker-config.js';
+import type { LiveWorkerSettings, WorkerConfig } from '../dist/src/contract/worker-config.js';
 import { methodId } from '../dist/src/http-methods.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { EndpointInterner, InternBudget, LabelInterner } from '../dist/src/strings/interner.js';
@@ -32,7 +32,12 @@ async function inProcessShard() {
       ring.writeWithByteCounts(tag(KIND_HTTP, methodId('GET'), 200), routes.intern(route), tenants.intern('acme'), 0.01, 0, 0);
     }
   };
-  const otlp = (changes: Partial<WorkerConfig['otlp']>): WorkerConfig['otlp'] => ({ ...config.otlp, ...changes });
+  /** The shard's live settings now, with these OTLP settings changed (what a `configure` message carries). */
+  const otlp = (changes: Partial<WorkerConfig['otlp']>): LiveWorkerSettings => ({
+    otlp: { ...config.otlp, ...changes },
+    exporters: { ...config.exporters },
+    families: { ...config.families },
+  });
   return {
     old,
     next,
@@ -114,5 +119,59 @@ describe('a shard changing its export settings, on simulated time', () => {
       clock,
       (shard as unknown as { stop(id: number, deadline: number): Promise<void> }).stop(1, clock.nowMillis() + 2_000),
     );
+  });
+  it('a wrong key (401 from the old endpoint): the window since goes whole to the fixed endpoint, the old one is not asked again', async () => {
+    const run = await inProcessShard();
+    close = run.close;
+    const { old, next, clock, shard, record, otlp } = run;
+    // The collector started with a wrong key: the backend refuses every export for good (counted as dropped).
+    old.respond = () => ({ status: 401, body: '{"message":"invalid ingestion key"}' });
+    record('/refused', 2);
+    const refused = await onSimulatedTime(clock, shard.requestExport(clock.nowMillis() + 2_000));
+    expect(refused.ok).toBe(false);
+    expect(old.requests.map((request) => request.points.length)).toEqual([expect.any(Number)]);
+    const askedBefore = old.requests.length;
+
+    record('/window', 5);
+    record('/window-late', 3);
+    // The user fixes the key (and the endpoint): the last request there failed, so no hand-over to it.
+    await onSimulatedTime(clock, shard.reconfigure(otlp({ endpoint: next.url, headers: { 'signoz-ingestion-key': 'right' } })));
+    expect(old.requests.length).toBe(askedBefore);
+    record('/new', 4);
+    expect(await onSimulatedTime(clock, shard.requestExport(clock.nowMillis() + 2_000))).toEqual({ ok: true });
+    expect(requests(next).map(([route, value]) => [route, value])).toEqual([
+      ['/window', 5],
+      ['/window-late', 3],
+      ['/new', 4],
+    ]);
+    expect(next.accepted.every((request) => request.headers['signoz-ingestion-key'] === 'right')).toBe(true);
+    expect(old.accepted).toEqual([]);
+  });
+
+  it('a key revoked since the last accepted export: what the hand-over is refused (401) is carried to the new endpoint, not dropped', async () => {
+    const run = await inProcessShard();
+    close = run.close;
+    const { old, next, clock, shard, record, otlp } = run;
+    record('/accepted', 6);
+    expect(await onSimulatedTime(clock, shard.requestExport(clock.nowMillis() + 2_000))).toEqual({ ok: true });
+    old.respond = () => ({ status: 401 });
+    record('/window', 7);
+    await onSimulatedTime(clock, shard.reconfigure(otlp({ endpoint: next.url })));
+    // The hand-over was tried (the last export there succeeded) and refused.
+    expect(old.requests.length).toBe(2);
+    expect(await onSimulatedTime(clock, shard.requestExport(clock.nowMillis() + 2_000))).toEqual({ ok: true });
+    expect(requests(old).map(([route, value]) => [route, value])).toEqual([['/accepted', 6]]);
+    expect(requests(next).map(([route, value]) => [route, value])).toEqual([['/window', 7]]);
+  });
+
+  it('no export yet under the old settings: the window is carried to the new endpoint, the old one never asked', async () => {
+    const run = await inProcessShard();
+    close = run.close;
+    const { old, next, clock, shard, record, otlp } = run;
+    record('/early', 9);
+    await onSimulatedTime(clock, shard.reconfigure(otlp({ endpoint: next.url })));
+    expect(old.requests).toEqual([]);
+    expect(await onSimulatedTime(clock, shard.requestExport(clock.nowMillis() + 2_000))).toEqual({ ok: true });
+    expect(requests(next).map(([route, value]) => [route, value])).toEqual([['/early', 9]]);
   });
 });

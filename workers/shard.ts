@@ -11,7 +11,8 @@ import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/contract/protocol.js';
 import { VERSION } from '../src/version.js';
 import type { MetricFamilyText } from '../src/exposition.js';
-import type { WorkerConfig } from '../src/contract/worker-config.js';
+import type { LiveWorkerSettings, WorkerConfig } from '../src/contract/worker-config.js';
+import { settingsChange } from './live-settings.js';
 import { DbAggregator } from './aggregation/db-aggregator.js';
 import { HttpAggregator } from './aggregation/http-aggregator.js';
 import { MemoryBudget } from './aggregation/memory-budget.js';
@@ -39,6 +40,11 @@ export type ExportOutcome = { ok: true } | { ok: false; reason: string };
 /** An export waiting for the running one to finish, and the latest deadline of those who asked for it. */
 interface PlannedExport {
   deadlineMillis: number;
+  /**
+   * A hand-over to an endpoint configure() is leaving: a batch it refuses for good is kept pending for the new
+   * settings rather than dropped, as for a retryable failure; a revoked key (401) must not cost the window.
+   */
+  handOver: boolean;
   outcome: Promise<ExportOutcome>;
 }
 
@@ -82,6 +88,12 @@ export class Shard implements TestHookTarget {
   /** Test hook: at most this many records per drain pass. */
   private drainLimit = DRAIN_SLICE;
   private queued: PlannedExport | undefined;
+  /**
+   * Whether the last OTLP request of these settings was accepted (undefined: none sent yet). configure() hands the
+   * window over to the endpoint it leaves only if so: a failing endpoint (often the reason for the change) would
+   * keep or refuse it, when the new one can take it.
+   */
+  private lastOtlpAccepted: boolean | undefined;
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
   private readonly totals = new CumulativeTotals();
 
@@ -110,7 +122,7 @@ export class Shard implements TestHookTarget {
       // Key words: requests (tag, route, tenant), durations (tag, route, tenant), tenant rows (tenant, category).
       { store: http.requests, tenantWord: 2 },
       { store: http.durations, tenantWord: 2 },
-      ...(http.tenants === undefined ? [] : [{ store: http.tenants, tenantWord: 0 }]),
+      { store: http.tenants, tenantWord: 0 },
       // queries (tag, tenant), durations (type, table, tenant), transactions (status, tenant).
       { store: db.queries, tenantWord: 1 },
       { store: db.durations, tenantWord: 2 },
@@ -196,15 +208,16 @@ export class Shard implements TestHookTarget {
    * carries every record published before it was requested. `deadlineMillis` (ms since the epoch) bounds how long
    * the export may wait for a Retry-After and retry; an export joined by several callers keeps the latest deadline.
    */
-  requestExport(deadlineMillis: number): Promise<ExportOutcome> {
+  requestExport(deadlineMillis: number, handOver = false): Promise<ExportOutcome> {
     const queued = this.queued;
     if (queued !== undefined) {
       queued.deadlineMillis = Math.max(queued.deadlineMillis, deadlineMillis);
+      queued.handOver ||= handOver;
       return queued.outcome;
     }
     const running = this.running;
-    if (running === undefined) return this.startExport({ deadlineMillis });
-    const next: PlannedExport = { deadlineMillis, outcome: undefined as unknown as Promise<ExportOutcome> };
+    if (running === undefined) return this.startExport({ deadlineMillis, handOver });
+    const next: PlannedExport = { deadlineMillis, handOver, outcome: undefined as unknown as Promise<ExportOutcome> };
     next.outcome = running.then(() => {
       this.queued = undefined;
       return this.startExport(next);
@@ -213,7 +226,7 @@ export class Shard implements TestHookTarget {
     return next.outcome;
   }
 
-  private startExport(plan: Pick<PlannedExport, 'deadlineMillis'>): Promise<ExportOutcome> {
+  private startExport(plan: Pick<PlannedExport, 'deadlineMillis' | 'handOver'>): Promise<ExportOutcome> {
     const run = this.runExport(plan).finally(() => {
       if (this.running === run) this.running = undefined;
     });
@@ -221,7 +234,7 @@ export class Shard implements TestHookTarget {
     return run;
   }
 
-  private async runExport(plan: Pick<PlannedExport, 'deadlineMillis'>): Promise<ExportOutcome> {
+  private async runExport(plan: Pick<PlannedExport, 'deadlineMillis' | 'handOver'>): Promise<ExportOutcome> {
     this.drainAll();
     const waitMillis = this.notBeforeMillis - this.clock.nowMillis();
     if (waitMillis > 0) {
@@ -239,10 +252,7 @@ export class Shard implements TestHookTarget {
     const collection = new Collection(this.config.otlp.batchSize, this.clock.nowMillis(), () => {
       if (!this.paused) this.drain(this.drainLimit);
     });
-    if (this.config.families.http) this.http.collect(collection);
-    if (this.config.families.db) this.db.collect(collection);
-    if (this.config.families.tenant) this.usage.collect(collection);
-    if (this.config.families.runtime) this.runtime.collect(collection);
+    this.collectFamilies(collection);
     this.self.setOverflowed('http', this.http.overflowed);
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
@@ -262,6 +272,7 @@ export class Shard implements TestHookTarget {
       const requestStarted = performance.now();
       const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
       const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
+      this.lastOtlpAccepted = result.outcome === 'accepted';
       const seconds = (performance.now() - requestStarted) / 1000;
       this.header.addExportAttempts(result.attempts);
       if (result.outcome === 'accepted') {
@@ -280,7 +291,7 @@ export class Shard implements TestHookTarget {
       }
       this.header.addExportFailed();
       this.self.recordExport(batch.size, seconds, result.errorType);
-      if (result.outcome === 'rejected') {
+      if (result.outcome === 'rejected' && !plan.handOver) {
         // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
         // counted, and the next batches still go.
         batch.commit();
@@ -290,10 +301,12 @@ export class Shard implements TestHookTarget {
         failures.push(`${result.error}; ${batch.size} data points dropped`);
         continue;
       }
-      // Retryable: this batch and the rest stay pending and go with the next export, not before Retry-After.
+      // Retryable, or refused for good by the endpoint a hand-over leaves: this batch and the rest stay pending and
+      // go with the next export (under the new settings, for a hand-over), not before Retry-After.
       for (let j = i; j < batches.length; j++) batches[j].abort();
-      if (result.retryAfterMillis !== undefined) this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
-      failures.push(result.error);
+      if (result.outcome === 'retryable' && result.retryAfterMillis !== undefined)
+        this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
+      failures.push(result.outcome === 'rejected' ? `${result.error}; kept for the new export settings` : result.error);
       break;
     }
     // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
@@ -331,6 +344,19 @@ export class Shard implements TestHookTarget {
   /** The console exporter: the main thread writes the text to stdout (protocol.ts). */
   private printConsole(batches: readonly Batch[], endMillis: number): void {
     this.post({ type: 'console', text: consoleSummary(batches, endMillis, this.config.shards > 1 ? this.config.shard : undefined) });
+  }
+
+  /**
+   * Every family's pending deltas, whatever its switch says: a family switched off writes no new record, and what
+   * it recorded before must not be stranded. Its gauges only while it is on, so that the last values of a family
+   * switched off are not repeated at every export.
+   */
+  private collectFamilies(collection: Collection): void {
+    const { families } = this.config;
+    this.http.collect(collection);
+    this.db.collect(collection, families.db);
+    this.usage.collect(collection);
+    this.runtime.collect(collection, families.runtime);
   }
 
   private publishSeriesCount(): void {
@@ -375,9 +401,9 @@ export class Shard implements TestHookTarget {
         this.post({ type: 'rendered', id: message.id, families: this.render() });
         return;
       case 'configure':
-        void this.reconfigure(message.otlp).then(() => {
+        void this.reconfigure(message.settings).then(() => {
           this.post({ type: 'configured', id: message.id });
-          if (message.checkId !== undefined) void this.reportConnectivity(message.checkId, message.otlp);
+          if (message.checkId !== undefined) void this.reportConnectivity(message.checkId, message.settings.otlp);
         });
         return;
       case 'analytics':
@@ -399,41 +425,56 @@ export class Shard implements TestHookTarget {
   private render(): MetricFamilyText[] {
     this.drainAll();
     const collection = new Collection(Number.MAX_SAFE_INTEGER, this.clock.nowMillis());
-    if (this.config.families.http) this.http.collect(collection);
-    if (this.config.families.db) this.db.collect(collection);
-    if (this.config.families.tenant) this.usage.collect(collection);
-    if (this.config.families.runtime) this.runtime.collect(collection);
+    this.collectFamilies(collection);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();
     return this.totals.render(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : '');
   }
 
   /**
-   * Applies new export settings (configure()). A change of endpoint, headers, compression or interval first
-   * exports, under the old settings and to the old endpoint, everything aggregated so far: each window is sent where
-   * it was meant to go. What that export cannot deliver stays pending (the usual carry-over) and goes to the new
-   * endpoint with the next export. The sender is swapped only while no export runs: an export started meanwhile (a
-   * flush, the timer) also went out under the old settings, which is what its caller asked for.
+   * Applies new live settings (configure()): export settings, exporters, metric families. A change that ends the
+   * export window (target, interval, exporters, families: live-settings.ts) first exports what was aggregated,
+   * under the old settings, so that each window goes where it was meant to go; what that export cannot deliver
+   * stays pending and goes out under the new settings, and so does what the endpoint being left refuses for good
+   * (a hand-over export). When the data would leave for another destination (a new target, or otlp dropped) and
+   * the last OTLP request of the old settings was not accepted, there is no hand-over: the window is carried over
+   * whole, rather than sent to an endpoint known to fail. The settings are swapped only while no export runs: one
+   * started meanwhile (a flush, the timer) also went out under the old settings, which is what its caller asked for.
    */
-  async reconfigure(otlp: WorkerConfig['otlp']): Promise<void> {
-    const old = this.config.otlp;
-    const target = otlp.endpoint !== old.endpoint || otlp.compression !== old.compression || !sameHeaders(otlp.headers, old.headers);
-    const interval = otlp.exportIntervalMillis !== old.exportIntervalMillis;
+  async reconfigure(settings: LiveWorkerSettings): Promise<void> {
     if (this.stopped) return;
-    if (target || interval) await this.requestExport(this.clock.nowMillis() + old.timeoutMillis);
+    // The settings now: the fields below are replaced, never mutated, so this keeps the old ones.
+    const old: LiveWorkerSettings = { otlp: this.config.otlp, exporters: this.config.exporters, families: this.config.families };
+    const change = settingsChange(old, settings);
+    const leaving = old.exporters.otlp && (change.target || !settings.exporters.otlp);
+    if (change.closesWindow) {
+      // Decide on the freshest outcome: an export in flight now may be the one that shows the old endpoint failing.
+      while (this.running !== undefined) await this.running;
+      if (this.stopped) return;
+      // Leaving: what the old endpoint refuses for good is kept for the new one (see PlannedExport.handOver).
+      if (!(leaving && this.lastOtlpAccepted !== true)) await this.requestExport(this.clock.nowMillis() + old.otlp.timeoutMillis, leaving);
+    }
     // Wait until no export runs (one may have started since ours ended); from here to the swap nothing awaits.
     while (this.running !== undefined) await this.running;
     if (this.stopped) return;
-    this.config.otlp = { ...otlp, headers: { ...otlp.headers } };
-    // The sender's exporter holds the endpoint, headers, compression and timeout it was made with.
-    if (target || otlp.timeoutMillis !== old.timeoutMillis) {
+    // Records published before the change are aggregated under the old families (the tenant rows below).
+    this.drainAll();
+    this.config.otlp = { ...settings.otlp, headers: { ...settings.otlp.headers } };
+    this.config.exporters = { ...settings.exporters };
+    if (settings.families.runtime !== old.families.runtime && !settings.families.runtime) this.runtime.forgetSamples();
+    this.config.families = { ...settings.families };
+    this.http.setTenantMetrics(settings.families.tenant);
+    if (change.sender) {
       const retired = this.sender;
       this.sender = new OtlpSender(this.config.otlp, retryClock(this.clock));
       void retired.shutdown().catch(() => {});
     }
-    // The Retry-After came from the old backend: it does not bind the new one.
-    if (target) this.notBeforeMillis = 0;
-    if (interval) {
+    if (change.target) {
+      // The Retry-After and the last outcome came from the old backend: they say nothing of the new one.
+      this.notBeforeMillis = 0;
+      this.lastOtlpAccepted = undefined;
+    }
+    if (change.interval) {
       // A full new interval from now: the export above just closed the old interval's window.
       this.clock.clearTimeout(this.exportTimer);
       this.scheduleExport();
@@ -471,9 +512,4 @@ export class Shard implements TestHookTarget {
   private post(message: WorkerToMain): void {
     this.port.postMessage(message);
   }
-}
-
-function sameHeaders(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

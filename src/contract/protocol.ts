@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricFamilyText } from '../exposition.js';
-import type { WorkerConfig } from './worker-config.js';
+import type { LiveWorkerSettings, WorkerConfig } from './worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './analytics.js';
 
 /**
@@ -37,12 +37,14 @@ export type MainToWorker =
    */
   | { type: 'render'; id: number }
   /**
-   * configure(): export settings to use from now on, answered with `configured` once in effect. A change of
-   * endpoint, headers, compression or interval first exports everything aggregated so far under the old settings
-   * (what the old endpoint does not accept stays pending and goes to the new one), then re-arms the export timer.
-   * With `checkId`, the worker then tests that the new endpoint answers and reports it as `connectivity`.
+   * configure(): the settings to use from now on (export settings, exporters, metric families), answered with
+   * `configured` once in effect. A change that moves or closes the export window (endpoint, headers, compression,
+   * interval, exporters, families) first exports what was aggregated under the old settings, unless the data would
+   * leave for another destination and the last OTLP request to the old one failed: then it is carried over to the
+   * new settings (a hand-over export carries over what the old endpoint refuses for good, too). With `checkId`, the
+   * worker then tests that the new endpoint answers and reports it as `connectivity`.
    */
-  | { type: 'configure'; id: number; otlp: WorkerConfig['otlp']; checkId?: number }
+  | { type: 'configure'; id: number; settings: LiveWorkerSettings; checkId?: number }
   /** This shard's tenant analytics (analytics.ts), answered with `analyzed`; read-only like render. */
   | { type: 'analytics'; id: number; selection: TenantSelection };
 // Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.

@@ -21,6 +21,11 @@ export interface WorkerConfig {
   /** Bytes of series state in this shard. */
   maxMemoryBytes: number;
   seriesIdleMillis: number;
+  /**
+   * The metric families switched on. The main thread writes no record of a family switched off; here it decides
+   * which gauges are exported and whether HTTP records feed the tenant_* rows. Pending deltas of every family are
+   * exported whatever it says, so that nothing recorded before a switch-off is stranded.
+   */
   families: { http: boolean; db: boolean; tenant: boolean; runtime: boolean };
   /**
    * The exporters the worker runs itself. `prometheus` and `none` need nothing here: every interval's collection is
@@ -30,3 +35,6 @@ export interface WorkerConfig {
   /** Whether the worker obeys test-hook messages (test-hooks.ts); false in production. */
   testHooks: boolean;
 }
+
+/** What configure() may change in a running worker (the `configure` message, protocol.ts); the rest is fixed at start. */
+export type LiveWorkerSettings = Pick<WorkerConfig, 'otlp' | 'exporters' | 'families'>;

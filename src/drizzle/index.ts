@@ -25,7 +25,6 @@ export function drizzleLogger(collector: Collector, options: DrizzleLoggerOption
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const resolver = tenantResolverOption(options.tenant);
-  if (!collector.options.metrics.db) return { logQuery() {} };
   const hooks = internals(collector);
   return new QueryCountingLogger(hooks, currentTenantFor(hooks, resolver));
 }
@@ -45,7 +44,8 @@ class QueryCountingLogger implements Logger {
 
   logQuery(query: string): void {
     const hooks = this.hooks;
-    if (hooks.postgresInstrumented) return;
+    // db switched off (configure() may switch it on again), or a timed hook records the queries.
+    if (!hooks.families.db || hooks.postgresInstrumented) return;
     try {
       if (typeof query !== 'string') {
         hooks.reject('drizzleLogger.query');

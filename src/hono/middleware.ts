@@ -25,7 +25,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   const inner = internals(collector);
   const endpoints = inner.createEndpointInterner(categorizer(resolved.categories));
   const scope = inner.tenantScope;
-  const enabled = collector.options.metrics.http;
+  // The collector's switches, changed in place by configure(): read per request, never captured as a value.
+  const families = inner.families;
   const customTenant = resolved.tenant;
 
   /** The tenant's string id; the application's resolver may throw, which must not fail the request. */
@@ -134,7 +135,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   const pool: NodeRequest[] = [];
 
   const ringmeterHono: MiddlewareHandler = async function ringmeterHono(c, next) {
-    if (!enabled) return next();
+    if (!families.http) return next();
     const start = performance.now();
     const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
     const incoming = env?.incoming;

@@ -56,6 +56,8 @@ export class PgliteState {
    * `holdsConnection`: the query asks for the connection itself (not inside a transaction that holds it).
    */
   track(key: () => number, holdsConnection: boolean, run: () => Promise<unknown>): Promise<unknown> {
+    // db switched off (at creation or by configure()): one read of the collector's switch, then PGlite as it is.
+    if (!this.hooks.families.db) return run();
     let started: number;
     let tenant: number;
     let sql: number;

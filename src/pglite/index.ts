@@ -18,8 +18,9 @@ export type { PgliteInstrumentationOptions } from './options.js';
  * Returns `pglite` instrumented: every `query`, `sql` and `exec` it runs, inside `transaction` callbacks too, is
  * recorded with its duration, outcome, SQLSTATE class, query type, table and the tenant of the surrounding
  * request; transactions with commit or rollback; and the pool gauges as a pool of one connection. Use the
- * returned instance in place of the original (`drizzle(instrumentPglite(collector, pglite))`). With db metrics
- * disabled it returns `pglite` itself.
+ * returned instance in place of the original (`drizzle(instrumentPglite(collector, pglite))`). While db metrics
+ * are switched off (`metrics.db`, at creation or by configure()) it records nothing: a query or transaction is
+ * observed if db metrics are on when it starts.
  *
  * Throws a TypeError or RangeError for a bad argument; the returned instance never throws because of metrics,
  * never reads query parameters, and hands back PGlite's own results and errors.
@@ -29,7 +30,6 @@ export function instrumentPglite<T extends object>(collector: Collector, pglite:
   if (!isPgliteClient(pglite)) throw new TypeError('pglite must be a PGlite instance (what new PGlite() or PGlite.create() returns)');
   if (isInstrumented(pglite)) throw new TypeError('pglite is already instrumented: pass the instance new PGlite() returned, once');
   const resolved = resolvePgliteOptions(options);
-  if (!collector.options.metrics.db) return pglite;
   const hooks = internals(collector);
   // The Drizzle logger then stands aside: this instance records each query itself, timed, so it is counted once.
   hooks.postgresInstrumented = true;

@@ -12,6 +12,8 @@ export class ClientState {
    */
   busy = 0;
   readonly sqlIds: SqlTextIds;
+  /** The collector's family switches (changed in place by configure()): a query or transaction starting while db is off is not observed. */
+  readonly families: CollectorInternals['families'];
   readonly inFlight = new InFlightQueries((query, started, tenant, inUse, holdsConnection, failed, value) =>
     recordQuery(this, query, started, tenant, inUse, holdsConnection, failed, value),
   );
@@ -26,5 +28,6 @@ export class ClientState {
     readonly currentTenant: () => number,
   ) {
     this.sqlIds = new SqlTextIds((sql) => hooks.sqlId(sql));
+    this.families = hooks.families;
   }
 }

@@ -19,7 +19,8 @@ export type { PostgresInstrumentationOptions } from './options.js';
  * `savepoint` callbacks and on reserved connections) is recorded with its duration, outcome, SQLSTATE class,
  * query type, table and the tenant of the surrounding request; transactions and savepoints with commit or
  * rollback; and the pool gauges with the client's connections in use. Use the returned client in place of the
- * original. With db metrics disabled it returns `sql` itself.
+ * original. While db metrics are switched off (`metrics.db`, at creation or by configure()) it records nothing: a
+ * query or transaction is observed if db metrics are on when it starts.
  *
  * Throws a TypeError or RangeError for a bad argument; the returned client never throws because of metrics.
  */
@@ -29,7 +30,6 @@ export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql
   if (!isPostgresClient(sql)) throw new TypeError('sql must be a postgres.js client (what postgres() returns)');
   if (isInstrumented(sql)) throw new TypeError('sql is already instrumented: pass the client postgres() returned, once');
   const resolved = resolvePostgresOptions(options, sql);
-  if (!collector.options.metrics.db) return sql;
   const hooks = internals(collector);
   hooks.postgresInstrumented = true;
   // Queries are attributed to the tenant of the request around them: the middleware's scope, or the app's resolver.

@@ -150,6 +150,7 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
   }
 
   private observe(query: PostgresQuery): void {
+    if (!this.client.families.db) return;
     try {
       observeQuery(this.client, query, this.holdsConnection);
     } catch (error) {

@@ -23,6 +23,8 @@ export function trackTransaction(
   instrumentScope: (sql: unknown) => unknown,
   start: (callback: Callback) => Promise<unknown>,
 ): Promise<unknown> {
+  // db switched off (configure()): the transaction runs as it is, its queries still reach their own check.
+  if (!client.families.db) return start((sql) => callback(instrumentedOrAsIs(instrumentScope, sql)));
   const hooks = client.hooks;
   const tenant = client.currentTenant();
   let entered = false;

@@ -8,7 +8,8 @@ export class ProgressWatch {
   private lastProgressMillis: number;
 
   constructor(
-    private readonly hangMillis: number,
+    /** The bound; configure() may change it (workerHangMillis), read on the next poll. */
+    public hangMillis: number,
     nowMillis: number,
   ) {
     this.lastProgressMillis = nowMillis;

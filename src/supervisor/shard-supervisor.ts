@@ -9,7 +9,7 @@ import type { MetricFamilyText } from '../exposition.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
-import type { WorkerConfig } from '../contract/worker-config.js';
+import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
@@ -178,24 +178,30 @@ export class ShardSupervisor {
   }
 
   /**
-   * New export settings (configure()), in effect once the worker answers. The config is updated first: a worker
-   * that dies before it answers is replaced by one that starts with them, which is as good as an answer. With
-   * `check`, the worker tests the new endpoint afterwards; `connectivity` shows `pending` until it reports.
+   * New live settings (configure(): export settings, exporters, metric families), in effect once the worker
+   * answers. The config is updated first: a worker that dies before it answers is replaced by one that starts with
+   * them, which is as good as an answer. With `check`, the worker tests the new endpoint afterwards;
+   * `connectivity` shows `pending` until it reports.
    */
-  async configure(otlp: WorkerConfig['otlp'], check: boolean): Promise<void> {
-    this.config = { ...this.config, otlp };
+  async configure(settings: LiveWorkerSettings, check: boolean): Promise<void> {
+    this.config = { ...this.config, ...settings };
     const checkId = check ? ++this.checks : undefined;
     if (checkId !== undefined) {
       this.connectivity = { checkId, status: 'pending', checkedAtMillis: undefined, error: undefined, exportedSince: false };
     }
     try {
-      await this.request({ type: 'configure', id: 0, otlp, checkId });
+      await this.request({ type: 'configure', id: 0, settings, checkId });
     } catch (error) {
       if (this.closing) throw error;
       // The worker died before it answered: its replacement was launched with this.config, so the change holds;
       // asking it again (a no-op for settings it already has) runs the connectivity check the dead one owed.
-      if (checkId !== undefined) await this.request({ type: 'configure', id: 0, otlp, checkId }).catch(() => {});
+      if (checkId !== undefined) await this.request({ type: 'configure', id: 0, settings, checkId }).catch(() => {});
     }
+  }
+
+  /** configure(): a new workerHangMillis, used from the next look at the heartbeat. */
+  setHangMillis(hangMillis: number): void {
+    this.progress.hangMillis = hangMillis;
   }
 
   /** Whether a worker is running now (false while one is being replaced, or after shutdown). */

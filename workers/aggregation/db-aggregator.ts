@@ -114,7 +114,8 @@ export class DbAggregator {
     this.transactions.increment(this.transactions.seriesOf(status | (nested << 8), words[at + TENANT], 0, nowMillis));
   }
 
-  collect(collection: Collection): void {
+  /** Adds what is pending, and with `gauges` the pool gauges (off while db metrics are switched off: no stale pools). */
+  collect(collection: Collection, gauges = true): void {
     const { dictionary, queries, durations, transactions, sql } = this;
     const idle = this.idleMillis;
     collectCounter(collection, METRICS.dbQueries, queries, idle, (s) => {
@@ -141,6 +142,7 @@ export class DbAggregator {
         ...tenantAttributes(dictionary, transactions.keys[s * 2 + 1]),
       };
     });
+    if (!gauges) return;
     for (const [database, pool] of this.pools) {
       const attributes = { database: dictionary.label(database) };
       // Take the peak now, so that queries arriving during the export start the next interval's peak.

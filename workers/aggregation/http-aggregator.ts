@@ -41,12 +41,13 @@ export interface HttpAggregatorOptions {
   budget: MemoryBudget;
   nowMillis: number;
   idleMillis: number;
+  /** Whether records feed the tenant rows at first; configure() changes it (setTenantMetrics). */
   tenantMetrics: boolean;
 }
 
 /**
  * Aggregates HTTP records. Per record: one counter series (method, status, route, tenant), one duration
- * histogram (method, route, tenant), two size histograms (method, route) and, when tenant metrics are on, one
+ * histogram (method, route, tenant), two size histograms (method, route) and, while tenant metrics are on, one
  * (tenant, endpoint category) row from which tenant_api_calls_total, tenant_data_processed_bytes,
  * tenant_error_rate and tenant_avg_response_time_seconds are derived at export time.
  */
@@ -59,8 +60,10 @@ export class HttpAggregator {
   /** Key: (method, route). */
   readonly requestSizes: HistogramStore;
   readonly responseSizes: HistogramStore;
-  /** Key: (tenant, category). */
-  readonly tenants: SumStore | undefined;
+  /** Key: (tenant, category). Kept while tenant metrics are off too: rows still pending from before go out. */
+  readonly tenants: SumStore;
+  /** Whether records feed the tenant rows (metrics.tenant). */
+  private feedTenants: boolean;
   private readonly idleMillis: number;
   /**
    * Removals in the linked stores (duration, sizes, tenant rows), shared by them: a link is valid only if taken at
@@ -79,12 +82,13 @@ export class HttpAggregator {
     this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis, generation);
     this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis, generation);
     this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis, generation);
-    this.tenants = options.tenantMetrics ? new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation) : undefined;
+    this.tenants = new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation);
+    this.feedTenants = options.tenantMetrics;
     this.idleMillis = options.idleMillis;
   }
 
   get seriesCount(): number {
-    return this.requests.size + this.durations.size + this.requestSizes.size + this.responseSizes.size + (this.tenants?.size ?? 0);
+    return this.requests.size + this.durations.size + this.requestSizes.size + this.responseSizes.size + this.tenants.size;
   }
 
   get overflowed(): number {
@@ -93,8 +97,18 @@ export class HttpAggregator {
       this.durations.overflowed +
       this.requestSizes.overflowed +
       this.responseSizes.overflowed +
-      (this.tenants?.overflowed ?? 0)
+      this.tenants.overflowed
     );
+  }
+
+  /**
+   * configure(): whether records feed the tenant rows from now on. Rows keep what they hold pending until it is
+   * exported; every request series' link to its row is taken again, under the new rule.
+   */
+  setTenantMetrics(on: boolean): void {
+    if (on === this.feedTenants) return;
+    this.feedTenants = on;
+    this.linkedGeneration.value++;
   }
 
   consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
@@ -131,7 +145,7 @@ export class HttpAggregator {
       duration = this.durations.seriesOf(tag & 0xffff, route, tenant, nowMillis);
       requestSize = this.requestSizes.seriesOf(method, route, 0, nowMillis);
       responseSize = this.responseSizes.seriesOf(method, route, 0, nowMillis);
-      tenantRow = this.tenants === undefined ? -1 : this.tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis);
+      tenantRow = this.feedTenants ? this.tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis) : -1;
       if (series !== 0) {
         cells[link + LINK_DURATION] = duration + 1;
         cells[link + LINK_REQUEST_SIZE] = requestSize + 1;
@@ -145,7 +159,7 @@ export class HttpAggregator {
     this.requestSizes.record(requestSize, requestBytes);
     this.responseSizes.record(responseSize, responseBytes);
     if (tenantRow >= 0) {
-      const pending = (this.tenants as SumStore).pending;
+      const pending = this.tenants.pending;
       const row = tenantRow * TENANT_COLUMNS;
       pending[row + CALLS] += 1;
       pending[row + REQUEST_BYTES] += requestBytes;
@@ -187,7 +201,7 @@ export class HttpAggregator {
         route: routeName(store.keys[s * 2 + 1]),
       }));
     }
-    if (this.tenants !== undefined) this.collectTenants(collection, this.tenants);
+    this.collectTenants(collection, this.tenants);
   }
 
   /** tenant_* metrics: API calls per (tenant, category) as stored; bytes and rates summed over categories. */

@@ -72,8 +72,31 @@ export class RuntimeAggregator {
     } else this.latest.set(sample, value);
   }
 
-  collect(collection: Collection): void {
+  /**
+   * configure() switched runtime metrics off: the main thread's last samples are dropped (the hand-over export
+   * carried them), so that switching back on shows fresh values only, never ones from before the gap.
+   */
+  forgetSamples(): void {
+    this.latest.clear();
+    this.worstSinceExport.clear();
+    this.worstSinceCollect.clear();
+  }
+
+  /** Adds the GC pauses pending and, with `gauges` (runtime metrics on), the gauges: the samples and this worker's own. */
+  collect(collection: Collection, gauges = true): void {
     const now = collection.endMillis;
+    if (gauges) this.collectGauges(collection, now);
+    else {
+      // The next CPU share covers the time since now, not the gap.
+      this.lastThreadCpu = threadCpuSeconds();
+      this.lastCollectMillis = now;
+    }
+    collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({
+      gc_type: gcTypeName(this.gc.keys[s]),
+    }));
+  }
+
+  private collectGauges(collection: Collection, now: number): void {
     this.worstSinceCollect.clear();
     for (const [sample, value] of this.latest) {
       const target = MAIN_SAMPLES[sample];
@@ -103,8 +126,5 @@ export class RuntimeAggregator {
     }
     this.lastThreadCpu = threadCpu;
     this.lastCollectMillis = now;
-    collectHistogram(collection, METRICS.appGcDuration, this.gc, this.idleMillis, (s) => ({
-      gc_type: gcTypeName(this.gc.keys[s]),
-    }));
   }
 }
