@@ -463,6 +463,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     maxSeries: Math.ceil(options.maxSeries / options.workers),
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
     seriesIdleMillis: options.seriesIdleMillis,
+    slowQueryMillis: options.slowQueryMillis,
     families: { ...options.metrics },
     exporters: { otlp: options.exporters.includes('otlp'), console: options.exporters.includes('console') },
     testHooks: options.testHooks,

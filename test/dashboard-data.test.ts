@@ -15,12 +15,14 @@ afterEach(async () => {
 
 /** A tenant id as a hostile client could send it (a header value: no newline), with a backslash and quotes to escape. */
 const HOSTILE = '<img src=x onerror="alert(1)">\\"';
+/** The dashboard answers only callers allowed every tenant; these tests are such a caller. */
+const allowAll = () => true;
 
 async function setUp(): Promise<Hono> {
   ({ collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 1_000 } }));
   const app = new Hono();
   app.use(honoMetrics(collector));
-  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  app.route('/', operationsRoutes(collector, { authorize: allowAll, dashboard: true }));
   app.get('/users/:id', (c) => c.text('user'));
   app.get('/boom', (c) => c.text('down', 503));
   return app;
@@ -79,19 +81,22 @@ describe('the dashboard routes', () => {
 
   it('mount at the path given, the data beside it, and refuse bad options naming them', async () => {
     ({ collector, receiver } = await startPipeline());
-    const app = new Hono().route('/ops', operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/board' } }));
+    const app = new Hono().route(
+      '/ops',
+      operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: '/board' } }),
+    );
     expect((await app.request('/ops/board')).status).toBe(200);
     expect((await app.request('/ops/board/data')).status).toBe(200);
     expect(() => operationsRoutes(collector, { dashboard: 'yes' as never })).toThrow(
       new TypeError('options.dashboard must be a boolean (got "yes")'),
     );
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: 'board' } })).toThrow(RangeError);
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/metrics' } })).toThrow(
+    expect(() => operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: 'board' } })).toThrow(RangeError);
+    expect(() => operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: '/metrics' } })).toThrow(
       new RangeError('options.paths.dashboard repeats the path "/metrics"'),
     );
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { health: '/d/data', dashboard: '/d' } })).toThrow(
-      new RangeError(`options.paths.dashboard puts its data on "/d/data", another endpoint's path`),
-    );
+    expect(() =>
+      operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { health: '/d/data', dashboard: '/d' } }),
+    ).toThrow(new RangeError(`options.paths.dashboard puts its data on "/d/data", another endpoint's path`));
     // Without the dashboard, its path is not checked against the others.
     expect(() => operationsRoutes(collector, { paths: { dashboard: '/metrics' } })).not.toThrow();
   });

@@ -21,6 +21,8 @@ export interface WorkerConfig {
   /** Bytes of series state in this shard. */
   maxMemoryBytes: number;
   seriesIdleMillis: number;
+  /** A timed query slower than this counts in the tenant profiles' slowQueries (options.slowQueryMillis). */
+  slowQueryMillis: number;
   families: { http: boolean; db: boolean; tenant: boolean; runtime: boolean };
   /**
    * The exporters the worker runs itself. `prometheus` and `none` need nothing here: every interval's collection is
