@@ -76,7 +76,36 @@ describe('the dashboard routes', () => {
       expect(s.sumSeconds).toBeGreaterThan(0);
     }
     expect(data.pipeline).toMatchObject({ status: 'healthy', ring: { capacity: expect.any(Number) }, export: { failed: 0 } });
+    // The analytics summaries the page shows the pattern and the sketch percentiles from: the dashboard's own
+    // requests are not among the calls.
+    const tenants = (data as unknown as { tenants: any[] }).tenants;
+    expect(tenants.map((t) => [t.tenant, t.calls, t.server_errors, t.activity_pattern])).toEqual([
+      [HOSTILE, 1, 0, 'onboarding'],
+      ['acme', 5, 2, 'onboarding'],
+    ]);
+    expect(tenants[1].latency_seconds.p99).toBeGreaterThan(0);
     expect(JSON.stringify(data)).not.toContain(receiver.url);
+  });
+
+  it("answer 403 to a caller authorize does not allow '*', and 500 when authorize throws", async () => {
+    ({ collector, receiver } = await startPipeline());
+    const asked: string[] = [];
+    const authorize = (c: import('hono').Context, tenant: string) => {
+      asked.push(tenant);
+      if (c.req.header('x-caller') === 'broken') throw new Error('boom');
+      return c.req.header('x-caller') === 'operator';
+    };
+    const app = new Hono().route('/', operationsRoutes(collector, { authorize, dashboard: true }));
+    for (const path of ['/metrics/dashboard', '/metrics/dashboard/data']) {
+      const refused = await app.request(path, { headers: { 'x-caller': 'acme' } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: 'not allowed to see every tenant' });
+      const failed = await app.request(path, { headers: { 'x-caller': 'broken' } });
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toEqual({ error: 'authorize failed' });
+      expect((await app.request(path, { headers: { 'x-caller': 'operator' } })).status).toBe(200);
+    }
+    expect(new Set(asked)).toEqual(new Set(['*']));
   });
 
   it('mount at the path given, the data beside it, and refuse bad options naming them', async () => {
