@@ -9,8 +9,15 @@ import type { OrderStore } from './orders.js';
 const MAX_BODY_BYTES = 16 * 1024;
 const SKU = /^[A-Z0-9-]{1,32}$/;
 
-/** The operations endpoints the demo mounts (operationsRoutes, the dashboard included), printed in its banner. */
-export const DEMO_OPERATIONS = { health: '/health', metrics: '/metrics', dashboard: '/metrics/dashboard' } as const;
+/** The operations endpoints the demo mounts (operationsRoutes, the analytics API and the dashboard included), printed in its banner. */
+export const DEMO_OPERATIONS = {
+  health: '/health',
+  metrics: '/metrics',
+  dashboard: '/metrics/dashboard',
+  tenants: '/metrics/tenants',
+  endpoints: '/metrics/endpoints',
+  database: '/metrics/database',
+} as const;
 
 /** The demo's routes, listed by GET /. */
 export const DEMO_ROUTES = [
