@@ -314,3 +314,40 @@ describe('the analytics routes without authorize', () => {
     );
   });
 });
+
+describe('the analytics routes on many tenants and endpoints', () => {
+  let collector: Collector;
+  let receiver: OtlpReceiver;
+
+  afterAll(async () => {
+    await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
+    await receiver?.stop();
+  });
+
+  it('cap top-N lists at 10, most first, and find a tenant whose id needs encoding in the path', async () => {
+    ({ collector, receiver } = await startPipeline());
+    const record = (tenantId: string, route: string, times: number) => {
+      for (let i = 0; i < times; i++) collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+    };
+    // Twelve tenants on one route, tenant i with i + 1 calls; one tenant on twelve routes, route i with i + 1 calls.
+    for (let i = 0; i < 12; i++) record(`t${String(i).padStart(2, '0')}`, '/shared', i + 1);
+    for (let i = 0; i < 12; i++) record('team/a b', `/r${String(i).padStart(2, '0')}`, i + 1);
+    const app = new Hono().route('/', operationsRoutes(collector, { authorize: () => true }));
+
+    const endpoints = (await (await app.request('/metrics/endpoints')).json()) as any;
+    const shared = endpoints.endpoints.find((e: any) => e.route === '/shared');
+    expect(shared.calls).toBe(78);
+    expect(shared.top_tenants.map((t: any) => [t.tenant, t.calls])).toEqual(
+      Array.from({ length: 10 }, (_, k) => [`t${String(11 - k).padStart(2, '0')}`, 12 - k]),
+    );
+
+    const response = await app.request(`/metrics/tenants/${encodeURIComponent('team/a b')}`);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as any;
+    expect(report.tenant).toBe('team/a b');
+    expect(report.calls).toBe(78);
+    expect(report.top_endpoints.map((e: any) => [e.route, e.calls])).toEqual(
+      Array.from({ length: 10 }, (_, k) => [`/r${String(11 - k).padStart(2, '0')}`, 12 - k]),
+    );
+  });
+});
