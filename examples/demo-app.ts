@@ -1,3 +1,4 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Collector } from '../src/index.js';
@@ -8,8 +9,15 @@ import type { OrderStore } from './orders.js';
 const MAX_BODY_BYTES = 16 * 1024;
 const SKU = /^[A-Z0-9-]{1,32}$/;
 
-/** The operations endpoints the demo mounts (operationsRoutes, the dashboard included), printed in its banner. */
-export const DEMO_OPERATIONS = { health: '/health', metrics: '/metrics', dashboard: '/metrics/dashboard' } as const;
+/** The operations endpoints the demo mounts (operationsRoutes, the analytics API and the dashboard included), printed in its banner. */
+export const DEMO_OPERATIONS = {
+  health: '/health',
+  metrics: '/metrics',
+  dashboard: '/metrics/dashboard',
+  tenants: '/metrics/tenants',
+  endpoints: '/metrics/endpoints',
+  database: '/metrics/database',
+} as const;
 
 /** The demo's routes, listed by GET /. */
 export const DEMO_ROUTES = [
@@ -31,9 +39,9 @@ export function createDemoApp(collector: Collector, orders: OrderStore, random: 
   const tenantOf = (c: Context): string | undefined => c.req.header('x-tenant-id') ?? c.req.query('tenant');
   app.use(honoMetrics(collector, { tenant: tenantOf, categories: [{ match: '/api/reports', category: 'reports' }] }));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body over ${MAX_BODY_BYTES} bytes` }, 413) }));
-  // A real service would put its own auth middleware in front of these (the dashboard lists every tenant id);
-  // the demo listens on 127.0.0.1 only. untracked(): polling them is not counted as the API's traffic.
-  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  // The analytics routes and the dashboard answer a caller on this machine only (a real service would ask its own
+  // auth which tenants the caller may see). untracked(): polling them is not counted as the API's traffic.
+  app.route('/', operationsRoutes(collector, { authorize: fromLoopback, dashboard: true }));
   app.get('/', (c) =>
     c.json({ service: 'ringmeter demo', tenant: 'x-tenant-id header or ?tenant=', routes: DEMO_ROUTES, operations: DEMO_OPERATIONS }),
   );
@@ -68,6 +76,20 @@ export function createDemoApp(collector: Collector, orders: OrderStore, random: 
 }
 
 /** SQLSTATE 23514 (check_violation), from postgres.js or PGlite, possibly wrapped by Drizzle as `cause`. */
+/**
+ * The demo's `authorize`: every tenant, to a caller on a loopback address; nothing to anyone else. Outside
+ * @hono/node-server (app.request in a test) there is no address to read: nothing.
+ */
+export function fromLoopback(c: Context): boolean {
+  let address: string | undefined;
+  try {
+    address = getConnInfo(c).remote.address;
+  } catch {
+    return false;
+  }
+  return address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
+
 function isCheckViolation(error: unknown): boolean {
   for (let cause = error, depth = 0; cause !== null && typeof cause === 'object' && depth < 3; depth++) {
     if ((cause as { code?: unknown }).code === '23514') return true;

@@ -3,6 +3,7 @@ import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import type { LiveOptions } from './live-options.js';
 import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
 import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
+import { findTenant, tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
@@ -346,6 +347,23 @@ export class Collector {
 
   stats(): CollectorStats {
     return this.recorder.stats();
+  }
+
+  /**
+   * One tenant's figures since it was first seen, as GET /metrics/tenants/:id gives them (docs/tenants.md,
+   * "Analytics API"), for the application's own code: no authorization here, the caller is the application.
+   * Resolves with undefined for a tenant the workers do not know; rejects if a worker does not answer within
+   * `timeoutMillis`, or for a bad argument.
+   */
+  async tenant(tenantId: string, timeoutMillis = 5_000): Promise<TenantReport | undefined> {
+    if (typeof tenantId !== 'string') throw new TypeError(`tenant(tenantId) must be given a string (got ${quote(tenantId)})`);
+    if (typeof timeoutMillis !== 'number') throw new TypeError(`tenant() timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
+    if (!Number.isInteger(timeoutMillis) || timeoutMillis < 1 || timeoutMillis > 3_600_000) {
+      throw new RangeError(`tenant() timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
+    }
+    if (this.closed !== undefined) throw new Error('ringmeter: tenant() after shutdown(); the collector is shut down');
+    const found = findTenant(await this.recorder.analytics({ all: false, tenants: [tenantId] }, timeoutMillis), tenantId);
+    return found === undefined ? undefined : tenantReport(found);
   }
 }
 

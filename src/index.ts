@@ -10,6 +10,7 @@ export type {
   TenantResourceRecord,
   TransactionRecord,
 } from './collector.js';
+export type { LatencySummary, TenantEndpointShare, TenantReport, TenantSummary, TenantTableShare } from './operations/tenant-report.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
 export type {
   CollectorOptions,

@@ -74,6 +74,11 @@ export interface CollectorOptions {
   maxMemoryBytes?: number;
   /** A series idle this long, with nothing left to export, is forgotten. [default: TENANT_CLEANUP_INTERVAL, else 86400000] */
   seriesIdleMillis?: number;
+  /**
+   * A timed query slower than this counts as slow in the analytics API (GET /metrics/database, a tenant's report).
+   * [default: 500]
+   */
+  slowQueryMillis?: number;
   metrics?: MetricFamiliesOptions;
   /** Time between samples of the app_* process metrics. [default: CUSTOM_METRICS_INTERVAL, else 15000] */
   runtimeMetricsIntervalMillis?: number;
@@ -103,6 +108,7 @@ export interface ResolvedOptions {
   maxSqlTexts: number;
   maxMemoryBytes: number;
   seriesIdleMillis: number;
+  slowQueryMillis: number;
   metrics: Required<MetricFamiliesOptions>;
   runtimeMetricsIntervalMillis: number;
   workerHangMillis: number;
@@ -130,6 +136,7 @@ export const DEFAULT_OPTIONS = {
   maxSqlTexts: 1_000,
   maxMemoryBytes: 10_485_760,
   seriesIdleMillis: 86_400_000,
+  slowQueryMillis: 500,
   runtimeMetricsIntervalMillis: 15_000,
   workerHangMillis: 10_000,
   shutdownTimeoutMillis: 10_000,
@@ -151,6 +158,7 @@ export const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
   maxSqlTexts: true,
   maxMemoryBytes: true,
   seriesIdleMillis: true,
+  slowQueryMillis: true,
   metrics: true,
   runtimeMetricsIntervalMillis: true,
   workerHangMillis: true,
@@ -274,6 +282,7 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
       1_000,
       2 ** 40,
     ),
+    slowQueryMillis: integerIn('options.slowQueryMillis', options.slowQueryMillis ?? DEFAULT_OPTIONS.slowQueryMillis, 1, 3_600_000),
     metrics: {
       http: flag(...pick<unknown>('options.metrics.http', metrics.http, fromEnv.http, true)),
       db: flag(...pick<unknown>('options.metrics.db', metrics.db, fromEnv.db, true)),

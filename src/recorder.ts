@@ -475,6 +475,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     maxSeries: Math.ceil(options.maxSeries / options.workers),
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
     seriesIdleMillis: options.seriesIdleMillis,
+    slowQueryMillis: options.slowQueryMillis,
     ...liveWorkerSettings(options),
     testHooks: options.testHooks,
   };

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
@@ -37,7 +37,9 @@ beforeAll(async () => {
   ({ collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 1_000 } }));
   const app = new Hono();
   app.use(honoMetrics(collector));
-  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  // The browser is an operator (allowed every tenant); a caller saying it is acme's may see acme only.
+  const authorize = (c: Context, tenant: string) => (c.req.header('x-caller') === 'acme' ? tenant === 'acme' : true);
+  app.route('/', operationsRoutes(collector, { authorize, dashboard: true }));
   app.get('/users/:id', (c) => c.text('user'));
   app.post('/orders', (c) => c.text('order', 201));
   app.get('/boom', (c) => c.text('upstream down', 503));
@@ -107,6 +109,12 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     const routes = await page.$$eval('tr.route td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent));
     expect(routes).toEqual(expect.arrayContaining(['GET /users/:id', 'GET /boom', 'POST /orders']));
     expect(await page.textContent('#status')).toBe('healthy');
+    // From the analytics data: every tenant sent is new (onboarding), and the 20 × 30 ms of 'fixed' read from the
+    // worker's sketch are 30 ms at p50, p95 and p99 (cells 8 to 11), where the bucket estimate said 37.5.
+    for (const cells of first) expect(cells[8]).toBe('onboarding');
+    expect(first.find((cells) => cells[0] === 'fixed')?.slice(8, 12)).toEqual(['onboarding', '30.0', '30.0', '30.0']);
+    const acmeSketch = first.find((cells) => cells[0] === 'acme')!.slice(9, 12);
+    for (const percentile of acmeSketch) expect(Number(percentile)).toBeGreaterThan(0);
 
     // More traffic: the next refreshes show it, with a rate, a 5xx share and estimated percentiles over the window.
     const polls = await pollsShown();
@@ -130,6 +138,14 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     // are all it holds for this tenant, so p50 is estimated at 375 ms, the 30 ms ones before no longer weighing in.
     for (let i = 0; i < 20; i++) known(0.3);
     await expect.poll(async () => fixedP50(await tenantRows()), { timeout: 10_000 }).toBe('375');
+    // Since first seen, from the sketch: 20 × 30 ms and 20 × 300 ms, so p50 (rank 19 of 0..39) is still 30 ms and
+    // p95, p99 are 300 ms within 1 %.
+    const fixedSketch = (await tenantRows())
+      .find((cells) => cells[0] === 'fixed')!
+      .slice(9, 12)
+      .map(Number);
+    expect(fixedSketch[0]).toBe(30);
+    for (const percentile of fixedSketch.slice(1)) expect(Math.abs(percentile - 300) / 300).toBeLessThanOrEqual(0.01);
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true });
@@ -140,4 +156,16 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     expect(metrics).toContain('tenant_id="acme"');
     expect(metrics).not.toContain('/metrics/dashboard');
   }, 60_000);
+
+  it('answers 403 to a caller not allowed every tenant, page and data alike', async () => {
+    for (const path of ['/metrics/dashboard', '/metrics/dashboard/data']) {
+      const response = await fetch(`${base}${path}`, { headers: { 'x-caller': 'acme' } });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({ error: 'not allowed to see every tenant' });
+    }
+    const page = await browser.newPage({ extraHTTPHeaders: { 'x-caller': 'acme' } });
+    const response = await page.goto(`${base}/metrics/dashboard`);
+    expect(response?.status()).toBe(403);
+    expect(await page.$('#routes')).toBeNull();
+  });
 });

@@ -15,12 +15,14 @@ afterEach(async () => {
 
 /** A tenant id as a hostile client could send it (a header value: no newline), with a backslash and quotes to escape. */
 const HOSTILE = '<img src=x onerror="alert(1)">\\"';
+/** The dashboard answers only callers allowed every tenant; these tests are such a caller. */
+const allowAll = () => true;
 
 async function setUp(): Promise<Hono> {
   ({ collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 1_000 } }));
   const app = new Hono();
   app.use(honoMetrics(collector));
-  app.route('/', operationsRoutes(collector, { dashboard: true }));
+  app.route('/', operationsRoutes(collector, { authorize: allowAll, dashboard: true }));
   app.get('/users/:id', (c) => c.text('user'));
   app.get('/boom', (c) => c.text('down', 503));
   return app;
@@ -74,24 +76,56 @@ describe('the dashboard routes', () => {
       expect(s.sumSeconds).toBeGreaterThan(0);
     }
     expect(data.pipeline).toMatchObject({ status: 'healthy', ring: { capacity: expect.any(Number) }, export: { failed: 0 } });
+    // The analytics summaries the page shows the pattern and the sketch percentiles from: the dashboard's own
+    // requests are not among the calls.
+    const tenants = (data as unknown as { tenants: any[] }).tenants;
+    expect(tenants.map((t) => [t.tenant, t.calls, t.server_errors, t.activity_pattern])).toEqual([
+      [HOSTILE, 1, 0, 'onboarding'],
+      ['acme', 5, 2, 'onboarding'],
+    ]);
+    expect(tenants[1].latency_seconds.p99).toBeGreaterThan(0);
     expect(JSON.stringify(data)).not.toContain(receiver.url);
+  });
+
+  it("answer 403 to a caller authorize does not allow '*', and 500 when authorize throws", async () => {
+    ({ collector, receiver } = await startPipeline());
+    const asked: string[] = [];
+    const authorize = (c: import('hono').Context, tenant: string) => {
+      asked.push(tenant);
+      if (c.req.header('x-caller') === 'broken') throw new Error('boom');
+      return c.req.header('x-caller') === 'operator';
+    };
+    const app = new Hono().route('/', operationsRoutes(collector, { authorize, dashboard: true }));
+    for (const path of ['/metrics/dashboard', '/metrics/dashboard/data']) {
+      const refused = await app.request(path, { headers: { 'x-caller': 'acme' } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: 'not allowed to see every tenant' });
+      const failed = await app.request(path, { headers: { 'x-caller': 'broken' } });
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toEqual({ error: 'authorize failed' });
+      expect((await app.request(path, { headers: { 'x-caller': 'operator' } })).status).toBe(200);
+    }
+    expect(new Set(asked)).toEqual(new Set(['*']));
   });
 
   it('mount at the path given, the data beside it, and refuse bad options naming them', async () => {
     ({ collector, receiver } = await startPipeline());
-    const app = new Hono().route('/ops', operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/board' } }));
+    const app = new Hono().route(
+      '/ops',
+      operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: '/board' } }),
+    );
     expect((await app.request('/ops/board')).status).toBe(200);
     expect((await app.request('/ops/board/data')).status).toBe(200);
     expect(() => operationsRoutes(collector, { dashboard: 'yes' as never })).toThrow(
       new TypeError('options.dashboard must be a boolean (got "yes")'),
     );
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: 'board' } })).toThrow(RangeError);
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { dashboard: '/metrics' } })).toThrow(
+    expect(() => operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: 'board' } })).toThrow(RangeError);
+    expect(() => operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { dashboard: '/metrics' } })).toThrow(
       new RangeError('options.paths.dashboard repeats the path "/metrics"'),
     );
-    expect(() => operationsRoutes(collector, { dashboard: true, paths: { health: '/d/data', dashboard: '/d' } })).toThrow(
-      new RangeError(`options.paths.dashboard puts its data on "/d/data", another endpoint's path`),
-    );
+    expect(() =>
+      operationsRoutes(collector, { authorize: allowAll, dashboard: true, paths: { health: '/d/data', dashboard: '/d' } }),
+    ).toThrow(new RangeError(`options.paths.dashboard puts its data on "/d/data", another endpoint's path`));
     // Without the dashboard, its path is not checked against the others.
     expect(() => operationsRoutes(collector, { paths: { dashboard: '/metrics' } })).not.toThrow();
   });

@@ -100,14 +100,14 @@ describe.concurrent('the demo (npm start) on the embedded database', () => {
   it('answers its API, survives garbage on every port it opens, and exits cleanly when bounded', async () => {
     const port = await freePort();
     // Short, with an export every second: the test needs one interval summary after the garbage, not a long run.
-    // The bounded time counts from the banner on; 15 s leave a loaded machine time for the requests below.
-    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '15', DEMO_EXPORT_SECONDS: '1' });
+    // The bounded time counts from the banner on; 20 s leave a loaded machine time for the requests below.
+    const running = startDemo({ PORT: String(port), DEMO_SECONDS: '20', DEMO_EXPORT_SECONDS: '1' });
     await waitFor(() => running.stdout.includes('runs ') || running.child.exitCode !== null, 30_000, 'the demo banner');
     const api = printedUrl(running.stdout, 'API');
     expect(api).toBe(`http://127.0.0.1:${port}`);
     // No OTLP endpoint set: the console exporter, and no port but the API's.
     expect(running.stdout).toContain('metrics to        the console, every interval (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)');
-    expect(running.stdout).toContain('database          PGlite, the embedded PostgreSQL (Drizzle over instrumentPglite)');
+    expect(running.stdout).toContain('stored in         PGlite, the embedded PostgreSQL (Drizzle over instrumentPglite)');
 
     // The demo API, on the embedded database.
     const index = await exchange(`${api}/`, 'GET');
@@ -138,6 +138,36 @@ describe.concurrent('the demo (npm start) on the embedded database', () => {
     expect(dashboard.text).toContain('<title>ringmeter dashboard</title>');
     const board = JSON.parse((await exchange(`${api}/metrics/dashboard/data`, 'GET')).text) as { series: { tenant: string }[] };
     expect(board.series.map(({ tenant }) => tenant)).toContain('test-suite');
+    // The analytics API, printed with the others, open to this machine (the demo's authorize: loopback callers).
+    expect(running.stdout).toContain(`tenants           ${api}/metrics/tenants   ${api}/metrics/tenants/acme`);
+    expect(running.stdout).toContain(`endpoints         ${api}/metrics/endpoints`);
+    expect(running.stdout).toContain(`database          ${api}/metrics/database`);
+    // The generator's two busiest steady tenants (8 and 20 requests/s), and the test's own. In the first seconds
+    // globex's burst can fill the generator's in-flight cap and shed acme's first requests: ask until both are in.
+    let tenants: { tenant: string; calls: number; activity_pattern: string }[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      const listed = await exchange(`${api}/metrics/tenants`, 'GET');
+      expect(listed.status).toBe(200);
+      tenants = (JSON.parse(listed.text) as { tenants: typeof tenants }).tenants;
+      if (['acme', 'initech'].every((name) => tenants.some(({ tenant }) => tenant === name))) break;
+    }
+    expect(tenants.map(({ tenant }) => tenant)).toEqual(expect.arrayContaining(['acme', 'initech', 'test-suite']));
+    for (const tenant of tenants) expect(tenant.activity_pattern).toBe('onboarding');
+    // The test's tenant: the POST that made an order, the GET of it, the GET of the list and the refused POST.
+    const own = JSON.parse((await exchange(`${api}/metrics/tenants/test-suite`, 'GET')).text);
+    expect(own.calls).toBe(4);
+    expect(own.client_errors).toBe(1);
+    expect(own.top_endpoints.map((e: { method: string; route: string; calls: number }) => [e.method, e.route, e.calls])).toEqual([
+      ['POST', '/api/orders', 2],
+      ['GET', '/api/orders', 1],
+      ['GET', '/api/orders/:id', 1],
+    ]);
+    expect(own.database.queries).toBeGreaterThanOrEqual(3);
+    const endpoints = JSON.parse((await exchange(`${api}/metrics/endpoints`, 'GET')).text) as { endpoints: { route: string }[] };
+    expect(endpoints.endpoints.map(({ route }) => route)).toContain('/api/orders');
+    expect(endpoints.endpoints.map(({ route }) => route).filter((route) => route.startsWith('/metrics'))).toEqual([]);
+    expect((await exchange(`${api}/metrics/database`, 'GET')).status).toBe(200);
+    expect((await exchange(`${api}/metrics/tenants/nobody`, 'GET')).status).toBe(404);
     const metrics = await exchange(`${api}/metrics`, 'GET');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(
@@ -168,7 +198,7 @@ describe.concurrent('the demo (npm start) on the embedded database', () => {
     const { code, signal } = await running.exit;
     expect(running.stderr).toBe('');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(running.stdout).toContain('15 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
+    expect(running.stdout).toContain('20 s (DEMO_SECONDS) are up: stopping the traffic, then the collector (final export)…');
     expect(running.stdout).toMatch(/done: \d+ requests sent \(0 failed, \d+ not sent: too many in flight\)/);
     expect(running.stdout).toMatch(/ring: [1-9]\d* written, 0 dropped; workers: 0\/1 running, 0 restarts\n/);
     // The final interval, exported by shutdown(), reaches the console too.

@@ -119,6 +119,13 @@ describe('createCollector option validation: one case per message', () => {
       RangeError,
       'options.seriesIdleMillis must be an integer from 1000 to 1099511627776 (got 10)',
     ],
+    [
+      'slowQueryMillis zero',
+      { env, slowQueryMillis: 0 },
+      RangeError,
+      'options.slowQueryMillis must be an integer from 1 to 3600000 (got 0)',
+    ],
+    ['slowQueryMillis not a number', { env, slowQueryMillis: '500' }, TypeError, 'options.slowQueryMillis must be a number (got "500")'],
     ['metrics flag not a boolean', { env, metrics: { db: 'yes' } }, TypeError, 'options.metrics.db must be a boolean (got "yes")'],
     [
       'runtimeMetricsIntervalMillis Infinity',
@@ -302,6 +309,7 @@ describe('environment variable validation: the variable is named', () => {
       maxSqlTexts: 1_000,
       maxMemoryBytes: 10_485_760,
       seriesIdleMillis: 86_400_000,
+      slowQueryMillis: 500,
       runtimeMetricsIntervalMillis: 15_000,
       workerHangMillis: 10_000,
       metrics: { http: true, db: true, tenant: true, runtime: true },

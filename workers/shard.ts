@@ -115,7 +115,7 @@ export class Shard implements TestHookTarget {
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
-    this.profiles = new TenantProfiles(dictionary, config.shard);
+    this.profiles = new TenantProfiles(dictionary, config.shard, config.slowQueryMillis / 1000);
     this.self = new SelfMetrics(this.header, config.shard, now);
     const { http, db, usage } = this;
     this.tenantForgetting = new TenantForgetting([

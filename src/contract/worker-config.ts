@@ -21,6 +21,8 @@ export interface WorkerConfig {
   /** Bytes of series state in this shard. */
   maxMemoryBytes: number;
   seriesIdleMillis: number;
+  /** A timed query slower than this counts in the tenant profiles' slowQueries (options.slowQueryMillis). */
+  slowQueryMillis: number;
   /**
    * The metric families switched on. The main thread writes no record of a family switched off; here it decides
    * which gauges are exported and whether HTTP records feed the tenant_* rows. Pending deltas of every family are

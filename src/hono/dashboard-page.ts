@@ -13,6 +13,8 @@ h1 { font-size: 1.3rem; margin: 0 0 .3rem; } h2 { font-size: 1rem; margin: 1.2re
 .badge { padding: .1rem .5rem; border-radius: .6rem; color: #fff; background: #5b6475; }
 .badge.healthy { background: #1f7a3a; } .badge.degraded { background: #b26b00; } .badge.unhealthy { background: #b3261e; }
 table { border-collapse: collapse; background: #fff; min-width: 48rem; }
+th { white-space: nowrap; } th.group { text-align: center; font-weight: 400; color: #5b6475; border-bottom: 1px solid #9aa3b2; }
+td.pattern { font-family: ui-monospace, monospace; font-weight: 400; text-align: left; }
 th, td { padding: .25rem .6rem; text-align: right; border-bottom: 1px solid #e3e6eb; }
 th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
 tr.tenant td { font-weight: 600; background: #eef1f5; }
@@ -31,12 +33,14 @@ const BODY = `
 <ul id="reasons"></ul>
 <h2>Tenants and routes <span class="note" id="window"></span></h2>
 <table>
-<thead><tr><th>Tenant</th><th>Route</th><th>Requests</th><th>Req/s</th><th>5xx share</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead>
+<thead><tr><th colspan="3"></th><th colspan="5" class="group">last 30 s (percentiles estimated)</th><th colspan="4" class="group">since first seen (sketch, ±1 %)</th></tr>
+<tr><th>Tenant</th><th>Route</th><th>Requests</th><th>Req/s</th><th>5xx share</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Pattern</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead>
 <tbody id="routes"></tbody>
 </table>
 <p class="note">Requests: total since the workers started. Rates, 5xx share and percentiles: over the last 30 s. Percentiles are
 <strong>estimated</strong> from the latency histogram's buckets (linear interpolation inside the bucket), so they are only as precise
-as the bucket bounds.</p>
+as the bucket bounds. The columns since first seen: per tenant, from the analytics data (activity pattern; percentiles from the
+workers' latency sketches, within 1 % of the exact value).</p>
 <h2>Latency, all tenants, last 5 minutes <span class="note"><span class="k0">■ p50</span> <span class="k1">■ p95</span> <span class="k2">■ p99</span> (ms, estimated, 30 s window)</span></h2>
 <svg id="chart" width="720" height="180" viewBox="0 0 720 180" role="img" aria-label="p50, p95 and p99 latency over the last 5 minutes"></svg>
 <h2>Pipeline</h2>

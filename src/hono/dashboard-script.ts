@@ -4,7 +4,8 @@
  * newest reading and the oldest within the last 30 s, as Prometheus' `rate()` and `histogram_quantile()` compute
  * them. Percentiles are estimated by linear interpolation inside the histogram bucket the rank falls in, so they
  * are only as fine as the bucket bounds. Every string from the data (tenant ids come from request headers) goes
- * into the DOM through textContent or an attribute value, never through innerHTML.
+ * into the DOM through textContent or an attribute value, never through innerHTML. Each tenant's activity pattern
+ * and its percentiles since first seen come as they are from the analytics summaries in the data (`tenants`).
  */
 export const DASHBOARD_SCRIPT = String.raw`'use strict';
 const POLL_MILLIS = 2000;
@@ -94,6 +95,14 @@ function row(cells, className, tenant) {
   return tr;
 }
 
+// A tenant's pattern and exact-within-1 % percentiles since first seen, from the analytics summaries (the workers'
+// sketches); blank for a route row or a tenant the analytics data does not hold.
+function analyticsCells(summary) {
+  if (summary === undefined) return ['', '', '', ''];
+  const latency = summary.latency_seconds;
+  return [summary.activity_pattern, millis(latency.p50), millis(latency.p95), millis(latency.p99)];
+}
+
 function figures(change, spanMillis) {
   return [
     perSecond(change.requests, spanMillis),
@@ -121,15 +130,21 @@ function renderTable(latest, start) {
       const change = difference(s, start === undefined ? undefined : start.byKey.get(seriesKey(s)));
       tenantTotal = add(tenantTotal, change);
       tenantRequests += s.requests;
-      routeRows.push(row(['', s.method + ' ' + s.route, String(s.requests), ...figures(change, span)], 'route', tenant));
+      routeRows.push(row(['', s.method + ' ' + s.route, String(s.requests), ...figures(change, span), ...analyticsCells(undefined)], 'route', tenant));
     }
     all = add(all, tenantTotal);
-    rows.push(row([tenant, 'all routes', String(tenantRequests), ...figures(tenantTotal, span)], 'tenant', tenant), ...routeRows);
+    const tenantRow = row(
+      [tenant, 'all routes', String(tenantRequests), ...figures(tenantTotal, span), ...analyticsCells(latest.tenants.get(tenant))],
+      'tenant',
+      tenant,
+    );
+    tenantRow.children[8].className = 'pattern';
+    rows.push(tenantRow, ...routeRows);
   }
   if (rows.length === 0) {
     const empty = el('tr');
     const td = el('td', 'No HTTP traffic recorded yet.');
-    td.colSpan = 8;
+    td.colSpan = 12;
     empty.append(td);
     rows.push(empty);
   }
@@ -201,7 +216,12 @@ async function poll() {
     const response = await fetch(dataUrl, { cache: 'no-store', headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error('HTTP ' + response.status);
     const data = await response.json();
-    const latest = { at: data.at, series: data.series, byKey: new Map(data.series.map((s) => [seriesKey(s), s])) };
+    const latest = {
+      at: data.at,
+      series: data.series,
+      byKey: new Map(data.series.map((s) => [seriesKey(s), s])),
+      tenants: new Map(data.tenants.map((t) => [t.tenant, t])),
+    };
     readings.push(latest);
     while (readings.length > 0 && readings[0].at < latest.at - HISTORY_MILLIS) readings.shift();
     const start = windowStart(latest);

@@ -5,3 +5,5 @@ export type { CategoryRule } from '../endpoint-categories.js';
 export { operationsRoutes } from './operations-routes.js';
 export type { OperationsPaths, OperationsRoutesOptions } from './operations-options.js';
 export { untracked } from './untracked.js';
+export type { EndpointReport } from '../operations/endpoint-analytics.js';
+export type { DatabaseReport } from '../operations/database-analytics.js';

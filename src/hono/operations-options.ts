@@ -1,4 +1,6 @@
+import type { Context } from 'hono';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
+import type { Authorize } from '../operations/tenant-visibility.js';
 import { quote } from '../options.js';
 
 /** Where each operations endpoint is mounted; `false` leaves it out. */
@@ -13,11 +15,17 @@ export interface OperationsPaths {
   metrics?: string | false;
   /** The live dashboard page, mounted only with `dashboard: true`; its data at `<path>/data`. [default: '/metrics/dashboard'] */
   dashboard?: string | false;
+  /** The tenant list, mounted only with `authorize`; one tenant's report at `<path>/:id`. [default: '/metrics/tenants'] */
+  tenants?: string | false;
+  /** Per method + route analytics, mounted only with `authorize`. [default: '/metrics/endpoints'] */
+  endpoints?: string | false;
+  /** Database analytics, mounted only with `authorize`. [default: '/metrics/database'] */
+  database?: string | false;
 }
 
 export interface OperationsRoutesOptions {
   paths?: OperationsPaths;
-  /** How long GET /metrics waits for every worker to render its shard; past it, 503. [default: 5000] */
+  /** How long GET /metrics (and the analytics routes) wait for every worker to answer; past it, 503. [default: 5000] */
   scrapeTimeoutMillis?: number;
   /**
    * /health and /metrics/health say `unhealthy` (503) when no export has finished for this long (a stuck export
@@ -25,15 +33,23 @@ export interface OperationsRoutesOptions {
    */
   staleExportMillis?: number;
   /**
-   * Mount the live dashboard page (docs/operations.md#get-metricsdashboard). Off by default: it lists every tenant
-   * id seen, so mount it behind the app's own auth middleware. [default: false]
+   * Mount the live dashboard page (docs/operations.md#get-metricsdashboard). Off by default; it lists every tenant,
+   * so it needs `authorize` and answers only callers allowed for every tenant ('*'). [default: false]
    */
   dashboard?: boolean;
+  /**
+   * Mounts the analytics routes (GET /metrics/tenants, /metrics/tenants/:id, /metrics/endpoints, /metrics/database)
+   * and decides what each caller sees: `authorize(c, tenantId)` for one tenant, `authorize(c, '*')` for all of them
+   * (and the figures that span tenants). Sync or async; only `true` grants; a throw answers 500. Without it the
+   * analytics routes are not mounted. [default: undefined]
+   */
+  authorize?: (c: Context, tenant: string) => boolean | Promise<boolean>;
 }
 
 export interface ResolvedOperationsOptions {
   paths: Required<OperationsPaths>;
   dashboard: boolean;
+  authorize: Authorize<Context> | undefined;
   scrapeTimeoutMillis: number;
   staleExportMillis: number;
 }
@@ -44,6 +60,9 @@ export const DEFAULT_OPERATIONS_PATHS: Readonly<Required<OperationsPaths>> = {
   performance: '/otel/performance',
   metrics: '/metrics',
   dashboard: '/metrics/dashboard',
+  tenants: '/metrics/tenants',
+  endpoints: '/metrics/endpoints',
+  database: '/metrics/database',
 };
 const DEFAULT_SCRAPE_TIMEOUT_MILLIS = 5_000;
 
@@ -52,6 +71,7 @@ const OPTION_NAMES: OptionNames<OperationsRoutesOptions> = {
   scrapeTimeoutMillis: true,
   staleExportMillis: true,
   dashboard: true,
+  authorize: true,
 };
 const PATH_NAMES: OptionNames<OperationsPaths> = {
   health: true,
@@ -59,7 +79,12 @@ const PATH_NAMES: OptionNames<OperationsPaths> = {
   performance: true,
   metrics: true,
   dashboard: true,
+  tenants: true,
+  endpoints: true,
+  database: true,
 };
+/** The paths mounted only with `authorize`. */
+const ANALYTICS_PATHS = new Set(['tenants', 'endpoints', 'database']);
 
 /** `otlp`: the collector's resolved export settings, which the staleness default derives from. */
 export function resolveOperationsOptions(
@@ -73,10 +98,18 @@ export function resolveOperationsOptions(
   refuseUnknownOptions('options.paths', paths, PATH_NAMES);
   const { dashboard = false } = options;
   if (typeof dashboard !== 'boolean') throw new TypeError(`options.dashboard must be a boolean (got ${quote(dashboard)})`);
+  const { authorize } = options;
+  if (authorize !== undefined && typeof authorize !== 'function')
+    throw new TypeError(`options.authorize must be a function (c, tenantId) => boolean | Promise<boolean> (got ${quote(authorize)})`);
+  if (dashboard && authorize === undefined) {
+    throw new TypeError(
+      "options.dashboard needs options.authorize: the page lists every tenant, so it answers only callers that authorize(c, '*') allows",
+    );
+  }
   const resolved = { ...DEFAULT_OPERATIONS_PATHS, ...paths };
   const seen = new Set<string>();
   for (const [name, path] of Object.entries(resolved)) {
-    if (path === false || (name === 'dashboard' && !dashboard)) continue;
+    if (path === false || (name === 'dashboard' && !dashboard) || (ANALYTICS_PATHS.has(name) && authorize === undefined)) continue;
     if (typeof path !== 'string') throw new TypeError(`options.paths.${name} must be a path string or false (got ${quote(path)})`);
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
       throw new RangeError(
@@ -95,6 +128,7 @@ export function resolveOperationsOptions(
   return {
     paths: resolved,
     dashboard,
+    authorize,
     scrapeTimeoutMillis: millis('options.scrapeTimeoutMillis', options.scrapeTimeoutMillis ?? DEFAULT_SCRAPE_TIMEOUT_MILLIS),
     staleExportMillis: millis('options.staleExportMillis', options.staleExportMillis ?? 3 * otlp.exportIntervalMillis + otlp.timeoutMillis),
   };

@@ -1,11 +1,14 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Collector } from '../collector.js';
 import { CONTENT_TYPES, negotiateFormat } from '../exposition.js';
 import { requireCollector } from '../hook-arguments.js';
 import { internals } from '../internal.js';
 import { dashboardSeries, type DashboardSeries } from '../operations/dashboard-data.js';
 import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
+import { tenantSummary, type TenantSummary } from '../operations/tenant-report.js';
+import { ALL_TENANTS, allowed, type Authorize } from '../operations/tenant-visibility.js';
 import { errorMessage } from '../redact.js';
+import { mountAnalyticsRoutes } from './analytics-routes.js';
 import { dashboardPage } from './dashboard-page.js';
 import { dashboardDataPath, resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
 import { untracked } from './untracked.js';
@@ -16,11 +19,14 @@ import { untracked } from './untracked.js';
  * records their requests (untracked.ts). A function of the `ringmeter/hono` entry rather than a Collector method,
  * so that the core entry never imports hono.
  *
- * With `dashboard: true`, also the live dashboard page and the JSON it polls (`<page>/data`); off by default, as
- * it lists tenant ids: mount it behind the app's own auth.
+ * With `authorize`, also the analytics routes (analytics-routes.ts): GET /metrics/tenants, /metrics/tenants/:id,
+ * /metrics/endpoints and /metrics/database, each showing only the tenants authorize lets the caller see. With
+ * `dashboard: true` (which needs `authorize`), also the live dashboard page and the JSON it polls (`<page>/data`),
+ * both for callers allowed every tenant ('*') only, as the page lists them all.
  *
  * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics',
- *   dashboard: '/metrics/dashboard' }]
+ *   dashboard: '/metrics/dashboard', tenants: '/metrics/tenants', endpoints: '/metrics/endpoints', database: '/metrics/database' }]
+ * [options.authorize=undefined]
  * [options.scrapeTimeoutMillis=5000] [options.staleExportMillis=3 × exportIntervalMillis + timeoutMillis] [options.dashboard=false]
  */
 export function operationsRoutes(collector: Collector, options?: OperationsRoutesOptions): Hono {
@@ -77,10 +83,14 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
       }),
     );
   }
-  if (resolved.dashboard && paths.dashboard !== false) {
+  const { authorize } = resolved;
+  if (authorize !== undefined) mountAnalyticsRoutes(app, collector, authorize, paths, scrapeTimeoutMillis);
+  if (resolved.dashboard && authorize !== undefined && paths.dashboard !== false) {
     app.get(
       paths.dashboard,
-      untracked(function ringmeterDashboard(c) {
+      untracked(async function ringmeterDashboard(c) {
+        const refused = await refuseUnlessAll(authorize, c);
+        if (refused !== undefined) return refused;
         const { html, contentSecurityPolicy } = dashboardPage();
         return c.html(html, 200, { 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
       }),
@@ -88,18 +98,39 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       dashboardDataPath(paths.dashboard),
       untracked(async function ringmeterDashboardData(c) {
+        const refused = await refuseUnlessAll(authorize, c);
+        if (refused !== undefined) return refused;
         // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
         const pipeline = pipelineReport(collector, staleExportMillis()).body;
         let series: DashboardSeries[] = [];
+        let tenants: TenantSummary[] = [];
         let metricsError: string | null = null;
         try {
-          series = dashboardSeries(await inner.renderMetrics('prometheus', scrapeTimeoutMillis));
+          const [text, shards] = await Promise.all([
+            inner.renderMetrics('prometheus', scrapeTimeoutMillis),
+            inner.analytics({ all: true }, scrapeTimeoutMillis),
+          ]);
+          series = dashboardSeries(text);
+          tenants = shards
+            .flatMap((shard) => shard.tenants)
+            .map(tenantSummary)
+            .sort((a, b) => a.tenant.localeCompare(b.tenant));
         } catch (error) {
           metricsError = errorMessage(error);
         }
-        return c.json({ at: Date.now(), series, metrics_error: metricsError, pipeline }, 200, { 'cache-control': 'no-store' });
+        return c.json({ at: Date.now(), series, tenants, metrics_error: metricsError, pipeline }, 200, { 'cache-control': 'no-store' });
       }),
     );
   }
   return app;
+}
+
+/** The dashboard lists every tenant: 403 unless the caller may see them all, 500 if authorize throws. */
+async function refuseUnlessAll(authorize: Authorize<Context>, c: Context): Promise<Response | undefined> {
+  try {
+    if (await allowed(authorize, c, ALL_TENANTS)) return undefined;
+    return c.json({ error: 'not allowed to see every tenant' }, 403, { 'cache-control': 'no-store' });
+  } catch {
+    return c.json({ error: 'authorize failed' }, 500, { 'cache-control': 'no-store' });
+  }
 }

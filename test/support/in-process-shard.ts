@@ -28,6 +28,7 @@ export function inProcessWorkerConfig(
     maxSeries: 100,
     maxMemoryBytes: 1 << 20,
     seriesIdleMillis: 3_600_000,
+    slowQueryMillis: 500,
     families: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
     exporters: { otlp: true, console: false },
