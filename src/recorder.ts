@@ -9,6 +9,7 @@ import {
   KIND_HTTP,
   KIND_QUERY,
   KIND_TENANT_USAGE,
+  USAGE_BYTES,
   KIND_TRANSACTION,
   TRANSACTION_COMMIT,
   TRANSACTION_ROLLBACK,
@@ -213,8 +214,9 @@ export class Recorder {
   }
 
   /** The tenant usage fast path. */
-  writeUsage(resource: number, tenant: number, dataType: number, usage: number): void {
-    this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, 0, 0), resource, tenant, dataType, usage, 0, 0);
+  /** `bytes`: the data type is 'bytes' (USAGE_BYTES), so the usage also counts as processed bytes. */
+  writeUsage(resource: number, tenant: number, dataType: number, usage: number, bytes: boolean): void {
+    this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, bytes ? USAGE_BYTES : 0, 0), resource, tenant, dataType, usage, 0, 0);
   }
 
   /** Resolves once everything recorded before the call has been exported; rejects saying why not. */
@@ -465,6 +467,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     seriesIdleMillis: options.seriesIdleMillis,
     families: { ...options.metrics },
     exporters: { otlp: options.exporters.includes('otlp'), console: options.exporters.includes('console') },
+    activity: { ...options.activity },
     testHooks: options.testHooks,
   };
 }

@@ -103,7 +103,7 @@ export class Shard implements TestHookTarget {
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
-    this.profiles = new TenantProfiles(dictionary, config.shard);
+    this.profiles = new TenantProfiles(dictionary, config.shard, config.activity, now);
     this.self = new SelfMetrics(this.header, config.shard, now);
     const { http, db, usage } = this;
     this.tenantForgetting = new TenantForgetting([
@@ -176,6 +176,7 @@ export class Shard implements TestHookTarget {
         return true;
       case KIND_TENANT_USAGE:
         this.usage.consume(words, floats, slot, now);
+        this.profiles.consumeUsage(words, floats, slot, now);
         return true;
       case KIND_RUNTIME:
         this.runtime.consume(words, floats, slot, now);
@@ -242,6 +243,9 @@ export class Shard implements TestHookTarget {
     if (this.config.families.http) this.http.collect(collection);
     if (this.config.families.db) this.db.collect(collection);
     if (this.config.families.tenant) this.usage.collect(collection);
+    // One interval per export, closed whichever metric families are on: the analytics answers use it too.
+    this.profiles.closeInterval(collection.endMillis);
+    if (this.config.families.tenant) this.profiles.collect(collection);
     if (this.config.families.runtime) this.runtime.collect(collection);
     this.self.setOverflowed('http', this.http.overflowed);
     this.self.setOverflowed('db', this.db.overflowed);
@@ -402,6 +406,8 @@ export class Shard implements TestHookTarget {
     if (this.config.families.http) this.http.collect(collection);
     if (this.config.families.db) this.db.collect(collection);
     if (this.config.families.tenant) this.usage.collect(collection);
+    // The last closed interval's gauges; rendering closes nothing.
+    if (this.config.families.tenant) this.profiles.collect(collection);
     if (this.config.families.runtime) this.runtime.collect(collection);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();

@@ -118,6 +118,18 @@ export class LogSketch {
     };
   }
 
+  /** Empties the sketch, keeping its bucket array (a per-interval sketch is cleared each interval, not reallocated). */
+  clear(): void {
+    this.counts.fill(0, 0, this.used);
+    this.used = 0;
+    this.offset = 0;
+    this.zeroCount = 0;
+    this.count = 0;
+    this.sum = 0;
+    this.min = Number.NaN;
+    this.max = Number.NaN;
+  }
+
   static from(snapshot: SketchSnapshot): LogSketch {
     const sketch = new LogSketch();
     sketch.merge(snapshot);
