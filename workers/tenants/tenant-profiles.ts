@@ -18,7 +18,7 @@ import type { Dictionary } from '../dictionary.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
 import { activityPatterns } from './activity-pattern.js';
 import { ActivityWindow } from './activity-window.js';
-import { intervalTotals, TenantInterval } from './tenant-interval.js';
+import { type IntervalTotals, TenantInterval, type TenantTotals } from './tenant-interval.js';
 
 const TWO_TO_32 = 2 ** 32;
 /** Cells a tenant keeps per family; further endpoints or tables share one overflow cell (key -1). */
@@ -55,6 +55,11 @@ type Profile = Pick<
   tables: Map<number, QueryCell>;
   /** recordTenantResource usage whose data type is 'bytes', by resource type id (capped like the cells). */
   usageBytes: Map<number, number>;
+  /** The sum of usageBytes. */
+  usageBytesTotal: number;
+  /** Timed queries and their duration sum, over all tables. */
+  queries: number;
+  databaseSeconds: number;
   /** The current export interval, the anomaly baselines and the last closed interval (tenant-interval.ts). */
   interval: TenantInterval;
 };
@@ -107,6 +112,9 @@ export class TenantProfiles {
         endpoints: new Map(),
         tables: new Map(),
         usageBytes: new Map(),
+        usageBytesTotal: 0,
+        queries: 0,
+        databaseSeconds: 0,
         interval: new TenantInterval(),
       };
       this.profiles.set(tenantId, profile);
@@ -137,12 +145,6 @@ export class TenantProfiles {
     p.requestBytes += requestBytes;
     p.responseBytes += responseBytes;
     p.window.add(nowMillis);
-    const interval = p.interval;
-    interval.requests++;
-    interval.serverErrors += serverError;
-    interval.requestSeconds += seconds;
-    interval.bytes += requestBytes + responseBytes;
-    interval.latency.add(seconds);
     const key = endpoint * 16 + (method & 15);
     let cell = p.endpoints.get(key) ?? p.endpoints.get(OVERFLOW_CELL);
     if (cell === undefined) {
@@ -184,8 +186,8 @@ export class TenantProfiles {
     cell.durationSumSeconds += seconds;
     if (seconds > this.slowQuerySeconds) cell.slowQueries++;
     this.dbLatency.add(seconds);
-    p.interval.queries++;
-    p.interval.databaseSeconds += seconds;
+    p.queries++;
+    p.databaseSeconds += seconds;
     const limit = words[at + B];
     if (limit > 0) {
       this.connectionsInUse = Math.min(words[at + A], limit);
@@ -202,7 +204,7 @@ export class TenantProfiles {
     const resource = words[at + KEY];
     const key = p.usageBytes.has(resource) || p.usageBytes.size < MAX_CELLS_PER_TENANT ? resource : OVERFLOW_CELL;
     p.usageBytes.set(key, (p.usageBytes.get(key) ?? 0) + bytes);
-    p.interval.bytes += bytes;
+    p.usageBytesTotal += bytes;
   }
 
   /**
@@ -212,9 +214,19 @@ export class TenantProfiles {
    * reached the backend, so the baselines move once per interval whatever the exporter does.
    */
   closeInterval(nowMillis: number): void {
-    const totals = intervalTotals(Array.from(this.profiles.values(), (p) => p.interval));
-    for (const p of this.profiles.values()) {
-      p.interval.close(totals, nowMillis);
+    // Two passes: the shard's totals of the interval are the shares' denominators.
+    const profiles = Array.from(this.profiles.values());
+    const totals = profiles.map(totalsOf);
+    const figures = profiles.map((p, i) => p.interval.since(totals[i]));
+    const shard: IntervalTotals = { requestSeconds: 0, databaseSeconds: 0, bytes: 0 };
+    for (const f of figures) {
+      shard.requestSeconds += f.requestSeconds;
+      shard.databaseSeconds += f.databaseSeconds;
+      shard.bytes += f.bytes;
+    }
+    for (let i = 0; i < profiles.length; i++) {
+      const p = profiles[i];
+      p.interval.close(figures[i], totals[i], shard, p.latency, nowMillis);
       p.interval.setPattern(
         p.lastSeenMillis > nowMillis - HOUR_MILLIS
           ? activityPatterns(p.window.perMinute, p.window.lastHour(nowMillis), p.firstSeenMillis, nowMillis, this.thresholds)[0]
@@ -335,13 +347,26 @@ export class TenantProfiles {
   /** Bytes by data_type, as tenant_data_processed_bytes labels them. */
   private processedBytes(p: Profile): Record<string, number> {
     const bytes: Record<string, number> = { request: p.requestBytes, response: p.responseBytes };
-    for (const [resource, total] of p.usageBytes) bytes[resource === OVERFLOW_CELL ? '__overflow__' : this.dictionary.label(resource)] = total;
+    for (const [resource, total] of p.usageBytes)
+      bytes[resource === OVERFLOW_CELL ? '__overflow__' : this.dictionary.label(resource)] = total;
     return bytes;
   }
 
   private endpointName(key: number): [string, string] {
     return [methodName(key & 15), this.dictionary.endpoint(Math.floor(key / 16)).route];
   }
+}
+
+/** A profile's totals since first seen, in the terms of its intervals. */
+function totalsOf(p: Profile): TenantTotals {
+  return {
+    requests: p.requests,
+    serverErrors: p.serverErrors,
+    queries: p.queries,
+    requestSeconds: p.durationSumSeconds,
+    databaseSeconds: p.databaseSeconds,
+    bytes: p.requestBytes + p.responseBytes + p.usageBytesTotal,
+  };
 }
 
 function newHttpCell(): HttpCell {
