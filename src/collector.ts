@@ -1,14 +1,7 @@
 import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { quote, resolveOptions, type CollectorOptions, type LiveOptions, type ResolvedOptions } from './options.js';
-import {
-  BYTES_DATA_TYPE,
-  HTTP_BODY_DATA_TYPES,
-  QUERY_KEY_IS_SQL,
-  QUERY_SUCCESS,
-  queryTypeId,
-  type QueryType,
-} from './contract/codes.js';
+import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';

@@ -446,7 +446,12 @@ function integerIn(name: string, value: unknown, min: number, max: number): numb
 function activityThresholds(options: CollectorOptions): ActivityThresholds {
   const d = DEFAULT_OPTIONS;
   const high = integerIn('options.highVolumeRequestsPerHour', options.highVolumeRequestsPerHour ?? d.highVolumeRequestsPerHour, 1, 1e9);
-  const medium = integerIn('options.mediumVolumeRequestsPerHour', options.mediumVolumeRequestsPerHour ?? d.mediumVolumeRequestsPerHour, 1, 1e9);
+  const medium = integerIn(
+    'options.mediumVolumeRequestsPerHour',
+    options.mediumVolumeRequestsPerHour ?? d.mediumVolumeRequestsPerHour,
+    1,
+    1e9,
+  );
   if (medium >= high) {
     throw new RangeError(
       `options.mediumVolumeRequestsPerHour must be below options.highVolumeRequestsPerHour (${high}) (got ${quote(medium)})`,
@@ -460,7 +465,12 @@ function activityThresholds(options: CollectorOptions): ActivityThresholds {
   return {
     highVolumeRequestsPerHour: high,
     mediumVolumeRequestsPerHour: medium,
-    onboardingWindowMillis: integerIn('options.onboardingWindowMillis', options.onboardingWindowMillis ?? d.onboardingWindowMillis, 0, 2 ** 40),
+    onboardingWindowMillis: integerIn(
+      'options.onboardingWindowMillis',
+      options.onboardingWindowMillis ?? d.onboardingWindowMillis,
+      0,
+      2 ** 40,
+    ),
     burstMinutes: integerIn('options.burstMinutes', options.burstMinutes ?? d.burstMinutes, 1, 59),
     burstShare,
     burstMinIdleMinutes: integerIn('options.burstMinIdleMinutes', options.burstMinIdleMinutes ?? d.burstMinIdleMinutes, 0, 59),
