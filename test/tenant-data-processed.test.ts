@@ -81,6 +81,8 @@ describe('tenant_data_processed_bytes through a real collector and worker', () =
     expect(valuesByLabels(receiver.points, 'tenant_activity_pattern')).toEqual({ 'pattern=batch_processing,tenant_id=acme': 1 });
     expect(valuesByLabels(receiver.points, 'tenant_cost_share')).toEqual({
       'resource=request_time,tenant_id=acme': 1,
+      'resource=database_time,tenant_id=acme': 0,
+      'resource=bytes,tenant_id=acme': 0,
     });
   });
 });

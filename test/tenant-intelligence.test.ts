@@ -224,8 +224,8 @@ describe('cost shares, exported as tenant_cost_share', () => {
     expect(answer.get('c')?.costShare).toEqual({ request_time: 0, database_time: 0.6 / 0.8, bytes: 400 / 3_800 });
     expect(answer.get('c')?.processedBytes).toEqual({ request: 0, response: 0, storage: 400 });
 
-    // The next interval holds only what came after the first export; b and c did nothing and get no points, and
-    // nobody used the database, so database_time has no points at all.
+    // The next interval holds only what came after the first export. Nobody used the database: database_time is 0
+    // for everyone. b, c and __overflow__ did nothing: 0 once, then no points.
     await s.at(1, () => {
       s.http('a', 200, 0.25, 1, 10, 10);
       s.http('d', 200, 0.75, 1, 30, 10);
@@ -234,11 +234,28 @@ describe('cost shares, exported as tenant_cost_share', () => {
     const expectedSecond: Record<string, number> = {
       'resource=request_time,tenant_id=a': 0.25,
       'resource=request_time,tenant_id=d': 0.75,
+      'resource=database_time,tenant_id=a': 0,
+      'resource=database_time,tenant_id=d': 0,
       'resource=bytes,tenant_id=a': 20 / 60,
       'resource=bytes,tenant_id=d': 40 / 60,
     };
+    for (const name of ['b', 'c']) {
+      for (const resource of ['request_time', 'database_time', 'bytes']) expectedSecond[`resource=${resource},tenant_id=${name}`] = 0;
+    }
+    for (const resource of ['request_time', 'database_time', 'bytes']) {
+      expectedSecond[`otel.metric.overflow=true,resource=${resource},tenant_id=__overflow__`] = 0;
+    }
     expect(Object.keys(second).sort()).toEqual(Object.keys(expectedSecond).sort());
     for (const [key, value] of Object.entries(expectedSecond)) expectExact(second[key], value, key);
+    await s.at(2, () => s.http('a', 200, 0.5, 1, 0, 0));
+    expect(valuesByLabels(await s.exportInterval(), 'tenant_cost_share')).toEqual({
+      'resource=request_time,tenant_id=a': 1,
+      'resource=database_time,tenant_id=a': 0,
+      'resource=bytes,tenant_id=a': 0,
+      'resource=request_time,tenant_id=d': 0,
+      'resource=database_time,tenant_id=d': 0,
+      'resource=bytes,tenant_id=d': 0,
+    });
     expect(s.analytics().get('b')?.costShare).toBeNull();
   });
 });
@@ -326,7 +343,13 @@ describe('tenant state at the forget point', () => {
     await s.at(1, () => s.http('gone', 200, 0.1, 1));
     const fresh = s.analytics().get('gone');
     expect(fresh).toMatchObject({ requests: 1, costShare: null, anomalies: [], processedBytes: { request: 100, response: 1_000 } });
-    const shares = valuesByLabels(await s.exportInterval(), 'tenant_cost_share');
-    expect(shares['resource=request_time,tenant_id=gone']).toBe(1);
+    expect(valuesByLabels(await s.exportInterval(), 'tenant_cost_share')).toEqual({
+      'resource=request_time,tenant_id=gone': 1,
+      'resource=database_time,tenant_id=gone': 0,
+      'resource=bytes,tenant_id=gone': 1,
+      'resource=request_time,tenant_id=kept': 0,
+      'resource=database_time,tenant_id=kept': 0,
+      'resource=bytes,tenant_id=kept': 0,
+    });
   });
 });

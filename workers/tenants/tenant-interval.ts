@@ -34,6 +34,8 @@ export class TenantInterval {
   readonly latencyP95 = new SignalBaseline();
   /** The last closed interval's shares; null when the tenant did nothing in it. */
   costShare: CostShare | null = null;
+  /** The tenant had shares at the close before the last and none at the last: the metric sends 0 once. */
+  sharesEnded = false;
   /** The tenant's pattern at the last close; undefined when it was not seen in the hour before. */
   pattern: ActivityPattern | undefined;
   /** The pattern at the close before the last, when it differed from the last: the metric sends 0 once for it. */
@@ -60,6 +62,7 @@ export class TenantInterval {
    */
   close(figures: TenantTotals, totals: TenantTotals, shard: IntervalTotals, latency: LogSketch, nowMillis: number): void {
     const active = figures.requests > 0 || figures.queries > 0 || figures.bytes > 0;
+    this.sharesEnded = !active && this.costShare !== null;
     this.costShare = active
       ? {
           request_time: share(figures.requestSeconds, shard.requestSeconds),
@@ -77,6 +80,8 @@ export class TenantInterval {
     }
     const flagged = this.flaggedSignals();
     this.cleared = wasFlagged.filter((signal) => !flagged.includes(signal));
+    // Nothing happened: the totals and the sketch are what they were at the last close, so the marks stand.
+    if (!active) return;
     this.mark = { ...totals };
     this.latencyMark = latency.mark(this.latencyMark === EMPTY_MARK ? undefined : this.latencyMark);
   }

@@ -240,18 +240,16 @@ export class TenantProfiles {
   /**
    * tenant_activity_pattern, tenant_cost_share and tenant_anomaly of the last closed interval, as gauges over it
    * (no settlement: a gauge that fails to reach the backend is replaced by the next interval's, never resent).
-   * A resource no tenant used in the interval gets no share points, so the points of each resource sum to 1.
+   * Every tenant active in the interval gets a share of each resource (0 for all when nobody used it), and a tenant
+   * that was active in the interval before and not in this one gets 0 once: the latest value of every series (what
+   * GET /metrics and a last-value panel show) is then the last interval's, and sums to 1 per used resource.
    */
   collect(collection: Collection): void {
     const start = this.closedStartMillis;
     if (start < 0) return;
-    const used = { request_time: false, database_time: false, bytes: false };
     for (const p of this.profiles.values()) {
-      const share = p.interval.costShare;
-      if (share === null) continue;
-      for (const resource of COST_RESOURCES) used[resource] ||= share[resource] > 0;
-    }
-    for (const p of this.profiles.values()) {
+      // Lets the shard drain its ring meanwhile (Collection.step), as the series walks do.
+      collection.step();
       const interval = p.interval;
       const tenant = tenantAttributes(this.dictionary, p.tenantId);
       if (interval.pattern !== undefined) collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.pattern }, start, 1);
@@ -260,9 +258,9 @@ export class TenantProfiles {
         collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.formerPattern }, start, 0);
       }
       const share = interval.costShare;
-      if (share !== null) {
+      if (share !== null || interval.sharesEnded) {
         for (const resource of COST_RESOURCES) {
-          if (used[resource]) collection.add(METRICS.tenantCostShare, { ...tenant, resource }, start, share[resource]);
+          collection.add(METRICS.tenantCostShare, { ...tenant, resource }, start, share === null ? 0 : share[resource]);
         }
       }
       for (const signal of interval.flaggedSignals()) collection.add(METRICS.tenantAnomaly, { ...tenant, signal }, start, 1);
