@@ -2,7 +2,7 @@ import { methodId } from './http-methods.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import type { LiveOptions } from './live-options.js';
 import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
+import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { findTenant, tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
@@ -52,7 +52,11 @@ export interface TenantResourceRecord {
   resourceType: string;
   /** How much; added to tenant_resource_usage_total. */
   usage: number;
-  /** [default: 'unknown'] */
+  /**
+   * [default: 'unknown'] With 'bytes' the usage is a byte count that also goes to
+   * tenant_data_processed_bytes{data_type=<resourceType>}; resourceType 'request' and 'response' are then refused
+   * (HTTP bodies use them).
+   */
   dataType?: string;
 }
 
@@ -274,8 +278,9 @@ export class Collector {
       const { tenantId, resourceType, usage } = record;
       const dataType = record.dataType ?? '';
       const tenant = this.recorder.tenantId(tenantId);
+      const bytes = dataType === BYTES_DATA_TYPE;
       const invalid =
-        typeof resourceType !== 'string'
+        typeof resourceType !== 'string' || (bytes && HTTP_BODY_DATA_TYPES.includes(resourceType))
           ? 'resourceType'
           : typeof dataType !== 'string'
             ? 'dataType'
@@ -290,7 +295,7 @@ export class Collector {
       }
       const resource = this.recorder.labelId(resourceType);
       const data = dataType === '' ? UNKNOWN_ID : this.recorder.labelId(dataType);
-      this.recorder.writeUsage(resource, tenant, data, usage);
+      this.recorder.writeUsage(resource, tenant, data, usage, bytes);
     } catch {
       this.recorder.reject('recordTenantResource.record');
     }

@@ -58,10 +58,12 @@ export function reconfiguredOptions(current: ResolvedOptions, started: ResolvedO
   refuseUnknownOptions('options', patch, LIVE_OPTIONS);
   const otlp = nested('options.otlp', patch.otlp);
   const metrics = nested('options.metrics', patch.metrics);
-  const { testHooks, ...kept } = current;
-  // Every current value goes back through resolveOptions, so an option added later is kept without being listed here.
+  const { testHooks, activity, ...kept } = current;
+  // Every current value goes back through resolveOptions, so an option added later is kept without being listed here
+  // (the activity thresholds are top-level options, grouped only once resolved).
   const next = resolveOptions({
     ...kept,
+    ...activity,
     ...given(patch),
     otlp: { ...current.otlp, ...given(otlp) },
     metrics: { ...current.metrics, ...given(metrics) },

@@ -88,8 +88,33 @@ export interface CollectorOptions {
   shutdownTimeoutMillis?: number;
   /** On SIGTERM or SIGINT: shut down (exporting what is pending), then let the signal end the process. [default: false] */
   handleSignals?: boolean;
+  /** A tenant with more requests than this in the last hour is high_volume (docs/tenants.md). [default: 1000] */
+  highVolumeRequestsPerHour?: number;
+  /** At least this many requests in the last hour (and at most highVolumeRequestsPerHour): medium_volume. [default: 100] */
+  mediumVolumeRequestsPerHour?: number;
+  /** A tenant first seen less than this long ago is onboarding. [default: 86400000] */
+  onboardingWindowMillis?: number;
+  /** batch_processing: the busiest this many minutes of the hour hold at least burstShare of its requests. [default: 6] */
+  burstMinutes?: number;
+  /** batch_processing: the share of the hour's requests in its busiest burstMinutes, 0 to 1. [default: 0.8] */
+  burstShare?: number;
+  /** batch_processing: at least this many of the hour's 60 minutes had no request. [default: 30] */
+  burstMinIdleMinutes?: number;
+  /** real_time: requests in at least this many of the hour's 60 minutes. [default: 45] */
+  steadyMinActiveMinutes?: number;
   /** Environment to read; pass {} to ignore the process environment. [default: process.env] */
   env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The thresholds of the activity patterns (docs/tenants.md), as the options name them. */
+export interface ActivityThresholds {
+  highVolumeRequestsPerHour: number;
+  mediumVolumeRequestsPerHour: number;
+  onboardingWindowMillis: number;
+  burstMinutes: number;
+  burstShare: number;
+  burstMinIdleMinutes: number;
+  steadyMinActiveMinutes: number;
 }
 
 /** Every option filled in: what the rest of the code reads. */
@@ -114,6 +139,7 @@ export interface ResolvedOptions {
   workerHangMillis: number;
   shutdownTimeoutMillis: number;
   handleSignals: boolean;
+  activity: ActivityThresholds;
   /** Set only by createTestCollector (internal.ts): the workers obey test-hook messages. */
   testHooks: boolean;
 }
@@ -141,6 +167,13 @@ export const DEFAULT_OPTIONS = {
   workerHangMillis: 10_000,
   shutdownTimeoutMillis: 10_000,
   handleSignals: false,
+  highVolumeRequestsPerHour: 1_000,
+  mediumVolumeRequestsPerHour: 100,
+  onboardingWindowMillis: 86_400_000,
+  burstMinutes: 6,
+  burstShare: 0.8,
+  burstMinIdleMinutes: 30,
+  steadyMinActiveMinutes: 45,
 } as const;
 
 /** Every option name createCollector takes (configure() tells the live ones from these: live-options.ts). */
@@ -164,6 +197,13 @@ export const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
   workerHangMillis: true,
   shutdownTimeoutMillis: true,
   handleSignals: true,
+  highVolumeRequestsPerHour: true,
+  mediumVolumeRequestsPerHour: true,
+  onboardingWindowMillis: true,
+  burstMinutes: true,
+  burstShare: true,
+  burstMinIdleMinutes: true,
+  steadyMinActiveMinutes: true,
   env: true,
 };
 const OTLP_OPTION_NAMES: OptionNames<OtlpOptions> = {
@@ -307,6 +347,7 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
       3_600_000,
     ),
     handleSignals: flag('options.handleSignals', options.handleSignals ?? DEFAULT_OPTIONS.handleSignals),
+    activity: activityThresholds(options),
     testHooks: (options as { [TEST_HOOKS]?: unknown })[TEST_HOOKS] === true,
   };
 }
@@ -409,6 +450,42 @@ function integerIn(name: string, value: unknown, min: number, max: number): numb
     throw new RangeError(`${name} must be an integer from ${min} to ${max} (got ${quote(value)})`);
   }
   return value;
+}
+
+/** The activity-pattern thresholds, each in range, and medium_volume's floor below high_volume's. */
+function activityThresholds(options: CollectorOptions): ActivityThresholds {
+  const d = DEFAULT_OPTIONS;
+  const high = integerIn('options.highVolumeRequestsPerHour', options.highVolumeRequestsPerHour ?? d.highVolumeRequestsPerHour, 1, 1e9);
+  const medium = integerIn(
+    'options.mediumVolumeRequestsPerHour',
+    options.mediumVolumeRequestsPerHour ?? d.mediumVolumeRequestsPerHour,
+    1,
+    1e9,
+  );
+  if (medium >= high) {
+    throw new RangeError(
+      `options.mediumVolumeRequestsPerHour must be below options.highVolumeRequestsPerHour (${high}) (got ${quote(medium)})`,
+    );
+  }
+  const burstShare = options.burstShare ?? d.burstShare;
+  if (typeof burstShare !== 'number') throw new TypeError(`options.burstShare must be a number (got ${quote(burstShare)})`);
+  if (!(burstShare > 0 && burstShare <= 1)) {
+    throw new RangeError(`options.burstShare must be a number above 0 and at most 1 (got ${quote(burstShare)})`);
+  }
+  return {
+    highVolumeRequestsPerHour: high,
+    mediumVolumeRequestsPerHour: medium,
+    onboardingWindowMillis: integerIn(
+      'options.onboardingWindowMillis',
+      options.onboardingWindowMillis ?? d.onboardingWindowMillis,
+      0,
+      2 ** 40,
+    ),
+    burstMinutes: integerIn('options.burstMinutes', options.burstMinutes ?? d.burstMinutes, 1, 59),
+    burstShare,
+    burstMinIdleMinutes: integerIn('options.burstMinIdleMinutes', options.burstMinIdleMinutes ?? d.burstMinIdleMinutes, 0, 59),
+    steadyMinActiveMinutes: integerIn('options.steadyMinActiveMinutes', options.steadyMinActiveMinutes ?? d.steadyMinActiveMinutes, 1, 60),
+  };
 }
 
 const EXPORTER_NAMES: readonly ExporterName[] = ['otlp', 'console', 'prometheus', 'none'];

@@ -10,6 +10,7 @@ import {
   KIND_HTTP,
   KIND_QUERY,
   KIND_TENANT_USAGE,
+  USAGE_BYTES,
   KIND_TRANSACTION,
   TRANSACTION_COMMIT,
   TRANSACTION_ROLLBACK,
@@ -230,8 +231,9 @@ export class Recorder {
   }
 
   /** The tenant usage fast path. */
-  writeUsage(resource: number, tenant: number, dataType: number, usage: number): void {
-    this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, 0, 0), resource, tenant, dataType, usage, 0, 0);
+  /** `bytes`: the data type is 'bytes' (USAGE_BYTES), so the usage also counts as processed bytes. */
+  writeUsage(resource: number, tenant: number, dataType: number, usage: number, bytes: boolean): void {
+    this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, bytes ? USAGE_BYTES : 0, 0), resource, tenant, dataType, usage, 0, 0);
   }
 
   /** Resolves once everything recorded before the call has been exported; rejects saying why not. */
@@ -477,6 +479,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     seriesIdleMillis: options.seriesIdleMillis,
     slowQueryMillis: options.slowQueryMillis,
     ...liveWorkerSettings(options),
+    activity: { ...options.activity },
     testHooks: options.testHooks,
   };
 }

@@ -25,6 +25,37 @@ function longTailed(count: number, seed: number): Float64Array {
 }
 
 describe('LogSketch', () => {
+  test('quantiles of the values added since a mark, within 1 %, whatever came before and however wide', () => {
+    const sketch = new LogSketch();
+    // Before the mark: fast values, and some far below and above the interval's range.
+    for (const value of longTailed(100_000, 3)) sketch.add(value / 10);
+    sketch.add(1e-6);
+    sketch.add(500);
+    const mark = sketch.mark();
+    expect(sketch.countSince(mark)).toBe(0);
+    expect(sketch.quantileSince(mark, 0.95)).toBeNaN();
+    const after = longTailed(200_000, 11);
+    for (const value of after) sketch.add(value);
+    sketch.add(0);
+    const sorted = Float64Array.from([...after, 0]).sort();
+    expect(sketch.countSince(mark)).toBe(200_001);
+    for (const q of [0.5, 0.95, 0.99]) {
+      const exact = sorted[Math.floor(q * (sorted.length - 1))] as number;
+      const estimate = sketch.quantileSince(mark, q);
+      expect(Math.abs(estimate - exact) / exact, `p${q * 100}: exact ${exact}, since mark ${estimate}`).toBeLessThanOrEqual(
+        RELATIVE_ACCURACY,
+      );
+    }
+    // The zero bucket counts too: the lowest rank since the mark is the 0 added.
+    expect(sketch.quantileSince(mark, 0)).toBe(0);
+    // A mark reused: the next interval is read from it alone.
+    const next = sketch.mark(mark);
+    for (let i = 0; i < 99; i++) sketch.add(0.2);
+    sketch.add(9);
+    expect(Math.abs(sketch.quantileSince(next, 0.5) / 0.2 - 1)).toBeLessThanOrEqual(RELATIVE_ACCURACY);
+    expect(Math.abs(sketch.quantileSince(next, 1) / 9 - 1)).toBeLessThanOrEqual(RELATIVE_ACCURACY);
+  });
+
   test('p50, p95 and p99 of 1,000,000 long-tailed samples within 1 % of the exact values, merged from two halves', () => {
     const values = longTailed(1_000_000, 7);
     const even = new LogSketch();

@@ -139,6 +139,45 @@ describe('createCollector option validation: one case per message', () => {
       RangeError,
       'options.workerHangMillis must be an integer from 100 to 3600000 (got 1)',
     ],
+    [
+      'highVolumeRequestsPerHour zero',
+      { env, highVolumeRequestsPerHour: 0 },
+      RangeError,
+      'options.highVolumeRequestsPerHour must be an integer from 1 to 1000000000 (got 0)',
+    ],
+    [
+      'mediumVolumeRequestsPerHour not a number',
+      { env, mediumVolumeRequestsPerHour: '100' },
+      TypeError,
+      'options.mediumVolumeRequestsPerHour must be a number (got "100")',
+    ],
+    [
+      'mediumVolumeRequestsPerHour not below highVolumeRequestsPerHour',
+      { env, highVolumeRequestsPerHour: 500, mediumVolumeRequestsPerHour: 500 },
+      RangeError,
+      'options.mediumVolumeRequestsPerHour must be below options.highVolumeRequestsPerHour (500) (got 500)',
+    ],
+    [
+      'onboardingWindowMillis negative',
+      { env, onboardingWindowMillis: -1 },
+      RangeError,
+      'options.onboardingWindowMillis must be an integer from 0 to 1099511627776 (got -1)',
+    ],
+    ['burstMinutes a whole hour', { env, burstMinutes: 60 }, RangeError, 'options.burstMinutes must be an integer from 1 to 59 (got 60)'],
+    ['burstShare not a number', { env, burstShare: '0.8' }, TypeError, 'options.burstShare must be a number (got "0.8")'],
+    ['burstShare zero', { env, burstShare: 0 }, RangeError, 'options.burstShare must be a number above 0 and at most 1 (got 0)'],
+    [
+      'burstMinIdleMinutes fractional',
+      { env, burstMinIdleMinutes: 1.5 },
+      RangeError,
+      'options.burstMinIdleMinutes must be an integer from 0 to 59 (got 1.5)',
+    ],
+    [
+      'steadyMinActiveMinutes zero',
+      { env, steadyMinActiveMinutes: 0 },
+      RangeError,
+      'options.steadyMinActiveMinutes must be an integer from 1 to 60 (got 0)',
+    ],
     ['a misspelt option', { env, serviceNmae: 'x' }, TypeError, 'options.serviceNmae is not an option (did you mean serviceName?)'],
     [
       'a misspelt otlp option',
@@ -313,6 +352,37 @@ describe('environment variable validation: the variable is named', () => {
       runtimeMetricsIntervalMillis: 15_000,
       workerHangMillis: 10_000,
       metrics: { http: true, db: true, tenant: true, runtime: true },
+      activity: {
+        highVolumeRequestsPerHour: 1_000,
+        mediumVolumeRequestsPerHour: 100,
+        onboardingWindowMillis: 86_400_000,
+        burstMinutes: 6,
+        burstShare: 0.8,
+        burstMinIdleMinutes: 30,
+        steadyMinActiveMinutes: 45,
+      },
+    });
+  });
+
+  it('takes custom activity thresholds', () => {
+    const options = resolveOptions({
+      env: {},
+      highVolumeRequestsPerHour: 10_000,
+      mediumVolumeRequestsPerHour: 40,
+      onboardingWindowMillis: 3_600_000,
+      burstMinutes: 10,
+      burstShare: 1,
+      burstMinIdleMinutes: 0,
+      steadyMinActiveMinutes: 60,
+    });
+    expect(options.activity).toEqual({
+      highVolumeRequestsPerHour: 10_000,
+      mediumVolumeRequestsPerHour: 40,
+      onboardingWindowMillis: 3_600_000,
+      burstMinutes: 10,
+      burstShare: 1,
+      burstMinIdleMinutes: 0,
+      steadyMinActiveMinutes: 60,
     });
   });
 

@@ -115,7 +115,7 @@ export class Shard implements TestHookTarget {
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
-    this.profiles = new TenantProfiles(dictionary, config.shard, config.slowQueryMillis / 1000);
+    this.profiles = new TenantProfiles(dictionary, config.shard, config.activity, now, config.slowQueryMillis / 1000);
     this.self = new SelfMetrics(this.header, config.shard, now);
     const { http, db, usage } = this;
     this.tenantForgetting = new TenantForgetting([
@@ -188,6 +188,7 @@ export class Shard implements TestHookTarget {
         return true;
       case KIND_TENANT_USAGE:
         this.usage.consume(words, floats, slot, now);
+        this.profiles.consumeUsage(words, floats, slot, now);
         return true;
       case KIND_RUNTIME:
         this.runtime.consume(words, floats, slot, now);
@@ -252,6 +253,8 @@ export class Shard implements TestHookTarget {
     const collection = new Collection(this.config.otlp.batchSize, this.clock.nowMillis(), () => {
       if (!this.paused) this.drain(this.drainLimit);
     });
+    // One interval per export, closed whichever metric families are on: the analytics answers use it too.
+    this.profiles.closeInterval(collection.endMillis);
     this.collectFamilies(collection);
     this.self.setOverflowed('http', this.http.overflowed);
     this.self.setOverflowed('db', this.db.overflowed);
@@ -356,6 +359,9 @@ export class Shard implements TestHookTarget {
     this.http.collect(collection);
     this.db.collect(collection, families.db);
     this.usage.collect(collection);
+    // The tenant gauges (activity pattern, cost share, anomaly) of the last closed interval: gauges stop with their
+    // family, as the pool and runtime ones do.
+    if (families.tenant) this.profiles.collect(collection);
     this.runtime.collect(collection, families.runtime);
   }
 
@@ -425,6 +431,7 @@ export class Shard implements TestHookTarget {
   private render(): MetricFamilyText[] {
     this.drainAll();
     const collection = new Collection(Number.MAX_SAFE_INTEGER, this.clock.nowMillis());
+    // The last closed interval's gauges; rendering closes nothing.
     this.collectFamilies(collection);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();

@@ -22,17 +22,31 @@ export const ACTIVITY_PATTERNS: readonly ActivityPattern[] = [
   'onboarding',
 ];
 
-export type AnomalySignal = 'error_rate' | 'p95_latency';
+export type AnomalySignal = 'error_rate' | 'latency_p95';
 
+export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['error_rate', 'latency_p95'];
+
+/** A tenant's error rate or p95 latency far outside its own recent baseline (rule: docs/tenants.md, "Anomalies"). */
 export interface TenantAnomaly {
   signal: AnomalySignal;
-  /** The signal's value over the last interval (a share 0..1 for error_rate, seconds for p95_latency). */
+  /** The signal's value over the last closed interval (a share 0..1 for error_rate, seconds for latency_p95). */
   value: number;
-  /** Its recent baseline (EWMA) before that interval. */
+  /** Its recent baseline (EWMA mean) before that interval. */
   baseline: number;
   /** When the anomaly was first flagged, ms since the epoch. */
   sinceMillis: number;
 }
+
+/** What a tenant's cost shares are shares of (the `resource` label of tenant_cost_share). */
+export type CostResource = 'request_time' | 'database_time' | 'bytes';
+
+export const COST_RESOURCES: readonly CostResource[] = ['request_time', 'database_time', 'bytes'];
+
+/**
+ * A tenant's share of one export interval's request time, database time and bytes, 0..1 each, over the tenants of
+ * its shard (docs/tenants.md, "Cost shares"); 0 for a resource no tenant used in the interval.
+ */
+export type CostShare = Record<CostResource, number>;
 
 /** Request counters of one tenant on one method + route. */
 export interface EndpointCell {
@@ -77,9 +91,10 @@ export interface TenantAnalytics {
   processedBytes: Record<string, number>;
   requestsLastHour: number;
   pattern: ActivityPattern;
+  /** Signals flagged at the last closed export interval (empty before warm-up or when none is). */
   anomalies: TenantAnomaly[];
-  /** Share of the last interval's request time, database time and bytes (0..1 each; absent before one interval). */
-  costShare: { request_time: number; database_time: number; bytes: number } | null;
+  /** Shares of the last closed export interval; null before the first close or when the tenant did nothing in it. */
+  costShare: CostShare | null;
   endpoints: EndpointCell[];
   tables: TableCell[];
 }

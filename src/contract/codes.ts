@@ -24,7 +24,8 @@ export const KIND_RUNTIME = 5;
  *              transactions, plus transactions in progress and reserved connections; may exceed B while queries
  *              queue), B = the client's connection limit (its max); A = B = 0 when unknown (no pool gauges).
  * TRANSACTION  detail = TRANSACTION_COMMIT | TRANSACTION_ROLLBACK, code = 1 for a savepoint, AUX = database id.
- * TENANT_USAGE KEY = resource type id, AUX = data type id, VALUE = usage.
+ * TENANT_USAGE detail = USAGE_BYTES when the data type is 'bytes', KEY = resource type id, AUX = data type id,
+ *              VALUE = usage.
  * RUNTIME      detail = RUNTIME_* sample, code = GC kind (RUNTIME_GC only), VALUE = the sample.
  */
 export const QUERY_SUCCESS = 1;
@@ -34,6 +35,16 @@ export const QUERY_KEY_IS_SQL = 2;
  * ignored), never timed, no pool gauges.
  */
 export const QUERY_UNTIMED = 4;
+/**
+ * TENANT_USAGE: the caller's data type is 'bytes', so the usage is a byte count that also feeds
+ * tenant_data_processed_bytes{data_type=<resource type>}. Decided once on the main thread, so the worker never
+ * compares strings per record.
+ */
+export const USAGE_BYTES = 1;
+/** The data type that makes a recordTenantResource usage a byte count (USAGE_BYTES). */
+export const BYTES_DATA_TYPE = 'bytes';
+/** Resource types that tenant_data_processed_bytes already uses for HTTP bodies: refused with dataType 'bytes'. */
+export const HTTP_BODY_DATA_TYPES: readonly string[] = ['request', 'response'];
 export const TRANSACTION_COMMIT = 1;
 export const TRANSACTION_ROLLBACK = 2;
 

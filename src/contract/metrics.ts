@@ -68,7 +68,25 @@ export const METRICS = {
     'tenant_data_processed_bytes',
     'By',
     ['tenant_id', 'data_type'],
-    'Request (data_type=request) and response (data_type=response) bytes per tenant.',
+    'Request (data_type=request) and response (data_type=response) body bytes per tenant, and recordTenantResource usage with dataType bytes (data_type=<resourceType>).',
+  ),
+  tenantActivityPattern: gauge(
+    'tenant_activity_pattern',
+    '1',
+    ['tenant_id', 'pattern'],
+    "1 for the tenant's activity pattern at the end of the export interval: one pattern per tenant seen in the last hour.",
+  ),
+  tenantCostShare: gauge(
+    'tenant_cost_share',
+    '1',
+    ['tenant_id', 'resource'],
+    "The tenant's share of the export interval's request_time, database_time or bytes (0 to 1; the shares of a resource sum to 1 per shard).",
+  ),
+  tenantAnomaly: gauge(
+    'tenant_anomaly',
+    '1',
+    ['tenant_id', 'signal'],
+    "1 when the tenant's error_rate or latency_p95 of the export interval is far outside its own recent baseline; 0 once when that ends.",
   ),
   tenantErrorRate: gauge(
     'tenant_error_rate',

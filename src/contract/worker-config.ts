@@ -1,4 +1,4 @@
-import type { ResourceAttributeValue } from '../options.js';
+import type { ActivityThresholds, ResourceAttributeValue } from '../options.js';
 
 /** What a shard worker needs to know, computed once on the main thread from the resolved options. */
 export interface WorkerConfig {
@@ -34,6 +34,8 @@ export interface WorkerConfig {
    * settled into the cumulative totals whichever exporters run, and GET /metrics reads those.
    */
   exporters: { otlp: boolean; console: boolean };
+  /** The activity-pattern thresholds (docs/tenants.md). */
+  activity: ActivityThresholds;
   /** Whether the worker obeys test-hook messages (test-hooks.ts); false in production. */
   testHooks: boolean;
 }

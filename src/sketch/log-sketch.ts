@@ -35,6 +35,15 @@ export interface SketchSnapshot {
   max: number;
 }
 
+/** A sketch's bucket counts at one moment (LogSketch.mark), to read quantiles of what came after. */
+export interface SketchMark {
+  offset: number;
+  used: number;
+  counts: Float64Array;
+  zeroCount: number;
+  count: number;
+}
+
 export class LogSketch {
   private counts = new Float64Array(INITIAL_BUCKETS);
   /** Bucket index of counts[0]; meaningful once `used` > 0. */
@@ -116,6 +125,43 @@ export class LogSketch {
       min: this.min,
       max: this.max,
     };
+  }
+
+  /**
+   * The sketch's buckets as of now, so that `quantileSince` can read the quantiles of the values added after: a
+   * per-interval quantile at no cost per value. `reuse` (an older mark of this sketch) keeps its array when large
+   * enough. If the sketch folded its lowest buckets (MAX_BUCKETS) in between, the lowest bucket's difference is
+   * off; the high quantiles are not affected.
+   */
+  mark(reuse?: SketchMark): SketchMark {
+    const counts = reuse !== undefined && reuse.counts.length >= this.used ? reuse.counts : new Float64Array(this.used);
+    counts.set(this.counts.subarray(0, this.used));
+    counts.fill(0, this.used);
+    return { offset: this.offset, used: this.used, counts, zeroCount: this.zeroCount, count: this.count };
+  }
+
+  /** Values added since `mark` was taken (of this sketch). */
+  countSince(mark: SketchMark): number {
+    return this.count - mark.count;
+  }
+
+  /**
+   * The value at quantile q (0..1) of the values added since `mark`, within RELATIVE_ACCURACY; NaN when none was.
+   * Unlike `quantile`, not clamped to a minimum and maximum (the sketch keeps those over all values only).
+   */
+  quantileSince(mark: SketchMark, q: number): number {
+    const count = this.count - mark.count;
+    if (count <= 0) return Number.NaN;
+    const rank = Math.floor(Math.min(Math.max(q, 0), 1) * (count - 1));
+    let seen = this.zeroCount - mark.zeroCount;
+    if (rank < seen) return 0;
+    for (let i = 0; i < this.used; i++) {
+      const index = this.offset + i;
+      const before = index >= mark.offset && index < mark.offset + mark.used ? mark.counts[index - mark.offset] : 0;
+      seen += (this.counts[i] ?? 0) - before;
+      if (seen > rank) return representative(index);
+    }
+    return this.max;
   }
 
   static from(snapshot: SketchSnapshot): LogSketch {

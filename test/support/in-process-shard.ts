@@ -1,6 +1,17 @@
 import type { WorkerConfig } from '../../dist/src/contract/worker-config.js';
+import { DEFAULT_OPTIONS } from '../../dist/src/options.js';
 import { waitFor } from './harness.js';
 import type { SimulatedClock } from './simulated-clock.js';
+
+const DEFAULT_OPTIONS_ACTIVITY: WorkerConfig['activity'] = {
+  highVolumeRequestsPerHour: DEFAULT_OPTIONS.highVolumeRequestsPerHour,
+  mediumVolumeRequestsPerHour: DEFAULT_OPTIONS.mediumVolumeRequestsPerHour,
+  onboardingWindowMillis: DEFAULT_OPTIONS.onboardingWindowMillis,
+  burstMinutes: DEFAULT_OPTIONS.burstMinutes,
+  burstShare: DEFAULT_OPTIONS.burstShare,
+  burstMinIdleMinutes: DEFAULT_OPTIONS.burstMinIdleMinutes,
+  steadyMinActiveMinutes: DEFAULT_OPTIONS.steadyMinActiveMinutes,
+};
 
 /**
  * The worker config of a shard driven in-process by a test (one shard, small ring and tables, HTTP/DB/tenant
@@ -32,6 +43,7 @@ export function inProcessWorkerConfig(
     families: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
     exporters: { otlp: true, console: false },
+    activity: { ...DEFAULT_OPTIONS_ACTIVITY },
     ...rest,
   };
 }

@@ -1,12 +1,24 @@
-import type { EndpointCell, ShardAnalytics, TableCell, TenantAnalytics, TenantSelection } from '../../src/contract/analytics.js';
-import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPES, QUERY_UNTIMED } from '../../src/contract/codes.js';
+import {
+  COST_RESOURCES,
+  type EndpointCell,
+  type ShardAnalytics,
+  type TableCell,
+  type TenantAnalytics,
+  type TenantSelection,
+} from '../../src/contract/analytics.js';
+import { tenantAttributes } from '../aggregation/tenant-attributes.js';
+import type { Collection } from '../export/collection.js';
+import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPES, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { METRICS } from '../../src/contract/metrics.js';
+import type { ActivityThresholds } from '../../src/options.js';
 import { methodName } from '../../src/http-methods.js';
 import { LogSketch } from '../../src/sketch/log-sketch.js';
 import type { Dictionary } from '../dictionary.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
-import { activityPatterns, DEFAULT_PATTERN_THRESHOLDS, type PatternThresholds } from './activity-pattern.js';
+import { activityPatterns } from './activity-pattern.js';
 import { ActivityWindow } from './activity-window.js';
+import { type IntervalTotals, TenantInterval, type TenantTotals } from './tenant-interval.js';
 
 const TWO_TO_32 = 2 ** 32;
 /** Cells a tenant keeps per family; further endpoints or tables share one overflow cell (key -1). */
@@ -14,6 +26,7 @@ export const MAX_CELLS_PER_TENANT = 64;
 /** Route sketches a shard keeps; further method + route pairs are not sketched (their tenants still are). */
 export const MAX_ROUTE_SKETCHES = 1000;
 const OVERFLOW_CELL = -1;
+const HOUR_MILLIS = 3_600_000;
 
 /** An endpoint cell's counters as the contract names them (analytics.ts), plus its activity window. */
 type HttpCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'> & { window: ActivityWindow };
@@ -40,6 +53,15 @@ type Profile = Pick<
   endpoints: Map<number, HttpCell>;
   /** key = (table id × 2 + isSql) × 8 + query type. */
   tables: Map<number, QueryCell>;
+  /** recordTenantResource usage whose data type is 'bytes', by resource type id (capped like the cells). */
+  usageBytes: Map<number, number>;
+  /** The sum of usageBytes. */
+  usageBytesTotal: number;
+  /** Timed queries and their duration sum, over all tables. */
+  queries: number;
+  databaseSeconds: number;
+  /** The current export interval, the anomaly baselines and the last closed interval (tenant-interval.ts). */
+  interval: TenantInterval;
 };
 
 /**
@@ -56,14 +78,20 @@ export class TenantProfiles {
   private readonly sql: SqlResolver;
   private connectionsInUse = 0;
   private maxConnections = 0;
+  /** When the current export interval began (the last close, or the shard's start). */
+  private intervalStartMillis: number;
+  /** When the last closed interval began; -1 before the first close. */
+  private closedStartMillis = -1;
 
   constructor(
     private readonly dictionary: Dictionary,
     private readonly shard: number,
+    private readonly thresholds: ActivityThresholds,
+    nowMillis: number,
     private readonly slowQuerySeconds = 0.5,
-    private readonly thresholds: PatternThresholds = DEFAULT_PATTERN_THRESHOLDS,
   ) {
     this.sql = new SqlResolver(dictionary);
+    this.intervalStartMillis = nowMillis;
   }
 
   private profile(tenantId: number, nowMillis: number): Profile {
@@ -83,6 +111,11 @@ export class TenantProfiles {
         window: new ActivityWindow(),
         endpoints: new Map(),
         tables: new Map(),
+        usageBytes: new Map(),
+        usageBytesTotal: 0,
+        queries: 0,
+        databaseSeconds: 0,
+        interval: new TenantInterval(),
       };
       this.profiles.set(tenantId, profile);
     }
@@ -153,10 +186,85 @@ export class TenantProfiles {
     cell.durationSumSeconds += seconds;
     if (seconds > this.slowQuerySeconds) cell.slowQueries++;
     this.dbLatency.add(seconds);
+    p.queries++;
+    p.databaseSeconds += seconds;
     const limit = words[at + B];
     if (limit > 0) {
       this.connectionsInUse = Math.min(words[at + A], limit);
       this.maxConnections = limit;
+    }
+  }
+
+  /** recordTenantResource usage: only a byte count (USAGE_BYTES) is part of a profile. */
+  consumeUsage(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+    const at = slot * RECORD_WORDS;
+    if (((words[at + TAG] >>> 8) & USAGE_BYTES) === 0) return;
+    const bytes = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
+    const p = this.profile(words[at + TENANT], nowMillis);
+    const resource = words[at + KEY];
+    const key = p.usageBytes.has(resource) || p.usageBytes.size < MAX_CELLS_PER_TENANT ? resource : OVERFLOW_CELL;
+    p.usageBytes.set(key, (p.usageBytes.get(key) ?? 0) + bytes);
+    p.usageBytesTotal += bytes;
+  }
+
+  /**
+   * Closes the current export interval of every tenant (the shard calls it once per export, before collecting):
+   * cost shares over this shard's tenants, anomaly flags against each tenant's baseline, and the pattern of each
+   * tenant seen in the last hour. Not undone by a failed export: the interval is about the traffic, not about what
+   * reached the backend, so the baselines move once per interval whatever the exporter does.
+   */
+  closeInterval(nowMillis: number): void {
+    // Two passes: the shard's totals of the interval are the shares' denominators.
+    const profiles = Array.from(this.profiles.values());
+    const totals = profiles.map(totalsOf);
+    const figures = profiles.map((p, i) => p.interval.since(totals[i]));
+    const shard: IntervalTotals = { requestSeconds: 0, databaseSeconds: 0, bytes: 0 };
+    for (const f of figures) {
+      shard.requestSeconds += f.requestSeconds;
+      shard.databaseSeconds += f.databaseSeconds;
+      shard.bytes += f.bytes;
+    }
+    for (let i = 0; i < profiles.length; i++) {
+      const p = profiles[i];
+      p.interval.close(figures[i], totals[i], shard, p.latency, nowMillis);
+      p.interval.setPattern(
+        p.lastSeenMillis > nowMillis - HOUR_MILLIS
+          ? activityPatterns(p.window.perMinute, p.window.lastHour(nowMillis), p.firstSeenMillis, nowMillis, this.thresholds)[0]
+          : undefined,
+      );
+    }
+    this.closedStartMillis = this.intervalStartMillis;
+    this.intervalStartMillis = nowMillis;
+  }
+
+  /**
+   * tenant_activity_pattern, tenant_cost_share and tenant_anomaly of the last closed interval, as gauges over it
+   * (no settlement: a gauge that fails to reach the backend is replaced by the next interval's, never resent).
+   * Every tenant active in the interval gets a share of each resource (0 for all when nobody used it), and a tenant
+   * that was active in the interval before and not in this one gets 0 once: the latest value of every series (what
+   * GET /metrics and a last-value panel show) is then the last interval's, and sums to 1 per used resource.
+   */
+  collect(collection: Collection): void {
+    const start = this.closedStartMillis;
+    if (start < 0) return;
+    for (const p of this.profiles.values()) {
+      // Lets the shard drain its ring meanwhile (Collection.step), as the series walks do.
+      collection.step();
+      const interval = p.interval;
+      const tenant = tenantAttributes(this.dictionary, p.tenantId);
+      if (interval.pattern !== undefined) collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.pattern }, start, 1);
+      // 0 once for the pattern it left, so that a last-value view (GET /metrics, a gauge panel) shows one pattern.
+      if (interval.formerPattern !== undefined) {
+        collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.formerPattern }, start, 0);
+      }
+      const share = interval.costShare;
+      if (share !== null || interval.sharesEnded) {
+        for (const resource of COST_RESOURCES) {
+          collection.add(METRICS.tenantCostShare, { ...tenant, resource }, start, share === null ? 0 : share[resource]);
+        }
+      }
+      for (const signal of interval.flaggedSignals()) collection.add(METRICS.tenantAnomaly, { ...tenant, signal }, start, 1);
+      for (const signal of interval.cleared) collection.add(METRICS.tenantAnomaly, { ...tenant, signal }, start, 0);
     }
   }
 
@@ -224,19 +332,39 @@ export class TenantProfiles {
       latency: p.latency.snapshot(),
       requestBytes: p.requestBytes,
       responseBytes: p.responseBytes,
-      processedBytes: { request: p.requestBytes, response: p.responseBytes },
+      processedBytes: this.processedBytes(p),
       requestsLastHour,
       pattern: activityPatterns(p.window.perMinute, requestsLastHour, p.firstSeenMillis, nowMillis, this.thresholds)[0],
-      anomalies: [],
-      costShare: null,
+      anomalies: p.interval.anomalies(),
+      costShare: p.interval.costShare,
       endpoints,
       tables,
     };
   }
 
+  /** Bytes by data_type, as tenant_data_processed_bytes labels them. */
+  private processedBytes(p: Profile): Record<string, number> {
+    const bytes: Record<string, number> = { request: p.requestBytes, response: p.responseBytes };
+    for (const [resource, total] of p.usageBytes)
+      bytes[resource === OVERFLOW_CELL ? '__overflow__' : this.dictionary.label(resource)] = total;
+    return bytes;
+  }
+
   private endpointName(key: number): [string, string] {
     return [methodName(key & 15), this.dictionary.endpoint(Math.floor(key / 16)).route];
   }
+}
+
+/** A profile's totals since first seen, in the terms of its intervals. */
+function totalsOf(p: Profile): TenantTotals {
+  return {
+    requests: p.requests,
+    serverErrors: p.serverErrors,
+    queries: p.queries,
+    requestSeconds: p.durationSumSeconds,
+    databaseSeconds: p.databaseSeconds,
+    bytes: p.requestBytes + p.responseBytes + p.usageBytesTotal,
+  };
 }
 
 function newHttpCell(): HttpCell {
