@@ -216,6 +216,12 @@ export class Recorder {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.throttle(recordsPerPass)));
   }
 
+  /** Test hook: keep every worker from obeying the main thread's tenantsForget (tenant retention), or let them. */
+  async holdTenantForgets(held: boolean): Promise<void> {
+    this.requireTestHooks();
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.holdTenantForgets(held)));
+  }
+
   /** Test hook: make one shard's worker hang. */
   hangWorker(shard = 0): Promise<void> {
     this.requireTestHooks();
@@ -371,6 +377,11 @@ export class Recorder {
    */
   get tenantsKnown(): number {
     return this.tenantSlots.live;
+  }
+
+  /** Tenant slots held now: live tenants and retired ones whose slot is not freed yet (at most maxTenants). */
+  get tenantSlotsHeld(): number {
+    return this.tenantSlots.held;
   }
 
   /** Each shard's state for the operations endpoints (src/operations/), read synchronously: nothing waits on a worker. */

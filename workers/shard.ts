@@ -89,6 +89,8 @@ export class Shard implements TestHookTarget {
   private notBeforeMillis = 0;
   /** Test hook: at most this many records per drain pass. */
   private drainLimit = DRAIN_SLICE;
+  /** Test hook: tenantsForget messages kept instead of obeyed (undefined: obeyed at once). */
+  private heldForgets: number[][] | undefined;
   private queued: PlannedExport | undefined;
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
   private readonly totals = new CumulativeTotals();
@@ -129,6 +131,8 @@ export class Shard implements TestHookTarget {
     ]);
     // Profiles are analytics, never pending export data: they go with the tenant's series, never hold it back.
     this.tenantForgetting.register((tenants) => this.profiles.forgetIds(tenants));
+    // GET /metrics totals: by label value, read before the main thread may give the slot to another tenant.
+    this.tenantForgetting.register((tenants) => this.totals.forgetTenants([...tenants].map((id) => dictionary.label(id))));
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
   }
@@ -445,7 +449,8 @@ export class Shard implements TestHookTarget {
         });
         return;
       case 'tenantsForget':
-        this.forgetRetired(message.ids);
+        if (this.heldForgets !== undefined) this.heldForgets.push(message.ids);
+        else this.forgetRetired(message.ids);
         return;
       case 'analytics':
         // Read-only: drains what is published so the answer is current, touches no export state.
@@ -517,6 +522,13 @@ export class Shard implements TestHookTarget {
   /** Test hook (test-hooks.ts): stop or restart draining. */
   setPaused(paused: boolean): void {
     this.paused = paused;
+  }
+
+  /** Test hook (test-hooks.ts): keep tenantsForget messages unobeyed, or obey the kept ones now. */
+  holdTenantForgets(held: boolean): void {
+    const kept = this.heldForgets;
+    this.heldForgets = held ? (kept ?? []) : undefined;
+    if (!held && kept !== undefined) for (const ids of kept) this.forgetRetired(ids);
   }
 
   /** Test hook (test-hooks.ts): at most this many records per drain pass. */

@@ -10,8 +10,8 @@ import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
 import type { WorkerConfig } from '../contract/worker-config.js';
-import { TENANT_ID_BASE } from '../contract/strings-layout.js';
 import type { TenantSlots } from '../strings/tenant-slots.js';
+import { TenantHandshake } from './tenant-handshake.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
@@ -82,8 +82,8 @@ export class ShardSupervisor {
   /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined before any. */
   connectivity: ConnectivityState | undefined;
   private checks = 0;
-  /** This shard's tenant slots in the retention handshake (retired, not yet freed): see relayTenants*. */
-  private readonly retiring = new Set<number>();
+  /** Tenant retention's main-thread steps for this shard; undefined without tenant slots. */
+  private readonly tenants: TenantHandshake | undefined;
 
   constructor(
     private readonly shard: number,
@@ -95,8 +95,9 @@ export class ShardSupervisor {
     /** Drives hang detection and the restart back-off; tests pass a simulated one. */
     private readonly clock: Clock = SYSTEM_CLOCK,
     /** The main thread's tenant slots (shared by every shard), for the retention handshake; none without it. */
-    private readonly tenantSlots?: TenantSlots,
+    tenantSlots?: TenantSlots,
   ) {
+    this.tenants = tenantSlots === undefined ? undefined : new TenantHandshake(shard, ring, tenantSlots);
     this.progress = new ProgressWatch(workerHangMillis, clock.nowMillis());
     this.pool = new Piscina({
       filename: WORKER_FILE,
@@ -212,6 +213,16 @@ export class ShardSupervisor {
   /** Test hook: drain at most `recordsPerPass` records per 10 ms pass (undefined: no limit). */
   async throttle(recordsPerPass: number | undefined): Promise<void> {
     await this.request({ type: 'testThrottle', id: 0, recordsPerPass });
+  }
+
+  /** Test hook: keep the worker from obeying tenantsForget (or obey the kept ones now). */
+  async holdTenantForgets(held: boolean): Promise<void> {
+    await this.request({ type: 'testHoldTenantForgets', id: 0, held });
+  }
+
+  /** Slots of this shard retired and not yet freed (tenant retention). */
+  get tenantsInHandshake(): number {
+    return this.tenants?.inHandshake ?? 0;
   }
 
   /** Test hook: make the worker hang in a loop (the hang detector must replace it). */
@@ -336,8 +347,7 @@ export class ShardSupervisor {
     for (const segment of this.ring.spill.unreadSegments()) this.sendSpill(segment);
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
     // state for them from records still in the ring), so they never stay retiring for good.
-    const unreported = this.tenantSlots?.retiringOf(this.shard) ?? [];
-    if (unreported.length > 0) this.post({ type: 'tenantsForget', ids: unreported.map((slot) => TENANT_ID_BASE + slot) });
+    this.postIf(this.tenants?.forReplacement());
     try {
       this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
     } catch (error) {
@@ -390,11 +400,10 @@ export class ShardSupervisor {
         this.renders.get(message.id)?.resolve(message.result);
         return;
       case 'tenantsIdle':
-        this.onTenantsIdle(message);
+        this.postIf(this.tenants?.onIdle(message));
         return;
       case 'tenantsForgotten':
-        this.tenantSlots?.forgottenByWorker(message.ids.map((id) => id - TENANT_ID_BASE));
-        this.releaseTenantSlots();
+        this.postIf(this.tenants?.onForgotten(message));
         return;
       case 'console':
         // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
@@ -405,42 +414,12 @@ export class ShardSupervisor {
     }
   }
 
-  /**
-   * Retention step 2 (docs/design/tenant-retention.md): judges the worker's proposal against what this thread wrote
-   * since the worker decided, and tells it to forget the tenants that stayed idle. The open overflow segment is
-   * sealed first, so that the fence (the ring's next index, the next segment) lies after every record written so far.
-   */
-  private onTenantsIdle(message: Extract<WorkerToMain, { type: 'tenantsIdle' }>): void {
-    const slots = this.tenantSlots;
-    if (slots === undefined) return;
-    this.ring.spill.seal();
-    const retired = slots.arbitrate(
-      { slots: message.ids.map((id) => id - TENANT_ID_BASE), readIndex: message.readIndex, spillSegmentsRead: message.spillSegmentsRead },
-      this.ring.position,
-    );
-    if (retired.length === 0) return;
-    for (const slot of retired) this.retiring.add(slot);
-    this.post({ type: 'tenantsForget', ids: retired.map((slot) => TENANT_ID_BASE + slot) });
-  }
-
-  /**
-   * Retention step 4: frees this shard's forgotten slots whose fence the worker has passed. Tried when the worker
-   * reports tenants forgotten, after every export and on every progress check (the fence may pass later). A slot
-   * written after its retirement (an id resolved before it, used after) is retired again and the worker asked again.
-   */
-  private releaseTenantSlots(): void {
-    const slots = this.tenantSlots;
-    if (slots === undefined || this.retiring.size === 0) return;
-    const header = this.header();
-    // A late record may sit in the open segment: sealed, so that a new fence lies after it.
-    this.ring.spill.seal();
-    const { freed, reforget } = slots.release(this.shard, header.readIndex >>> 0, header.spillSegmentsRead >>> 0, this.ring.position);
-    for (const slot of freed) this.retiring.delete(slot);
-    if (reforget.length > 0) this.post({ type: 'tenantsForget', ids: reforget.map((slot) => TENANT_ID_BASE + slot) });
+  private postIf(message: MainToWorker | undefined): void {
+    if (message !== undefined) this.post(message);
   }
 
   private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
-    this.releaseTenantSlots();
+    this.postIf(this.tenants?.release());
     const now = this.clock.nowMillis();
     this.exportFailing = !message.ok;
     // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
@@ -509,7 +488,7 @@ export class ShardSupervisor {
     const now = this.clock.nowMillis();
     this.ring.spill.trimIdle(now);
     if (this.port === undefined) return;
-    this.releaseTenantSlots();
+    this.postIf(this.tenants?.release());
     const stalledMillis = this.progress.check(this.header().heartbeat, now);
     if (stalledMillis !== undefined) {
       this.lastExportError = `worker of shard ${this.shard} made no progress for ${stalledMillis} ms and was replaced`;
