@@ -37,7 +37,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
  * MessagePort pair. Exports settle without OTLP (every batch committed into the shard's totals, as with the
  * prometheus exporter), and the totals are read back with `render`, the protocol's GET /metrics message.
  */
-function retentionHarness(maxTenants: number) {
+function retentionHarness(maxTenants: number, hooks: { afterRetire?: (forget: MainToWorker) => void } = {}) {
   const clock = new SimulatedClock();
   const { port1, port2 } = new MessageChannel();
   const config = inProcessWorkerConfig({
@@ -57,18 +57,19 @@ function retentionHarness(maxTenants: number) {
   const route = strings.append(`/orders${ENDPOINT_SEPARATOR}api`);
   const resource = strings.append('storage');
   const dataType = strings.append('bytes');
-  let rendered: string | undefined;
+  const last: { rendered: string | undefined } = { rendered: undefined };
   const seen = { idle: 0, forgotten: 0 };
   port1.on('message', (message: WorkerToMain) => {
     let answer: MainToWorker | undefined;
     if (message.type === 'tenantsIdle') {
       seen.idle += message.ids.length;
       answer = handshake.onIdle(message);
+      if (answer !== undefined) hooks.afterRetire?.(answer);
     } else if (message.type === 'tenantsForgotten') {
       seen.forgotten += message.ids.length;
       answer = handshake.onForgotten(message);
     } else if (message.type === 'rendered') {
-      rendered = message.families.map((family) => family.samples).join('');
+      last.rendered = message.families.map((family) => family.samples).join('');
     }
     if (answer !== undefined) port1.postMessage(answer);
   });
@@ -92,11 +93,11 @@ function retentionHarness(maxTenants: number) {
     },
     /** `metric` per tenant_id, cumulative, as GET /metrics shows it; a series without tenant_id counts as `__overflow__`. */
     async totalsByTenant(metric: string): Promise<Map<string, number>> {
-      rendered = undefined;
+      last.rendered = undefined;
       port1.postMessage({ type: 'render', id: 1 });
-      await until(() => rendered !== undefined, 'the render');
+      await until(() => last.rendered !== undefined, 'the render');
       const counts = new Map<string, number>();
-      for (const line of (rendered as string).split('\n')) {
+      for (const line of (last.rendered ?? '').split('\n')) {
         if (!line.startsWith(`${metric}{`)) continue;
         const tenant = /tenant_id="([^"]*)"/.exec(line)?.[1] ?? '__overflow__';
         counts.set(tenant, (counts.get(tenant) ?? 0) + Number(line.split(' ').pop()));
@@ -174,4 +175,47 @@ describe('tenant retention through the interner, the string table, the ring and 
     // 999 waves after wave 10: a leak of even 10 bytes per tenant on either side would show as 10 MB.
     expect(heapAtEnd - heapAtWave10).toBeLessThan(2_000_000);
   }, 600_000);
+
+  it('a tenant back before the arbitration keeps its slot; an id used after its retirement is forgotten again before its slot is reused', async () => {
+    let staleWrite: (() => void) | undefined;
+    const h = retentionHarness(4, { afterRetire: () => staleWrite?.() });
+    const requests = () => h.totalsByTenant('http_requests_total');
+    const a = h.tenant('a');
+    const b = h.tenant('b');
+    const c = h.tenant('c');
+    for (const id of [a, b, c]) h.request(id);
+    await h.exportNow();
+    expect(Object.fromEntries(await requests())).toEqual({ a: 1, b: 1, c: 1 });
+
+    await h.clock.advance(RETENTION_MILLIS);
+    // A request in flight resolved c's id before c was retired and records after: it writes the old id.
+    staleWrite = () => {
+      staleWrite = undefined;
+      h.request(c);
+    };
+    await h.exportNow();
+    // The worker has proposed a, b and c; its message is not handled yet. a comes back in between.
+    h.request(a);
+    await until(() => h.seen.forgotten === 1, 'b to be forgotten');
+    expect(h.seen.idle).toBe(3);
+    // a kept its slot; b is gone; c's late record counts for c, under its own label, and holds c back.
+    expect(Object.fromEntries(await requests())).toEqual({ a: 2, c: 2 });
+    expect(h.tenant('a')).toBe(a);
+    const d = h.tenant('d');
+    expect(d).not.toBe(c);
+    h.request(d);
+
+    // The export settles c's late record; the worker forgets c and reports it. Its stamp lies after its fence,
+    // so the slot is retired once more and the worker asked again before the slot is freed.
+    await h.exportNow();
+    await until(() => h.handshake.inHandshake === 0, "c's slot to be freed");
+    expect(h.seen.forgotten).toBe(3);
+    const e = h.tenant('e');
+    // The only free slot is c's: a new tenant takes it, and nothing of c comes with it.
+    expect(e).toBe(c);
+    h.request(e);
+    await h.exportNow();
+    expect(Object.fromEntries(await requests())).toEqual({ a: 2, d: 1, e: 1 });
+    h.close();
+  });
 });
