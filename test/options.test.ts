@@ -296,6 +296,21 @@ describe('environment variable validation: the variable is named', () => {
     expect(options.runtimeMetricsIntervalMillis).toBe(5_000);
   });
 
+  it('seriesIdleMillis follows tenantRetentionMillis unless given', () => {
+    expect(resolveOptions({ env: {}, tenantRetentionMillis: 60_000 })).toMatchObject({
+      tenantRetentionMillis: 60_000,
+      seriesIdleMillis: 60_000,
+    });
+    expect(resolveOptions({ env: { TENANT_CLEANUP_INTERVAL: '3600000' }, seriesIdleMillis: 5_000 })).toMatchObject({
+      tenantRetentionMillis: 3_600_000,
+      seriesIdleMillis: 5_000,
+    });
+    expect(resolveOptions({ env: { TENANT_CLEANUP_INTERVAL: '3600000' }, tenantRetentionMillis: 1_000 })).toMatchObject({
+      tenantRetentionMillis: 1_000,
+      seriesIdleMillis: 1_000,
+    });
+  });
+
   it('fills in the documented defaults', () => {
     const options = resolveOptions({ env: {} });
     expect(options.serviceName).toBe('unknown_service:node');
