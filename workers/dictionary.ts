@@ -21,8 +21,6 @@ export class Dictionary {
   private readonly labels: string[] = [];
   private readonly tenantLabels: (string | undefined)[];
   private readonly tenantGenerations: Int32Array;
-  /** Tenant labels decoded again because their slot had been given to another tenant since it was cached. */
-  tenantRedecodes = 0;
 
   constructor(buffer: SharedArrayBuffer, maxEntries: number, tenantSlots = 0) {
     this.views = tableViews(buffer, maxEntries, tenantSlots);
@@ -55,7 +53,6 @@ export class Dictionary {
     if (generation === 0) throw new RangeError(`tenant slot ${slot} was never written`);
     const cached = this.tenantLabels[slot];
     if (cached !== undefined && this.tenantGenerations[slot] === generation) return cached;
-    if (cached !== undefined) this.tenantRedecodes++;
     const start = slot * TENANT_SLOT_BYTES;
     // TextDecoder refuses views of shared memory: copy the entry out first (once per tenant, never per record).
     const value = this.decoder.decode(bytes.slice(start, start + lengths[slot]));

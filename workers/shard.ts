@@ -369,7 +369,10 @@ export class Shard implements TestHookTarget {
     const lastSeen = this.tenantLastSeen;
     const retention = this.config.tenantRetentionMillis;
     const candidates = new Set<number>();
-    for (let slot = 0; slot < lastSeen.length; slot++) {
+    // Only this shard's slots: a tenant's records all go to shard (TENANT_ID_BASE + slot) % shards.
+    const { shard, shards } = this.config;
+    const first = (((shard - (TENANT_ID_BASE % shards)) % shards) + shards) % shards;
+    for (let slot = first; slot < lastSeen.length; slot += shards) {
       const seen = lastSeen[slot];
       if (seen === 0 || nowMillis - seen < retention) continue;
       const id = TENANT_ID_BASE + slot;
