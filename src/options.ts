@@ -72,7 +72,13 @@ export interface CollectorOptions {
    * it new series overflow and records are dropped (counted). [default: METRICS_MAX_MEMORY, else 10485760]
    */
   maxMemoryBytes?: number;
-  /** A series idle this long, with nothing left to export, is forgotten. [default: TENANT_CLEANUP_INTERVAL, else 86400000] */
+  /**
+   * A tenant with no record for this long, and nothing left to export, is forgotten on both threads: its series,
+   * its state and its id, whose slot under `maxTenants` a new tenant may then take.
+   * [default: TENANT_CLEANUP_INTERVAL, else 86400000]
+   */
+  tenantRetentionMillis?: number;
+  /** A series idle this long, with nothing left to export, is forgotten. [default: tenantRetentionMillis] */
   seriesIdleMillis?: number;
   /**
    * A timed query slower than this counts as slow in the analytics API (GET /metrics/database, a tenant's report).
@@ -132,6 +138,7 @@ export interface ResolvedOptions {
   maxRoutes: number;
   maxSqlTexts: number;
   maxMemoryBytes: number;
+  tenantRetentionMillis: number;
   seriesIdleMillis: number;
   slowQueryMillis: number;
   metrics: Required<MetricFamiliesOptions>;
@@ -161,7 +168,8 @@ export const DEFAULT_OPTIONS = {
   maxRoutes: 2_000,
   maxSqlTexts: 1_000,
   maxMemoryBytes: 10_485_760,
-  seriesIdleMillis: 86_400_000,
+  /** Also the default of seriesIdleMillis, which has no default of its own. */
+  tenantRetentionMillis: 86_400_000,
   slowQueryMillis: 500,
   runtimeMetricsIntervalMillis: 15_000,
   workerHangMillis: 10_000,
@@ -190,6 +198,7 @@ export const COLLECTOR_OPTION_NAMES: OptionNames<CollectorOptions> = {
   maxRoutes: true,
   maxSqlTexts: true,
   maxMemoryBytes: true,
+  tenantRetentionMillis: true,
   seriesIdleMillis: true,
   slowQueryMillis: true,
   metrics: true,
@@ -229,6 +238,8 @@ export const LABEL_LIMITS = {
 export const MAX_OTHER_LABELS = 1_000;
 
 const MAX_WORKERS = 64;
+/** The shortest tenant retention and series idle time: shorter would forget between two drain passes. */
+const MIN_IDLE_MILLIS = 100;
 
 /**
  * Fills in every option: explicit options first, then the environment, then DEFAULT_OPTIONS. This is the only
@@ -260,6 +271,16 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
     const value = resourceAttributes[key];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
+  const tenantRetentionMillis = integerIn(
+    ...pick(
+      'options.tenantRetentionMillis',
+      options.tenantRetentionMillis,
+      fromEnv.tenantRetentionMillis,
+      DEFAULT_OPTIONS.tenantRetentionMillis,
+    ),
+    MIN_IDLE_MILLIS,
+    2 ** 40,
+  );
   return {
     serviceName: nonEmptyString(
       ...pick(
@@ -317,11 +338,8 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
       65_536,
       2 ** 40,
     ),
-    seriesIdleMillis: integerIn(
-      ...pick('options.seriesIdleMillis', options.seriesIdleMillis, fromEnv.seriesIdleMillis, DEFAULT_OPTIONS.seriesIdleMillis),
-      1_000,
-      2 ** 40,
-    ),
+    tenantRetentionMillis,
+    seriesIdleMillis: integerIn('options.seriesIdleMillis', options.seriesIdleMillis ?? tenantRetentionMillis, MIN_IDLE_MILLIS, 2 ** 40),
     slowQueryMillis: integerIn('options.slowQueryMillis', options.slowQueryMillis ?? DEFAULT_OPTIONS.slowQueryMillis, 1, 3_600_000),
     metrics: {
       http: flag(...pick<unknown>('options.metrics.http', metrics.http, fromEnv.http, true)),
@@ -369,7 +387,7 @@ interface EnvironmentOptions {
   batchSize?: EnvSetting<number>;
   exporters?: EnvSetting<string[]>;
   maxMemoryBytes?: EnvSetting<number>;
-  seriesIdleMillis?: EnvSetting<number>;
+  tenantRetentionMillis?: EnvSetting<number>;
   http?: EnvSetting<boolean>;
   db?: EnvSetting<boolean>;
   tenant?: EnvSetting<boolean>;
@@ -412,7 +430,7 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     // The OpenTelemetry form: a comma-separated list; the names are checked with the option's (exporterList).
     exporters: setting(['OTEL_METRICS_EXPORTER'], (_name, value) => value.split(',').map((part) => part.trim())),
     maxMemoryBytes: setting(['METRICS_MAX_MEMORY'], integer),
-    seriesIdleMillis: setting(['TENANT_CLEANUP_INTERVAL'], integer),
+    tenantRetentionMillis: setting(['TENANT_CLEANUP_INTERVAL'], integer),
     http: setting(['ENABLE_API_METRICS'], bool),
     db: setting(['ENABLE_DB_METRICS'], bool),
     tenant: setting(['ENABLE_TENANT_METRICS'], bool),

@@ -20,9 +20,11 @@ import { MAX_RECORD_BYTES_VALUE, OVERFLOWED } from './contract/ring-layout.js';
 import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
-import { EndpointInterner, InternBudget, LabelInterner, SqlInterner } from './strings/interner.js';
-import { EMPTY_ID, RESERVED_LABELS, UNKNOWN_ID } from './contract/strings-layout.js';
+import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInterner } from './strings/interner.js';
+import { EMPTY_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID } from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
+import { TenantSlots } from './strings/tenant-slots.js';
+import { SYSTEM_CLOCK } from './clock.js';
 import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
 import type { WorkerConfig } from './contract/worker-config.js';
@@ -45,7 +47,9 @@ export class Recorder {
   /** configure() calls in order: each waits for the one before, so the workers apply them in the order called. */
   private configuring: Promise<unknown> = Promise.resolve();
   private readonly strings: StringTableWriter;
-  private readonly tenants: LabelInterner;
+  private readonly tenants: TenantInterner;
+  /** Which tenant holds which of the maxTenants reusable slots (tenant retention, tenant-slots.ts). */
+  private readonly tenantSlots: TenantSlots;
   private readonly tenantBudget: InternBudget;
   private readonly labels: LabelInterner;
   private readonly sqlTexts: SqlInterner;
@@ -80,15 +84,16 @@ export class Recorder {
     this.options = resolved;
     this.initialOptions = resolved;
     this.families = { ...resolved.metrics };
-    const entries = RESERVED_LABELS.length + resolved.maxTenants + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
+    // Tenants have a region of reusable slots of their own (strings-layout.ts); the append-only part holds the rest.
+    const entries = RESERVED_LABELS.length + resolved.maxRoutes + resolved.maxSqlTexts + MAX_OTHER_LABELS;
     const bytes =
-      resolved.maxTenants * LABEL_LIMITS.tenantId * 3 +
       resolved.maxRoutes * (LABEL_LIMITS.route + LABEL_LIMITS.label + 1) * 3 +
       resolved.maxSqlTexts * LABEL_LIMITS.sql * 3 +
       MAX_OTHER_LABELS * LABEL_LIMITS.label * 3;
-    this.strings = new StringTableWriter(entries, bytes);
+    this.strings = new StringTableWriter(entries, bytes, resolved.maxTenants);
     this.tenantBudget = new InternBudget(resolved.maxTenants);
-    this.tenants = new LabelInterner(this.strings, this.tenantBudget, LABEL_LIMITS.tenantId);
+    this.tenantSlots = new TenantSlots(resolved.maxTenants, resolved.workers, TENANT_ID_BASE);
+    this.tenants = new TenantInterner(this.strings, this.tenantSlots, this.tenantBudget, LABEL_LIMITS.tenantId);
     this.labels = new LabelInterner(this.strings, new InternBudget(MAX_OTHER_LABELS), LABEL_LIMITS.label);
     this.sqlBudget = new InternBudget(resolved.maxSqlTexts);
     this.sqlTexts = new SqlInterner(this.strings, this.sqlBudget, LABEL_LIMITS.sql);
@@ -98,10 +103,21 @@ export class Recorder {
     this.rings = [];
     this.supervisors = [];
     for (let shard = 0; shard < resolved.workers; shard++) {
-      const ring = new RingWriter(resolved.ringCapacity, Math.floor(resolved.maxMemoryBytes / resolved.workers));
+      const ring = new RingWriter(resolved.ringCapacity, Math.floor(resolved.maxMemoryBytes / resolved.workers), {
+        ring: this.tenantSlots.ringStamp,
+        segments: this.tenantSlots.segmentStamp,
+      });
       this.rings.push(ring);
       this.supervisors.push(
-        new ShardSupervisor(shard, ring, this.strings.buffer, workerConfig(resolved, shard, entries), resolved.workerHangMillis),
+        new ShardSupervisor(
+          shard,
+          ring,
+          this.strings.buffer,
+          workerConfig(resolved, shard, entries),
+          resolved.workerHangMillis,
+          SYSTEM_CLOCK,
+          this.tenantSlots,
+        ),
       );
     }
     this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
@@ -216,6 +232,12 @@ export class Recorder {
   async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
     this.requireTestHooks();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.throttle(recordsPerPass)));
+  }
+
+  /** Test hook: keep every worker from obeying the main thread's tenantsForget (tenant retention), or let them. */
+  async holdTenantForgets(held: boolean): Promise<void> {
+    this.requireTestHooks();
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.holdTenantForgets(held)));
   }
 
   /** Test hook: make one shard's worker hang. */
@@ -364,9 +386,17 @@ export class Recorder {
     };
   }
 
-  /** Distinct tenant ids seen since start (at most maxTenants; later ones are recorded as `__overflow__`). */
+  /**
+   * Tenants holding a slot now (at most maxTenants; beyond it new ones are recorded as `__overflow__` until
+   * retention frees a slot).
+   */
   get tenantsKnown(): number {
-    return this.tenantBudget.used;
+    return this.tenantSlots.live;
+  }
+
+  /** Tenant slots held now: live tenants and retired ones whose slot is not freed yet (at most maxTenants). */
+  get tenantSlotsHeld(): number {
+    return this.tenantSlots.held;
   }
 
   /** Each shard's state for the operations endpoints (src/operations/), read synchronously: nothing waits on a worker. */
@@ -473,6 +503,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     shards: options.workers,
     ringCapacity: options.ringCapacity,
     stringTableEntries,
+    tenantSlots: options.maxTenants,
     resource,
     maxSeries: Math.ceil(options.maxSeries / options.workers),
     maxMemoryBytes: Math.floor(options.maxMemoryBytes / options.workers),
@@ -480,6 +511,7 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     slowQueryMillis: options.slowQueryMillis,
     ...liveWorkerSettings(options),
     activity: { ...options.activity },
+    tenantRetentionMillis: options.tenantRetentionMillis,
     testHooks: options.testHooks,
   };
 }

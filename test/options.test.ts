@@ -117,7 +117,19 @@ describe('createCollector option validation: one case per message', () => {
       'seriesIdleMillis too small',
       { env, seriesIdleMillis: 10 },
       RangeError,
-      'options.seriesIdleMillis must be an integer from 1000 to 1099511627776 (got 10)',
+      'options.seriesIdleMillis must be an integer from 100 to 1099511627776 (got 10)',
+    ],
+    [
+      'tenantRetentionMillis not an integer',
+      { env, tenantRetentionMillis: 1.5 },
+      RangeError,
+      'options.tenantRetentionMillis must be an integer from 100 to 1099511627776 (got 1.5)',
+    ],
+    [
+      'tenantRetentionMillis not a number',
+      { env, tenantRetentionMillis: '1d' },
+      TypeError,
+      'options.tenantRetentionMillis must be a number (got "1d")',
     ],
     [
       'slowQueryMillis zero',
@@ -243,7 +255,7 @@ describe('environment variable validation: the variable is named', () => {
     [{ OTEL_METRIC_EXPORT_INTERVAL: '10' }, RangeError, 'OTEL_METRIC_EXPORT_INTERVAL must be an integer from 100 to 86400000 (got 10)'],
     [{ METRICS_BATCH_SIZE: '0' }, RangeError, 'METRICS_BATCH_SIZE must be an integer from 1 to 1000000 (got 0)'],
     [{ METRICS_MAX_MEMORY: '-5' }, RangeError, 'METRICS_MAX_MEMORY must be a non-negative integer (got "-5")'],
-    [{ TENANT_CLEANUP_INTERVAL: '5' }, RangeError, 'TENANT_CLEANUP_INTERVAL must be an integer from 1000 to 1099511627776 (got 5)'],
+    [{ TENANT_CLEANUP_INTERVAL: '5' }, RangeError, 'TENANT_CLEANUP_INTERVAL must be an integer from 100 to 1099511627776 (got 5)'],
     [{ CUSTOM_METRICS_INTERVAL: '1.5' }, RangeError, 'CUSTOM_METRICS_INTERVAL must be a non-negative integer (got "1.5")'],
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, RangeError, 'OTEL_EXPORTER_OTLP_TIMEOUT must be an integer from 1 to 600000 (got 0)'],
     [{ ENABLE_DB_METRICS: 'maybe' }, RangeError, 'ENABLE_DB_METRICS must be true, false, 1 or 0 (got "maybe")'],
@@ -323,9 +335,26 @@ describe('environment variable validation: the variable is named', () => {
       batchSize: 256,
     });
     expect(options.maxMemoryBytes).toBe(2_097_152);
+    expect(options.tenantRetentionMillis).toBe(3_600_000);
+    // seriesIdleMillis follows the tenant retention unless given.
     expect(options.seriesIdleMillis).toBe(3_600_000);
     expect(options.metrics).toEqual({ http: true, db: false, tenant: false, runtime: true });
     expect(options.runtimeMetricsIntervalMillis).toBe(5_000);
+  });
+
+  it('seriesIdleMillis follows tenantRetentionMillis unless given', () => {
+    expect(resolveOptions({ env: {}, tenantRetentionMillis: 60_000 })).toMatchObject({
+      tenantRetentionMillis: 60_000,
+      seriesIdleMillis: 60_000,
+    });
+    expect(resolveOptions({ env: { TENANT_CLEANUP_INTERVAL: '3600000' }, seriesIdleMillis: 5_000 })).toMatchObject({
+      tenantRetentionMillis: 3_600_000,
+      seriesIdleMillis: 5_000,
+    });
+    expect(resolveOptions({ env: { TENANT_CLEANUP_INTERVAL: '3600000' }, tenantRetentionMillis: 1_000 })).toMatchObject({
+      tenantRetentionMillis: 1_000,
+      seriesIdleMillis: 1_000,
+    });
   });
 
   it('fills in the documented defaults', () => {
@@ -347,6 +376,7 @@ describe('environment variable validation: the variable is named', () => {
       maxRoutes: 2_000,
       maxSqlTexts: 1_000,
       maxMemoryBytes: 10_485_760,
+      tenantRetentionMillis: 86_400_000,
       seriesIdleMillis: 86_400_000,
       slowQueryMillis: 500,
       runtimeMetricsIntervalMillis: 15_000,

@@ -94,7 +94,7 @@ describe("the shard's tenant forget point", () => {
       const outcome = forgetting.forget(retired);
       expect(outcome.kept).toEqual([]);
       slots.forgottenByWorker(outcome.forgotten);
-      expect(slots.release(readIndex, 0)).toBe(retired.length);
+      expect(slots.release(0, readIndex, 0, { writeIndex: readIndex, openSegment: 0 }).freed.length).toBe(retired.length);
     };
     cycle(0);
     const before = heapAfterGc();

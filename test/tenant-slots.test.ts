@@ -28,7 +28,7 @@ describe('tenant slots (main-thread half of retention)', () => {
       const retired = slots.arbitrate({ slots: taken, readIndex: writeIndex, spillSegmentsRead: 0 }, { writeIndex, openSegment: 0 });
       expect(retired.length).toBe(max);
       slots.forgottenByWorker(retired);
-      expect(slots.release(writeIndex, 0)).toBe(max);
+      expect(slots.release(0, writeIndex, 0, { writeIndex: writeIndex, openSegment: 0 }).freed.length).toBe(max);
     };
     retireAll(wave(0));
     const before = heapAfterGc();
@@ -62,7 +62,7 @@ describe('tenant slots (main-thread half of retention)', () => {
     expect(slots.arbitrate({ slots: [0], readIndex: 2, spillSegmentsRead: 0 }, { writeIndex: 2, openSegment: 0 })).toEqual([0]);
     expect(slots.acquire('c')).toBe(-1);
     slots.forgottenByWorker([0]);
-    expect(slots.release(2, 0)).toBe(1);
+    expect(slots.release(0, 2, 0, { writeIndex: 2, openSegment: 0 }).freed.length).toBe(1);
     expect(slots.acquire('c')).toBe(0);
     expect(slots.acquire('b')).toBe(1);
   });
@@ -92,12 +92,12 @@ describe('tenant slots (main-thread half of retention)', () => {
     const slot = slots.acquire('t');
     slots.stampRing(slot, 5);
     expect(slots.arbitrate({ slots: [slot], readIndex: 6, spillSegmentsRead: 2 }, { writeIndex: 9, openSegment: 2 })).toEqual([slot]);
-    expect(slots.release(100, 100)).toBe(0); // the worker still holds state (series not yet exported)
+    expect(slots.release(0, 100, 100, { writeIndex: 100, openSegment: 100 }).freed.length).toBe(0); // the worker still holds state (series not yet exported)
     slots.forgottenByWorker([slot]);
-    expect(slots.release(8, 2)).toBe(0); // ring records below 9 may still name the old meaning
-    expect(slots.release(9, 1)).toBe(0); // overflow segment 1 not read yet
+    expect(slots.release(0, 8, 2, { writeIndex: 8, openSegment: 2 }).freed.length).toBe(0); // ring records below 9 may still name the old meaning
+    expect(slots.release(0, 9, 1, { writeIndex: 9, openSegment: 1 }).freed.length).toBe(0); // overflow segment 1 not read yet
     expect(slots.acquire('u')).toBe(-1);
-    expect(slots.release(9, 2)).toBe(1);
+    expect(slots.release(0, 9, 2, { writeIndex: 9, openSegment: 2 }).freed.length).toBe(1);
     expect(slots.acquire('u')).toBe(slot);
   });
 
@@ -108,7 +108,7 @@ describe('tenant slots (main-thread half of retention)', () => {
     // Read index wrapped past the stamp: the record was aggregated, the tenant is idle.
     expect(slots.arbitrate({ slots: [slot], readIndex: 5, spillSegmentsRead: 0 }, { writeIndex: 6, openSegment: 0 })).toEqual([slot]);
     slots.forgottenByWorker([slot]);
-    expect(slots.release(0xffff_ffff, 0)).toBe(0);
-    expect(slots.release(6, 0)).toBe(1);
+    expect(slots.release(0, 0xffff_ffff, 0, { writeIndex: 0xffff_ffff, openSegment: 0 }).freed.length).toBe(0);
+    expect(slots.release(0, 6, 0, { writeIndex: 6, openSegment: 0 }).freed.length).toBe(1);
   });
 });

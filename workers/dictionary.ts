@@ -1,18 +1,36 @@
-import { COUNT, ENDPOINT_SEPARATOR, tableViews, type TableViews } from '../src/contract/strings-layout.js';
+import {
+  COUNT,
+  ENDPOINT_SEPARATOR,
+  TENANT_ID_BASE,
+  TENANT_SLOT_BYTES,
+  tableViews,
+  type TableViews,
+  tenantRegionViews,
+  type TenantRegionViews,
+} from '../src/contract/strings-layout.js';
 
 /**
  * The worker's read side of the shared string table: turns string ids back into labels, decoding each entry once.
+ * Tenant ids (TENANT_ID_BASE + slot) are read from the tenant region, whose slots are reused: a slot's label is
+ * cached with the generation it was decoded at, and decoded again when the main thread has written the slot since.
  */
 export class Dictionary {
   private readonly views: TableViews;
+  private readonly tenantViews: TenantRegionViews;
   private readonly decoder = new TextDecoder();
   private readonly labels: string[] = [];
+  private readonly tenantLabels: (string | undefined)[];
+  private readonly tenantGenerations: Int32Array;
 
-  constructor(buffer: SharedArrayBuffer, maxEntries: number) {
-    this.views = tableViews(buffer, maxEntries);
+  constructor(buffer: SharedArrayBuffer, maxEntries: number, tenantSlots = 0) {
+    this.views = tableViews(buffer, maxEntries, tenantSlots);
+    this.tenantViews = tenantRegionViews(buffer, tenantSlots);
+    this.tenantLabels = new Array(tenantSlots).fill(undefined);
+    this.tenantGenerations = new Int32Array(tenantSlots);
   }
 
   label(id: number): string {
+    if (id >= TENANT_ID_BASE) return this.tenant(id - TENANT_ID_BASE);
     if (id >= this.labels.length) this.sync();
     const value = this.labels[id];
     if (value === undefined) throw new RangeError(`string id ${id} is not in the table (${this.labels.length} entries)`);
@@ -25,6 +43,22 @@ export class Dictionary {
     const cut = value.lastIndexOf(ENDPOINT_SEPARATOR);
     if (cut < 0) return { route: value, category: 'other' };
     return { route: value.slice(0, cut), category: value.slice(cut + 1) };
+  }
+
+  private tenant(slot: number): string {
+    const { generations, lengths, bytes } = this.tenantViews;
+    if (slot >= generations.length) throw new RangeError(`tenant slot ${slot} is not in the table (${generations.length} slots)`);
+    // Synchronises with the main thread's Atomics.store of the generation: the bytes and length below are complete.
+    const generation = Atomics.load(generations, slot);
+    if (generation === 0) throw new RangeError(`tenant slot ${slot} was never written`);
+    const cached = this.tenantLabels[slot];
+    if (cached !== undefined && this.tenantGenerations[slot] === generation) return cached;
+    const start = slot * TENANT_SLOT_BYTES;
+    // TextDecoder refuses views of shared memory: copy the entry out first (once per tenant, never per record).
+    const value = this.decoder.decode(bytes.slice(start, start + lengths[slot]));
+    this.tenantLabels[slot] = value;
+    this.tenantGenerations[slot] = generation;
+    return value;
   }
 
   private sync(): void {

@@ -2,7 +2,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { type Clock, type ClockTimer, SYSTEM_CLOCK, sleep } from '../src/clock.js';
 import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../src/contract/codes.js';
-import { RECORD_WORDS } from '../src/contract/ring-layout.js';
+import { RECORD_WORDS, TENANT } from '../src/contract/ring-layout.js';
+import { TENANT_ID_BASE } from '../src/contract/strings-layout.js';
 import { RingHeader } from '../src/contract/ring-header.js';
 import { RingReader } from '../src/ring/ring-reader.js';
 import { SpillReader } from '../src/ring/spill-reader.js';
@@ -68,6 +69,13 @@ export class Shard implements TestHookTarget {
    * elsewhere (the analytics profiles) registers with `tenantForgetting.register(...)`.
    */
   readonly tenantForgetting: TenantForgetting;
+  /**
+   * Tenant retention: when each tenant slot's last record was aggregated (ms on the shard's clock; 0: no state
+   * here). One store per record; the idle scan after each export reads it (docs/design/tenant-retention.md).
+   */
+  private readonly tenantLastSeen: Float64Array;
+  /** Tenants the main thread retired while they still had data pending: forgotten after the export that settles it. */
+  private readonly forgetAfterExport = new Set<number>();
   private readonly runtime: RuntimeAggregator;
   /** Per-tenant analytics (workers/tenants), read by `analytics` messages; never exported state. */
   readonly profiles: TenantProfiles;
@@ -87,6 +95,8 @@ export class Shard implements TestHookTarget {
   private notBeforeMillis = 0;
   /** Test hook: at most this many records per drain pass. */
   private drainLimit = DRAIN_SLICE;
+  /** Test hook: tenantsForget messages kept instead of obeyed (undefined: obeyed at once). */
+  private heldForgets: number[][] | undefined;
   private queued: PlannedExport | undefined;
   /**
    * Whether the last OTLP request of these settings was accepted (undefined: none sent yet). configure() hands the
@@ -107,7 +117,8 @@ export class Shard implements TestHookTarget {
     this.header = new RingHeader(task.ring);
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
     this.spill = new SpillReader(this.header);
-    const dictionary = new Dictionary(task.strings, config.stringTableEntries);
+    const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots);
+    this.tenantLastSeen = new Float64Array(config.tenantSlots);
     const budget = new MemoryBudget(config.maxMemoryBytes);
     this.budget = budget;
     const common = { maxSeries: config.maxSeries, budget, nowMillis: now, idleMillis: config.seriesIdleMillis };
@@ -132,6 +143,8 @@ export class Shard implements TestHookTarget {
     ]);
     // Profiles are analytics, never pending export data: they go with the tenant's series, never hold it back.
     this.tenantForgetting.register((tenants) => this.profiles.forgetIds(tenants));
+    // GET /metrics totals: by label value, read before the main thread may give the slot to another tenant.
+    this.tenantForgetting.register((tenants) => this.totals.forgetTenants([...tenants].map((id) => dictionary.label(id))));
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
   }
@@ -174,6 +187,8 @@ export class Shard implements TestHookTarget {
    * a replacement worker resumes at the same slot, so a throw here would crash-loop.
    */
   private consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
+    const tenantSlot = words[slot * RECORD_WORDS + TENANT] - TENANT_ID_BASE;
+    if (tenantSlot >= 0) this.tenantLastSeen[tenantSlot] = now;
     switch (tagKind(words[slot * RECORD_WORDS])) {
       case KIND_HTTP:
         this.http.consume(words, floats, slot, now);
@@ -316,6 +331,7 @@ export class Shard implements TestHookTarget {
     if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
+    this.afterExportSettled();
     const reason = failures.join('; ');
     this.post({
       type: 'exported',
@@ -340,8 +356,63 @@ export class Shard implements TestHookTarget {
       this.totals.absorb(batch);
     }
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
+    this.afterExportSettled();
     this.post({ type: 'exported', ok: true, rejectedPoints: 0, droppedPoints: 0 });
     return { ok: true };
+  }
+
+  /**
+   * Tenant retention after an export has settled what it could: forgets the retired tenants that were kept for
+   * their pending data and no longer have any, then proposes the tenants idle for tenantRetentionMillis with
+   * nothing pending (step 1 of docs/design/tenant-retention.md). Synchronous: no record is aggregated meanwhile,
+   * so the proposal's readIndex covers exactly the records the idle times were read from.
+   */
+  private afterExportSettled(): void {
+    if (this.forgetAfterExport.size > 0) this.forgetRetired([...this.forgetAfterExport]);
+    const proposal = this.idleTenants(this.clock.nowMillis());
+    if (proposal.length > 0) {
+      this.post({
+        type: 'tenantsIdle',
+        ids: proposal,
+        readIndex: this.ring.readIndex >>> 0,
+        spillSegmentsRead: this.header.spillSegmentsRead >>> 0,
+      });
+    }
+  }
+
+  /** This shard's tenants with no record for tenantRetentionMillis and nothing pending (ids as in records). */
+  idleTenants(nowMillis: number): number[] {
+    const lastSeen = this.tenantLastSeen;
+    const retention = this.config.tenantRetentionMillis;
+    const candidates = new Set<number>();
+    // Only this shard's slots: a tenant's records all go to shard (TENANT_ID_BASE + slot) % shards.
+    const { shard, shards } = this.config;
+    const first = (((shard - (TENANT_ID_BASE % shards)) % shards) + shards) % shards;
+    for (let slot = first; slot < lastSeen.length; slot += shards) {
+      const seen = lastSeen[slot];
+      if (seen === 0 || nowMillis - seen < retention) continue;
+      const id = TENANT_ID_BASE + slot;
+      if (!this.forgetAfterExport.has(id)) candidates.add(id);
+    }
+    if (candidates.size === 0) return [];
+    const pending = this.tenantForgetting.pendingAmong(candidates);
+    return [...candidates].filter((id) => !pending.has(id));
+  }
+
+  /**
+   * Step 3: the main thread retired these tenants. Everything published is drained first, so that any record of
+   * theirs written before the retirement is aggregated; a tenant with pending data is kept whole until an export
+   * settles it. Reports what it forgot.
+   */
+  forgetRetired(ids: readonly number[]): void {
+    this.drainAll();
+    const outcome = this.forgetTenants(ids);
+    for (const id of outcome.kept) this.forgetAfterExport.add(id);
+    for (const id of outcome.forgotten) {
+      this.forgetAfterExport.delete(id);
+      this.tenantLastSeen[id - TENANT_ID_BASE] = 0;
+    }
+    if (outcome.forgotten.length > 0) this.post({ type: 'tenantsForgotten', ids: outcome.forgotten, readIndex: this.ring.readIndex >>> 0 });
   }
 
   /** The console exporter: the main thread writes the text to stdout (protocol.ts). */
@@ -411,6 +482,10 @@ export class Shard implements TestHookTarget {
           this.post({ type: 'configured', id: message.id });
           if (message.checkId !== undefined) void this.reportConnectivity(message.checkId, message.settings.otlp);
         });
+        return;
+      case 'tenantsForget':
+        if (this.heldForgets !== undefined) this.heldForgets.push(message.ids);
+        else this.forgetRetired(message.ids);
         return;
       case 'analytics':
         // Read-only: drains what is published so the answer is current, touches no export state.
@@ -498,6 +573,13 @@ export class Shard implements TestHookTarget {
   /** Test hook (test-hooks.ts): stop or restart draining. */
   setPaused(paused: boolean): void {
     this.paused = paused;
+  }
+
+  /** Test hook (test-hooks.ts): keep tenantsForget messages unobeyed, or obey the kept ones now. */
+  holdTenantForgets(held: boolean): void {
+    const kept = this.heldForgets;
+    this.heldForgets = held ? (kept ?? []) : undefined;
+    if (!held && kept !== undefined) for (const ids of kept) this.forgetRetired(ids);
   }
 
   /** Test hook (test-hooks.ts): at most this many records per drain pass. */

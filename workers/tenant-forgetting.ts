@@ -34,6 +34,13 @@ export class TenantForgetting {
     this.forgetters.push(forgetter);
   }
 
+  /** Those of `ids` with unexported data in some store: they may not be forgotten yet. */
+  pendingAmong(ids: ReadonlySet<number>): Set<number> {
+    const pending = new Set<number>();
+    for (const { store, tenantWord } of this.stores) store.collectPendingTenants(tenantWord, ids, pending);
+    return pending;
+  }
+
   forget(ids: readonly number[]): ForgetOutcome {
     const asked = new Set(ids);
     const pending = new Set<number>();

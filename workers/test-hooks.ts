@@ -4,6 +4,7 @@ import type { TestHookMessage, TestHookReply } from '../src/contract/test-hooks.
 export interface TestHookTarget {
   setPaused(paused: boolean): void;
   setDrainLimit(recordsPerPass: number | undefined): void;
+  holdTenantForgets(held: boolean): void;
 }
 
 /** Obeys one test-hook message (see src/contract/test-hooks.ts); returns the reply to send, if any. */
@@ -14,6 +15,9 @@ export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): 
       return { type: 'testHookDone', id: message.id };
     case 'testThrottle':
       target.setDrainLimit(message.recordsPerPass);
+      return { type: 'testHookDone', id: message.id };
+    case 'testHoldTenantForgets':
+      target.holdTenantForgets(message.held);
       return { type: 'testHookDone', id: message.id };
     case 'testHang':
       // A worker stuck in a loop, which only termination ends.

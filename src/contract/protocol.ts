@@ -46,7 +46,15 @@ export type MainToWorker =
    */
   | { type: 'configure'; id: number; settings: LiveWorkerSettings; checkId?: number }
   /** This shard's tenant analytics (analytics.ts), answered with `analyzed`; read-only like render. */
-  | { type: 'analytics'; id: number; selection: TenantSelection };
+  | { type: 'analytics'; id: number; selection: TenantSelection }
+  /**
+   * Tenant retention, step 2 (docs/design/tenant-retention.md): the main thread accepted these tenants' retirement
+   * (ids as in records, TENANT_ID_BASE + slot); nothing names them from now on but code that resolved their id
+   * earlier. The worker drains, forgets every one with nothing pending, keeps the others until an export settles
+   * their data, and reports each with `tenantsForgotten`. Also sent to a replacement worker for the slots a dead one
+   * never reported.
+   */
+  | { type: 'tenantsForget'; ids: number[] };
 // Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
@@ -60,6 +68,17 @@ export type WorkerToMain =
   | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
   | { type: 'rendered'; id: number; families: MetricFamilyText[] }
   | { type: 'analyzed'; id: number; result: ShardAnalytics }
+  /**
+   * Tenant retention, step 1: these tenants (ids as in records) had no record for tenantRetentionMillis and nothing
+   * pending when the worker looked, having aggregated the ring below `readIndex` and `spillSegmentsRead` overflow
+   * segments. Nothing is forgotten yet: the main thread judges what it wrote since (tenant-slots.ts).
+   */
+  | { type: 'tenantsIdle'; ids: number[]; readIndex: number; spillSegmentsRead: number }
+  /**
+   * Tenant retention, step 3: the worker holds no state for these tenants any more; `readIndex` is its READ_INDEX
+   * after the drain that preceded forgetting them. The main thread frees their slots once the fence is passed.
+   */
+  | { type: 'tenantsForgotten'; ids: number[]; readIndex: number }
   /**
    * The console exporter's summary of one interval, whole lines ending in a newline: the main thread writes it to
    * process.stdout in one call, so summaries of several shards never interleave mid-line. Not the worker's own

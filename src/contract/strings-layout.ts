@@ -36,8 +36,10 @@ export const UNMATCHED_ID = 4;
 /** The tenant of work done outside any request (a query at startup, a cron job). */
 export const SYSTEM_ID = 5;
 
-export function tableBufferBytes(maxEntries: number, maxBytes: number): number {
-  return TABLE_HEADER_BYTES + (maxEntries + 1) * 4 + maxBytes;
+/** The whole shared buffer: the append-only table (padded to 4 bytes), then the tenant region (below). */
+export function tableBufferBytes(maxEntries: number, maxBytes: number, tenantSlots = 0): number {
+  const table = TABLE_HEADER_BYTES + (maxEntries + 1) * 4 + maxBytes;
+  return Math.ceil(table / 4) * 4 + tenantRegionBytes(tenantSlots);
 }
 
 export interface TableViews {
@@ -46,12 +48,61 @@ export interface TableViews {
   bytes: Uint8Array;
 }
 
-export function tableViews(buffer: SharedArrayBuffer, maxEntries: number): TableViews {
+export function tableViews(buffer: SharedArrayBuffer, maxEntries: number, tenantSlots = 0): TableViews {
   const offsetsStart = TABLE_HEADER_BYTES;
   const bytesStart = offsetsStart + (maxEntries + 1) * 4;
   return {
     header: new Int32Array(buffer, 0, TABLE_HEADER_BYTES / 4),
     offsets: new Uint32Array(buffer, offsetsStart, maxEntries + 1),
-    bytes: new Uint8Array(buffer, bytesStart),
+    // Up to the tenant region, never into it.
+    bytes: new Uint8Array(buffer, bytesStart, buffer.byteLength - tenantRegionBytes(tenantSlots) - bytesStart),
   };
+}
+
+/**
+ * Tenant ids live apart from the append-only table, in a region of `maxTenants` reusable fixed-size slots after
+ * it (docs/design/tenant-retention.md), so that a forgotten tenant's slot can carry another tenant:
+ *
+ * ```
+ *  ┌────────────────────────────┬─────────────────────────────────┬──────────────────────────────────────┐
+ *  │ lengths (Int32 × slots)    │ generations (Int32 × slots)     │ UTF-8 bytes (TENANT_SLOT_BYTES each) │
+ *  └────────────────────────────┴─────────────────────────────────┴──────────────────────────────────────┘
+ * ```
+ *
+ * A record's TENANT word names slot s as `TENANT_ID_BASE + s`, far above any table id, so that every reader of a
+ * label id (`Dictionary.label`) tells the two apart with one comparison. Publish order (main thread only): the
+ * slot's bytes, its length, then `Atomics.store(generation, g + 1)`. The worker caches a decoded tenant per slot
+ * with the generation it read and decodes again when the generation moved on. The main thread writes a slot only
+ * once the ring and the overflow hold no record naming its previous tenant (the fence), so the generation check
+ * is a guard, never the only protection.
+ */
+export const TENANT_ID_BASE = 0x4000_0000;
+/** A tenant id is at most LABEL_LIMITS.tenantId (128) UTF-16 units, and a unit never takes more than 3 UTF-8 bytes. */
+export const TENANT_SLOT_UNITS = 128;
+export const TENANT_SLOT_BYTES = TENANT_SLOT_UNITS * 3;
+
+export function tenantRegionBytes(slots: number): number {
+  return slots * (8 + TENANT_SLOT_BYTES);
+}
+
+export interface TenantRegionViews {
+  lengths: Int32Array;
+  generations: Int32Array;
+  bytes: Uint8Array;
+}
+
+/** The tenant region of a table buffer made for `maxEntries` table entries and `tenantSlots` slots. */
+export function tenantRegionViews(buffer: SharedArrayBuffer, tenantSlots: number): TenantRegionViews {
+  const start = buffer.byteLength - tenantRegionBytes(tenantSlots);
+  // Int32 views need a 4-byte aligned start: tableBufferBytes pads the table to 4 bytes.
+  return {
+    lengths: new Int32Array(buffer, start, tenantSlots),
+    generations: new Int32Array(buffer, start + tenantSlots * 4, tenantSlots),
+    bytes: new Uint8Array(buffer, start + tenantSlots * 8, tenantSlots * TENANT_SLOT_BYTES),
+  };
+}
+
+/** Whether a TENANT word names a tenant slot (else it is a reserved id: unknown, invalid, overflow, system). */
+export function isTenantSlotId(id: number): boolean {
+  return id >= TENANT_ID_BASE;
 }

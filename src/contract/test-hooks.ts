@@ -14,10 +14,20 @@ export type TestHookMessage =
   /** Drain at most `recordsPerPass` records per pass (undefined: no limit); answered like testPause. */
   | { type: 'testThrottle'; id: number; recordsPerPass?: number }
   /** Loop for good: only termination (the hang detector) ends it. Never answered. */
-  | { type: 'testHang' };
+  | { type: 'testHang' }
+  /**
+   * Keep (or, with held false, obey at last) every `tenantsForget` the main thread sends: a worker caught between
+   * retention's steps 2 and 3, for the crash-mid-handshake test. Answered like testPause.
+   */
+  | { type: 'testHoldTenantForgets'; id: number; held: boolean };
 
 export type TestHookReply = { type: 'testHookDone'; id: number };
 
 export function isTestHookMessage(message: { type: string }): message is TestHookMessage {
-  return message.type === 'testPause' || message.type === 'testThrottle' || message.type === 'testHang';
+  return (
+    message.type === 'testPause' ||
+    message.type === 'testThrottle' ||
+    message.type === 'testHang' ||
+    message.type === 'testHoldTenantForgets'
+  );
 }

@@ -7,6 +7,8 @@ export interface WorkerConfig {
   ringCapacity: number;
   /** Entries the shared string table can hold (its layout depends on it). */
   stringTableEntries: number;
+  /** Slots of the string table's tenant region (maxTenants at creation; the layout depends on it). */
+  tenantSlots: number;
   resource: Record<string, ResourceAttributeValue>;
   otlp: {
     endpoint: string;
@@ -21,6 +23,8 @@ export interface WorkerConfig {
   /** Bytes of series state in this shard. */
   maxMemoryBytes: number;
   seriesIdleMillis: number;
+  /** A tenant with no record for this long and nothing pending is proposed for forgetting (tenant retention). */
+  tenantRetentionMillis: number;
   /** A timed query slower than this counts in the tenant profiles' slowQueries (options.slowQueryMillis). */
   slowQueryMillis: number;
   /**

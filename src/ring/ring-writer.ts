@@ -12,7 +12,19 @@ import {
   ringBufferBytes,
 } from '../contract/ring-layout.js';
 import { RingHeader } from '../contract/ring-header.js';
+import { TENANT_ID_BASE } from '../contract/strings-layout.js';
 import { Spill, type SpillSegment } from './spill.js';
+
+/**
+ * Where each tenant slot's last record went (TenantSlots.ringStamp and segmentStamp, indexed by slot): what tenant
+ * retention judges a worker's idle proposal against. Without retention (tests of the ring alone), empty arrays.
+ */
+export interface TenantStamps {
+  ring: Uint32Array;
+  segments: Uint32Array;
+}
+
+const NO_STAMPS: TenantStamps = { ring: new Uint32Array(0), segments: new Uint32Array(0) };
 
 const TWO_TO_32 = 2 ** 32;
 
@@ -37,16 +49,23 @@ export class RingWriter {
   private droppedCount = 0;
   private rejectedCount = 0;
   private spillListener: (segment: SpillSegment) => void = () => {};
+  private readonly ringStamps: Uint32Array;
 
   /** `memoryBytes`: the shard's memory bound, which the overflow shares with the worker's series. */
-  constructor(capacity: number, memoryBytes: number) {
+  constructor(capacity: number, memoryBytes: number, stamps: TenantStamps = NO_STAMPS) {
     this.capacity = capacity;
+    this.ringStamps = stamps.ring;
     this.mask = capacity - 1;
     this.buffer = new SharedArrayBuffer(ringBufferBytes(capacity));
     this.header = new RingHeader(this.buffer);
     this.words = new Uint32Array(this.buffer, HEADER_BYTES);
     this.floats = new Float64Array(this.buffer, HEADER_BYTES);
-    this.spill = new Spill(this.header, memoryBytes, (segment) => this.spillListener(segment));
+    this.spill = new Spill(this.header, memoryBytes, (segment) => this.spillListener(segment), stamps.segments);
+  }
+
+  /** Where the next record goes: the ring's next index and the open (or next) overflow segment. */
+  get position(): { writeIndex: number; openSegment: number } {
+    return { writeIndex: this.writeIndex >>> 0, openSegment: this.spill.openSequence };
   }
 
   /** Where sealed overflow segments go (the shard's supervisor, which sends them to its worker). */
@@ -93,6 +112,8 @@ export class RingWriter {
     words[word + B] = b;
     this.writeIndex = (index + 1) | 0;
     this.writtenCount++;
+    // Tenant retention: where this tenant's last record went (one store, main thread only; see tenant-slots.ts).
+    if (tenant >= TENANT_ID_BASE) this.ringStamps[tenant - TENANT_ID_BASE] = index;
     // Publish after the record's stores: the worker's Atomics.load of WRITE_INDEX then sees all of them.
     this.header.publishWriteIndex(this.writeIndex);
   }

@@ -1,5 +1,6 @@
 import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../contract/ring-layout.js';
 import type { RingHeader } from '../contract/ring-header.js';
+import { TENANT_ID_BASE } from '../contract/strings-layout.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
 export const SPILL_SEGMENT_RECORDS = 4_096;
@@ -51,7 +52,14 @@ export class Spill {
     private readonly header: RingHeader,
     private readonly limitBytes: number,
     private readonly onSealed: (segment: SpillSegment) => void,
+    /** TenantSlots.segmentStamp: 1 + the segment that took each tenant slot's last record. */
+    private readonly segmentStamps: Uint32Array = new Uint32Array(0),
   ) {}
+
+  /** The sequence of the open segment, or of the next one when none is open: every record so far is in an earlier or this one. */
+  get openSequence(): number {
+    return this.nextSeq >>> 0;
+  }
 
   /** Records that went to the overflow since creation. */
   get spilled(): number {
@@ -88,6 +96,7 @@ export class Spill {
     words[word + B] = b;
     this.count = slot + 1;
     this.spilledCount++;
+    if (tenant >= TENANT_ID_BASE) this.segmentStamps[tenant - TENANT_ID_BASE] = this.nextSeq + 1;
     return true;
   }
 

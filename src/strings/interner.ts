@@ -1,5 +1,6 @@
 import type { StringTableWriter } from './string-table.js';
-import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, UNKNOWN_ID } from '../contract/strings-layout.js';
+import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID } from '../contract/strings-layout.js';
+import type { TenantSlots } from './tenant-slots.js';
 
 /** C0 and C1 control characters: never allowed inside a label. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this expression is for.
@@ -47,6 +48,39 @@ export class LabelInterner {
     this.budget.used++;
     this.ids.set(value, id);
     return id;
+  }
+}
+
+/**
+ * Maps tenant ids to tenant slots (TENANT_ID_BASE + slot, see strings-layout.ts). A hit is one Map lookup, as for
+ * any label. A miss takes a free slot and writes the tenant into it; a tenant forgotten by retention
+ * (tenant-slots.ts) has left the Map, so when it comes back it takes a fresh slot like any new tenant. The budget
+ * counts live tenants, so a retired tenant makes room under `maxTenants` at once, while its slot waits for its fence.
+ */
+export class TenantInterner {
+  constructor(
+    private readonly table: StringTableWriter,
+    private readonly slots: TenantSlots,
+    private readonly budget: InternBudget,
+    private readonly maxLength: number,
+  ) {}
+
+  /** The id of `value`; an empty value is UNKNOWN_ID. */
+  intern(value: string): number {
+    const known = this.slots.slotOf(value);
+    if (known !== undefined) return TENANT_ID_BASE + known;
+    return this.admit(value);
+  }
+
+  private admit(value: string): number {
+    if (value.length === 0) return UNKNOWN_ID;
+    if (!isCleanLabel(value, this.maxLength)) return INVALID_ID;
+    if (this.slots.live >= this.budget.max) return OVERFLOW_ID;
+    const slot = this.slots.acquire(value);
+    // Every slot is held (live, or retired and waiting for its fence): overflow until one is freed.
+    if (slot < 0) return OVERFLOW_ID;
+    this.table.writeTenant(slot, value);
+    return TENANT_ID_BASE + slot;
   }
 }
 

@@ -1,21 +1,37 @@
-import { BYTES_USED, COUNT, RESERVED_LABELS, tableBufferBytes, tableViews, type TableViews } from '../contract/strings-layout.js';
+import {
+  BYTES_USED,
+  COUNT,
+  RESERVED_LABELS,
+  TENANT_SLOT_BYTES,
+  TENANT_SLOT_UNITS,
+  tableBufferBytes,
+  tableViews,
+  type TableViews,
+  tenantRegionViews,
+  type TenantRegionViews,
+} from '../contract/strings-layout.js';
 
 /**
- * The main thread's side of the shared string table (see layout.ts): appends strings and returns their ids.
- * It does not deduplicate; the interners in front of it do.
+ * The main thread's side of the shared string table (see strings-layout.ts): appends strings and returns their
+ * ids, and writes tenant ids into the tenant region's reusable slots. It does not deduplicate; the interners in
+ * front of it do.
  */
 export class StringTableWriter {
   readonly buffer: SharedArrayBuffer;
   readonly maxEntries: number;
+  readonly tenantSlots: number;
   private readonly views: TableViews;
+  private readonly tenantViews: TenantRegionViews;
   private readonly encoder = new TextEncoder();
   private count = 0;
   private bytesUsed = 0;
 
-  constructor(maxEntries: number, maxBytes: number) {
+  constructor(maxEntries: number, maxBytes: number, tenantSlots = 0) {
     this.maxEntries = maxEntries;
-    this.buffer = new SharedArrayBuffer(tableBufferBytes(maxEntries, maxBytes));
-    this.views = tableViews(this.buffer, maxEntries);
+    this.tenantSlots = tenantSlots;
+    this.buffer = new SharedArrayBuffer(tableBufferBytes(maxEntries, maxBytes, tenantSlots));
+    this.views = tableViews(this.buffer, maxEntries, tenantSlots);
+    this.tenantViews = tenantRegionViews(this.buffer, tenantSlots);
     for (const label of RESERVED_LABELS) this.append(label);
   }
 
@@ -44,5 +60,25 @@ export class StringTableWriter {
     // Publish last: a reader that sees COUNT = id + 1 sees the bytes and the end offset above.
     Atomics.store(header, COUNT, this.count);
     return id;
+  }
+
+  /**
+   * Writes a tenant id into tenant slot `slot` (a free one: its previous tenant is forgotten and fenced, see
+   * tenant-slots.ts) and publishes it with a new generation. `value` is at most TENANT_SLOT_UNITS long (the
+   * interner checked it), so it always fits.
+   */
+  writeTenant(slot: number, value: string): void {
+    if (value.length > TENANT_SLOT_UNITS) throw new RangeError(`a tenant id longer than ${TENANT_SLOT_UNITS} units reached the table`);
+    const { lengths, generations, bytes } = this.tenantViews;
+    const start = slot * TENANT_SLOT_BYTES;
+    const written = this.encoder.encodeInto(value, bytes.subarray(start, start + TENANT_SLOT_BYTES)).written;
+    lengths[slot] = written;
+    // Publish last: a reader that loads the new generation sees the bytes and the length above.
+    Atomics.store(generations, slot, (generations[slot] + 1) | 0);
+  }
+
+  /** A tenant slot's generation (how many tenants it has carried). */
+  tenantGeneration(slot: number): number {
+    return Atomics.load(this.tenantViews.generations, slot);
   }
 }

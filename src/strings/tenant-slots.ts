@@ -1,6 +1,8 @@
 /**
  * The main thread's half of tenant retention (docs/design/tenant-retention.md): which tenant holds which of the
- * `maxTenants` reusable slots, and when a slot may be given to another tenant. Not wired into the recorder yet.
+ * `maxTenants` reusable slots, and when a slot may be given to another tenant. The tenant interner (interner.ts)
+ * acquires slots, the ring writer and the overflow stamp them (ring-writer.ts, spill.ts), and each shard's
+ * supervisor runs the handshake with its worker (shard-supervisor.ts).
  *
  * Concurrency: everything here runs on the main thread. The worker only *proposes* idle tenants (with the
  * READ_INDEX and SPILL_SEGMENTS_READ it had aggregated when it decided); this class decides, from what the main
@@ -27,6 +29,12 @@ export interface WritePosition {
   openSegment: number;
 }
 
+/** What `release` did: slots freed, and slots written after their fence, to be forgotten by the worker again. */
+export interface Release {
+  freed: number[];
+  reforget: number[];
+}
+
 /** `a ≥ b` for free-running 32-bit counters (valid while they are less than 2^31 apart). */
 function atOrAfter(a: number, b: number): boolean {
   return (a - b) >>> 0 < 0x80000000;
@@ -36,16 +44,27 @@ export class TenantSlots {
   private readonly ids = new Map<string, number>();
   private readonly names: (string | undefined)[];
   private readonly state: Uint8Array;
-  /** Ring index of the tenant's last record written to the ring. */
-  private readonly ringStamp: Uint32Array;
-  /** 1 + sequence of the overflow segment that took the tenant's last spilled record; 0 when none. */
-  private readonly segmentStamp: Uint32Array;
+  /**
+   * Ring index of the tenant's last record written to the ring: stored by RingWriter.write, one store per record
+   * (shared with every shard's writer: a slot belongs to one shard, so only that shard's writer stores into it).
+   */
+  readonly ringStamp: Uint32Array;
+  /** 1 + sequence of the overflow segment that took the tenant's last spilled record; 0 when none (Spill.write). */
+  readonly segmentStamp: Uint32Array;
   private readonly fenceIndex: Uint32Array;
   private readonly fenceSegment: Uint32Array;
   private readonly free: Int32Array;
   private freeCount: number;
 
-  constructor(readonly maxTenants: number) {
+  /**
+   * `shards` and `idBase` say which shard a slot belongs to: the record of slot s carries the tenant id
+   * idBase + s and goes to shard (idBase + s) % shards (recorder.ts).
+   */
+  constructor(
+    readonly maxTenants: number,
+    private readonly shards = 1,
+    private readonly idBase = 0,
+  ) {
     this.names = new Array(maxTenants).fill(undefined);
     this.state = new Uint8Array(maxTenants);
     this.ringStamp = new Uint32Array(maxTenants);
@@ -61,6 +80,16 @@ export class TenantSlots {
   /** Tenants holding a slot (live, retiring or forgotten but still fenced). */
   get held(): number {
     return this.maxTenants - this.freeCount;
+  }
+
+  /** Tenants live now (in the Map): what the `maxTenants` cap counts. */
+  get live(): number {
+    return this.ids.size;
+  }
+
+  /** The live slot of `tenant`, or undefined: the request path's one Map lookup. */
+  slotOf(tenant: string): number | undefined {
+    return this.ids.get(tenant);
   }
 
   /** The slot of `tenant`, a free one if it has none, or -1 when every slot is held (the caller overflows). */
@@ -104,6 +133,7 @@ export class TenantSlots {
       // Every record carrying the old meaning sits below these: nothing names the slot after this point.
       this.fenceIndex[slot] = now.writeIndex;
       this.fenceSegment[slot] = now.openSegment;
+      this.stampBehindFence(slot);
       retired.push(slot);
     }
     return retired;
@@ -119,18 +149,60 @@ export class TenantSlots {
   }
 
   /**
-   * Frees forgotten slots whose fence the worker has passed (READ_INDEX and SPILL_SEGMENTS_READ as loaded from
-   * the shard's header); returns how many. The slot's string-table entry may be rewritten only after this.
+   * Frees the forgotten slots of shard `shard` whose
+   * fence the worker has passed (READ_INDEX and SPILL_SEGMENTS_READ as loaded from the shard's header). The
+   * slot's tenant-region entry may be rewritten only after this.
+   *
+   * A record written with the slot after it was retired (by code that resolved the tenant's id before, e.g. a
+   * request or query in flight, and wrote after) would otherwise outlive the fence: such a slot is not freed but
+   * retired again behind a new fence at `now`, and returned in `reforget` so that the worker forgets what that
+   * record created (its label is still the old tenant's: the slot has not been rewritten).
    */
-  release(readIndex: number, spillSegmentsRead: number): number {
-    let freed = 0;
-    for (let slot = 0; slot < this.maxTenants; slot++) {
+  release(shard: number, readIndex: number, spillSegmentsRead: number, now: WritePosition): Release {
+    const shards = this.shards;
+    const freed: number[] = [];
+    const reforget: number[] = [];
+    for (let slot = firstSlotOf(shard, shards, this.idBase); slot < this.maxTenants; slot += shards) {
       if (this.state[slot] !== FORGOTTEN) continue;
       if (!atOrAfter(readIndex, this.fenceIndex[slot]) || !atOrAfter(spillSegmentsRead, this.fenceSegment[slot])) continue;
+      const segment = this.segmentStamp[slot];
+      const lateInRing = atOrAfter(this.ringStamp[slot], this.fenceIndex[slot]);
+      const lateInOverflow = segment !== 0 && atOrAfter(segment - 1, this.fenceSegment[slot]);
+      if (lateInRing || lateInOverflow) {
+        this.state[slot] = RETIRING;
+        this.fenceIndex[slot] = now.writeIndex;
+        this.fenceSegment[slot] = now.openSegment;
+        this.stampBehindFence(slot);
+        reforget.push(slot);
+        continue;
+      }
       this.state[slot] = FREE;
       this.free[this.freeCount++] = slot;
-      freed++;
+      freed.push(slot);
     }
-    return freed;
+    return { freed, reforget };
   }
+
+  /** The slots of `shard` retired and not yet reported forgotten: a replacement worker is asked to forget them. */
+  retiringOf(shard: number): number[] {
+    const slots: number[] = [];
+    for (let slot = firstSlotOf(shard, this.shards, this.idBase); slot < this.maxTenants; slot += this.shards) {
+      if (this.state[slot] === RETIRING) slots.push(slot);
+    }
+    return slots;
+  }
+
+  /**
+   * Every record of the slot so far lies below its fence (arbitration checked it): say so in the stamps, so that
+   * only a record written from now on compares at or after the fence, however far behind the last one lies.
+   */
+  private stampBehindFence(slot: number): void {
+    this.ringStamp[slot] = (this.fenceIndex[slot] - 1) >>> 0;
+    this.segmentStamp[slot] = 0;
+  }
+}
+
+/** The lowest slot s with (base + s) % shards === shard. */
+function firstSlotOf(shard: number, shards: number, base: number): number {
+  return (((shard - (base % shards)) % shards) + shards) % shards;
 }

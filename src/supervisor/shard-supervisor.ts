@@ -10,6 +10,8 @@ import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
+import type { TenantSlots } from '../strings/tenant-slots.js';
+import { TenantHandshake } from './tenant-handshake.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
@@ -80,6 +82,8 @@ export class ShardSupervisor {
   /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined before any. */
   connectivity: ConnectivityState | undefined;
   private checks = 0;
+  /** Tenant retention's main-thread steps for this shard; undefined without tenant slots. */
+  private readonly tenants: TenantHandshake | undefined;
 
   constructor(
     private readonly shard: number,
@@ -90,7 +94,10 @@ export class ShardSupervisor {
     workerHangMillis: number,
     /** Drives hang detection and the restart back-off; tests pass a simulated one. */
     private readonly clock: Clock = SYSTEM_CLOCK,
+    /** The main thread's tenant slots (shared by every shard), for the retention handshake; none without it. */
+    tenantSlots?: TenantSlots,
   ) {
+    this.tenants = tenantSlots === undefined ? undefined : new TenantHandshake(shard, ring, tenantSlots);
     this.progress = new ProgressWatch(workerHangMillis, clock.nowMillis());
     this.pool = new Piscina({
       filename: WORKER_FILE,
@@ -214,6 +221,16 @@ export class ShardSupervisor {
     await this.request({ type: 'testThrottle', id: 0, recordsPerPass });
   }
 
+  /** Test hook: keep the worker from obeying tenantsForget (or obey the kept ones now). */
+  async holdTenantForgets(held: boolean): Promise<void> {
+    await this.request({ type: 'testHoldTenantForgets', id: 0, held });
+  }
+
+  /** Slots of this shard retired and not yet freed (tenant retention). */
+  get tenantsInHandshake(): number {
+    return this.tenants?.inHandshake ?? 0;
+  }
+
   /** Test hook: make the worker hang in a loop (the hang detector must replace it). */
   async hang(): Promise<void> {
     await this.ready;
@@ -334,6 +351,9 @@ export class ShardSupervisor {
     this.port = port1;
     // Segments a dead worker never read (or that were sealed while there was none), before any new one.
     for (const segment of this.ring.spill.unreadSegments()) this.sendSpill(segment);
+    // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
+    // state for them from records still in the ring), so they never stay retiring for good.
+    this.postIf(this.tenants?.forReplacement());
     try {
       this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
     } catch (error) {
@@ -385,6 +405,12 @@ export class ShardSupervisor {
       case 'analyzed':
         this.renders.get(message.id)?.resolve(message.result);
         return;
+      case 'tenantsIdle':
+        this.postIf(this.tenants?.onIdle(message));
+        return;
+      case 'tenantsForgotten':
+        this.postIf(this.tenants?.onForgotten(message));
+        return;
       case 'console':
         // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
         process.stdout.write(message.text);
@@ -394,7 +420,12 @@ export class ShardSupervisor {
     }
   }
 
+  private postIf(message: MainToWorker | undefined): void {
+    if (message !== undefined) this.post(message);
+  }
+
   private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
+    this.postIf(this.tenants?.release());
     const now = this.clock.nowMillis();
     this.exportFailing = !message.ok;
     // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
@@ -463,6 +494,7 @@ export class ShardSupervisor {
     const now = this.clock.nowMillis();
     this.ring.spill.trimIdle(now);
     if (this.port === undefined) return;
+    this.postIf(this.tenants?.release());
     const stalledMillis = this.progress.check(this.header().heartbeat, now);
     if (stalledMillis !== undefined) {
       this.lastExportError = `worker of shard ${this.shard} made no progress for ${stalledMillis} ms and was replaced`;

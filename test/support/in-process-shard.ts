@@ -26,6 +26,7 @@ export function inProcessWorkerConfig(
     shards: 1,
     ringCapacity: 1_024,
     stringTableEntries: 64,
+    tenantSlots: 0,
     resource: { 'service.name': 'ringmeter-test' },
     otlp: {
       endpoint: 'http://127.0.0.1:9/v1/metrics',
@@ -40,6 +41,7 @@ export function inProcessWorkerConfig(
     maxMemoryBytes: 1 << 20,
     seriesIdleMillis: 3_600_000,
     slowQueryMillis: 500,
+    tenantRetentionMillis: 3_600_000,
     families: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
     exporters: { otlp: true, console: false },

@@ -12,8 +12,10 @@
  *
  * Totals live only in this worker's memory: a replacement worker starts its shard's counters from zero, which
  * Prometheus treats as a counter reset (rate() and increase() handle it), as it would a process restart. Entries
- * are never forgotten while the worker runs, as Prometheus clients keep theirs; their number is bounded by the
- * label caps (maxTenants, maxRoutes, maxSeries with its overflow series).
+ * are kept while the worker runs, as Prometheus clients keep theirs, except a tenant's: tenant retention forgets
+ * them with the tenant (`forgetTenants`, registered at the shard's forget point), so their number is bounded by
+ * the tenants held now (maxTenants), the routes (maxRoutes) and maxSeries with its overflow series. A forgotten
+ * tenant that returns starts from zero, which Prometheus reads as a counter reset.
  */
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { MetricFamilyText } from '../../src/exposition.js';
@@ -34,6 +36,18 @@ const DEFINITIONS: readonly MetricDefinition[] = Object.values(METRICS);
 
 export class CumulativeTotals {
   private readonly accepted = new Map<MetricDefinition, Family>();
+  /** For each tenant_id label value, the cells that carry it: what forgetTenants removes. */
+  private readonly byTenant = new Map<string, [Family, string][]>();
+
+  /** Drops every accepted total of these tenants (tenant_id label values). */
+  forgetTenants(tenants: Iterable<string>): void {
+    for (const tenant of tenants) {
+      const cells = this.byTenant.get(tenant);
+      if (cells === undefined) continue;
+      for (const [family, key] of cells) family.delete(key);
+      this.byTenant.delete(tenant);
+    }
+  }
 
   /** Adds a settled batch's points (call it right after `batch.commit()`). */
   absorb(batch: Batch): void {
@@ -43,7 +57,19 @@ export class CumulativeTotals {
         family = new Map();
         this.accepted.set(definition, family);
       }
-      for (const point of points) addPoint(family, definition, labelPairs(point.attributes), point.value);
+      for (const point of points) {
+        const key = labelPairs(point.attributes);
+        const tenant = point.attributes.tenant_id;
+        if (typeof tenant === 'string' && !family.has(key)) {
+          let cells = this.byTenant.get(tenant);
+          if (cells === undefined) {
+            cells = [];
+            this.byTenant.set(tenant, cells);
+          }
+          cells.push([family, key]);
+        }
+        addPoint(family, definition, key, point.value);
+      }
     }
   }
 
