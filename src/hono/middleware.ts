@@ -140,7 +140,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
     // (A request without a socket, built by hand, cannot be matched with its finish: it is recorded as on Fetch.)
-    if (incoming instanceof IncomingMessage && outgoing instanceof ServerResponse && incoming.socket !== null) {
+    const socket: unknown = incoming instanceof IncomingMessage ? incoming.socket : undefined;
+    if (incoming instanceof IncomingMessage && outgoing instanceof ServerResponse && socket !== null && socket !== undefined) {
       // A getter that checks a symbol slot: read once.
       const headers = incoming.headers;
       // The built-in tenant is the raw header, final from the start: read it now, once (tenantOf never throws).
