@@ -2,6 +2,7 @@
 export const BENCHMARKS = [
   'record-call',
   'hono-overhead',
+  'node-server-overhead',
   'http-e2e',
   'aggregation',
   'series-memory',

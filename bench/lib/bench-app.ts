@@ -40,6 +40,12 @@ export type MiddlewareVariant =
   | 'ringmeter + DB hook'
   | 'ringmeter + DB hook, no scope';
 
+/**
+ * ringmeter's middleware from another build (BENCH_BASELINE_BUILD, a dist directory), for a same-run A/B of a
+ * request-path change (node-server-overhead.ts).
+ */
+export const BASELINE_BUILD_VARIANT = 'ringmeter (baseline build)';
+
 /** Whether a variant runs a database query in each request. */
 export function queriesDatabase(variant: MiddlewareVariant): boolean {
   return variant === 'bare + DB query' || variant === 'ringmeter + DB hook' || variant === 'ringmeter + DB hook, no scope';

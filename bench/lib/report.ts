@@ -50,6 +50,15 @@ export function renderMarkdown(latest: Latest): string {
   if (hono) {
     parts.push('', '## Hono middleware (in-process app.request)', '', comparisonTable(hono, 'µs'));
   }
+  const nodeServer = sections['node-server-overhead'] as Comparison | undefined;
+  if (nodeServer) {
+    parts.push(
+      '',
+      '## Middleware on @hono/node-server, in-memory connections (main-thread CPU per request)',
+      '',
+      comparisonTable(nodeServer, 'µs'),
+    );
+  }
   const e2e = sections['http-e2e'] as { loadTool?: string; comparison: E2eVariantResult[]; sustained: SustainedResult } | undefined;
   if (e2e) {
     parts.push(

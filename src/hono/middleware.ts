@@ -1,4 +1,4 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RouterRoute } from 'hono/types';
 import type { Collector } from '../collector.js';
@@ -11,6 +11,7 @@ import { lengthKnown } from './node-response.js';
 import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
 import { isUntrackedRoute } from './untracked.js';
+import { matchedRoute } from './matched-route.js';
 
 /**
  * Hono middleware recording, per request: method, matched route pattern, status, tenant, duration, request and
@@ -30,11 +31,11 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   const customTenant = resolved.tenant;
 
   /** The tenant's string id; the application's resolver may throw, which must not fail the request. */
-  function tenantOf(c: Context, incoming: IncomingMessage | undefined): number {
+  function tenantOf(c: Context, headers: IncomingHttpHeaders | undefined): number {
     try {
       if (customTenant !== undefined) return inner.tenantId(customTenant(c) ?? undefined);
       // On node-server the header object is already built; elsewhere ask Hono (it reads only this header).
-      const value = incoming !== undefined ? incoming.headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
+      const value = headers !== undefined ? headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
       return inner.tenantId(Array.isArray(value) ? value[0] : value);
     } catch (error) {
       inner.hookFailed('honoMetrics', error);
@@ -52,12 +53,9 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   /** Resolves the request's tenant when a database query first asks for it, then remembers it. */
   class RequestTenant implements TenantSource {
     private id = -1;
-    constructor(
-      private readonly c: Context,
-      private readonly incoming: IncomingMessage | undefined,
-    ) {}
+    constructor(private readonly c: Context) {}
     tenantId(): number {
-      if (this.id < 0) this.id = tenantOf(this.c, this.incoming);
+      if (this.id < 0) this.id = tenantOf(this.c, undefined);
       return this.id;
     }
   }
@@ -72,6 +70,8 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     responseBytes = 0;
     counted = false;
     uploadCounted = false;
+    response: ServerResponse | undefined = undefined;
+    queued: NodeExchange | undefined = undefined;
     private start = 0;
     private method = 0;
     private endpoint = -1;
@@ -140,20 +140,26 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
-    if (incoming instanceof IncomingMessage && outgoing instanceof ServerResponse) {
+    // (A request without a socket, built by hand, cannot be matched with its finish: it is recorded as on Fetch.)
+    const socket: unknown = incoming instanceof IncomingMessage ? incoming.socket : undefined;
+    if (incoming instanceof IncomingMessage && outgoing instanceof ServerResponse && socket !== null && socket !== undefined) {
+      // A getter that checks a symbol slot: read once.
+      const headers = incoming.headers;
       // The built-in tenant is the raw header, final from the start: read it now, once (tenantOf never throws).
-      const tenant = customTenant === undefined ? tenantOf(c, incoming) : UNKNOWN_ID;
+      const tenant = customTenant === undefined ? tenantOf(c, headers) : UNKNOWN_ID;
       let exchange: NodeRequest | undefined;
       try {
-        exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
-        watchExchange(incoming, outgoing, exchange);
+        // Node's method strings are interned constants: the common one is told by one comparison, not a Map lookup.
+        const method = incoming.method === 'GET' ? GET_METHOD_ID : methodId(incoming.method ?? '');
+        exchange = (pool.pop() ?? new NodeRequest()).open(start, method, tenant);
+        watchExchange(incoming, headers, outgoing, exchange);
       } catch (error) {
         inner.hookFailed('honoMetrics', error);
         exchange = undefined;
       }
       let failed = false;
       try {
-        if (scope.enabled) await scope.run(customTenant === undefined ? tenant : new RequestTenant(c, incoming), next);
+        if (scope.enabled) await scope.run(customTenant === undefined ? tenant : new RequestTenant(c), next);
         else await next();
       } catch (error) {
         failed = true;
@@ -176,7 +182,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
     let failed = false;
     try {
-      if (scope.enabled) await scope.run(new RequestTenant(c, undefined), next);
+      if (scope.enabled) await scope.run(new RequestTenant(c), next);
       else await next();
     } catch (error) {
       failed = true;
@@ -216,14 +222,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   }
 }
 
-/**
- * The route that answered, read once per request: `c.req.matchedRoutes` builds a new array on every read. Read
- * through the request object the app's own Hono built: the 'hono/route' helpers read a symbol private to their
- * copy of hono, so with a second copy in the app (npm link, a monorepo, two versions) they throw.
- */
-function matchedRoute(c: Context): RouterRoute | undefined {
-  return c.req.matchedRoutes[c.req.routeIndex];
-}
+const GET_METHOD_ID = methodId('GET');
 
 function byteCount(header: string | null | undefined): number {
   if (header === null || header === undefined) return 0;

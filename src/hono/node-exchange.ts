@@ -1,17 +1,22 @@
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * On @hono/node-server the raw Node request and response are at hand, and the response is written after the
  * middleware chain has returned (a streamed body much later). So a request is recorded when Node reports its
  * response finished, with the bytes that really went out.
  *
- * Why it is built this way (each measured over real HTTP, see docs/benchmarks.md): per-request listeners and
- * per-request own properties on Node's objects cost microseconds per request, in Node's own code more than in
- * ours (an extra 'close' listener turns the response's listener slot into an array; functions written onto a
- * ServerResponse give it a shape of its own, so Node's http code sees several shapes). So:
+ * Why it is built this way (each measured, see docs/benchmarks.md): per-request listeners, per-request own
+ * properties on Node's objects and per-request WeakMap entries cost microseconds per request, in Node's and V8's
+ * code more than in ours (an extra 'close' listener turns the response's listener slot into an array; functions
+ * written onto a ServerResponse give it a shape of its own, so Node's http code sees several shapes; a WeakMap
+ * keyed by a new object goes through V8's runtime to give the object an identity hash, and its delete too). So:
  * - completion comes from one process-wide diagnostics_channel subscription ('http.server.response.finish'),
- *   subscribed on the first request; the exchange waiting for it is found in a WeakMap keyed by the response;
+ *   subscribed on the first request;
+ * - the exchanges waiting for it are queued per connection, oldest first, found through a WeakMap keyed by the
+ *   socket: one entry per connection, set on its first request, never per request. HTTP/1.1 sends the responses
+ *   of one connection in the order of its requests, and Node finishes each before it starts the next, so the
+ *   finishing response is the head of its connection's queue (the queue is searched when it is not);
  * - a body of known length is counted from the length Node put in the header (`_contentLength`, read at finish,
  *   when it is final); only a streamed body is counted as it is written, by wrappers installed on that one
  *   response (see `countResponseWrites`), and then a 'close' listener records it even if the client goes away;
@@ -27,6 +32,10 @@ export interface NodeExchange {
   counted: boolean;
   /** Whether the request's body is counted as the parser pushes it (a chunked upload). */
   uploadCounted: boolean;
+  /** The response this exchange waits for, while it waits (set and cleared here). */
+  response: ServerResponse | undefined;
+  /** The next exchange of the same connection's queue (set and cleared here). */
+  queued: NodeExchange | undefined;
   /** Recording this exchange threw: count it for stats() and health() (it must never reach Node). */
   recordingFailed(error: unknown): void;
 }
@@ -38,7 +47,40 @@ interface ResponseInternals {
   chunkedEncoding: boolean;
 }
 
-const pending = new WeakMap<ServerResponse, NodeExchange>();
+/**
+ * One connection's exchanges waiting for their response to finish, oldest first, linked through the exchanges
+ * themselves (pooled slots: nothing is allocated per request). Lives as long as its socket.
+ */
+class ConnectionQueue {
+  head: NodeExchange | undefined = undefined;
+  tail: NodeExchange | undefined = undefined;
+
+  push(exchange: NodeExchange): void {
+    exchange.queued = undefined;
+    if (this.tail === undefined) this.head = exchange;
+    else this.tail.queued = exchange;
+    this.tail = exchange;
+  }
+
+  /** Takes out the oldest exchange waiting for `response` (and, if given, that one); undefined when none does. */
+  take(response: ServerResponse, only?: NodeExchange): NodeExchange | undefined {
+    let previous: NodeExchange | undefined;
+    let exchange = this.head;
+    while (exchange !== undefined && (exchange.response !== response || (only !== undefined && exchange !== only))) {
+      previous = exchange;
+      exchange = exchange.queued;
+    }
+    if (exchange === undefined) return undefined;
+    if (previous === undefined) this.head = exchange.queued;
+    else previous.queued = exchange.queued;
+    if (this.tail === exchange) this.tail = previous;
+    exchange.queued = undefined;
+    return exchange;
+  }
+}
+
+/** Each connection's queue, by the socket Node gives both the request and the finish message. */
+const connections = new WeakMap<object, ConnectionQueue>();
 let subscribed = false;
 
 /** Requests whose responses carry no body by definition: whatever the app wrote never reached the client. */
@@ -47,8 +89,9 @@ function bodiless(response: ServerResponse): boolean {
   return status === 204 || status === 304 || response.req?.method === 'HEAD';
 }
 
+/** Records `exchange`, already taken out of its queue. */
 function finish(response: ServerResponse, exchange: NodeExchange): void {
-  pending.delete(response);
+  exchange.response = undefined;
   // The slot may serve another request once recorded: this response must not count into it any more.
   // (An upload the handler never read may still be arriving.)
   if (exchange.counted) writers.delete(response);
@@ -61,11 +104,16 @@ function finish(response: ServerResponse, exchange: NodeExchange): void {
   exchange.responseDone(response.statusCode, bytes);
 }
 
+/** Takes every exchange waiting for `response` out of `socket`'s queue and records it (two middlewares: two). */
+function finishAll(socket: object | null | undefined, response: ServerResponse): void {
+  const queue = socket === null || socket === undefined ? undefined : connections.get(socket);
+  if (queue === undefined) return;
+  for (let exchange = queue.take(response); exchange !== undefined; exchange = queue.take(response)) finishSafely(response, exchange);
+}
+
 function onResponseFinish(message: unknown): void {
-  const response = (message as { response?: ServerResponse }).response;
-  if (response === undefined) return;
-  const exchange = pending.get(response);
-  if (exchange !== undefined) finishSafely(response, exchange);
+  const { response, socket } = message as { response?: ServerResponse; socket?: object };
+  if (response !== undefined) finishAll(socket ?? response.socket, response);
 }
 
 /**
@@ -82,28 +130,40 @@ function finishSafely(response: ServerResponse, exchange: NodeExchange): void {
 
 /** A watched stream whose connection closed before its response finished. */
 function onClose(this: ServerResponse): void {
-  const exchange = pending.get(this);
-  if (exchange !== undefined) finishSafely(this, exchange);
+  const exchange = writers.get(this);
+  if (exchange !== undefined && exchange.response === this) finishAll(this.req?.socket, this);
 }
 
 /**
- * Starts measuring one exchange. Request bytes come from Content-Length when the client sent one; a chunked
- * upload is counted as the parser delivers it.
+ * Starts measuring one exchange (`headers`: the request's, read once by the caller). Request bytes come from
+ * Content-Length when the client sent one; a chunked upload is counted as the parser delivers it.
  */
-export function watchExchange(incoming: IncomingMessage, outgoing: ServerResponse, exchange: NodeExchange): void {
+export function watchExchange(
+  incoming: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  outgoing: ServerResponse,
+  exchange: NodeExchange,
+): void {
   if (!subscribed) {
     // One subscription for the whole process, whatever the number of servers and middlewares: the finish
-    // message names the response, and the WeakMap says whether (and to whom) it matters.
+    // message names the socket and the response, and the socket's queue says whether (and to whom) it matters.
     subscribe('http.server.response.finish', onResponseFinish);
     subscribed = true;
   }
-  const length = incoming.headers['content-length'];
+  const length = headers['content-length'];
   if (length !== undefined) {
     exchange.requestBytes = Number(length) || 0;
-  } else if (incoming.headers['transfer-encoding'] !== undefined && !incoming.complete) {
+  } else if (headers['transfer-encoding'] !== undefined && !incoming.complete) {
     countRequestPushes(incoming, exchange);
   }
-  pending.set(outgoing, exchange);
+  const socket = incoming.socket;
+  let queue = connections.get(socket);
+  if (queue === undefined) {
+    queue = new ConnectionQueue();
+    connections.set(socket, queue);
+  }
+  exchange.response = outgoing;
+  queue.push(exchange);
 }
 
 /**
@@ -111,7 +171,9 @@ export function watchExchange(incoming: IncomingMessage, outgoing: ServerRespons
  * when the handler chain has returned.
  */
 export function settleIfClosed(outgoing: ServerResponse, exchange: NodeExchange): void {
-  if (outgoing.destroyed && pending.get(outgoing) === exchange) finish(outgoing, exchange);
+  if (!outgoing.destroyed || exchange.response !== outgoing) return;
+  const taken = connections.get(outgoing.req.socket)?.take(outgoing, exchange);
+  if (taken !== undefined) finish(outgoing, taken);
 }
 
 /**
