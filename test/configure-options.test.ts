@@ -105,6 +105,8 @@ describe('configure() of the options the main thread acts on', () => {
   it('workerHangMillis: a hung worker is replaced within the new bound, not the one it started with (10 s)', async () => {
     const target = await running();
     await target.configure({ workerHangMillis: 200 });
+    // A flush answered: the worker has run drain passes (beaten), so it is past its start-up grace.
+    await target.flush();
     await internals(target).hangWorker(0);
     await waitFor(() => target.stats().workers.restarts === 1, 4_000, 'the hung worker replaced within 200 ms (+ polling)');
     await waitFor(() => target.stats().workers.running === 1, 4_000, 'the replacement running');

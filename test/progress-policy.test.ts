@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressWatch } from '../dist/src/supervisor/progress-watch.js';
+import { ProgressWatch, STARTUP_GRACE_MILLIS } from '../dist/src/supervisor/progress-watch.js';
 import { restartDelayMillis } from '../dist/src/supervisor/restart-backoff.js';
 
 describe('the supervisor: hang detection and restart back-off, on simulated time', () => {
@@ -12,9 +12,27 @@ describe('the supervisor: hang detection and restart back-off, on simulated time
     // Stuck from t = 5000: not at 999 ms, hung at 1000 ms.
     expect(watch.check(5_000, 5_999)).toBeUndefined();
     expect(watch.check(5_000, 6_000)).toBe(1_000);
-    // The replacement gets a whole bound of its own before it can be called hung.
-    expect(watch.check(5_000, 6_999)).toBeUndefined();
-    expect(watch.check(5_000, 7_250)).toBe(1_250);
+    // The replacement is starting: until its first beat it has the start-up grace, not the bound.
+    expect(watch.check(5_000, 6_250)).toBeUndefined();
+    expect(watch.check(5_000, 6_000 + STARTUP_GRACE_MILLIS - 1)).toBeUndefined();
+    expect(watch.check(5_000, 6_000 + STARTUP_GRACE_MILLIS)).toBe(STARTUP_GRACE_MILLIS);
+    // The next one beats: from then on the bound is the bound again.
+    const started = 6_000 + STARTUP_GRACE_MILLIS;
+    expect(watch.check(5_000, started + 100)).toBeUndefined();
+    expect(watch.check(5_001, started + 600)).toBeUndefined();
+    expect(watch.check(5_001, started + 1_599)).toBeUndefined();
+    expect(watch.check(5_001, started + 1_600)).toBe(1_000);
+  });
+
+  it('gives a worker launched for any reason (a crash, the first start) the start-up grace until it beats', () => {
+    const watch = new ProgressWatch(200, 0);
+    // The counter as the last worker left it: not a beat of the new one.
+    watch.launched(10_000, 42);
+    expect(watch.check(42, 10_050)).toBeUndefined();
+    expect(watch.check(42, 10_000 + STARTUP_GRACE_MILLIS - 1)).toBeUndefined();
+    expect(watch.check(43, 10_000 + STARTUP_GRACE_MILLIS)).toBeUndefined();
+    expect(watch.check(43, 10_000 + STARTUP_GRACE_MILLIS + 199)).toBeUndefined();
+    expect(watch.check(43, 10_000 + STARTUP_GRACE_MILLIS + 200)).toBe(200);
   });
 
   it('polls at a quarter of the bound, never more often than every 50 ms', () => {

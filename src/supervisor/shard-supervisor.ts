@@ -349,6 +349,7 @@ export class ShardSupervisor {
     // The port must not keep the host process alive; the worker's own timers do not either (see shard-worker.ts).
     port1.unref();
     this.port = port1;
+    this.progress.launched(this.clock.nowMillis(), this.header().heartbeat);
     // Segments a dead worker never read (or that were sealed while there was none), before any new one.
     for (const segment of this.ring.spill.unreadSegments()) this.sendSpill(segment);
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
