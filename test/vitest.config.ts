@@ -19,8 +19,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
-    // The benchmark smoke test runs on its own (npm run test:bench, in CI).
-    exclude: ['test/bench/**'],
+    // The benchmark smoke test and the scale tests run on their own (npm run test:bench and test:scale, in CI).
+    exclude: ['test/bench/**', 'test/**/*.scale.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
