@@ -6,7 +6,8 @@
  */
 import type { ShardAnalytics, TenantAnalytics } from '../contract/analytics.js';
 import { mergeSketches } from '../sketch/log-sketch.js';
-import { latencySummary, mean, share, TOP_N, type LatencySummary } from './tenant-report.js';
+import { topRanked } from './ranking.js';
+import { latencySummary, mean, share, type LatencySummary } from './tenant-report.js';
 
 export interface DatabaseReport {
   queries: number;
@@ -95,10 +96,15 @@ export function databaseReport(
     slow_queries: slowQueries,
     connections,
     latency_seconds: latency,
-    top_tables: [...tables.values()]
-      .sort((a, b) => b.queries - a.queries || a.table.localeCompare(b.table))
-      .slice(0, TOP_N)
-      .map(({ durationSumSeconds: sum, ...table }) => ({ ...table, avg_query_seconds: mean(sum, table.queries) })),
-    top_tenants: perTenant.sort((a, b) => b.query_seconds - a.query_seconds || a.tenant.localeCompare(b.tenant)).slice(0, TOP_N),
+    top_tables: topRanked(
+      tables.values(),
+      (table) => table.queries,
+      (table) => table.table,
+    ).map(({ durationSumSeconds: sum, ...table }) => ({ ...table, avg_query_seconds: mean(sum, table.queries) })),
+    top_tenants: topRanked(
+      perTenant,
+      (tenant) => tenant.query_seconds,
+      (tenant) => tenant.tenant,
+    ),
   };
 }

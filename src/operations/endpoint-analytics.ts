@@ -5,7 +5,8 @@
  */
 import type { ShardAnalytics, TenantAnalytics } from '../contract/analytics.js';
 import { mergeSketches, type SketchSnapshot } from '../sketch/log-sketch.js';
-import { latencySummary, mean, share, TOP_N, type LatencySummary } from './tenant-report.js';
+import { ranked, topRanked } from './ranking.js';
+import { latencySummary, mean, share, type LatencySummary } from './tenant-report.js';
 
 export interface EndpointReport {
   method: string;
@@ -79,16 +80,24 @@ export function endpointReports(
       }
     }
   }
-  return [...byEndpoint.entries()]
-    .map(([key, { durationSumSeconds, tenants: perTenant, ...entry }]) => {
-      const snapshots = sketches.get(key);
-      return {
-        ...entry,
-        error_rate: share(entry.server_errors, entry.calls),
-        avg_response_seconds: mean(durationSumSeconds, entry.calls),
-        latency_seconds: allTenants && snapshots !== undefined ? latencySummary(mergeSketches(snapshots)) : null,
-        top_tenants: perTenant.sort((a, b) => b.calls - a.calls || a.tenant.localeCompare(b.tenant)).slice(0, TOP_N),
-      };
-    })
-    .sort((a, b) => b.calls - a.calls || a.route.localeCompare(b.route) || a.method.localeCompare(b.method));
+  const reports = [...byEndpoint.entries()].map(([key, { durationSumSeconds, tenants: perTenant, ...entry }]) => {
+    const snapshots = sketches.get(key);
+    return {
+      ...entry,
+      error_rate: share(entry.server_errors, entry.calls),
+      avg_response_seconds: mean(durationSumSeconds, entry.calls),
+      latency_seconds: allTenants && snapshots !== undefined ? latencySummary(mergeSketches(snapshots)) : null,
+      top_tenants: topRanked(
+        perTenant,
+        (tenant) => tenant.calls,
+        (tenant) => tenant.tenant,
+      ),
+    };
+  });
+  return ranked(
+    reports,
+    (report) => report.calls,
+    (report) => report.route,
+    (report) => report.method,
+  );
 }

@@ -7,9 +7,7 @@
  */
 import type { ShardAnalytics, TenantAnalytics } from '../contract/analytics.js';
 import { LogSketch, type SketchSnapshot } from '../sketch/log-sketch.js';
-
-/** How many entries a top-N list holds (top endpoints, top tenants, top tables). */
-export const TOP_N = 10;
+import { topRanked } from './ranking.js';
 
 /** Latency in seconds; null when nothing was timed. Percentiles are within 1 % of the sample at the same rank. */
 export interface LatencySummary {
@@ -111,17 +109,19 @@ export function tenantSummary(t: TenantAnalytics): TenantSummary {
 }
 
 export function tenantReport(t: TenantAnalytics): TenantReport {
-  const endpoints = [...t.endpoints]
-    .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route) || a.method.localeCompare(b.method))
-    .slice(0, TOP_N)
-    .map((cell) => ({
-      method: cell.method,
-      route: cell.route,
-      calls: cell.requests,
-      error_rate: share(cell.serverErrors, cell.requests),
-      avg_response_seconds: mean(cell.durationSumSeconds, cell.requests),
-      requests_last_hour: cell.requestsLastHour,
-    }));
+  const endpoints = topRanked(
+    t.endpoints,
+    (cell) => cell.requests,
+    (cell) => cell.route,
+    (cell) => cell.method,
+  ).map((cell) => ({
+    method: cell.method,
+    route: cell.route,
+    calls: cell.requests,
+    error_rate: share(cell.serverErrors, cell.requests),
+    avg_response_seconds: mean(cell.durationSumSeconds, cell.requests),
+    requests_last_hour: cell.requestsLastHour,
+  }));
   let queries = 0;
   let errors = 0;
   let durationSumSeconds = 0;
@@ -132,17 +132,19 @@ export function tenantReport(t: TenantAnalytics): TenantReport {
     durationSumSeconds += cell.durationSumSeconds;
     slowQueries += cell.slowQueries;
   }
-  const topTables = [...t.tables]
-    .sort((a, b) => b.queries - a.queries || a.table.localeCompare(b.table) || a.queryType.localeCompare(b.queryType))
-    .slice(0, TOP_N)
-    .map((cell) => ({
-      table: cell.table,
-      query_type: cell.queryType,
-      queries: cell.queries,
-      errors: cell.errors,
-      avg_query_seconds: mean(cell.durationSumSeconds, cell.queries),
-      slow_queries: cell.slowQueries,
-    }));
+  const topTables = topRanked(
+    t.tables,
+    (cell) => cell.queries,
+    (cell) => cell.table,
+    (cell) => cell.queryType,
+  ).map((cell) => ({
+    table: cell.table,
+    query_type: cell.queryType,
+    queries: cell.queries,
+    errors: cell.errors,
+    avg_query_seconds: mean(cell.durationSumSeconds, cell.queries),
+    slow_queries: cell.slowQueries,
+  }));
   return {
     ...tenantSummary(t),
     top_endpoints: endpoints,
