@@ -19,8 +19,8 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function running(): Promise<Collector> {
-  const started = await startPipeline();
+async function running(options: Parameters<typeof startPipeline>[0] = {}): Promise<Collector> {
+  const started = await startPipeline(options);
   collector = started.collector;
   receiver = started.receiver;
   return started.collector;
@@ -100,6 +100,15 @@ describe('configure() of the options the main thread acts on', () => {
     const before = target.options;
     await target.configure({ metrics: { db: false }, shutdownTimeoutMillis: 1_234 });
     expect(target.options).toEqual({ ...before, metrics: { ...before.metrics, db: false }, shutdownTimeoutMillis: 1_234 });
+  });
+
+  it('keeps options given at creation that configure() does not take, the activity thresholds included', async () => {
+    const target = await running({ highVolumeRequestsPerHour: 5_000, burstShare: 0.5, tenantRetentionMillis: 60_000 });
+    const before = target.options;
+    await target.configure({ shutdownTimeoutMillis: 1_234 });
+    expect(target.options).toEqual({ ...before, shutdownTimeoutMillis: 1_234 });
+    expect(target.options.activity).toMatchObject({ highVolumeRequestsPerHour: 5_000, burstShare: 0.5 });
+    expect(target.options.tenantRetentionMillis).toBe(60_000);
   });
 
   it('workerHangMillis: a hung worker is replaced within the new bound, not the one it started with (10 s)', async () => {
