@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +7,7 @@ import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL, uniqueSchemaName } from './support/database.js';
 import { startPipeline } from './support/harness.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 /**
  * The analytics API against real traffic: requests through honoMetrics on @hono/node-server (which measures
@@ -52,7 +51,7 @@ describe('the analytics API on real traffic', () => {
   let sql: postgres.Sql;
   let collector: Collector;
   let receiver: OtlpReceiver;
-  let server: ServerType;
+  let server: LocalServer;
   let base: string;
   const timed = longTailedSeconds(1_000);
 
@@ -87,9 +86,8 @@ describe('the analytics API on real traffic', () => {
       return c.text('report');
     });
 
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveLocally(app);
+    base = server.base;
     const as = async (tenant: string, path: string, init: RequestInit = {}) => {
       const response = await fetch(`${base}${path}`, { ...init, headers: { 'x-tenant-id': tenant } });
       await response.arrayBuffer();
@@ -106,7 +104,7 @@ describe('the analytics API on real traffic', () => {
   });
 
   afterAll(async () => {
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
     await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
     await receiver?.stop();
     await sql?.end();

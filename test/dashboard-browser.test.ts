@@ -5,10 +5,7 @@
  * only where no chromium is installed (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +13,7 @@ import type { Collector } from 'ringmeter';
 import { honoMetrics, operationsRoutes } from 'ringmeter/hono';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { startPipeline } from './support/harness.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('./output/', import.meta.url));
@@ -28,7 +26,7 @@ if (!found) {
 
 let collector: Collector;
 let receiver: OtlpReceiver;
-let server: Server;
+let server: LocalServer;
 let browser: Browser;
 let base: string;
 
@@ -43,17 +41,15 @@ beforeAll(async () => {
   app.get('/users/:id', (c) => c.text('user'));
   app.post('/orders', (c) => c.text('order', 201));
   app.get('/boom', (c) => c.text('upstream down', 503));
-  server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLocally(app);
+  base = server.base;
   // As root (CI containers), Chromium refuses to start with its sandbox.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
   await receiver?.stop();
 });

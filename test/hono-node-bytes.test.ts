@@ -1,13 +1,12 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { honoMetrics } from 'ringmeter/hono';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { pointsNamed, startPipeline } from './support/harness.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 // Response sizes on node-server come from the length Node sent, or, for bodies of unknown length, from counting
 // the writes (see src/hono/node-exchange.ts). These cases cover each way a body reaches Node, over one keep-alive
@@ -33,7 +32,7 @@ function get(port: number, path: string): Promise<number> {
 describe('response sizes on @hono/node-server, every kind of body', () => {
   let collector: Collector;
   let receiver: OtlpReceiver;
-  let server: ServerType;
+  let server: LocalServer;
   let port: number;
 
   beforeAll(async () => {
@@ -72,14 +71,13 @@ describe('response sizes on @hono/node-server, every kind of body', () => {
       await new Promise((resolve) => setTimeout(resolve, 80));
       return c.text('too late');
     });
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    server = await serveLocally(app);
+    port = server.port;
   });
 
   afterAll(async () => {
     agent.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await collector.shutdown();
     await receiver.stop();
   });

@@ -1,12 +1,11 @@
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { honoMetrics } from 'ringmeter/hono';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 // On node-server an exchange waits for its response's finish in a queue per connection (src/hono/node-exchange.ts).
 // Pipelined requests put several exchanges in one queue at once, with handlers that complete out of order: each
@@ -34,7 +33,7 @@ function get(path: string, tenant: string, last = false): string {
 describe('pipelined requests on one @hono/node-server connection', () => {
   let collector: Collector;
   let receiver: OtlpReceiver;
-  let server: ServerType;
+  let server: LocalServer;
   let port: number;
 
   beforeAll(async () => {
@@ -48,13 +47,12 @@ describe('pipelined requests on one @hono/node-server connection', () => {
     });
     app.get('/fast/:n', (c) => c.text('f'.repeat(Number(c.req.param('n')))));
     app.get('/missing', (c) => c.text('gone', 410));
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    server = await serveLocally(app);
+    port = server.port;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await collector.shutdown();
     await receiver.stop();
   });

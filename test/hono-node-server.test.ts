@@ -1,7 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Collector } from 'ringmeter';
@@ -9,6 +7,7 @@ import { honoMetrics } from 'ringmeter/hono';
 import { internals, SYSTEM_ID } from 'ringmeter/internal';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { pointsNamed, startPipeline } from './support/harness.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 interface Exchange {
   status: number;
@@ -43,7 +42,7 @@ function exchange(
 describe('honoMetrics on a real @hono/node-server', () => {
   let collector: Collector;
   let receiver: OtlpReceiver;
-  let server: ServerType;
+  let server: LocalServer;
   let port: number;
 
   beforeAll(async () => {
@@ -65,13 +64,12 @@ describe('honoMetrics on a real @hono/node-server', () => {
       return c.text(`got ${body.byteLength}`);
     });
     app.get('/empty', (c) => c.body(null, 204));
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    server = await serveLocally(app);
+    port = server.port;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await collector.shutdown();
     await receiver.stop();
   });
@@ -155,9 +153,8 @@ describe('tenant context for code inside the request', () => {
     const ids = new Map(tenants.map((tenant) => [internals(collector).tenantId(tenant), tenant]));
     const labelOf = (id: number) => ids.get(id) ?? `id:${id}`;
 
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    const port = (server.address() as AddressInfo).port;
+    const server = await serveLocally(app);
+    const port = server.port;
     await Promise.all(
       tenants.flatMap((tenant, i) => [
         exchange(port, 'GET', `/work/${i}`, { headers: { 'x-tenant-id': tenant } }),
@@ -168,7 +165,7 @@ describe('tenant context for code inside the request', () => {
     for (const [expected, actual] of seen) expect(actual).toBe(expected);
     // Outside any request: the system tenant.
     expect(scope.current()).toBe(SYSTEM_ID);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await collector.shutdown();
     await receiver.stop();
   });

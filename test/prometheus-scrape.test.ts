@@ -1,15 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { honoMetrics, operationsRoutes } from 'ringmeter/hono';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { freePort, startPipeline } from './support/harness.js';
+import { type LocalServer, serveLocally } from './support/node-server.js';
 
 /** Debian's `prometheus` package (installed by .ci/run when absent). */
 const installed = spawnSync('prometheus', ['--version']).status === 0 && spawnSync('promtool', ['--version']).status === 0;
@@ -20,7 +19,7 @@ if (!installed) {
 describe.skipIf(!installed)('a real Prometheus scraping /metrics', () => {
   let collector: Collector;
   let receiver: OtlpReceiver;
-  let server: ServerType;
+  let server: LocalServer;
   let appPort: number;
   let promPort: number;
   let prometheus: ChildProcess;
@@ -34,9 +33,8 @@ describe.skipIf(!installed)('a real Prometheus scraping /metrics', () => {
     app.route('/', operationsRoutes(collector));
     app.get('/users/:id', (c) => c.text('user'));
     app.post('/orders', (c) => c.text('created', 201));
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    appPort = (server.address() as AddressInfo).port;
+    server = await serveLocally(app);
+    appPort = server.port;
 
     dir = mkdtempSync(join(tmpdir(), 'ringmeter-prometheus-'));
     writeFileSync(
@@ -60,7 +58,7 @@ describe.skipIf(!installed)('a real Prometheus scraping /metrics', () => {
 
   afterAll(async () => {
     prometheus?.kill('SIGTERM');
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await server?.close();
     await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
     await receiver?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
