@@ -1,17 +1,10 @@
 import type { WorkerConfig } from '../../dist/src/contract/worker-config.js';
-import { DEFAULT_OPTIONS } from '../../dist/src/options.js';
+import { resolveOptions } from '../../dist/src/options.js';
 import { waitFor } from './harness.js';
 import type { SimulatedClock } from './simulated-clock.js';
 
-const DEFAULT_OPTIONS_ACTIVITY: WorkerConfig['activity'] = {
-  highVolumeRequestsPerHour: DEFAULT_OPTIONS.highVolumeRequestsPerHour,
-  mediumVolumeRequestsPerHour: DEFAULT_OPTIONS.mediumVolumeRequestsPerHour,
-  onboardingWindowMillis: DEFAULT_OPTIONS.onboardingWindowMillis,
-  burstMinutes: DEFAULT_OPTIONS.burstMinutes,
-  burstShare: DEFAULT_OPTIONS.burstShare,
-  burstMinIdleMinutes: DEFAULT_OPTIONS.burstMinIdleMinutes,
-  steadyMinActiveMinutes: DEFAULT_OPTIONS.steadyMinActiveMinutes,
-};
+/** The activity-pattern thresholds as createCollector resolves them by default. */
+const DEFAULT_ACTIVITY: WorkerConfig['activity'] = resolveOptions({ env: {} }).activity;
 
 /**
  * The worker config of a shard driven in-process by a test (one shard, small ring and tables, HTTP/DB/tenant
@@ -45,7 +38,7 @@ export function inProcessWorkerConfig(
     families: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
     exporters: { otlp: true, console: false },
-    activity: { ...DEFAULT_OPTIONS_ACTIVITY },
+    activity: { ...DEFAULT_ACTIVITY },
     ...rest,
   };
 }
