@@ -120,7 +120,7 @@ export class Recorder {
         ),
       );
     }
-    this.runtimeSampler = resolved.metrics.runtime ? new RuntimeSampler(this.rings[0], resolved.runtimeMetricsIntervalMillis) : undefined;
+    this.restartRuntimeSampler();
   }
 
   /** Stops the runtime sampler and, with metrics.runtime on, starts one on the interval in effect (it samples at once). */
@@ -252,8 +252,7 @@ export class Recorder {
     }
   }
 
-  /** The tenant usage fast path. */
-  /** `bytes`: the data type is 'bytes' (USAGE_BYTES), so the usage also counts as processed bytes. */
+  /** The tenant usage fast path. `bytes`: the data type is 'bytes' (USAGE_BYTES), so the usage also counts as processed bytes. */
   writeUsage(resource: number, tenant: number, dataType: number, usage: number, bytes: boolean): void {
     this.ringOf(tenant).write(tag(KIND_TENANT_USAGE, bytes ? USAGE_BYTES : 0, 0), resource, tenant, dataType, usage, 0, 0);
   }

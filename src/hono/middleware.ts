@@ -149,9 +149,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       const tenant = customTenant === undefined ? tenantOf(c, headers) : UNKNOWN_ID;
       let exchange: NodeRequest | undefined;
       try {
-        // Node's method strings are interned constants: the common one is told by one comparison, not a Map lookup.
-        const method = incoming.method === 'GET' ? GET_METHOD_ID : methodId(incoming.method ?? '');
-        exchange = (pool.pop() ?? new NodeRequest()).open(start, method, tenant);
+        exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
         watchExchange(incoming, headers, outgoing, exchange);
       } catch (error) {
         inner.hookFailed('honoMetrics', error);
@@ -221,8 +219,6 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     );
   }
 }
-
-const GET_METHOD_ID = methodId('GET');
 
 function byteCount(header: string | null | undefined): number {
   if (header === null || header === undefined) return 0;
