@@ -1,5 +1,5 @@
 import { TEST_HOOKS } from './contract/test-hooks.js';
-import type { LiveWorkerSettings } from './contract/worker-config.js';
+import { type LiveWorkerSettings, otlpTargetChanged } from './contract/worker-config.js';
 import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import { COLLECTOR_OPTION_NAMES, resolveOptions, type CollectorOptions, type ResolvedOptions } from './options.js';
 
@@ -94,10 +94,7 @@ export interface LiveChange {
 export function liveChange(previous: ResolvedOptions, next: ResolvedOptions): LiveChange {
   const before = liveWorkerSettings(previous);
   const after = liveWorkerSettings(next);
-  const target =
-    after.otlp.endpoint !== before.otlp.endpoint ||
-    after.otlp.compression !== before.otlp.compression ||
-    JSON.stringify(after.otlp.headers) !== JSON.stringify(before.otlp.headers);
+  const target = otlpTargetChanged(before.otlp, after.otlp);
   return {
     workers: JSON.stringify(before) !== JSON.stringify(after),
     check: after.exporters.otlp && (target || !before.exporters.otlp),

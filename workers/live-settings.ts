@@ -1,4 +1,4 @@
-import type { LiveWorkerSettings } from '../src/contract/worker-config.js';
+import { type LiveWorkerSettings, otlpTargetChanged, sameRecord } from '../src/contract/worker-config.js';
 
 /** What a `configure` message changes in a running shard (shard.ts reconfigure), compared with its settings now. */
 export interface SettingsChange {
@@ -14,10 +14,7 @@ export interface SettingsChange {
 }
 
 export function settingsChange(old: LiveWorkerSettings, next: LiveWorkerSettings): SettingsChange {
-  const target =
-    next.otlp.endpoint !== old.otlp.endpoint ||
-    next.otlp.compression !== old.otlp.compression ||
-    !sameRecord(next.otlp.headers, old.otlp.headers);
+  const target = otlpTargetChanged(old.otlp, next.otlp);
   const interval = next.otlp.exportIntervalMillis !== old.otlp.exportIntervalMillis;
   const exporters = !sameRecord(next.exporters, old.exporters);
   const families = !sameRecord(next.families, old.families);
@@ -29,9 +26,4 @@ export function settingsChange(old: LiveWorkerSettings, next: LiveWorkerSettings
     sender: target || next.otlp.timeoutMillis !== old.otlp.timeoutMillis,
     closesWindow: target || interval || exporters || families,
   };
-}
-
-function sameRecord<T extends object>(a: T, b: T): boolean {
-  const keys = Object.keys(a) as (keyof T)[];
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

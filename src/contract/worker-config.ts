@@ -46,3 +46,17 @@ export interface WorkerConfig {
 
 /** What configure() may change in a running worker (the `configure` message, protocol.ts); the rest is fixed at start. */
 export type LiveWorkerSettings = Pick<WorkerConfig, 'otlp' | 'exporters' | 'families'>;
+
+/**
+ * Whether OTLP requests go elsewhere or look different to the backend (endpoint, headers, compression): the one
+ * rule both threads apply, the main thread to check the new target's connectivity, the worker to close the window.
+ */
+export function otlpTargetChanged(before: WorkerConfig['otlp'], after: WorkerConfig['otlp']): boolean {
+  return after.endpoint !== before.endpoint || after.compression !== before.compression || !sameRecord(after.headers, before.headers);
+}
+
+/** Same keys, same values (shallow). */
+export function sameRecord<T extends object>(a: T, b: T): boolean {
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
