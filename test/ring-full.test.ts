@@ -52,8 +52,10 @@ describe('a full ring', () => {
   });
 
   it('drops and counts only past maxMemoryBytes, and exports every record it kept', async () => {
-    // Room for two overflow segments (the worker holds no series yet: it is paused before the first record).
-    ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: 2 * SEGMENT_BYTES + 1_000 }));
+    // Room for two overflow segments and not a third beside the worker's series bytes (its stores' initial
+    // capacity, well under half a segment), which the flush makes sure it has published before it is paused.
+    ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: 2 * SEGMENT_BYTES + SEGMENT_BYTES / 2 }));
+    await collector.flush();
     await internals(collector).pauseWorkers(true);
     const calls = 20_000;
     for (let i = 0; i < calls; i++) recordJob();
