@@ -56,7 +56,7 @@ export const RUNTIME_EXTERNAL_BYTES = 4;
 export const RUNTIME_PROCESS_CPU_PERCENT = 5;
 export const RUNTIME_THREAD_CPU_PERCENT = 6;
 export const RUNTIME_GC = 7;
-/** Event-loop delay of the main thread over the sample interval (monitorEventLoopDelay), in seconds. */
+/** Event-loop delay of the main thread over the sample interval (a 10 ms probe, runtime/loop-delay.ts), in seconds. */
 export const RUNTIME_EVENT_LOOP_DELAY_P50 = 8;
 export const RUNTIME_EVENT_LOOP_DELAY_P99 = 9;
 

@@ -155,7 +155,7 @@ export const METRICS = {
     'app_event_loop_delay_seconds',
     's',
     ['quantile'],
-    "The main thread's event-loop delay over the sample interval (monitorEventLoopDelay, 10 ms resolution): quantile=0.5 and 0.99.",
+    "The main thread's event-loop delay over the sample interval (how late a 10 ms probe timer ran): quantile=0.5 and 0.99.",
   ),
   appGcDuration: histogram(
     'app_gc_duration_seconds',

@@ -1,4 +1,5 @@
-import { monitorEventLoopDelay, type IntervalHistogram, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { LoopDelayMonitor } from './loop-delay.js';
 import {
   KIND_RUNTIME,
   RUNTIME_EXTERNAL_BYTES,
@@ -28,14 +29,12 @@ export class RuntimeSampler {
   private lastCpu = process.cpuUsage();
   private lastThreadCpu = threadCpuSeconds();
   private lastMillis = performance.now();
-  /** When the last sample ran: how late this one is says how long the loop was just blocked. */
-  private lastSampleMillis = performance.now();
-  /** Delays of the event loop since the last sample (reset at each), sampled by Node every 10 ms. */
-  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  /** Delays of the event loop since the last sample (loop-delay.ts). */
+  private readonly loopDelay = new LoopDelayMonitor();
 
   constructor(
     private readonly ring: RingWriter,
-    private readonly intervalMillis: number,
+    intervalMillis: number,
   ) {
     this.timer = setInterval(() => this.sample(), intervalMillis);
     this.timer.unref();
@@ -43,14 +42,13 @@ export class RuntimeSampler {
       for (const entry of list.getEntries()) this.recordGc(entry);
     });
     this.observer.observe({ entryTypes: ['gc'] });
-    this.loopDelay.enable();
     this.sample();
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.observer.disconnect();
-    this.loopDelay.disable();
+    this.loopDelay.stop();
   }
 
   private sample(): void {
@@ -72,18 +70,11 @@ export class RuntimeSampler {
       this.lastThreadCpu = threadCpu;
       this.lastMillis = now;
     }
-    // Node's histogram records the gap between two of its own timer callbacks, and reset() forgets the previous
-    // one: when this sample's timer runs first after a stall, the stall's gap is never recorded. This sample
-    // being late by as much is the same stall, seen from this timer, so it is the floor of the interval's delays.
-    const lateSeconds = Math.max(0, now - this.lastSampleMillis - this.intervalMillis) / 1000;
-    this.lastSampleMillis = now;
-    const delay = loopDelaySample(this.loopDelay, lateSeconds);
+    const delay = this.loopDelay.take();
     if (delay !== undefined) {
       this.write(RUNTIME_EVENT_LOOP_DELAY_P50, delay.p50Seconds);
       this.write(RUNTIME_EVENT_LOOP_DELAY_P99, delay.p99Seconds);
     }
-    // Reset so that each sample covers its own interval.
-    this.loopDelay.reset();
   }
 
   private recordGc(entry: PerformanceEntry): void {
@@ -94,17 +85,4 @@ export class RuntimeSampler {
   private write(sample: number, value: number): void {
     if (Number.isFinite(value) && value >= 0) this.ring.write(tag(KIND_RUNTIME, sample, 0), EMPTY_ID, SYSTEM_ID, EMPTY_ID, value, 0, 0);
   }
-}
-
-/**
- * One interval's event-loop delay: the histogram's p50 and p99 (nanoseconds in it), the p99 at least the stall
- * the sampler's own lateness shows (`lateSeconds`), which the histogram may have missed; undefined when neither
- * saw anything.
- */
-export function loopDelaySample(
-  histogram: Pick<IntervalHistogram, 'count' | 'percentile'>,
-  lateSeconds: number,
-): { p50Seconds: number; p99Seconds: number } | undefined {
-  if (histogram.count === 0) return lateSeconds > 0 ? { p50Seconds: lateSeconds, p99Seconds: lateSeconds } : undefined;
-  return { p50Seconds: histogram.percentile(50) / 1e9, p99Seconds: Math.max(histogram.percentile(99) / 1e9, lateSeconds) };
 }
