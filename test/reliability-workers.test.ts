@@ -38,7 +38,7 @@ describe('worker faults and overload', () => {
     app.get('/items/:id', (c) => c.json({ id: c.req.param('id') }));
     try {
       await collector.flush();
-      // 2 records per 10 ms pass: a drain rate of at most 200 records/s.
+      // 2 records per pass, a pass at most every 50 ms once the rate is this low: at most 40 records/s.
       await internals(collector).throttleWorkers(2);
       const started = Date.now();
       let calls = 0;

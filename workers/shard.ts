@@ -29,9 +29,8 @@ import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
 import { TenantProfiles } from './tenants/tenant-profiles.js';
+import { MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
 
-/** Time between drain passes when the ring was nearly empty. */
-const DRAIN_INTERVAL_MILLIS = 10;
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
 const DRAIN_SLICE = 65_536;
 const SCOPE = { name: 'ringmeter', version: VERSION };
@@ -87,6 +86,8 @@ export class Shard implements TestHookTarget {
   private readonly config: WorkerConfig;
   private readonly clock: Clock;
   private drainTimer: ClockTimer | undefined;
+  /** When the last drain pass ran (clock ms): with its record count, the rate that paces the next (drain-pacing.ts). */
+  private lastDrainMillis = 0;
   private exportTimer: ClockTimer | undefined;
   private paused = false;
   private stopped = false;
@@ -159,7 +160,8 @@ export class Shard implements TestHookTarget {
 
   start(): void {
     this.port.on('message', (message: MainToWorker | TestHookMessage) => this.handle(message));
-    this.scheduleDrain(DRAIN_INTERVAL_MILLIS);
+    this.lastDrainMillis = this.clock.nowMillis();
+    this.scheduleDrain(MAX_DRAIN_INTERVAL_MILLIS);
     this.scheduleExport();
   }
 
@@ -174,6 +176,8 @@ export class Shard implements TestHookTarget {
 
   /** Consumes up to `limit` records, from the ring first, then whole overflow segments; returns how many. */
   drain(limit: number): number {
+    // Every pass is progress, the export's and a flush's too: a worker that answers a flush has beaten.
+    this.header.beat();
     const now = this.clock.nowMillis();
     const fromRing = this.ring.drain(limit, this.sink, now);
     const consumed = fromRing + this.spill.drain(limit - fromRing, this.sink, now);
@@ -446,11 +450,16 @@ export class Shard implements TestHookTarget {
   }
 
   private drainTick(): void {
-    this.header.beat();
     let consumed = 0;
-    if (!this.paused) consumed = this.drain(this.drainLimit);
-    // A full slice means more is waiting: come back at once (after any pending message or timer), else rest.
-    this.scheduleDrain(!this.paused && consumed >= DRAIN_SLICE ? 0 : DRAIN_INTERVAL_MILLIS);
+    // A paused worker (a test hook) still beats: it is alive, only told not to drain.
+    if (this.paused) this.header.beat();
+    else consumed = this.drain(this.drainLimit);
+    const now = this.clock.nowMillis();
+    const elapsedMillis = now - this.lastDrainMillis;
+    this.lastDrainMillis = now;
+    // A full slice means more is waiting: come back at once (after any pending message or timer); else sleep for
+    // as long as the ring, at this pass's rate, stays a quarter full.
+    this.scheduleDrain(nextDrainDelayMillis(consumed, elapsedMillis, this.config.ringCapacity, !this.paused && consumed >= DRAIN_SLICE));
   }
 
   private handle(message: MainToWorker | TestHookMessage): void {

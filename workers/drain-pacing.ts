@@ -1,0 +1,33 @@
+/**
+ * When the worker's next drain pass runs. The main thread never wakes the worker (a notify per record would cost
+ * more than the record), so the worker sleeps on a timer between passes, and each wake-up has a price of its own:
+ * on the 2-vCPU KVM machine of docs/benchmarks.md, an otherwise idle Node thread woken every 10 ms uses 14 ms of
+ * CPU per second, 140 µs per wake (timer interrupt, scheduling, the VM's exits), whatever it then does; under
+ * load each wake also preempts the main thread or the load's other threads. Measured there at ~50,000 records/s:
+ * ~1.5 µs of worker CPU per record with a pass every 10 ms, ~0.8 µs every 50 ms.
+ *
+ * So the worker sleeps as long as the ring allows: a pass is due when, at the rate of the last pass, the ring
+ * would be a quarter full, and never later than MAX_DRAIN_INTERVAL_MILLIS (the heartbeat must beat well within
+ * the shortest `workerHangMillis`, 100 ms). The other three quarters absorb a burst, and the overflow (spill.ts)
+ * takes what a burst beyond that leaves, so a long sleep never loses a record; it only delays aggregation, which
+ * nothing reads sooner than the next export or a flush (both drain first).
+ */
+
+/** The longest sleep between passes: an idle or lightly loaded worker wakes 20 times a second. */
+export const MAX_DRAIN_INTERVAL_MILLIS = 50;
+/** The shortest sleep when the last pass left nothing waiting. */
+export const MIN_DRAIN_INTERVAL_MILLIS = 1;
+/** A pass is due when the ring would hold this share of its capacity. */
+const TARGET_FILL = 1 / 4;
+
+/**
+ * Milliseconds to sleep after a pass that consumed `consumed` records, `elapsedMillis` after the previous pass,
+ * from a ring of `capacity` records. `backlog`: the pass stopped at its limit with records still waiting, so the
+ * next pass runs at once (after any pending message or timer).
+ */
+export function nextDrainDelayMillis(consumed: number, elapsedMillis: number, capacity: number, backlog: boolean): number {
+  if (backlog) return 0;
+  if (consumed <= 0 || !(elapsedMillis > 0)) return MAX_DRAIN_INTERVAL_MILLIS;
+  const millisToTarget = (capacity * TARGET_FILL * elapsedMillis) / consumed;
+  return Math.min(MAX_DRAIN_INTERVAL_MILLIS, Math.max(MIN_DRAIN_INTERVAL_MILLIS, Math.floor(millisToTarget)));
+}
