@@ -11,7 +11,7 @@
  */
 import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
 import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
-import { availableLoadTool, runLoad, type LoadResult, type LoadTool } from './lib/load.js';
+import { availableLoadTool, runLoad, wrkPinned, type LoadResult, type LoadTool } from './lib/load.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -26,8 +26,13 @@ const GROUPS: MiddlewareVariant[][] = [
   ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'],
 ];
 const CONNECTIONS = 32;
-/** Measured windows per variant per round. */
-const PASSES = 3;
+/**
+ * Rounds (fresh servers each) and measured windows per variant per round. This VM's speed drifts by a third over
+ * tens of seconds: with 3 rounds of 3 windows of 2 s, the same variant's req/s spread 1.7× within one run. Many
+ * short windows in rotated order, over 5 rounds, let every variant see the same drift.
+ */
+const ROUNDS = 5;
+const PASSES = 6;
 /** Seconds of load that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
 const WARM_UP_SECONDS = 1;
 const REQUESTS = TENANTS.map((tenant, i) => ({
@@ -84,6 +89,11 @@ async function startServer(variant: MiddlewareVariant, endpoint: string, exportI
 /** The load generator of this run: wrk when installed, else autocannon (see lib/load.ts); set by the entry point. */
 let tool: LoadTool = 'autocannon';
 
+/** The tool as the results name it: 'wrk on a core of its own' when it ran pinned (lib/load.ts). */
+function loadToolLabel(): string {
+  return tool === 'wrk' && wrkPinned() ? 'wrk on a core of its own' : tool;
+}
+
 function load(port: number, seconds: number, requests = REQUESTS): Promise<LoadResult> {
   return runLoad(tool, { port, connections: CONNECTIONS, seconds, requests });
 }
@@ -98,7 +108,7 @@ async function measure(variant: MiddlewareVariant, server: Server, seconds: numb
 }
 
 interface ComparisonOptions {
-  /** At least 3. [default: 3] */
+  /** At least 3. [default: ROUNDS] */
   rounds?: number;
   /** Load per variant per round, in seconds, split into `passes` windows of whole seconds. [default: 6] */
   seconds?: number;
@@ -133,7 +143,7 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<E2
 }
 
 async function runGroup(variants: MiddlewareVariant[], options: ComparisonOptions): Promise<E2eVariantResult[]> {
-  const rounds = Math.max(3, options.rounds ?? 3);
+  const rounds = Math.max(3, options.rounds ?? ROUNDS);
   // Both tools measure in whole seconds (autocannon runs a 0.6 s duration for 1 s), so windows are whole seconds and
   // req/s divides by the duration the tool reports, not the one asked for.
   const passes = options.passes ?? PASSES;
@@ -222,15 +232,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // the sustained run: a short A/B of CPU µs per request while working on the request path.
   const only = process.env.BENCH_E2E_VARIANTS?.split(';').map((name) => name.trim()) as MiddlewareVariant[] | undefined;
   const comparison = await runComparison({ ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}), ...(only ? { groups: [only] } : {}) });
-  console.log(`\nHTTP end to end (@hono/node-server, ${tool}, 32 connections, 1,000 tenants)`);
+  console.log(`\nHTTP end to end (@hono/node-server, ${loadToolLabel()}, 32 connections, 1,000 tenants)`);
   console.table(
     comparison.map((v) => ({
       variant: v.name,
       'req/s (median)': Math.round(v.requestsPerSecond.median),
       'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
       '× baseline': `${Math.round(v.ratioToBare * 1000) / 1000} (${v.baseline})`,
-      'p50 ms': v.p50Millis,
-      'p99 ms': v.p99Millis,
+      'p50 ms': Math.round(v.p50Millis * 1000) / 1000,
+      'p99 ms': Math.round(v.p99Millis * 100) / 100,
       'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
       'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
     })),
@@ -243,7 +253,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `  heap ${sustained.heapUsedBeforeMiB} → ${sustained.heapUsedAfterMiB} MiB, RSS ${sustained.rssBeforeMiB} → ${sustained.rssAfterMiB} MiB; CPU % process ${sustained.cpuPercent.process.toFixed(1)}, main thread ${sustained.cpuPercent.main.toFixed(1)}, metrics worker ${sustained.cpuPercent.metricsWorker.toFixed(1)}`,
   );
-  saveSection('http-e2e', { loadTool: tool, comparison, sustained });
+  saveSection('http-e2e', { loadTool: loadToolLabel(), comparison, sustained });
   if (sustained.served !== sustained.exportedHttpRequests || sustained.ringDropped !== 0) {
     console.error('sustained run: requests served and exported differ, or records were dropped');
     process.exitCode = 1;
