@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import { createCollector } from '../src/index.js';
 import { instrumentPostgres } from '../src/postgres/index.js';
 import { threadCpuSeconds } from '../src/runtime/thread-cpu.js';
+import { busiestOtherThreadNanos, threadsCpuNanos } from './lib/thread-cpu.js';
 import { benchMiddleware, buildBenchApp, queriesDatabase, usesCollector, type MiddlewareVariant } from './lib/bench-app.js';
 
 /** The database the '+ DB' variants query (the test server; see .ci/run). */
@@ -17,6 +18,8 @@ export interface ServerReport {
   served: number;
   mainCpuSeconds: number | undefined;
   processCpuSeconds: number;
+  /** CPU of the busiest thread besides the main one (ringmeter's worker where there is one), Linux only. */
+  busiestOtherThreadCpuSeconds: number;
   heapUsedBefore: number;
   heapUsedAfter: number;
   rssBefore: number;
@@ -53,7 +56,7 @@ const app = buildBenchApp(middleware, async (id) => {
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-let mark = { served: 0, main: threadCpuSeconds(), cpu: process.cpuUsage(), heap: 0, rss: 0 };
+let mark = { served: 0, main: threadCpuSeconds(), threads: threadsCpuNanos(), cpu: process.cpuUsage(), heap: 0, rss: 0 };
 
 server.once('listening', () => {
   const address = server.address();
@@ -66,6 +69,7 @@ process.on('message', async (message: { type: string }) => {
     mark = {
       served,
       main: threadCpuSeconds(),
+      threads: threadsCpuNanos(),
       cpu: process.cpuUsage(),
       heap: process.memoryUsage().heapUsed,
       rss: process.memoryUsage().rss,
@@ -74,12 +78,14 @@ process.on('message', async (message: { type: string }) => {
   } else if (message.type === 'report') {
     const cpu = process.cpuUsage(mark.cpu);
     const main = threadCpuSeconds();
+    const threads = threadsCpuNanos();
     gc();
     const memory = process.memoryUsage();
     const report: ServerReport = {
       served: served - mark.served,
       mainCpuSeconds: main === undefined || mark.main === undefined ? undefined : main - mark.main,
       processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      busiestOtherThreadCpuSeconds: busiestOtherThreadNanos(mark.threads, threads) / 1e9,
       heapUsedBefore: mark.heap,
       heapUsedAfter: memory.heapUsed,
       rssBefore: mark.rss,

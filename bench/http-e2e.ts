@@ -55,6 +55,8 @@ export interface E2eVariantResult {
   /** Main-thread CPU per request, µs (Linux), and the whole process's. */
   mainCpuMicrosPerRequest: number | undefined;
   processCpuMicrosPerRequest: number;
+  /** The busiest other thread's CPU per request, µs (Linux): ringmeter's worker where there is one. */
+  workerCpuMicrosPerRequest: number;
 }
 
 export interface SustainedResult {
@@ -124,6 +126,7 @@ interface RoundRow {
   p99: number;
   main: number | undefined;
   process: number;
+  worker: number;
 }
 
 /**
@@ -174,6 +177,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
         p99: median(measured.map((m) => m.result.p99Millis)),
         main: mainCpu === undefined ? undefined : (mainCpu / served) * 1e6,
         process: (measured.reduce((sum, m) => sum + m.report.processCpuSeconds, 0) / served) * 1e6,
+        worker: (measured.reduce((sum, m) => sum + m.report.busiestOtherThreadCpuSeconds, 0) / served) * 1e6,
       });
     }
   }
@@ -192,6 +196,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
       p99Millis: median(rows.map((row) => row.p99)),
       mainCpuMicrosPerRequest: mains.length > 0 ? median(mains) : undefined,
       processCpuMicrosPerRequest: median(rows.map((row) => row.process)),
+      workerCpuMicrosPerRequest: median(rows.map((row) => row.worker)),
     };
   });
 }
@@ -243,6 +248,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'p99 ms': Math.round(v.p99Millis * 100) / 100,
       'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
       'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
+      'busiest other thread µs/req': Math.round(v.workerCpuMicrosPerRequest * 100) / 100,
     })),
   );
   if (only !== undefined) process.exit(0);

@@ -65,11 +65,11 @@ export function renderMarkdown(latest: Latest): string {
       '',
       `## HTTP end to end (@hono/node-server, ${e2e.loadTool ?? 'autocannon'}, 32 connections)`,
       '',
-      '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req | busiest other thread µs/req |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...e2e.comparison.map(
         (v) =>
-          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} |`,
+          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
       ),
     );
     const s = e2e.sustained;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Nanoseconds of CPU the calling thread has run, from Linux's /proc/thread-self/schedstat (its first field); undefined
@@ -12,4 +12,35 @@ export function threadCpuNanos(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Nanoseconds of CPU each thread of this process has run, by thread id (/proc/self/task/<tid>/schedstat); empty
+ * elsewhere. Taken before and after a window, the busiest thread other than the main one is ringmeter's worker in
+ * the variants that have one (the rest are V8's and libuv's helpers, a fraction of a microsecond per request).
+ */
+export function threadsCpuNanos(): Map<string, number> {
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        threads.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return threads;
+}
+
+/** The CPU nanoseconds of the busiest thread other than the main one between two `threadsCpuNanos` readings. */
+export function busiestOtherThreadNanos(before: Map<string, number>, after: Map<string, number>): number {
+  let busiest = 0;
+  for (const [tid, nanos] of after) {
+    if (tid === String(process.pid)) continue;
+    busiest = Math.max(busiest, nanos - (before.get(tid) ?? 0));
+  }
+  return busiest;
 }
