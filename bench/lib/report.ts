@@ -69,7 +69,7 @@ export function renderMarkdown(latest: Latest): string {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...e2e.comparison.map(
         (v) =>
-          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${v.p50Millis} | ${v.p99Millis} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
+          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${round(v.p50Millis)} | ${round(v.p99Millis)} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
       ),
     );
     const s = e2e.sustained;
