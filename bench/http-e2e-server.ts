@@ -34,6 +34,7 @@ const collector = usesCollector(variant)
       serviceName: 'bench-e2e',
       otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) },
       runtimeMetricsIntervalMillis: 5_000,
+      ...(variant === 'empty + idle collector, no runtime metrics' ? { metrics: { runtime: false } } : {}),
     })
   : undefined;
 const { middleware, close } = benchMiddleware(variant, collector);

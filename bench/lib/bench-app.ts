@@ -38,7 +38,9 @@ export type MiddlewareVariant =
   | 'OTel SDK by hand'
   | 'bare + DB query'
   | 'ringmeter + DB hook'
-  | 'ringmeter + DB hook, no scope';
+  | 'ringmeter + DB hook, no scope'
+  | 'empty + idle collector'
+  | 'empty + idle collector, no runtime metrics';
 
 /**
  * ringmeter's middleware from another build (BENCH_BASELINE_BUILD, a dist directory), for a same-run A/B of a
@@ -53,7 +55,7 @@ export function queriesDatabase(variant: MiddlewareVariant): boolean {
 
 /** Whether a variant needs a collector. */
 export function usesCollector(variant: MiddlewareVariant): boolean {
-  return variant.startsWith('ringmeter') || variant === 'ring write only (reference)';
+  return variant.startsWith('ringmeter') || variant === 'ring write only (reference)' || variant.startsWith('empty + idle collector');
 }
 
 export interface BenchMiddleware {
@@ -69,6 +71,9 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
     case 'bare + DB query':
       return { middleware: undefined, close: none };
     case 'empty async middleware':
+    // What a collector costs the requests it records nothing of: its worker, its runtime sampler and their timers.
+    case 'empty + idle collector':
+    case 'empty + idle collector, no runtime metrics':
       return {
         middleware: async (_c, next) => {
           await next();
