@@ -216,7 +216,7 @@ export class ShardSupervisor {
     return this.port !== undefined && !this.closing;
   }
 
-  /** Test hook: drain at most `recordsPerPass` records per 10 ms pass (undefined: no limit). */
+  /** Test hook: drain at most `recordsPerPass` records per drain pass (undefined: no limit). */
   async throttle(recordsPerPass: number | undefined): Promise<void> {
     await this.request({ type: 'testThrottle', id: 0, recordsPerPass });
   }
