@@ -5,7 +5,7 @@ import { internals } from '../internal.js';
 import { databaseReport } from '../operations/database-analytics.js';
 import { endpointReports } from '../operations/endpoint-analytics.js';
 import { findTenant, tenantReport, tenantSummary } from '../operations/tenant-report.js';
-import { allowed, AuthorizeFailed, visibleTenants, type Authorize } from '../operations/tenant-visibility.js';
+import { allowed, AuthorizeFailed, visibleTenants, type Authorize, type Visible } from '../operations/tenant-visibility.js';
 import { errorMessage } from '../redact.js';
 import { untracked } from './untracked.js';
 
@@ -33,16 +33,20 @@ export function mountAnalyticsRoutes(
   const tenantsOf = (shards: ShardAnalytics[]): TenantAnalytics[] =>
     shards.flatMap((shard) => shard.tenants).sort((a, b) => a.tenant.localeCompare(b.tenant));
 
+  /** A list route: every shard's analytics, cut to the tenants the caller may see, answered as `{ at, ...body }`. */
+  const visibleList = (body: (visible: Visible, shards: ShardAnalytics[]) => object) =>
+    untracked((c: Context) =>
+      answer(c, async () => {
+        const shards = await everyTenant();
+        const visible = await visibleTenants(authorize, c, tenantsOf(shards));
+        return c.json({ at: new Date(latest(shards)).toISOString(), ...body(visible, shards) }, 200, NO_STORE);
+      }),
+    );
+
   if (paths.tenants !== false) {
     app.get(
       paths.tenants,
-      untracked(async function ringmeterTenants(c) {
-        return answer(c, async () => {
-          const shards = await everyTenant();
-          const { tenants } = await visibleTenants(authorize, c, tenantsOf(shards));
-          return c.json({ at: new Date(latest(shards)).toISOString(), tenants: tenants.map(tenantSummary) }, 200, NO_STORE);
-        });
-      }),
+      visibleList(({ tenants }) => ({ tenants: tenants.map(tenantSummary) })),
     );
     app.get(
       `${paths.tenants.replace(/\/+$/, '')}/:id`,
@@ -61,27 +65,13 @@ export function mountAnalyticsRoutes(
   if (paths.endpoints !== false) {
     app.get(
       paths.endpoints,
-      untracked(async function ringmeterEndpoints(c) {
-        return answer(c, async () => {
-          const shards = await everyTenant();
-          const visible = await visibleTenants(authorize, c, tenantsOf(shards));
-          const endpoints = endpointReports(visible.tenants, shards, visible.all);
-          return c.json({ at: new Date(latest(shards)).toISOString(), endpoints }, 200, NO_STORE);
-        });
-      }),
+      visibleList(({ tenants, all }, shards) => ({ endpoints: endpointReports(tenants, shards, all) })),
     );
   }
   if (paths.database !== false) {
     app.get(
       paths.database,
-      untracked(async function ringmeterDatabase(c) {
-        return answer(c, async () => {
-          const shards = await everyTenant();
-          const visible = await visibleTenants(authorize, c, tenantsOf(shards));
-          const report = databaseReport(visible.tenants, shards, visible.all, collector.options.slowQueryMillis);
-          return c.json({ at: new Date(latest(shards)).toISOString(), ...report }, 200, NO_STORE);
-        });
-      }),
+      visibleList(({ tenants, all }, shards) => databaseReport(tenants, shards, all, collector.options.slowQueryMillis)),
     );
   }
 }
