@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  */
 export function threadCpuNanos(): number | undefined {
   try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    return runNanos('/proc/thread-self/schedstat');
   } catch {
     return undefined;
   }
@@ -24,7 +24,7 @@ export function threadsCpuNanos(): Map<string, number> {
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       try {
-        threads.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+        threads.set(tid, runNanos(`/proc/self/task/${tid}/schedstat`));
       } catch {
         // The thread ended between the listing and the read.
       }
@@ -43,4 +43,9 @@ export function busiestOtherThreadNanos(before: Map<string, number>, after: Map<
     busiest = Math.max(busiest, nanos - (before.get(tid) ?? 0));
   }
   return busiest;
+}
+
+/** The first field of a schedstat file: nanoseconds its thread has run on a CPU. */
+function runNanos(schedstat: string): number {
+  return Number(readFileSync(schedstat, 'utf8').split(' ')[0]);
 }
