@@ -22,7 +22,15 @@ import type { ServerReport } from './http-e2e-server.js';
  * fewer servers alive at once disturb each other less on a small machine, and they compare with each other.
  */
 const GROUPS: MiddlewareVariant[][] = [
-  ['bare', 'empty async middleware', 'ringmeter', 'ring write only (reference)', '@hono/prometheus (tenant label)', '@hono/otel'],
+  [
+    'bare',
+    'empty async middleware',
+    'ringmeter',
+    'ring write only (reference)',
+    'ring floor (prototype + flat consumer)',
+    '@hono/prometheus (tenant label)',
+    '@hono/otel',
+  ],
   ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'],
 ];
 const CONNECTIONS = 32;

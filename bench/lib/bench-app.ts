@@ -9,6 +9,7 @@ import type { Collector } from '../../src/index.js';
 import { honoMetrics } from '../../src/hono/index.js';
 import { methodId } from '../../src/http-methods.js';
 import { internals } from '../../src/internal.js';
+import { ringFloor } from './ring-floor.js';
 
 /** The benchmark app's routes: 20 patterns, each answered with a small JSON body. */
 export const ROUTES = Array.from({ length: 20 }, (_, i) => ({ pattern: `/api/r${i}/:id`, path: `/api/r${i}/42` }));
@@ -33,6 +34,7 @@ export type MiddlewareVariant =
   | 'reads only, records nothing'
   | 'ringmeter'
   | 'ring write only (reference)'
+  | 'ring floor (prototype + flat consumer)'
   | '@hono/prometheus (tenant label)'
   | '@hono/otel'
   | 'OTel SDK by hand'
@@ -124,6 +126,16 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
         );
       };
       return { middleware, close: none };
+    }
+    case 'ring floor (prototype + flat consumer)': {
+      const floor = ringFloor();
+      return {
+        middleware: floor.middleware,
+        close: async () => {
+          const { dropped } = await floor.close();
+          if (dropped > 0) console.error(`ring floor: ${dropped} records dropped (the ring was full)`);
+        },
+      };
     }
     case 'ringmeter':
     case 'ringmeter + DB hook':
