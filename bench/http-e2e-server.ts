@@ -32,7 +32,8 @@ const collector = usesCollector(variant)
   ? createCollector({
       env: {},
       serviceName: 'bench-e2e',
-      otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis) },
+      // The final flush exports each series once: on 2026-12-03 one timed out at the default 10 s (see 'stop').
+      otlp: { endpoint, exportIntervalMillis: Number(exportIntervalMillis), timeoutMillis: 60_000 },
       runtimeMetricsIntervalMillis: 5_000,
       ...(variant === 'empty + idle collector, no runtime metrics' ? { metrics: { runtime: false } } : {}),
     })
@@ -95,9 +96,26 @@ process.on('message', async (message: { type: string }) => {
     process.send?.({ type: 'report', report });
   } else if (message.type === 'stop') {
     server.close();
-    await collector?.flush();
+    // A comparison round only needs the server gone; the sustained run checks what was exported against what was
+    // served, so a failed export still shows there. A failure is printed, not thrown: twice on 2026-12-03 an export
+    // at the end did not finish within its 10 s (see docs/benchmarks.md), and it must not cost the whole run.
+    const stopStarted = performance.now();
+    try {
+      await collector?.flush();
+    } catch (error) {
+      console.error(`${variant}: the final flush failed after ${Math.round(performance.now() - stopStarted)} ms: ${String(error)}`);
+    }
+    const flushMillis = performance.now() - stopStarted;
     const stats = collector?.stats();
-    await collector?.shutdown();
+    try {
+      await collector?.shutdown();
+    } catch (error) {
+      console.error(`${variant}: shutdown failed: ${String(error)}`);
+    }
+    const stopMillis = performance.now() - stopStarted;
+    if (stopMillis > 5_000) {
+      console.error(`${variant}: the final flush took ${Math.round(flushMillis)} ms, the shutdown ${Math.round(stopMillis - flushMillis)} ms`);
+    }
     await close();
     await bareSql?.end();
     process.send?.(

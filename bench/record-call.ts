@@ -31,7 +31,11 @@ export async function run(
   const endpoint = await receiver.start();
   const collector = createCollector({
     env: {},
-    otlp: { endpoint, exportIntervalMillis: 3_600_000 },
+    // The flush after the timed batches exports every series of millions of records at once: on a slow VM that took
+    // longer than the default 10 s (2026-12-03 17:13, and the shutdown's export at 17:35), and this benchmark
+    // measures the record call, not the export.
+    otlp: { endpoint, exportIntervalMillis: 3_600_000, timeoutMillis: 60_000 },
+    shutdownTimeoutMillis: 60_000,
     ringCapacity: 1 << 20,
     maxMemoryBytes: 1 << 28,
   });
@@ -138,7 +142,7 @@ export async function run(
 
   const droppedWhileTimed = collector.stats().ring.dropped + overflowing.stats().ring.dropped;
   await internals(overflowing).pauseWorkers(false);
-  await overflowing.shutdown();
+  await shutdownReporting('the overflowing collector', overflowing);
 
   // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -158,10 +162,24 @@ export async function run(
   gc?.();
   const heapBytesPerRecord = (process.memoryUsage().heapUsed - before) / calls;
   const dropped = collector.stats().ring.dropped - droppedWhileTimed;
-  await collector.shutdown();
+  await shutdownReporting('the collector', collector);
   await receiver.stop();
   await provider.shutdown();
   return { comparison, heapBytesPerRecord, droppedWhileTimed, dropped };
+}
+
+/**
+ * Shuts a collector down, printing a failure instead of throwing: this benchmark measures the record call, and on
+ * 2026-12-03 a shutdown with nothing left to export did not finish within its timeout three times in full runs
+ * (docs/benchmarks.md), which must not cost the whole run.
+ */
+async function shutdownReporting(name: string, target: Collector): Promise<void> {
+  const started = performance.now();
+  try {
+    await target.shutdown();
+  } catch (error) {
+    console.error(`record-call: shutdown of ${name} failed after ${Math.round(performance.now() - started)} ms: ${String(error)}`);
+  }
 }
 
 /** One timed batch of recordHttp calls over the interned tenants and routes. */
