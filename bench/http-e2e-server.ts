@@ -114,7 +114,9 @@ process.on('message', async (message: { type: string }) => {
     }
     const stopMillis = performance.now() - stopStarted;
     if (stopMillis > 5_000) {
-      console.error(`${variant}: the final flush took ${Math.round(flushMillis)} ms, the shutdown ${Math.round(stopMillis - flushMillis)} ms`);
+      console.error(
+        `${variant}: the final flush took ${Math.round(flushMillis)} ms, the shutdown ${Math.round(stopMillis - flushMillis)} ms`,
+      );
     }
     await close();
     await bareSql?.end();
