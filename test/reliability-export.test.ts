@@ -41,7 +41,10 @@ async function underFault(responder: Responder, faultMillis: number, options: Co
   const stream = steadyStream(collector);
   await sleep(faultMillis + 400);
   const recorded = stream.stop();
-  await collector.flush();
+  // The flush may have to wait out the fault's Retry-After or retry a timed-out request: on a slow machine (seen
+  // 2026-12-03) the fault ends later than `faultMillis` says, and within its default deadline (otlp.timeoutMillis,
+  // 800 ms in one test) the flush rejected. The tests assert totals and timings, not how fast the flush is.
+  await collector.flush({ timeoutMillis: 10_000 });
   return { collector, receiver, recorded };
 }
 
