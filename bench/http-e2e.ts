@@ -12,6 +12,7 @@
 import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
 import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
 import { availableLoadTool, runLoad, wrkPinned, type LoadResult, type LoadTool } from './lib/load.js';
+import { pairedGap, REPORTED_GAPS } from './lib/e2e-gap.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
@@ -58,6 +59,8 @@ export interface E2eVariantResult {
   requestsPerSecond: { median: number; min: number; max: number };
   /** Median over rounds of requests/s ÷ the baseline's, within each round. */
   ratioToBare: number;
+  /** That ratio in each round, in round order (paired comparisons between variants use these). */
+  roundRatios: number[];
   p50Millis: number;
   p99Millis: number;
   /** Main-thread CPU per request, µs (Linux), and the whole process's. */
@@ -200,6 +203,7 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
       baseline: variants[0],
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
       ratioToBare: median(rows.map((row, i) => row.rps / baseline[i].rps)),
+      roundRatios: rows.map((row, i) => row.rps / baseline[i].rps),
       p50Millis: median(rows.map((row) => row.p50)),
       p99Millis: median(rows.map((row) => row.p99)),
       mainCpuMicrosPerRequest: mains.length > 0 ? median(mains) : undefined,
@@ -244,7 +248,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // BENCH_E2E_VARIANTS='bare;empty async middleware;ringmeter' measures only that group (against its first) and skips
   // the sustained run: a short A/B of CPU µs per request while working on the request path.
   const only = process.env.BENCH_E2E_VARIANTS?.split(';').map((name) => name.trim()) as MiddlewareVariant[] | undefined;
-  const comparison = await runComparison({ ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}), ...(only ? { groups: [only] } : {}) });
+  // BENCH_E2E_ROUNDS=10: more rounds than the default, for a paired comparison finer than the machine's drift.
+  const rounds = process.env.BENCH_E2E_ROUNDS === undefined ? undefined : Number(process.env.BENCH_E2E_ROUNDS);
+  const comparison = await runComparison({
+    ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}),
+    ...(rounds !== undefined && Number.isInteger(rounds) && rounds >= 3 ? { rounds } : {}),
+    ...(only ? { groups: [only] } : {}),
+  });
   console.log(`\nHTTP end to end (@hono/node-server, ${loadToolLabel()}, 32 connections, 1,000 tenants)`);
   console.table(
     comparison.map((v) => ({
@@ -259,6 +269,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'busiest other thread µs/req': Math.round(v.workerCpuMicrosPerRequest * 100) / 100,
     })),
   );
+  for (const { variant, reference, note } of REPORTED_GAPS) {
+    const gap = pairedGap(comparison, variant, reference);
+    if (gap === undefined) continue;
+    console.log(
+      `${variant} below ${reference}, round by round: ${gap.byRound.map((g) => g.toFixed(3)).join(' ')}; median ${gap.median.toFixed(3)} (${note})`,
+    );
+  }
   if (only !== undefined) process.exit(0);
   const sustained = await runSustained(quick ? 3 : 60);
   console.log(

@@ -1,4 +1,5 @@
 import { renderBarChart, type Panel } from './chart.js';
+import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
 import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
 import type { PostgresOverheadResult } from '../postgres-overhead.js';
 import type { RunInfo } from './results.js';
@@ -65,13 +66,21 @@ export function renderMarkdown(latest: Latest): string {
       '',
       `## HTTP end to end (@hono/node-server, ${e2e.loadTool ?? 'autocannon'}, 32 connections)`,
       '',
-      '| variant | req/s median | min–max | × baseline | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req | busiest other thread µs/req |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| variant | req/s median | min–max | × baseline | × baseline by round, min–max | p50 ms | p99 ms | main-thread CPU µs/req | process CPU µs/req | busiest other thread µs/req |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...e2e.comparison.map(
         (v) =>
-          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${round(v.p50Millis)} | ${round(v.p99Millis)} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
+          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${ratioRange(v.roundRatios)} | ${round(v.p50Millis)} | ${round(v.p99Millis)} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
       ),
     );
+    for (const { variant, reference, note } of REPORTED_GAPS) {
+      const gap = pairedGap(e2e.comparison, variant, reference);
+      if (gap === undefined) continue;
+      parts.push(
+        '',
+        `${variant} below ${reference}, paired round by round: ${gap.byRound.map((g) => g.toFixed(3)).join(', ')}; median **${gap.median.toFixed(3)}** (${note}).`,
+      );
+    }
     const s = e2e.sustained;
     parts.push(
       '',
@@ -191,4 +200,10 @@ function postgresOverheadSection(result: PostgresOverheadResult): string[] {
     );
   }
   return lines;
+}
+
+/** A variant's per-round ratios as a range ('–' for results saved before rounds were kept). */
+function ratioRange(ratios: readonly number[] | undefined): string {
+  if (ratios === undefined || ratios.length === 0) return '–';
+  return `${round(Math.min(...ratios))}–${round(Math.max(...ratios))}`;
 }
