@@ -24,6 +24,7 @@ import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInter
 import { EMPTY_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID } from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
 import { TenantSlots } from './strings/tenant-slots.js';
+import type { KnownIds } from './operations/tenant-free-text.js';
 import { SYSTEM_CLOCK } from './clock.js';
 import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
@@ -391,6 +392,12 @@ export class Recorder {
    */
   get tenantsKnown(): number {
     return this.tenantSlots.live;
+  }
+
+  /** The live tenants' ids, as the health bodies look for them to leave them out (operations/tenant-free-text.ts). */
+  get liveTenantIds(): KnownIds {
+    const slots = this.tenantSlots;
+    return { has: (id) => slots.slotOf(id) !== undefined, hasIdOfLength: (units) => slots.hasIdOfLength(units) };
   }
 
   /** Tenant slots held now: live tenants and retired ones whose slot is not freed yet (at most maxTenants). */

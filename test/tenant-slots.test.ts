@@ -112,3 +112,19 @@ describe('tenant slots (main-thread half of retention)', () => {
     expect(slots.release(0, 6, 0, { writeIndex: 6, openSegment: 0 }).freed.length).toBe(1);
   });
 });
+
+describe('tenant slots: the lengths of live ids (for keeping them out of the health bodies)', () => {
+  it('counts a live id by its length, and stops counting it once retired', () => {
+    const slots = new TenantSlots(4);
+    const acme = slots.acquire('acme');
+    slots.acquire('beta');
+    slots.acquire('globex');
+    expect([3, 4, 5, 6].map((units) => slots.hasIdOfLength(units))).toEqual([false, true, false, true]);
+    expect(slots.arbitrate({ slots: [acme], readIndex: 1, spillSegmentsRead: 0 }, { writeIndex: 1, openSegment: 0 })).toEqual([acme]);
+    // 'beta' is still 4 units long.
+    expect(slots.hasIdOfLength(4)).toBe(true);
+    const beta = slots.slotOf('beta') as number;
+    slots.arbitrate({ slots: [beta], readIndex: 1, spillSegmentsRead: 0 }, { writeIndex: 1, openSegment: 0 });
+    expect([4, 6, 129].map((units) => slots.hasIdOfLength(units))).toEqual([false, true, false]);
+  });
+});

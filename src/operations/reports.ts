@@ -1,12 +1,14 @@
 /**
  * The JSON bodies of the operations endpoints (GET /health, /metrics/health, /otel/performance), computed from
  * what the main thread can read without waiting: stats(), health() and each shard's state (Recorder.shardStates).
- * Nothing here asks a worker anything, so a probe answers even while a worker is being replaced.
+ * Nothing here asks a worker anything, so a probe answers even while a worker is being replaced. No body names a
+ * tenant: they hold counts, and their free text (reasons, errors) passes through tenant-free-text.ts.
  */
 import type { Collector, CollectorStats } from '../collector.js';
 import { internals } from '../internal.js';
 import { shownEndpoint } from './endpoint-shown.js';
 import { quantile } from './quantiles.js';
+import { withoutTenantIds } from './tenant-free-text.js';
 
 /** `healthy` and `degraded` answer 200 (metrics flow; degraded lists recent losses), `unhealthy` 503. */
 export type OperationsStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -48,7 +50,13 @@ function verdict(collector: Collector, staleExportMillis: number, now: number) {
   if (stale !== undefined) reasons.push(stale);
   const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
   const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
-  return { stats: health.stats, shards, reasons, status, stale, lastExportAt };
+  return { stats: health.stats, shards, reasons: reasons.map(shownText(collector)), status, stale, lastExportAt };
+}
+
+/** Free text as a body shows it: without any tenant id (tenant-free-text.ts). */
+function shownText(collector: Collector): (text: string) => string {
+  const tenants = internals(collector).liveTenantIds;
+  return (text) => withoutTenantIds(text, tenants);
 }
 
 /** GET /health: the service-level verdict, in the shape status pages and dashboards read. */
@@ -85,7 +93,7 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
             interval_millis: options.otlp.exportIntervalMillis,
             batchSize: options.otlp.batchSize,
             // The check of the endpoint the last configure() set (null if none did): status, when, and why not.
-            connectivity: connectivityReport(stats.export.connectivity),
+            connectivity: connectivityReport(stats.export.connectivity, shownText(collector)),
           },
         },
       },
@@ -115,7 +123,7 @@ export function pipelineReport(collector: Collector, staleExportMillis: number, 
         last_at: lastExportAt === 0 ? null : iso(lastExportAt),
         last_age_millis: lastExportAt === 0 ? null : now - lastExportAt,
         last_ok: shards.every((shard) => shard.lastExportOk !== false) && shards.some((shard) => shard.lastExportOk === true),
-        last_error: stats.export.lastError ?? null,
+        last_error: stats.export.lastError === undefined ? null : shownText(collector)(stats.export.lastError),
         last_duration_millis: stats.export.lastDurationMillis,
         succeeded: stats.export.succeeded,
         failed: stats.export.failed,
@@ -188,9 +196,10 @@ export function performanceReport(collector: Collector, cursor: PerformanceCurso
   };
 }
 
-function connectivityReport(connectivity: CollectorStats['export']['connectivity']) {
+function connectivityReport(connectivity: CollectorStats['export']['connectivity'], shown: (text: string) => string) {
   if (connectivity === undefined) return null;
-  return { status: connectivity.status, checked_at: iso(connectivity.checkedAtMillis), error: connectivity.error ?? null };
+  const error = connectivity.error === undefined ? null : shown(connectivity.error);
+  return { status: connectivity.status, checked_at: iso(connectivity.checkedAtMillis), error };
 }
 
 function round(value: number): number {

@@ -9,6 +9,8 @@
  * thread itself wrote since, whether the proposal still holds, and frees a slot only once the worker has forgotten
  * the tenant's state and the ring and overflow hold no record carrying the slot's old meaning (the fence).
  */
+import { TENANT_SLOT_UNITS } from '../contract/strings-layout.js';
+
 const FREE = 0;
 const LIVE = 1;
 /** Out of the Map (a new request for the string gets a fresh slot), waiting for the worker and the fence. */
@@ -55,6 +57,8 @@ export class TenantSlots {
   private readonly fenceSegment: Uint32Array;
   private readonly free: Int32Array;
   private freeCount: number;
+  /** Live ids by length (UTF-16 units): lets a text be searched for ids without trying lengths none has. */
+  private readonly idsOfLength = new Uint32Array(TENANT_SLOT_UNITS + 1);
 
   /**
    * `shards` and `idBase` say which shard a slot belongs to: the record of slot s carries the tenant id
@@ -92,6 +96,11 @@ export class TenantSlots {
     return this.ids.get(tenant);
   }
 
+  /** Whether some live tenant's id is `units` UTF-16 units long. */
+  hasIdOfLength(units: number): boolean {
+    return units <= TENANT_SLOT_UNITS && this.idsOfLength[units] > 0;
+  }
+
   /** The slot of `tenant`, a free one if it has none, or -1 when every slot is held (the caller overflows). */
   acquire(tenant: string): number {
     const known = this.ids.get(tenant);
@@ -99,6 +108,7 @@ export class TenantSlots {
     if (this.freeCount === 0) return -1;
     const slot = this.free[--this.freeCount];
     this.ids.set(tenant, slot);
+    this.idsOfLength[Math.min(tenant.length, TENANT_SLOT_UNITS)]++;
     this.names[slot] = tenant;
     this.state[slot] = LIVE;
     this.segmentStamp[slot] = 0;
@@ -127,7 +137,9 @@ export class TenantSlots {
       if (atOrAfter(this.ringStamp[slot], proposal.readIndex)) continue;
       const segment = this.segmentStamp[slot];
       if (segment !== 0 && atOrAfter(segment - 1, proposal.spillSegmentsRead)) continue;
-      this.ids.delete(this.names[slot] as string);
+      const name = this.names[slot] as string;
+      this.ids.delete(name);
+      this.idsOfLength[Math.min(name.length, TENANT_SLOT_UNITS)]--;
       this.names[slot] = undefined;
       this.state[slot] = RETIRING;
       // Every record carrying the old meaning sits below these: nothing names the slot after this point.
