@@ -3,7 +3,8 @@ import { refuseUnknownOptions, type OptionNames } from './option-names.js';
 import type { LiveOptions } from './live-options.js';
 import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
 import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
-import { findTenant, tenantReport, type TenantReport } from './operations/tenant-report.js';
+import { tenantReport, type TenantReport } from './operations/tenant-report.js';
+import { shownTenant } from './operations/tenant-visibility.js';
 import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
@@ -367,7 +368,8 @@ export class Collector {
       throw new RangeError(`tenant() timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
     }
     if (this.closed !== undefined) throw new Error('ringmeter: tenant() after shutdown(); the collector is shut down');
-    const found = findTenant(await this.recorder.analytics({ all: false, tenants: [tenantId] }, timeoutMillis), tenantId);
+    // The application's own code sees as a '*' caller does: a reserved id gives the pooled pseudo-tenant.
+    const found = shownTenant(await this.recorder.analytics({ all: false, tenants: [tenantId] }, timeoutMillis), tenantId, true);
     return found === undefined ? undefined : tenantReport(found);
   }
 }

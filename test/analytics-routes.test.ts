@@ -227,7 +227,9 @@ describe('the analytics API on real traffic', () => {
 
   it('a caller allowed for acme only sees acme alone, everywhere, and 403 for another tenant', async () => {
     for (const caller of ['acme', 'acme-async']) {
-      const list = await get('/metrics/tenants', caller);
+      // With the per-tenant authorize, a list holds the tenants the request names, of those the caller may see.
+      const names = '?tenant=acme&tenant=globex&tenant=initech';
+      const list = await get(`/metrics/tenants${names}`, caller);
       expect(list.status).toBe(200);
       expect(list.body.tenants.map((t: any) => t.tenant)).toEqual(['acme']);
 
@@ -237,7 +239,7 @@ describe('the analytics API on real traffic', () => {
         expect(refused).toEqual({ status: 403, type: 'application/json', body: { error: 'not allowed to see this tenant' } });
       }
 
-      const endpoints = await get('/metrics/endpoints', caller);
+      const endpoints = await get(`/metrics/endpoints${names}`, caller);
       expect(endpoints.body.endpoints.map((e: any) => [e.method, e.route, e.calls])).toEqual([
         ['GET', '/users/:id', 3],
         ['GET', '/fail', 1],
@@ -246,7 +248,7 @@ describe('the analytics API on real traffic', () => {
       // Route percentiles span every tenant: withheld.
       for (const endpoint of endpoints.body.endpoints) expect(endpoint.latency_seconds).toBeNull();
 
-      const database = await get('/metrics/database', caller);
+      const database = await get(`/metrics/database${names}`, caller);
       expect(database.body).toMatchObject({ queries: 3, slow_queries: 0, connections: null, latency_seconds: null });
       expect(database.body.top_tenants.map((t: any) => t.tenant)).toEqual(['acme']);
       expect(database.body.top_tables).toMatchObject([{ table: 'ledger', queries: 3, by_query_type: { SELECT: 3 } }]);
@@ -261,9 +263,24 @@ describe('the analytics API on real traffic', () => {
   });
 
   it('a caller allowed nothing gets empty lists and 403; an unknown tenant is 404 for a caller who may see it', async () => {
-    expect((await get('/metrics/tenants')).body.tenants).toEqual([]);
-    expect((await get('/metrics/endpoints')).body.endpoints).toEqual([]);
-    expect((await get('/metrics/database')).body).toMatchObject({ queries: 0, top_tables: [], top_tenants: [], connections: null });
+    expect((await get('/metrics/tenants?tenant=acme')).body.tenants).toEqual([]);
+    expect((await get('/metrics/endpoints?tenant=acme')).body.endpoints).toEqual([]);
+    expect((await get('/metrics/database?tenant=acme')).body).toMatchObject({
+      queries: 0,
+      top_tables: [],
+      top_tenants: [],
+      connections: null,
+    });
+    // Unnamed, a list cannot be built from the per-tenant authorize without asking about every tenant: 403.
+    for (const path of ['/metrics/tenants', '/metrics/endpoints', '/metrics/database']) {
+      for (const caller of [undefined, 'acme']) {
+        expect(await get(path, caller)).toEqual({
+          status: 403,
+          type: 'application/json',
+          body: { error: 'not allowed to see every tenant: name the tenants to list with ?tenant=<id> (at most 20)' },
+        });
+      }
+    }
     expect((await get('/metrics/tenants/acme')).status).toBe(403);
     expect(await get('/metrics/tenants/nobody', 'admin')).toEqual({
       status: 404,
@@ -273,7 +290,13 @@ describe('the analytics API on real traffic', () => {
   });
 
   it('a throwing authorize answers 500 with a JSON error and nothing of its message or stack', async () => {
-    for (const path of ['/metrics/tenants', '/metrics/tenants/acme', '/metrics/endpoints', '/metrics/database']) {
+    for (const path of [
+      '/metrics/tenants',
+      '/metrics/tenants/acme',
+      '/metrics/endpoints',
+      '/metrics/database',
+      '/metrics/tenants?tenant=acme',
+    ]) {
       expect(await get(path, 'broken')).toEqual({ status: 500, type: 'application/json', body: { error: 'authorize failed' } });
     }
   });
@@ -307,7 +330,7 @@ describe('the analytics routes without authorize', () => {
     );
     expect(() => operationsRoutes(collector, { dashboard: true })).toThrow(
       new TypeError(
-        "options.dashboard needs options.authorize: the page lists every tenant, so it answers only callers that authorize(c, '*') allows",
+        "options.dashboard needs options.authorize or options.authorizeTenants: the page lists every tenant, so it answers only callers allowed '*'",
       ),
     );
   });

@@ -77,6 +77,12 @@ export interface TableCell {
 
 export interface TenantAnalytics {
   tenant: string;
+  /**
+   * A pseudo-tenant (strings-layout.ts, PSEUDO_TENANTS): traffic pooled from many callers under a reserved name,
+   * never one tenant's. The worker knows it by the id (a reserved id, not a tenant slot), so a real tenant that
+   * was given a reserved name by an older recorder is still told apart.
+   */
+  pseudo: boolean;
   firstSeenMillis: number;
   lastSeenMillis: number;
   requests: number;

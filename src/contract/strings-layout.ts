@@ -36,6 +36,21 @@ export const UNMATCHED_ID = 4;
 /** The tenant of work done outside any request (a query at startup, a cron job). */
 export const SYSTEM_ID = 5;
 
+/**
+ * The tenant ids that pool traffic rather than name one tenant: requests without a tenant (`unknown`), with an
+ * unusable one (`invalid`), beyond `maxTenants` (`__overflow__`), and work outside any request (`system`). A real
+ * tenant never carries one of these names; the analytics routes show them only to callers allowed every tenant
+ * (docs/tenants.md, "Reserved tenant ids").
+ */
+export const PSEUDO_TENANTS: readonly string[] = Object.freeze(
+  [UNKNOWN_ID, INVALID_ID, OVERFLOW_ID, SYSTEM_ID].map((id) => RESERVED_LABELS[id]),
+);
+
+/** Whether `tenant` is one of PSEUDO_TENANTS. */
+export function isPseudoTenant(tenant: string): boolean {
+  return PSEUDO_TENANTS.includes(tenant);
+}
+
 /** The whole shared buffer: the append-only table (padded to 4 bytes), then the tenant region (below). */
 export function tableBufferBytes(maxEntries: number, maxBytes: number, tenantSlots = 0): number {
   const table = TABLE_HEADER_BYTES + (maxEntries + 1) * 4 + maxBytes;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
-import type { Authorize } from '../operations/tenant-visibility.js';
+import type { AccessPolicy } from '../operations/caller-access.js';
 import { quote } from '../options.js';
 
 /** Where each operations endpoint is mounted; `false` leaves it out. */
@@ -34,22 +34,38 @@ export interface OperationsRoutesOptions {
   staleExportMillis?: number;
   /**
    * Mount the live dashboard page (docs/operations.md#get-metricsdashboard). Off by default; it lists every tenant,
-   * so it needs `authorize` and answers only callers allowed for every tenant ('*'). [default: false]
+   * so it needs `authorize` (or `authorizeTenants`) and answers only callers allowed for every tenant ('*').
+   * [default: false]
    */
   dashboard?: boolean;
   /**
    * Mounts the analytics routes (GET /metrics/tenants, /metrics/tenants/:id, /metrics/endpoints, /metrics/database)
    * and decides what each caller sees: `authorize(c, tenantId)` for one tenant, `authorize(c, '*')` for all of them
-   * (and the figures that span tenants). Sync or async; only `true` grants; a throw answers 500. Without it the
-   * analytics routes are not mounted. [default: undefined]
+   * (and the figures that span tenants, pseudo-tenants, GET /metrics). Sync or async; only `true` grants; a throw
+   * answers 500. Asked about '*' and the tenants a request names, never about every tenant: a list for a caller not
+   * allowed '*' holds the tenants it names with `?tenant=`. Without it (or `authorizeTenants`) the analytics routes
+   * are not mounted. [default: undefined]
    */
   authorize?: (c: Context, tenant: string) => boolean | Promise<boolean>;
+  /**
+   * Instead of `authorize`: the caller's tenants, asked once per request: `'*'` for every tenant, or an array of
+   * tenant ids. Sync or async; anything else, or a throw, answers 500. [default: undefined]
+   */
+  authorizeTenants?: (c: Context) => '*' | readonly string[] | Promise<'*' | readonly string[]>;
+  /**
+   * Who may read GET /metrics, whose series name every tenant: `'authorize'`, only callers allowed '*' (others get
+   * 403); `'open'`, anyone who can reach it (a Prometheus on a private network). [default: 'authorize' with
+   * `authorize` or `authorizeTenants`, else 'open']
+   */
+  metricsAccess?: 'authorize' | 'open';
 }
 
 export interface ResolvedOperationsOptions {
   paths: Required<OperationsPaths>;
   dashboard: boolean;
-  authorize: Authorize<Context> | undefined;
+  /** From `authorize` or `authorizeTenants`; undefined when neither was given. */
+  access: AccessPolicy<Context> | undefined;
+  metricsAccess: 'authorize' | 'open';
   scrapeTimeoutMillis: number;
   staleExportMillis: number;
 }
@@ -72,6 +88,8 @@ const OPTION_NAMES: OptionNames<OperationsRoutesOptions> = {
   staleExportMillis: true,
   dashboard: true,
   authorize: true,
+  authorizeTenants: true,
+  metricsAccess: true,
 };
 const PATH_NAMES: OptionNames<OperationsPaths> = {
   health: true,
@@ -98,18 +116,21 @@ export function resolveOperationsOptions(
   refuseUnknownOptions('options.paths', paths, PATH_NAMES);
   const { dashboard = false } = options;
   if (typeof dashboard !== 'boolean') throw new TypeError(`options.dashboard must be a boolean (got ${quote(dashboard)})`);
-  const { authorize } = options;
-  if (authorize !== undefined && typeof authorize !== 'function')
-    throw new TypeError(`options.authorize must be a function (c, tenantId) => boolean | Promise<boolean> (got ${quote(authorize)})`);
-  if (dashboard && authorize === undefined) {
+  const access = accessPolicy(options);
+  if (dashboard && access === undefined) {
     throw new TypeError(
-      "options.dashboard needs options.authorize: the page lists every tenant, so it answers only callers that authorize(c, '*') allows",
+      "options.dashboard needs options.authorize or options.authorizeTenants: the page lists every tenant, so it answers only callers allowed '*'",
     );
   }
+  const { metricsAccess = access === undefined ? 'open' : 'authorize' } = options;
+  if (metricsAccess !== 'authorize' && metricsAccess !== 'open')
+    throw new TypeError(`options.metricsAccess must be 'authorize' or 'open' (got ${quote(metricsAccess)})`);
+  if (metricsAccess === 'authorize' && access === undefined)
+    throw new TypeError("options.metricsAccess 'authorize' needs options.authorize or options.authorizeTenants to ask");
   const resolved = { ...DEFAULT_OPERATIONS_PATHS, ...paths };
   const seen = new Set<string>();
   for (const [name, path] of Object.entries(resolved)) {
-    if (path === false || (name === 'dashboard' && !dashboard) || (ANALYTICS_PATHS.has(name) && authorize === undefined)) continue;
+    if (path === false || (name === 'dashboard' && !dashboard) || (ANALYTICS_PATHS.has(name) && access === undefined)) continue;
     if (typeof path !== 'string') throw new TypeError(`options.paths.${name} must be a path string or false (got ${quote(path)})`);
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
       throw new RangeError(
@@ -128,10 +149,27 @@ export function resolveOperationsOptions(
   return {
     paths: resolved,
     dashboard,
-    authorize,
+    access,
+    metricsAccess,
     scrapeTimeoutMillis: millis('options.scrapeTimeoutMillis', options.scrapeTimeoutMillis ?? DEFAULT_SCRAPE_TIMEOUT_MILLIS),
     staleExportMillis: millis('options.staleExportMillis', options.staleExportMillis ?? 3 * otlp.exportIntervalMillis + otlp.timeoutMillis),
   };
+}
+
+/** The application's authorization, from exactly one of `authorize` and `authorizeTenants`. */
+function accessPolicy(options: OperationsRoutesOptions): AccessPolicy<Context> | undefined {
+  const { authorize, authorizeTenants } = options;
+  if (authorize !== undefined && typeof authorize !== 'function')
+    throw new TypeError(`options.authorize must be a function (c, tenantId) => boolean | Promise<boolean> (got ${quote(authorize)})`);
+  if (authorizeTenants !== undefined && typeof authorizeTenants !== 'function') {
+    throw new TypeError(
+      `options.authorizeTenants must be a function (c) => '*' | string[] | Promise<'*' | string[]> (got ${quote(authorizeTenants)})`,
+    );
+  }
+  if (authorize !== undefined && authorizeTenants !== undefined)
+    throw new TypeError('options.authorize and options.authorizeTenants are two forms of one decision: give one of them');
+  if (authorize !== undefined) return { authorize };
+  return authorizeTenants === undefined ? undefined : { authorizeTenants };
 }
 
 function millis(name: string, value: unknown): number {

@@ -5,8 +5,9 @@ import { requireCollector } from '../hook-arguments.js';
 import { internals } from '../internal.js';
 import { dashboardSeries, type DashboardSeries } from '../operations/dashboard-data.js';
 import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
+import { type AccessPolicy, AuthorizeFailed, CallerAccess } from '../operations/caller-access.js';
 import { tenantSummary, type TenantSummary } from '../operations/tenant-report.js';
-import { ALL_TENANTS, allowed, type Authorize } from '../operations/tenant-visibility.js';
+import { shownTenants } from '../operations/tenant-visibility.js';
 import { errorMessage } from '../redact.js';
 import { mountAnalyticsRoutes } from './analytics-routes.js';
 import { dashboardPage } from './dashboard-page.js';
@@ -19,14 +20,15 @@ import { untracked } from './untracked.js';
  * records their requests (untracked.ts). A function of the `ringmeter/hono` entry rather than a Collector method,
  * so that the core entry never imports hono.
  *
- * With `authorize`, also the analytics routes (analytics-routes.ts): GET /metrics/tenants, /metrics/tenants/:id,
- * /metrics/endpoints and /metrics/database, each showing only the tenants authorize lets the caller see. With
- * `dashboard: true` (which needs `authorize`), also the live dashboard page and the JSON it polls (`<page>/data`),
- * both for callers allowed every tenant ('*') only, as the page lists them all.
+ * With `authorize` (or `authorizeTenants`), also the analytics routes (analytics-routes.ts): GET /metrics/tenants,
+ * /metrics/tenants/:id, /metrics/endpoints and /metrics/database, each showing only the tenants authorize lets the
+ * caller see; and GET /metrics, whose series name every tenant, only for callers allowed every tenant ('*'), unless
+ * `metricsAccess: 'open'`. With `dashboard: true` (which needs authorize), also the live dashboard page and the
+ * JSON it polls (`<page>/data`), both for '*' callers only, as the page lists every tenant.
  *
  * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics',
  *   dashboard: '/metrics/dashboard', tenants: '/metrics/tenants', endpoints: '/metrics/endpoints', database: '/metrics/database' }]
- * [options.authorize=undefined]
+ * [options.authorize=undefined] [options.authorizeTenants=undefined] [options.metricsAccess='authorize' with authorize, else 'open']
  * [options.scrapeTimeoutMillis=5000] [options.staleExportMillis=3 × exportIntervalMillis + timeoutMillis] [options.dashboard=false]
  */
 export function operationsRoutes(collector: Collector, options?: OperationsRoutesOptions): Hono {
@@ -41,6 +43,8 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
   // One cursor per mounted app: records/s is measured between two calls to this app's /otel/performance.
   const cursor: PerformanceCursor = { atMillis: inner.startedAtMillis, records: 0 };
   const app = new Hono();
+  const { access } = resolved;
+  const metricsGuard = resolved.metricsAccess === 'authorize' ? access : undefined;
   if (paths.health !== false) {
     app.get(
       paths.health,
@@ -72,6 +76,8 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.metrics,
       untracked(async function ringmeterPrometheus(c) {
+        const refused = metricsGuard === undefined ? undefined : await refuseUnlessEveryTenant(metricsGuard, c, 'text');
+        if (refused !== undefined) return refused;
         const format = negotiateFormat(c.req.header('accept'));
         try {
           const text = await inner.renderMetrics(format, scrapeTimeoutMillis);
@@ -83,13 +89,12 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
       }),
     );
   }
-  const { authorize } = resolved;
-  if (authorize !== undefined) mountAnalyticsRoutes(app, collector, authorize, paths, scrapeTimeoutMillis);
-  if (resolved.dashboard && authorize !== undefined && paths.dashboard !== false) {
+  if (access !== undefined) mountAnalyticsRoutes(app, collector, access, paths, scrapeTimeoutMillis);
+  if (resolved.dashboard && access !== undefined && paths.dashboard !== false) {
     app.get(
       paths.dashboard,
       untracked(async function ringmeterDashboard(c) {
-        const refused = await refuseUnlessAll(authorize, c);
+        const refused = await refuseUnlessEveryTenant(access, c, 'json');
         if (refused !== undefined) return refused;
         const { html, contentSecurityPolicy } = dashboardPage();
         return c.html(html, 200, { 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
@@ -98,7 +103,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       dashboardDataPath(paths.dashboard),
       untracked(async function ringmeterDashboardData(c) {
-        const refused = await refuseUnlessAll(authorize, c);
+        const refused = await refuseUnlessEveryTenant(access, c, 'json');
         if (refused !== undefined) return refused;
         // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
         const pipeline = pipelineReport(collector, staleExportMillis()).body;
@@ -111,10 +116,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
             inner.analytics({ all: true }, scrapeTimeoutMillis),
           ]);
           series = dashboardSeries(text);
-          tenants = shards
-            .flatMap((shard) => shard.tenants)
-            .map(tenantSummary)
-            .sort((a, b) => a.tenant.localeCompare(b.tenant));
+          tenants = shownTenants(shards, true).map(tenantSummary);
         } catch (error) {
           metricsError = errorMessage(error);
         }
@@ -125,12 +127,20 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
   return app;
 }
 
-/** The dashboard lists every tenant: 403 unless the caller may see them all, 500 if authorize throws. */
-async function refuseUnlessAll(authorize: Authorize<Context>, c: Context): Promise<Response | undefined> {
+/**
+ * The dashboard and GET /metrics show every tenant: 403 unless the caller may see them all, 500 if authorize
+ * throws; in JSON, or for /metrics as a Prometheus comment line (a scraper logs the status either way).
+ */
+async function refuseUnlessEveryTenant(access: AccessPolicy<Context>, c: Context, as: 'json' | 'text'): Promise<Response | undefined> {
+  const headers = { 'cache-control': 'no-store' };
+  let error: string;
+  let status: 403 | 500;
   try {
-    if (await allowed(authorize, c, ALL_TENANTS)) return undefined;
-    return c.json({ error: 'not allowed to see every tenant' }, 403, { 'cache-control': 'no-store' });
-  } catch {
-    return c.json({ error: 'authorize failed' }, 500, { 'cache-control': 'no-store' });
+    if (await new CallerAccess(access, c).seesEveryTenant()) return undefined;
+    [error, status] = ['not allowed to see every tenant', 403];
+  } catch (failure) {
+    if (!(failure instanceof AuthorizeFailed)) throw failure;
+    [error, status] = ['authorize failed', 500];
   }
+  return as === 'json' ? c.json({ error }, status, headers) : c.text(`# ringmeter: ${error}\n`, status, headers);
 }

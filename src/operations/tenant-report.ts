@@ -5,7 +5,7 @@
  * of what the workers compute (activity pattern, anomalies, cost shares) are the contract's, so a field the
  * workers learn to fill needs no change here.
  */
-import type { ShardAnalytics, TenantAnalytics } from '../contract/analytics.js';
+import type { TenantAnalytics } from '../contract/analytics.js';
 import { LogSketch, type SketchSnapshot } from '../sketch/log-sketch.js';
 import { topRanked } from './ranking.js';
 
@@ -150,16 +150,4 @@ export function tenantReport(t: TenantAnalytics): TenantReport {
     top_endpoints: endpoints,
     database: { queries, errors, avg_query_seconds: mean(durationSumSeconds, queries), slow_queries: slowQueries, top_tables: topTables },
   };
-}
-
-/**
- * The tenant named `tenant` in the shards' answers, or undefined. A tenant's records all go to one shard (rings
- * are chosen by tenant id), so at most one shard holds it.
- */
-export function findTenant(shards: readonly ShardAnalytics[], tenant: string): TenantAnalytics | undefined {
-  for (const shard of shards) {
-    const found = shard.tenants.find((t) => t.tenant === tenant);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

@@ -1,46 +1,42 @@
 /**
- * Which tenants a caller of the analytics routes may see, as the application's `authorize` decides. `'*'` asks
- * whether the caller may see every tenant (and the figures that span tenants: route and query percentiles, the
- * pool); otherwise each tenant is asked about by id. Generic over the request context so that this file stays
- * free of any framework.
+ * Which of the workers' tenant entries a caller is shown, once caller-access.ts knows what it may see:
+ *
+ * - A pseudo-tenant (`unknown`, `invalid`, `__overflow__`, `system`: PSEUDO_TENANTS) pools many callers' traffic,
+ *   so it is shown only to a caller allowed every tenant ('*'), never to one allowed a tenant of that name.
+ * - A real tenant bearing a reserved name is shown to nobody: the name stands for the pooled traffic. (Only a
+ *   recorder from before reserved names were refused as tenant ids can have made one.)
+ * - A name is shown once. One tenant has two entries only while retention hands its slot over (its old profile is
+ *   being forgotten as it comes back); the more recently seen is shown.
  */
-import type { TenantAnalytics } from '../contract/analytics.js';
+import type { ShardAnalytics, TenantAnalytics } from '../contract/analytics.js';
+import { isPseudoTenant } from '../contract/strings-layout.js';
 
-/** The caller may see `tenant` (or, for '*', every tenant). May be async; a throw answers 500. */
-export type Authorize<C> = (c: C, tenant: string) => boolean | Promise<boolean>;
+/** Whether `entry` may be shown; `everyTenant`: the caller may see every tenant. */
+function shown(entry: TenantAnalytics, everyTenant: boolean): boolean {
+  return entry.pseudo ? everyTenant : !isPseudoTenant(entry.tenant);
+}
 
-/** Every tenant, for `authorize(c, '*')`. */
-export const ALL_TENANTS = '*';
-
-/** Thrown (wrapped) when `authorize` throws or rejects: the route answers 500 without its message. */
-export class AuthorizeFailed extends Error {
-  constructor(cause: unknown) {
-    super('ringmeter: authorize threw', { cause });
+/** The entries of `shards` the caller is shown, one per name, sorted by name. */
+export function shownTenants(shards: readonly ShardAnalytics[], everyTenant: boolean): TenantAnalytics[] {
+  const byName = new Map<string, TenantAnalytics>();
+  for (const shard of shards) {
+    for (const entry of shard.tenants) {
+      if (!shown(entry, everyTenant)) continue;
+      const other = byName.get(entry.tenant);
+      if (other === undefined || entry.lastSeenMillis > other.lastSeenMillis) byName.set(entry.tenant, entry);
+    }
   }
+  return [...byName.values()].sort((a, b) => a.tenant.localeCompare(b.tenant));
 }
 
-export async function allowed<C>(authorize: Authorize<C>, c: C, tenant: string): Promise<boolean> {
-  try {
-    // Only `true` grants: a truthy non-boolean (a forgotten `await` on a promise of false) must not.
-    return (await authorize(c, tenant)) === true;
-  } catch (error) {
-    throw new AuthorizeFailed(error);
+/** The entry named `tenant` the caller is shown, or undefined. */
+export function shownTenant(shards: readonly ShardAnalytics[], tenant: string, everyTenant: boolean): TenantAnalytics | undefined {
+  let found: TenantAnalytics | undefined;
+  for (const shard of shards) {
+    for (const entry of shard.tenants) {
+      if (entry.tenant !== tenant || !shown(entry, everyTenant)) continue;
+      if (found === undefined || entry.lastSeenMillis > found.lastSeenMillis) found = entry;
+    }
   }
-}
-
-export interface Visible {
-  /** The caller may see every tenant. */
-  all: boolean;
-  tenants: TenantAnalytics[];
-}
-
-/**
- * The tenants of `tenants` the caller may see. One `'*'` question first; only when it says no is each tenant
- * asked about, in order (an authorize that looks something up is asked once per tenant, never concurrently).
- */
-export async function visibleTenants<C>(authorize: Authorize<C>, c: C, tenants: readonly TenantAnalytics[]): Promise<Visible> {
-  if (await allowed(authorize, c, ALL_TENANTS)) return { all: true, tenants: [...tenants] };
-  const shown: TenantAnalytics[] = [];
-  for (const tenant of tenants) if (await allowed(authorize, c, tenant.tenant)) shown.push(tenant);
-  return { all: false, tenants: shown };
+  return found;
 }

@@ -11,6 +11,7 @@ import type { Collection } from '../export/collection.js';
 import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPES, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { METRICS } from '../../src/contract/metrics.js';
+import { isTenantSlotId } from '../../src/contract/strings-layout.js';
 import type { ActivityThresholds } from '../../src/options.js';
 import { methodName } from '../../src/http-methods.js';
 import { LogSketch } from '../../src/sketch/log-sketch.js';
@@ -323,6 +324,7 @@ export class TenantProfiles {
     }
     return {
       tenant,
+      pseudo: !isTenantSlotId(p.tenantId),
       firstSeenMillis: p.firstSeenMillis,
       lastSeenMillis: p.lastSeenMillis,
       requests: p.requests,
