@@ -21,6 +21,13 @@ const DATA_KEY: Record<WireKind, string> = {
   exponentialHistogram: 'exponentialHistogram',
 };
 
+/** `,"n"` for the bucket counts most points have (small ones): bucket arrays are most of a histogram's text. */
+const QUOTED_COUNTS = Array.from({ length: 1_024 }, (_, n) => `,"${n}"`);
+
+function quotedCount(n: number): string {
+  return n < QUOTED_COUNTS.length ? QUOTED_COUNTS[n] : `,"${n}"`;
+}
+
 /**
  * OTLP/HTTP JSON (application/json) bodies, per the OTLP specification's JSON mapping: lowerCamelCase keys, enums as
  * integers, 64-bit integers (times, counts, asInt) as decimal strings, doubles as JSON numbers (NaN and infinities
@@ -88,7 +95,7 @@ export class JsonMetricsWriter implements MetricsWriter {
     this.openPoint(attributes, startMillis, endMillis);
     let text = count > 0 ? `,"count":"${count}"` : '';
     text += `,"sum":${jsonDouble(sum)},"bucketCounts":["${counts[countsAt]}"`;
-    for (let i = 1; i < bucketCount; i++) text += `,"${counts[countsAt + i]}"`;
+    for (let i = 1; i < bucketCount; i++) text += quotedCount(counts[countsAt + i]);
     text += ']';
     if (bounds.length > 0) text += `,"explicitBounds":[${bounds.map(jsonDouble).join(',')}]`;
     if (count > 0 && Number.isFinite(min) && Number.isFinite(max)) text += `,"min":${jsonDouble(min)},"max":${jsonDouble(max)}`;
@@ -109,7 +116,7 @@ export class JsonMetricsWriter implements MetricsWriter {
     if (point.zeroCount > 0) text += `,"zeroCount":"${point.zeroCount}"`;
     if (countsLength > 0) {
       text += `,"positive":{${point.offset !== 0 ? `"offset":${point.offset},` : ''}"bucketCounts":["${counts[countsAt]}"`;
-      for (let i = 1; i < countsLength; i++) text += `,"${counts[countsAt + i]}"`;
+      for (let i = 1; i < countsLength; i++) text += quotedCount(counts[countsAt + i]);
       text += ']}';
     }
     if (count > 0 && Number.isFinite(point.min) && Number.isFinite(point.max))

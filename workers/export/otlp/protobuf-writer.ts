@@ -4,7 +4,6 @@ import { encodeAttributes, type EncodedAttribute } from './attributes.js';
 import {
   checkBucketCount,
   CONTENT_TYPES,
-  TEMPORALITY,
   type MetricsWriter,
   type Temporality,
   type WireKind,
@@ -22,7 +21,16 @@ import {
   WIRE_VARINT,
   zigzag32,
 } from './proto-buffer.js';
-import { nanoWords, toNanoWords } from './unix-nanos.js';
+import {
+  attributeField,
+  attributesSize,
+  encodeMetricParts,
+  type MetricParts,
+  type TimeCache,
+  writeAttributes,
+  writeExtremes,
+  writeTime,
+} from './protobuf-fields.js';
 
 /** Metric.data's field number per wire kind (opentelemetry/proto/metrics/v1/metrics.proto). */
 const DATA_FIELD: Record<WireKind, number> = { gauge: 5, sumInt: 7, sumDouble: 7, histogram: 9, exponentialHistogram: 10 };
@@ -35,18 +43,6 @@ const POINT_TAG = tagByte(1, WIRE_LEN);
 const TIMES_BYTES = 18;
 const START_TAG = tagByte(2, WIRE_I64);
 const TIME_TAG = tagByte(3, WIRE_I64);
-
-/** Both ends of one metric's encoding that do not depend on its points: written once per writer. */
-interface MetricParts {
-  /** name, description, unit (Metric fields 1–3). */
-  header: Uint8Array;
-  /** The data message's fields after its points: aggregation_temporality, is_monotonic. */
-  trailer: Uint8Array;
-  /** HistogramDataPoint.explicit_bounds (field 7, packed doubles), for histograms. */
-  bounds: Uint8Array;
-  kind: WireKind;
-  temporality: Temporality;
-}
 
 /**
  * OTLP/HTTP protobuf (application/x-protobuf) bodies of ExportMetricsServiceRequest, written field by field into one
@@ -69,6 +65,9 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   /** Open length marks: the request's resource metrics and scope metrics, then the metric and its data. */
   private requestMarks: number[] = [];
   private metricMarks: number[] = [];
+  /** The last start and end times converted: most points of a collection share both. */
+  private readonly startCache: TimeCache = { millis: Number.NaN, low: 0, high: 0 };
+  private readonly endCache: TimeCache = { millis: Number.NaN, low: 0, high: 0 };
 
   constructor(identity: WriterIdentity) {
     const resourceBody = concatBytes(encodeAttributes(identity.resource).map((a) => attributeField(1, a)));
@@ -89,7 +88,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     const size = attributesSize(attributes) + TIMES_BYTES + 9;
     const buffer = this.startPoint(size);
     writeAttributes(buffer, NUMBER_ATTRIBUTE_TAG, attributes);
-    writeTimes(buffer, startMillis, endMillis);
+    this.writeTimes(startMillis, endMillis);
     if (asInt) {
       buffer.byte(tagByte(6, WIRE_I64));
       buffer.sfixed64Number(value);
@@ -126,7 +125,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
       (extremes ? 18 : 0);
     const buffer = this.startPoint(size);
     writeAttributes(buffer, HISTOGRAM_ATTRIBUTE_TAG, attributes);
-    writeTimes(buffer, startMillis, endMillis);
+    this.writeTimes(startMillis, endMillis);
     if (count > 0) {
       buffer.byte(tagByte(4, WIRE_I64));
       buffer.fixed64Number(count);
@@ -166,7 +165,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
       (extremes ? 18 : 0);
     const buffer = this.startPoint(size);
     writeAttributes(buffer, EXPONENTIAL_ATTRIBUTE_TAG, attributes);
-    writeTimes(buffer, startMillis, endMillis);
+    this.writeTimes(startMillis, endMillis);
     if (count > 0) {
       buffer.byte(tagByte(4, WIRE_I64));
       buffer.fixed64Number(count);
@@ -202,6 +201,11 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     for (let mark = this.requestMarks.pop(); mark !== undefined; mark = this.requestMarks.pop()) buffer.closeLength(mark);
     this.points = 0;
     return buffer.take();
+  }
+
+  private writeTimes(startMillis: number, endMillis: number): void {
+    writeTime(this.buffer, START_TAG, this.startCache, startMillis);
+    writeTime(this.buffer, TIME_TAG, this.endCache, endMillis);
   }
 
   /** Writes the point's tag and length, with room for its `size` bytes. */
@@ -257,59 +261,4 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     }
     return parts;
   }
-}
-
-function encodeMetricParts(definition: MetricDefinition, kind: WireKind, temporality: Temporality): MetricParts {
-  const header = concatBytes([stringField(1, definition.name), stringField(2, definition.description), stringField(3, definition.unit)]);
-  const trailer = new ProtoBuffer(8);
-  if (kind !== 'gauge') {
-    trailer.byte(tagByte(2, WIRE_VARINT));
-    trailer.byte(TEMPORALITY[temporality]);
-  }
-  if (kind === 'sumInt' || kind === 'sumDouble') {
-    trailer.byte(tagByte(3, WIRE_VARINT));
-    trailer.byte(1);
-  }
-  const boundaries = kind === 'histogram' ? (definition.boundaries ?? []) : [];
-  const bounds = new ProtoBuffer(boundaries.length * 8 + 8);
-  if (boundaries.length > 0) {
-    bounds.byte(tagByte(7, WIRE_LEN));
-    bounds.varint(boundaries.length * 8);
-    for (const bound of boundaries) bounds.double(bound);
-  }
-  return { header, trailer: trailer.take(), bounds: bounds.take(), kind, temporality };
-}
-
-function attributeField(field: number, attribute: EncodedAttribute): Uint8Array {
-  return concatBytes([Uint8Array.of(tagByte(field, WIRE_LEN)), attribute.proto]);
-}
-
-function attributesSize(attributes: readonly EncodedAttribute[]): number {
-  let size = 0;
-  for (let i = 0; i < attributes.length; i++) size += 1 + attributes[i].proto.length;
-  return size;
-}
-
-function writeAttributes(buffer: ProtoBuffer, tag: number, attributes: readonly EncodedAttribute[]): void {
-  for (let i = 0; i < attributes.length; i++) {
-    buffer.byte(tag);
-    buffer.raw(attributes[i].proto);
-  }
-}
-
-function writeTimes(buffer: ProtoBuffer, startMillis: number, endMillis: number): void {
-  toNanoWords(startMillis);
-  buffer.byte(START_TAG);
-  buffer.fixed64(nanoWords.low, nanoWords.high);
-  toNanoWords(endMillis);
-  buffer.byte(TIME_TAG);
-  buffer.fixed64(nanoWords.low, nanoWords.high);
-}
-
-/** min and max (optional doubles) at fields `field` and `field + 1`. */
-function writeExtremes(buffer: ProtoBuffer, field: number, min: number, max: number): void {
-  buffer.byte(tagByte(field, WIRE_I64));
-  buffer.double(min);
-  buffer.byte(tagByte(field + 1, WIRE_I64));
-  buffer.double(max);
 }

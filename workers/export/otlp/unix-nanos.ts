@@ -7,19 +7,22 @@
 const TWO_26 = 67_108_864;
 const TWO_32 = 4_294_967_296;
 
-/** The two little-endian words of a time's nanoseconds; reused, read them at once. */
-export const nanoWords = { low: 0, high: 0 };
+/** A time's nanoseconds as the two 32-bit words of a little-endian fixed64. */
+export interface NanoWords {
+  low: number;
+  high: number;
+}
 
-/** Sets `nanoWords` to `millis` · 10^6 (rounded to whole microseconds). */
-export function toNanoWords(millis: number): void {
+/** Sets `into` to `millis` · 10^6 (rounded to whole microseconds). */
+export function toNanoWords(millis: number, into: NanoWords): void {
   const micros = Math.round(millis * 1_000);
   // nanos = micros · 1000 = a · 1000 · 2^26 + b · 1000, with a · 1000 < 2^37 and b · 1000 < 2^36: both exact.
   const a = Math.floor(micros / TWO_26);
   const upper = a * 1_000;
   const lowPart = (upper % 64) * TWO_26 + (micros - a * TWO_26) * 1_000;
   const low = lowPart % TWO_32;
-  nanoWords.low = low;
-  nanoWords.high = Math.floor(upper / 64) + (lowPart - low) / TWO_32;
+  into.low = low;
+  into.high = Math.floor(upper / 64) + (lowPart - low) / TWO_32;
 }
 
 /** `millis` · 10^6 as a decimal string: the protobuf JSON mapping writes 64-bit integers as strings. */
