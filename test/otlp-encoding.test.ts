@@ -209,11 +209,13 @@ describe('OTLP writers', () => {
     expect(JSON.parse(Buffer.from(body).toString('utf8'))).toEqual(EXPECTED);
   });
 
-  it('64-bit values keep every digit: counts past 2^32, asInt up to 2^53 − 1 and negative, times to the microsecond', () => {
+  it('64-bit values keep every digit: counts past 2^32, asInt up to 2^53 − 1 and negative, times to the microsecond; bad times are 0', () => {
     for (const writer of [new ProtobufMetricsWriter(IDENTITY), new JsonMetricsWriter(IDENTITY)]) {
       writer.beginMetric(METRICS.httpRequests, 'sumInt', 'delta');
       writer.numberPoint([], 4_102_444_800_000, 4_102_444_800_000.001, Number.MAX_SAFE_INTEGER);
       writer.numberPoint([], 1, 2, -5);
+      // A caller's bad time is written as 0 ("unknown"), never as a body the backend would refuse whole.
+      writer.numberPoint([], Number.NaN, -1, 7);
       writer.beginMetric(METRICS.httpDuration, 'histogram', 'delta');
       writer.histogramPoint([], 1, 2, 2 ** 40, 1e300, 1e-300, 1e300, new Uint32Array(15).fill(0xffffffff), 0, 15);
       const body = writer.finish();
@@ -222,6 +224,7 @@ describe('OTLP writers', () => {
       expect(sum.sum.dataPoints).toEqual([
         { startTimeUnixNano: '4102444800000000000', timeUnixNano: '4102444800000001000', asInt: '9007199254740991' },
         { startTimeUnixNano: '1000000', timeUnixNano: '2000000', asInt: '-5' },
+        { startTimeUnixNano: '0', timeUnixNano: '0', asInt: '7' },
       ]);
       const point = histogram.histogram.dataPoints[0];
       expect([point.count, point.sum, point.min, point.max]).toEqual(['1099511627776', 1e300, 1e-300, 1e300]);
