@@ -5,7 +5,7 @@ import { ExponentialHistogramStore, type ExponentialPointView } from '../dist/wo
 import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
 import { AttributeKey, EncodedAttribute } from '../dist/workers/export/otlp/attributes.js';
 import { JsonMetricsWriter } from '../dist/workers/export/otlp/json-writer.js';
-import type { MetricsWriter, WriterIdentity } from '../dist/workers/export/otlp/metrics-writer.js';
+import { type MetricsWriter, type WriterIdentity, wireKindOf } from '../dist/workers/export/otlp/metrics-writer.js';
 import { ProtobufMetricsWriter } from '../dist/workers/export/otlp/protobuf-writer.js';
 import { decodeExportResponse } from '../dist/workers/export/otlp/response-decoder.js';
 import { decodeMetricsRequest, encodeMetricsResponse } from './support/otlp-proto.js';
@@ -304,6 +304,49 @@ describe('OTLP writers', () => {
     }
   });
 
+  it('protobuf and JSON of the same 600 random points decode to the same message, escapes and non-ASCII labels included', () => {
+    let state = 12_345;
+    const random = () => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const tenants = ['acme', 'ünïcødé "quoted" \\ back\nslash', '🚀 rocket', 'tab\there', ''];
+    const counts = new Uint32Array(15);
+    // The same seed and a fresh store for each encoding: both write exactly the same points.
+    const write = (writer: MetricsWriter) => {
+      state = 12_345;
+      const histograms = new ExponentialHistogramStore(1, 1_000, new MemoryBudget(1 << 24), START);
+      writer.beginMetric(METRICS.tenantDataProcessed, 'sumInt', 'delta');
+      for (let i = 0; i < 200; i++)
+        writer.numberPoint([attribute('tenant_id', tenants[i % 5])], START - i * 1_000.25, END, random() < 0.5 ? i : random() * 1e6);
+      writer.beginMetric(METRICS.httpDuration, 'histogram', 'delta');
+      for (let i = 0; i < 200; i++) {
+        for (let b = 0; b < 15; b++) counts[b] = Math.floor(random() * 3);
+        writer.histogramPoint([attribute('tenant_id', tenants[i % 5])], START, END, i, random(), random(), 1 + random(), counts, 0, 15);
+      }
+      writer.beginMetric(METRICS.httpDuration, 'exponentialHistogram', 'delta');
+      for (let i = 0; i < 200; i++) {
+        const series = histograms.seriesOf(i + 1, 0, 0, START);
+        for (let v = 0; v < i % 50; v++) histograms.record(series, random() < 0.1 ? 0 : 10 ** (random() * 8 - 5));
+        if (!histograms.take(series)) continue;
+        writer.exponentialHistogramPoint(
+          [attribute('tenant_id', tenants[i % 5])],
+          START,
+          END,
+          histograms.readTaken(series, {} as ExponentialPointView),
+        );
+        histograms.abort(series);
+      }
+      return writer.finish();
+    };
+    const fromProtobuf = decodeMetricsRequest(write(new ProtobufMetricsWriter(IDENTITY)));
+    const fromJson = JSON.parse(Buffer.from(write(new JsonMetricsWriter(IDENTITY))).toString('utf8'));
+    expect(fromJson).toEqual(fromProtobuf);
+    const metrics = fromProtobuf.resourceMetrics[0].scopeMetrics[0].metrics;
+    expect(metrics.map((m: any) => (m.sum ?? m.histogram ?? m.exponentialHistogram).dataPoints.length)).toEqual([200, 200, 196]);
+    expect(metrics[0].sum.dataPoints[1].attributes[0].value.stringValue).toBe('ünïcødé "quoted" \\ back\nslash');
+  });
+
   it('refuses a histogram point whose bucket counts do not match the metric, naming the metric', () => {
     for (const writer of [new ProtobufMetricsWriter(IDENTITY), new JsonMetricsWriter(IDENTITY)]) {
       writer.beginMetric(METRICS.httpDuration, 'histogram', 'delta');
@@ -312,6 +355,16 @@ describe('OTLP writers', () => {
       );
       expect(() => new ProtobufMetricsWriter(IDENTITY).numberPoint([], START, END, 1)).toThrow('before any beginMetric');
     }
+  });
+
+  it('wireKindOf gives each definition the kind the current export path gives it, histograms exponential on request', () => {
+    expect([
+      wireKindOf(METRICS.httpRequests, false),
+      wireKindOf(SUM_DOUBLE, false),
+      wireKindOf(METRICS.tenantActivityPattern, true),
+      wireKindOf(METRICS.httpDuration, false),
+      wireKindOf(METRICS.httpDuration, true),
+    ]).toEqual(['sumInt', 'sumDouble', 'gauge', 'histogram', 'exponentialHistogram']);
   });
 
   it('AttributeKey encodes a label value once per id, and again when the id names another value (a reused tenant slot)', () => {

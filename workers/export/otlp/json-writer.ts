@@ -42,7 +42,8 @@ export class JsonMetricsWriter implements MetricsWriter {
   private text = '';
   /** Everything before the first metric of a request: resource and scope. */
   private readonly prefix: string;
-  private readonly headers = new Map<MetricDefinition, string>();
+  /** Per definition: its name, description and unit, and its explicit bounds, as JSON text. */
+  private readonly headers = new Map<MetricDefinition, { header: string; bounds: string }>();
   private definition: MetricDefinition | undefined;
   private kind: WireKind = 'gauge';
   private temporality: Temporality = 'delta';
@@ -91,13 +92,13 @@ export class JsonMetricsWriter implements MetricsWriter {
     countsAt: number,
     bucketCount: number,
   ): void {
-    const bounds = checkBucketCount(this.definition, bucketCount);
+    checkBucketCount(this.definition, bucketCount);
     this.openPoint(attributes, startMillis, endMillis);
     let text = count > 0 ? `,"count":"${count}"` : '';
     text += `,"sum":${jsonDouble(sum)},"bucketCounts":["${counts[countsAt]}"`;
     for (let i = 1; i < bucketCount; i++) text += quotedCount(counts[countsAt + i]);
     text += ']';
-    if (bounds.length > 0) text += `,"explicitBounds":[${bounds.map(jsonDouble).join(',')}]`;
+    text += this.metricText(this.definition as MetricDefinition).bounds;
     if (count > 0 && Number.isFinite(min) && Number.isFinite(max)) text += `,"min":${jsonDouble(min)},"max":${jsonDouble(max)}`;
     this.text += `${text}}`;
   }
@@ -156,20 +157,28 @@ export class JsonMetricsWriter implements MetricsWriter {
       this.text += this.prefix;
       this.requestOpen = true;
     }
-    let header = this.headers.get(definition);
-    if (header === undefined) {
-      header = [
+    const { header } = this.metricText(definition);
+    this.text += `{${header},"${DATA_KEY[this.kind]}":{"dataPoints":[`;
+    this.metricOpen = true;
+    this.metricPoints = 0;
+  }
+
+  private metricText(definition: MetricDefinition): { header: string; bounds: string } {
+    let text = this.headers.get(definition);
+    if (text === undefined) {
+      const header = [
         `"name":${JSON.stringify(definition.name)}`,
         definition.description === '' ? '' : `"description":${JSON.stringify(definition.description)}`,
         definition.unit === '' ? '' : `"unit":${JSON.stringify(definition.unit)}`,
       ]
         .filter((part) => part !== '')
         .join(',');
-      this.headers.set(definition, header);
+      const boundaries = definition.boundaries ?? [];
+      const bounds = boundaries.length === 0 ? '' : `,"explicitBounds":[${boundaries.map(jsonDouble).join(',')}]`;
+      text = { header, bounds };
+      this.headers.set(definition, text);
     }
-    this.text += `{${header},"${DATA_KEY[this.kind]}":{"dataPoints":[`;
-    this.metricOpen = true;
-    this.metricPoints = 0;
+    return text;
   }
 
   private closeMetric(): void {
