@@ -7,5 +7,6 @@ export const BENCHMARKS = [
   'aggregation',
   'series-memory',
   'export',
+  'encode',
   'postgres-overhead',
 ] as const;

@@ -1,4 +1,5 @@
 import { renderBarChart, type Panel } from './chart.js';
+import { encodeSection } from './encode-report.js';
 import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
 import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
 import type { PostgresOverheadResult } from '../postgres-overhead.js';
@@ -131,6 +132,8 @@ export function renderMarkdown(latest: Latest): string {
         `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`,
     );
   }
+  const encode = sections.encode as Parameters<typeof encodeSection>[0] | undefined;
+  if (encode) parts.push('', ...encodeSection(encode));
   const postgresOverhead = sections['postgres-overhead'] as PostgresOverheadResult | undefined;
   if (postgresOverhead) parts.push('', ...postgresOverheadSection(postgresOverhead));
   return `${parts.join('\n')}\n`;

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decodeMetricsRequest, isProtobuf } from './otlp-proto.js';
 
-/** One data point as the receiver decoded it from the OTLP/HTTP JSON body. */
+/** One data point as the receiver decoded it from the OTLP/HTTP body (JSON or protobuf). */
 export interface ReceivedPoint {
   metric: string;
   unit: string;
-  type: 'sum' | 'gauge' | 'histogram';
+  type: 'sum' | 'gauge' | 'histogram' | 'exponentialHistogram';
   temporality?: number;
   isMonotonic?: boolean;
   attributes: Record<string, string | number | boolean>;
@@ -19,6 +20,11 @@ export interface ReceivedPoint {
   max?: number;
   bucketCounts?: number[];
   explicitBounds?: number[];
+  /** Exponential histograms: scale, zero bucket and the positive range (bucket offset + i holds positiveBucketCounts[i]). */
+  scale?: number;
+  zeroCount?: number;
+  positiveOffset?: number;
+  positiveBucketCounts?: number[];
 }
 
 export interface ReceivedRequest {
@@ -37,7 +43,8 @@ export type Responder = (
 
 /**
  * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends
- * (OTLP JSON encoding) and keeps every request. Faults are injected with `respond`.
+ * and keeps every request. The body is decoded by its Content-Type: application/x-protobuf with the official OTLP
+ * definitions (otlp-proto.ts), anything else as OTLP JSON. Faults are injected with `respond`.
  */
 export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
@@ -86,7 +93,8 @@ export class OtlpReceiver {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     let body = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-    const request = decode(req.url ?? '', req.headers, JSON.parse(body.toString('utf8')));
+    const message = isProtobuf(req.headers['content-type']) ? decodeMetricsRequest(body) : JSON.parse(body.toString('utf8'));
+    const request = decode(req.url ?? '', req.headers, message);
     this.requests.push(request);
     const answer = this.respond(request, this.received++);
     if (answer === 'reset') {
@@ -127,7 +135,7 @@ function decode(path: string, headers: IncomingMessage['headers'], body: any): R
     for (const scope of resourceMetrics.scopeMetrics ?? []) {
       for (const metric of scope.metrics ?? []) {
         const base = { metric: metric.name as string, unit: metric.unit as string };
-        for (const type of ['sum', 'gauge', 'histogram'] as const) {
+        for (const type of ['sum', 'gauge', 'histogram', 'exponentialHistogram'] as const) {
           const data = metric[type];
           if (data === undefined) continue;
           for (const point of data.dataPoints ?? []) {
@@ -146,6 +154,14 @@ function decode(path: string, headers: IncomingMessage['headers'], body: any): R
               max: point.max,
               bucketCounts: point.bucketCounts?.map(Number),
               explicitBounds: point.explicitBounds,
+              ...(type === 'exponentialHistogram'
+                ? {
+                    scale: point.scale ?? 0,
+                    zeroCount: Number(point.zeroCount ?? 0),
+                    positiveOffset: point.positive?.offset ?? 0,
+                    positiveBucketCounts: (point.positive?.bucketCounts ?? []).map(Number),
+                  }
+                : {}),
             });
           }
         }
