@@ -1,5 +1,6 @@
 import type { StringTableWriter } from './string-table.js';
 import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID } from '../contract/strings-layout.js';
+import { flatCopy } from './flat-copy.js';
 import type { TenantSlots } from './tenant-slots.js';
 
 /** C0 and C1 control characters: never allowed inside a label. */
@@ -117,7 +118,8 @@ export class EndpointInterner {
 
 /**
  * Maps SQL texts to ids. Texts are cut to `maxLength` UTF-16 units before anything else (the full text is never
- * kept or sent), and the worker classifies each distinct text once. Parameters never come here.
+ * kept or sent), and the worker classifies each distinct text once. Parameters never come here. What the Map keeps
+ * is a flat copy of the kept prefix (flat-copy.ts): never a slice, which would keep the whole text alive.
  */
 export class SqlInterner {
   private readonly ids = new Map<string, number>();
@@ -143,7 +145,7 @@ export class SqlInterner {
     const id = this.table.append(text);
     if (id < 0) return OVERFLOW_ID;
     this.budget.used++;
-    this.ids.set(text, id);
+    this.ids.set(flatCopy(text), id);
     return id;
   }
 }
