@@ -17,7 +17,12 @@ export interface HttpRecord {
   /** The matched route pattern (`/users/:id`), never the raw path. */
   route: string;
   statusCode: number;
-  /** Missing or empty: `unknown`. */
+  /**
+   * Missing (undefined or null): `unknown`. Anything that is no usable tenant id (not a string, empty, over 128
+   * characters, control characters, lone surrogates, or a reserved name: `unknown`, `invalid`, `__overflow__`,
+   * `system`) is recorded as `invalid` and counted in `stats().rejectedBy['recordHttp.tenantId']`
+   * (`….tenantId.reserved` for a reserved name).
+   */
   tenantId?: string | null;
   durationSeconds: number;
   requestBytes?: number;
@@ -30,7 +35,7 @@ export interface QueryRecord {
   /** Instead of `sql`: the query type and table, as labels. */
   queryType?: QueryType;
   table?: string;
-  /** Missing or empty: `unknown`. */
+  /** As HttpRecord's (counted as `recordQuery.tenantId`). */
   tenantId?: string | null;
   durationSeconds: number;
   /** [default: true] */
@@ -41,12 +46,14 @@ export interface QueryRecord {
 
 export interface TransactionRecord {
   status: 'commit' | 'rollback';
+  /** As HttpRecord's (counted as `recordTransaction.tenantId`). */
   tenantId?: string | null;
   /** A savepoint rather than a top-level transaction. [default: false] */
   nested?: boolean;
 }
 
 export interface TenantResourceRecord {
+  /** As HttpRecord's (counted as `recordTenantResource.tenantId`). */
   tenantId?: string | null;
   /** What was used: 'storage', 'compute', 'emails'… */
   resourceType: string;
@@ -78,7 +85,11 @@ export interface CollectorStats {
   };
   /** Records refused because a value was invalid. */
   rejected: number;
-  /** The same, by call and field: `{ 'recordHttp.statusCode': 3 }`. */
+  /**
+   * The same, by call and field: `{ 'recordHttp.statusCode': 3 }`; and tenant ids recorded as `invalid` instead of
+   * what was given, by record call or hook (`recordHttp.tenantId`, `honoMetrics.tenant`, `instrumentPostgres.tenant`,
+   * `….reserved` for a reserved name): those records were kept, so they are not in `rejected`.
+   */
   rejectedBy: Record<string, number>;
   /** Failures inside ringmeter's own hooks while recording (never the application's fault; its work went on), by hook. */
   hookFailures: Record<string, number>;
@@ -196,11 +207,7 @@ export class Collector {
         this.recorder.reject(`recordHttp.${invalid}`);
         return;
       }
-      const tenant = this.recorder.tenantId(tenantId);
-      if (tenant < 0) {
-        this.recorder.reject('recordHttp.tenantId');
-        return;
-      }
+      const tenant = this.recorder.tenantId(tenantId, 'recordHttp.tenantId');
       this.recorder.writeHttp(
         methodId(method),
         statusCode,
@@ -221,9 +228,7 @@ export class Collector {
     try {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
-      const tenant = this.recorder.tenantId(tenantId);
-      const invalid =
-        tenant < 0 ? 'tenantId' : !isSeconds(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
+      const invalid = !isSeconds(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordQuery.${invalid}`);
         return;
@@ -242,6 +247,7 @@ export class Collector {
         detail |= type << 4;
         key = table === undefined ? EMPTY_ID : this.recorder.labelId(table);
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordQuery.tenantId');
       this.recorder.writeQuery(detail, success ? 0 : sqlStateClassCode(record.sqlState), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
     } catch {
       this.recorder.reject('recordQuery.record');
@@ -253,19 +259,12 @@ export class Collector {
     try {
       const { status, tenantId } = record;
       const nested = record.nested ?? false;
-      const tenant = this.recorder.tenantId(tenantId);
-      const invalid =
-        status !== 'commit' && status !== 'rollback'
-          ? 'status'
-          : typeof nested !== 'boolean'
-            ? 'nested'
-            : tenant < 0
-              ? 'tenantId'
-              : undefined;
+      const invalid = status !== 'commit' && status !== 'rollback' ? 'status' : typeof nested !== 'boolean' ? 'nested' : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordTransaction.${invalid}`);
         return;
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordTransaction.tenantId');
       this.recorder.writeTransaction(status === 'commit', nested, tenant, EMPTY_ID);
     } catch {
       this.recorder.reject('recordTransaction.record');
@@ -277,7 +276,6 @@ export class Collector {
     try {
       const { tenantId, resourceType, usage } = record;
       const dataType = record.dataType ?? '';
-      const tenant = this.recorder.tenantId(tenantId);
       const bytes = dataType === BYTES_DATA_TYPE;
       const invalid =
         typeof resourceType !== 'string' || (bytes && HTTP_BODY_DATA_TYPES.includes(resourceType))
@@ -286,13 +284,12 @@ export class Collector {
             ? 'dataType'
             : !isSeconds(usage)
               ? 'usage'
-              : tenant < 0
-                ? 'tenantId'
-                : undefined;
+              : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordTenantResource.${invalid}`);
         return;
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordTenantResource.tenantId');
       const resource = this.recorder.labelId(resourceType);
       const data = dataType === '' ? UNKNOWN_ID : this.recorder.labelId(dataType);
       this.recorder.writeUsage(resource, tenant, data, usage, bytes);

@@ -21,7 +21,7 @@ import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInterner } from './strings/interner.js';
-import { EMPTY_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID } from './contract/strings-layout.js';
+import { EMPTY_ID, INVALID_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID, isReservedTenantId } from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
 import { TenantSlots } from './strings/tenant-slots.js';
 import { SYSTEM_CLOCK } from './clock.js';
@@ -183,11 +183,29 @@ export class Recorder {
     );
   }
 
-  /** A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
-  tenantId(tenantId: unknown): number {
-    if (tenantId === undefined || tenantId === null || tenantId === '') return UNKNOWN_ID;
-    if (typeof tenantId !== 'string') return -1;
-    return this.tenants.intern(tenantId);
+  /**
+   * The string id of a tenant id given to a record call or returned by a hook's resolver; `reason` names which
+   * (`recordHttp.tenantId`, `honoMetrics.tenant`). Missing (undefined or null): `unknown`. Anything else that is
+   * no usable tenant id (not a string, empty, too long, control characters, lone surrogates, or a reserved name:
+   * strings-layout.ts) is `invalid`, counted in stats().rejectedBy under `reason` (`<reason>.reserved` for a
+   * reserved name). Never negative: the id always names a tenant every shard knows. A known tenant costs one Map
+   * lookup and one comparison.
+   */
+  tenantId(tenantId: unknown, reason: string): number {
+    if (typeof tenantId === 'string') {
+      const id = this.tenants.intern(tenantId);
+      if (id !== INVALID_ID) return id;
+      this.refusals.tenantReplaced(isReservedTenantId(tenantId) ? `${reason}.reserved` : reason);
+      return INVALID_ID;
+    }
+    if (tenantId === undefined || tenantId === null) return UNKNOWN_ID;
+    return this.invalidTenant(reason);
+  }
+
+  /** `invalid`, counted under `reason`: for a resolver that threw or gave what is no tenant id. */
+  invalidTenant(reason: string): number {
+    this.refusals.tenantReplaced(reason);
+    return INVALID_ID;
   }
 
   /** A SQL text's string id (the text cut to LABEL_LIMITS.sql first). */

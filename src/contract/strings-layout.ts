@@ -36,6 +36,17 @@ export const UNMATCHED_ID = 4;
 /** The tenant of work done outside any request (a query at startup, a cron job). */
 export const SYSTEM_ID = 5;
 
+/**
+ * The labels a tenant id can never be: the pseudo-tenants' own (UNKNOWN, INVALID, OVERFLOW, SYSTEM). A tenant id
+ * equal to one of them is recorded as `invalid` and counted (recorder.ts), so that a real tenant never shares a
+ * label value or an analytics entry with the traffic these pool. Exact, case-sensitive matches, as label values are.
+ */
+export const RESERVED_TENANT_IDS: readonly string[] = [UNKNOWN_ID, INVALID_ID, OVERFLOW_ID, SYSTEM_ID].map((id) => RESERVED_LABELS[id]);
+
+export function isReservedTenantId(value: string): boolean {
+  return RESERVED_TENANT_IDS.includes(value);
+}
+
 /** The whole shared buffer: the append-only table (padded to 4 bytes), then the tenant region (below). */
 export function tableBufferBytes(maxEntries: number, maxBytes: number, tenantSlots = 0): number {
   const table = TABLE_HEADER_BYTES + (maxEntries + 1) * 4 + maxBytes;

@@ -1,16 +1,8 @@
 import type { StringTableWriter } from './string-table.js';
-import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID } from '../contract/strings-layout.js';
+import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID, isReservedTenantId } from '../contract/strings-layout.js';
+import { isCleanLabel } from '../contract/label-text.js';
 import { flatCopy } from './flat-copy.js';
 import type { TenantSlots } from './tenant-slots.js';
-
-/** C0 and C1 control characters: never allowed inside a label. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this expression is for.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A label crosses to the worker only if it is short enough, free of control characters and well-formed UTF-16. */
-export function isCleanLabel(value: string, maxLength: number): boolean {
-  return value.length <= maxLength && !CONTROL_CHARACTER.test(value) && value.isWellFormed();
-}
 
 /** How many distinct strings of one family (tenants, routes, SQL texts, other labels) may exist. */
 export class InternBudget {
@@ -66,7 +58,11 @@ export class TenantInterner {
     private readonly maxLength: number,
   ) {}
 
-  /** The id of `value`; an empty value is UNKNOWN_ID. */
+  /**
+   * The id of `value`: INVALID_ID for an empty value, one too long, with control characters or lone surrogates, or
+   * a reserved name (a pseudo-tenant's label: strings-layout.ts), so that a real tenant never shares a label value
+   * with pooled traffic. The caller tells them apart, on that rare path only, to count why.
+   */
   intern(value: string): number {
     const known = this.slots.slotOf(value);
     if (known !== undefined) return TENANT_ID_BASE + known;
@@ -74,8 +70,7 @@ export class TenantInterner {
   }
 
   private admit(value: string): number {
-    if (value.length === 0) return UNKNOWN_ID;
-    if (!isCleanLabel(value, this.maxLength)) return INVALID_ID;
+    if (value.length === 0 || !isCleanLabel(value, this.maxLength) || isReservedTenantId(value)) return INVALID_ID;
     if (this.slots.live >= this.budget.max) return OVERFLOW_ID;
     const slot = this.slots.acquire(value);
     // Every slot is held (live, or retired and waiting for its fence): overflow until one is freed.
