@@ -8,6 +8,7 @@ import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
+import { isByteCount, isDuration, isStatusCode, isUsage } from './record-values.js';
 
 export type { QueryType } from './contract/codes.js';
 
@@ -24,6 +25,7 @@ export interface HttpRecord {
    * (`….tenantId.reserved` for a reserved name).
    */
   tenantId?: string | null;
+  /** 0 to 86,400 (a day); anything else refuses the record. */
   durationSeconds: number;
   requestBytes?: number;
   responseBytes?: number;
@@ -37,6 +39,7 @@ export interface QueryRecord {
   table?: string;
   /** As HttpRecord's (counted as `recordQuery.tenantId`). */
   tenantId?: string | null;
+  /** 0 to 86,400 (a day); anything else refuses the record. */
   durationSeconds: number;
   /** [default: true] */
   success?: boolean;
@@ -57,7 +60,7 @@ export interface TenantResourceRecord {
   tenantId?: string | null;
   /** What was used: 'storage', 'compute', 'emails'… */
   resourceType: string;
-  /** How much; added to tenant_resource_usage_total. */
+  /** How much, 0 to 2^53 − 1 (anything else refuses the record); added to tenant_resource_usage_total. */
   usage: number;
   /**
    * [default: 'unknown'] With 'bytes' the usage is a byte count that also goes to
@@ -196,7 +199,7 @@ export class Collector {
             ? 'route'
             : !isStatusCode(statusCode)
               ? 'statusCode'
-              : !isSeconds(durationSeconds)
+              : !isDuration(durationSeconds)
                 ? 'durationSeconds'
                 : !isByteCount(requestBytes)
                   ? 'requestBytes'
@@ -228,7 +231,7 @@ export class Collector {
     try {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
-      const invalid = !isSeconds(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
+      const invalid = !isDuration(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordQuery.${invalid}`);
         return;
@@ -282,7 +285,7 @@ export class Collector {
           ? 'resourceType'
           : typeof dataType !== 'string'
             ? 'dataType'
-            : !isSeconds(usage)
+            : !isUsage(usage)
               ? 'usage'
               : undefined;
       if (invalid !== undefined) {
@@ -391,17 +394,4 @@ function callTimeout(call: 'flush' | 'shutdown', options: FlushOptions | Shutdow
     throw new RangeError(`${call} options.timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
   }
   return timeoutMillis;
-}
-
-function isStatusCode(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 999;
-}
-
-/** A finite, non-negative number (durations, usage). */
-function isSeconds(value: unknown): value is number {
-  return typeof value === 'number' && value >= 0 && value !== Infinity;
-}
-
-function isByteCount(value: unknown): value is number {
-  return typeof value === 'number' && value >= 0 && value !== Infinity;
 }
