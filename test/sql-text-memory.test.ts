@@ -79,29 +79,4 @@ describe('long SQL texts', () => {
       await receiver.stop();
     }
   });
-
-  it('tenant ids, routes and labels cut from 1 MiB strings (`big.slice(0, 24)`) keep their own characters, not the strings they came from', async () => {
-    const { collector, receiver } = await startPipeline();
-    try {
-      collector.recordTenantResource({ tenantId: 'warm', resourceType: 'warm', usage: 1 });
-      const before = heapUsedAfterGc();
-      for (let i = 0; i < TEXTS; i++) {
-        // A slice of 13 or more characters is a view into its parent in V8: kept as it is, it keeps the parent.
-        const big = `${String(i).padStart(4, '0')}-tenant-and-label-${'x'.repeat(MiB)}`;
-        collector.recordTenantResource({ tenantId: big.slice(0, 24), resourceType: big.slice(1, 25), usage: 1 });
-        collector.recordHttp({ method: 'GET', route: `/${big.slice(0, 24)}`, statusCode: 200, durationSeconds: 0.001 });
-      }
-      const growth = heapUsedAfterGc() - before;
-      console.log(
-        `${TEXTS} tenant ids, labels and routes sliced from 1 MiB strings: heap growth after GC ${(growth / MiB).toFixed(2)} MiB`,
-      );
-      expect(growth).toBeLessThan(PREFIXES_BOUND_BYTES);
-      await collector.flush();
-      expect(total(receiver.points, 'tenant_resource_usage_total')).toBe(TEXTS + 1);
-      expect(total(receiver.points, 'http_requests_total')).toBe(TEXTS);
-    } finally {
-      await collector.shutdown();
-      await receiver.stop();
-    }
-  });
 });

@@ -39,8 +39,7 @@ export class LabelInterner {
     const id = this.table.append(value);
     if (id < 0) return OVERFLOW_ID;
     this.budget.used++;
-    // A copy: the application's string may be a slice that keeps a far larger one alive (flat-copy.ts).
-    this.ids.set(flatCopy(value), id);
+    this.ids.set(value, id);
     return id;
   }
 }
@@ -73,8 +72,7 @@ export class TenantInterner {
   private admit(value: string): number {
     if (value.length === 0 || !isCleanLabel(value, this.maxLength) || isReservedTenantId(value)) return INVALID_ID;
     if (this.slots.live >= this.budget.max) return OVERFLOW_ID;
-    // A copy: the application's string may be a slice that keeps a far larger one alive (flat-copy.ts).
-    const slot = this.slots.acquire(flatCopy(value));
+    const slot = this.slots.acquire(value);
     // Every slot is held (live, or retired and waiting for its fence): overflow until one is freed.
     if (slot < 0) return OVERFLOW_ID;
     this.table.writeTenant(slot, value);
@@ -108,7 +106,7 @@ export class EndpointInterner {
     const id = this.table.append(route + ENDPOINT_SEPARATOR + this.categoryOf(route));
     if (id < 0) return OVERFLOW_ID;
     this.budget.used++;
-    this.ids.set(flatCopy(route), id);
+    this.ids.set(route, id);
     return id;
   }
 }
