@@ -192,14 +192,12 @@ export class Recorder {
    * lookup and one comparison.
    */
   tenantId(tenantId: unknown, reason: string): number {
+    // Kept small, the rare paths out of line: this runs on every record call and request.
     if (typeof tenantId === 'string') {
       const id = this.tenants.intern(tenantId);
-      if (id !== INVALID_ID) return id;
-      this.refusals.tenantReplaced(isReservedTenantId(tenantId) ? `${reason}.reserved` : reason);
-      return INVALID_ID;
+      return id !== INVALID_ID ? id : this.invalidTenant(isReservedTenantId(tenantId) ? `${reason}.reserved` : reason);
     }
-    if (tenantId === undefined || tenantId === null) return UNKNOWN_ID;
-    return this.invalidTenant(reason);
+    return tenantId === undefined || tenantId === null ? UNKNOWN_ID : this.invalidTenant(reason);
   }
 
   /** `invalid`, counted under `reason`: for a resolver that threw or gave what is no tenant id. */
