@@ -9,6 +9,7 @@ import { Recorder } from './recorder.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
+import { isByteCount, isDuration, isStatusCode, isUsage } from './record-values.js';
 
 export type { QueryType } from './contract/codes.js';
 
@@ -18,8 +19,14 @@ export interface HttpRecord {
   /** The matched route pattern (`/users/:id`), never the raw path. */
   route: string;
   statusCode: number;
-  /** Missing or empty: `unknown`. */
+  /**
+   * Missing (undefined or null): `unknown`. Anything that is no usable tenant id (not a string, empty, over 128
+   * characters, control characters, lone surrogates, or a reserved name: `unknown`, `invalid`, `__overflow__`,
+   * `system`) is recorded as `invalid` and counted in `stats().rejectedBy['recordHttp.tenantId']`
+   * (`….tenantId.reserved` for a reserved name).
+   */
   tenantId?: string | null;
+  /** 0 to 86,400 (a day); anything else refuses the record. */
   durationSeconds: number;
   requestBytes?: number;
   responseBytes?: number;
@@ -31,8 +38,9 @@ export interface QueryRecord {
   /** Instead of `sql`: the query type and table, as labels. */
   queryType?: QueryType;
   table?: string;
-  /** Missing or empty: `unknown`. */
+  /** As HttpRecord's (counted as `recordQuery.tenantId`). */
   tenantId?: string | null;
+  /** 0 to 86,400 (a day); anything else refuses the record. */
   durationSeconds: number;
   /** [default: true] */
   success?: boolean;
@@ -42,16 +50,18 @@ export interface QueryRecord {
 
 export interface TransactionRecord {
   status: 'commit' | 'rollback';
+  /** As HttpRecord's (counted as `recordTransaction.tenantId`). */
   tenantId?: string | null;
   /** A savepoint rather than a top-level transaction. [default: false] */
   nested?: boolean;
 }
 
 export interface TenantResourceRecord {
+  /** As HttpRecord's (counted as `recordTenantResource.tenantId`). */
   tenantId?: string | null;
   /** What was used: 'storage', 'compute', 'emails'… */
   resourceType: string;
-  /** How much; added to tenant_resource_usage_total. */
+  /** How much, 0 to 2^53 − 1 (anything else refuses the record); added to tenant_resource_usage_total. */
   usage: number;
   /**
    * [default: 'unknown'] With 'bytes' the usage is a byte count that also goes to
@@ -79,7 +89,11 @@ export interface CollectorStats {
   };
   /** Records refused because a value was invalid. */
   rejected: number;
-  /** The same, by call and field: `{ 'recordHttp.statusCode': 3 }`. */
+  /**
+   * The same, by call and field: `{ 'recordHttp.statusCode': 3 }`; and tenant ids recorded as `invalid` instead of
+   * what was given, by record call or hook (`recordHttp.tenantId`, `honoMetrics.tenant`, `instrumentPostgres.tenant`,
+   * `….reserved` for a reserved name): those records were kept, so they are not in `rejected`.
+   */
   rejectedBy: Record<string, number>;
   /** Failures inside ringmeter's own hooks while recording (never the application's fault; its work went on), by hook. */
   hookFailures: Record<string, number>;
@@ -186,7 +200,7 @@ export class Collector {
             ? 'route'
             : !isStatusCode(statusCode)
               ? 'statusCode'
-              : !isSeconds(durationSeconds)
+              : !isDuration(durationSeconds)
                 ? 'durationSeconds'
                 : !isByteCount(requestBytes)
                   ? 'requestBytes'
@@ -197,11 +211,7 @@ export class Collector {
         this.recorder.reject(`recordHttp.${invalid}`);
         return;
       }
-      const tenant = this.recorder.tenantId(tenantId);
-      if (tenant < 0) {
-        this.recorder.reject('recordHttp.tenantId');
-        return;
-      }
+      const tenant = this.recorder.tenantId(tenantId, 'recordHttp.tenantId');
       this.recorder.writeHttp(
         methodId(method),
         statusCode,
@@ -222,9 +232,7 @@ export class Collector {
     try {
       const { sql, queryType, table, tenantId, durationSeconds } = record;
       const success = record.success ?? true;
-      const tenant = this.recorder.tenantId(tenantId);
-      const invalid =
-        tenant < 0 ? 'tenantId' : !isSeconds(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
+      const invalid = !isDuration(durationSeconds) ? 'durationSeconds' : typeof success !== 'boolean' ? 'success' : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordQuery.${invalid}`);
         return;
@@ -243,6 +251,7 @@ export class Collector {
         detail |= type << 4;
         key = table === undefined ? EMPTY_ID : this.recorder.labelId(table);
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordQuery.tenantId');
       this.recorder.writeQuery(detail, success ? 0 : sqlStateClassCode(record.sqlState), key, tenant, EMPTY_ID, durationSeconds, 0, 0);
     } catch {
       this.recorder.reject('recordQuery.record');
@@ -254,19 +263,12 @@ export class Collector {
     try {
       const { status, tenantId } = record;
       const nested = record.nested ?? false;
-      const tenant = this.recorder.tenantId(tenantId);
-      const invalid =
-        status !== 'commit' && status !== 'rollback'
-          ? 'status'
-          : typeof nested !== 'boolean'
-            ? 'nested'
-            : tenant < 0
-              ? 'tenantId'
-              : undefined;
+      const invalid = status !== 'commit' && status !== 'rollback' ? 'status' : typeof nested !== 'boolean' ? 'nested' : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordTransaction.${invalid}`);
         return;
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordTransaction.tenantId');
       this.recorder.writeTransaction(status === 'commit', nested, tenant, EMPTY_ID);
     } catch {
       this.recorder.reject('recordTransaction.record');
@@ -278,22 +280,20 @@ export class Collector {
     try {
       const { tenantId, resourceType, usage } = record;
       const dataType = record.dataType ?? '';
-      const tenant = this.recorder.tenantId(tenantId);
       const bytes = dataType === BYTES_DATA_TYPE;
       const invalid =
         typeof resourceType !== 'string' || (bytes && HTTP_BODY_DATA_TYPES.includes(resourceType))
           ? 'resourceType'
           : typeof dataType !== 'string'
             ? 'dataType'
-            : !isSeconds(usage)
+            : !isUsage(usage)
               ? 'usage'
-              : tenant < 0
-                ? 'tenantId'
-                : undefined;
+              : undefined;
       if (invalid !== undefined) {
         this.recorder.reject(`recordTenantResource.${invalid}`);
         return;
       }
+      const tenant = this.recorder.tenantId(tenantId, 'recordTenantResource.tenantId');
       const resource = this.recorder.labelId(resourceType);
       const data = dataType === '' ? UNKNOWN_ID : this.recorder.labelId(dataType);
       this.recorder.writeUsage(resource, tenant, data, usage, bytes);
@@ -396,17 +396,4 @@ function callTimeout(call: 'flush' | 'shutdown', options: FlushOptions | Shutdow
     throw new RangeError(`${call} options.timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
   }
   return timeoutMillis;
-}
-
-function isStatusCode(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 999;
-}
-
-/** A finite, non-negative number (durations, usage). */
-function isSeconds(value: unknown): value is number {
-  return typeof value === 'number' && value >= 0 && value !== Infinity;
-}
-
-function isByteCount(value: unknown): value is number {
-  return typeof value === 'number' && value >= 0 && value !== Infinity;
 }

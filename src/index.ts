@@ -12,6 +12,7 @@ export type {
 } from './collector.js';
 export type { LatencySummary, TenantEndpointShare, TenantReport, TenantSummary, TenantTableShare } from './operations/tenant-report.js';
 export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
+export { VALUE_LIMITS } from './record-values.js';
 export type {
   CollectorOptions,
   ExporterName,

@@ -21,7 +21,7 @@ import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInterner } from './strings/interner.js';
-import { EMPTY_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID } from './contract/strings-layout.js';
+import { EMPTY_ID, INVALID_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID, isPseudoTenant } from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
 import { TenantSlots } from './strings/tenant-slots.js';
 import type { KnownIds } from './operations/tenant-free-text.js';
@@ -184,11 +184,27 @@ export class Recorder {
     );
   }
 
-  /** A tenant id's string id: UNKNOWN for a missing one, -1 for a value that is not a string. */
-  tenantId(tenantId: unknown): number {
-    if (tenantId === undefined || tenantId === null || tenantId === '') return UNKNOWN_ID;
-    if (typeof tenantId !== 'string') return -1;
-    return this.tenants.intern(tenantId);
+  /**
+   * The string id of a tenant id given to a record call or returned by a hook's resolver; `reason` names which
+   * (`recordHttp.tenantId`, `honoMetrics.tenant`). Missing (undefined or null): `unknown`. Anything else that is
+   * no usable tenant id (not a string, empty, too long, control characters, lone surrogates, or a reserved name:
+   * strings-layout.ts) is `invalid`, counted in stats().rejectedBy under `reason` (`<reason>.reserved` for a
+   * reserved name). Never negative: the id always names a tenant every shard knows. A known tenant costs one Map
+   * lookup and one comparison.
+   */
+  tenantId(tenantId: unknown, reason: string): number {
+    // Kept small, the rare paths out of line: this runs on every record call and request.
+    if (typeof tenantId === 'string') {
+      const id = this.tenants.intern(tenantId);
+      return id !== INVALID_ID ? id : this.invalidTenant(isPseudoTenant(tenantId) ? `${reason}.reserved` : reason);
+    }
+    return tenantId === undefined || tenantId === null ? UNKNOWN_ID : this.invalidTenant(reason);
+  }
+
+  /** `invalid`, counted under `reason`: for a resolver that threw or gave what is no tenant id. */
+  invalidTenant(reason: string): number {
+    this.refusals.tenantReplaced(reason);
+    return INVALID_ID;
   }
 
   /** A SQL text's string id (the text cut to LABEL_LIMITS.sql first). */

@@ -16,8 +16,9 @@ interface Sample {
 
 /**
  * What the record API refused, by reason (`recordHttp.durationSeconds`: the call and the field that was wrong),
- * and what ringmeter's own hooks failed to record (`honoMetrics`: a bug, never the caller's fault). Both are
- * counted on the refusal path only; the record path that succeeds never touches this.
+ * tenant ids recorded as `invalid` instead of what was given (`honoMetrics.tenant`, `recordHttp.tenantId`; the
+ * record itself was kept), and what ringmeter's own hooks failed to record (`honoMetrics`: a bug, never the
+ * caller's fault). All are counted on the refusal path only; the record path that succeeds never touches this.
  *
  * Health: one bad value now and then is the application's business, not an outage. Refusals degrade health()
  * only as a share — more than 1 % of record calls over the last five minutes, and at least ten — while a hook's
@@ -25,6 +26,8 @@ interface Sample {
  */
 export class Refusals {
   private readonly byReason = new Map<string, number>();
+  /** Tenant ids recorded as `invalid` instead (the record was kept): in rejectedBy, never in the refusal share. */
+  private readonly tenantsByReason = new Map<string, number>();
   private readonly failuresByHook = new Map<string, number>();
   private lastFailure: { atMillis: number; text: string } | undefined;
   private samples: Sample[];
@@ -36,6 +39,11 @@ export class Refusals {
   /** Counts one refused call; `reason` names the call and the field. */
   refuse(reason: string): void {
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+  }
+
+  /** Counts one tenant id recorded as `invalid`; `reason` names the call or hook and the option or field. */
+  tenantReplaced(reason: string): void {
+    this.tenantsByReason.set(reason, (this.tenantsByReason.get(reason) ?? 0) + 1);
   }
 
   /** Counts one failure inside a hook's own recording (the application's request or query went on unharmed). */
@@ -51,9 +59,9 @@ export class Refusals {
     this.lastFailure = { atMillis: Date.now(), text: `${hook}: ${text}` };
   }
 
-  /** Refused calls by reason, as a plain object for stats(). */
+  /** Refused calls and replaced tenant ids by reason, as a plain object for stats(). */
   reasons(): Record<string, number> {
-    return Object.fromEntries(this.byReason);
+    return Object.fromEntries([...this.byReason, ...this.tenantsByReason]);
   }
 
   /** Hook failures by hook, as a plain object for stats(). */

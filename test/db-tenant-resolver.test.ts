@@ -18,7 +18,7 @@ describe("a tenant resolver of the application instead of the middleware's reque
     });
     const logger = drizzleLogger(collector, {
       tenant: () => {
-        throw new Error('a resolver that fails counts the query under system');
+        throw new Error('a resolver that fails counts the query under invalid');
       },
     });
     try {

@@ -135,8 +135,11 @@ describe('honoMetrics under app.request()', () => {
     expect(requestCounts(receiver)).toEqual({
       [key('GET', '/me', 200, 'initech')]: 1,
       [key('GET', '/me', 200, 'anonymous')]: 1,
-      [key('GET', '/me', 200, 'unknown')]: 1,
+      [key('GET', '/me', 200, 'invalid')]: 1,
     });
+    // The throwing resolver is the application's mistake, counted as such, never as a failure of ringmeter's hook.
+    expect(collector.stats().rejectedBy).toEqual({ 'honoMetrics.tenant': 1 });
+    expect(collector.stats().hookFailures).toEqual({});
     // No header other than the tenant source is read: secrets never show up in anything exported.
     const exported = JSON.stringify(receiver.requests.map((request) => [request.resource, request.points.map((p) => p.attributes)]));
     expect(exported).not.toContain('s3cr3t-token');

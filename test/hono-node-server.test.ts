@@ -150,7 +150,7 @@ describe('tenant context for code inside the request', () => {
     });
     // Map a tenant string id back to its tenant: every id the test uses is interned in order below.
     const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
-    const ids = new Map(tenants.map((tenant) => [internals(collector).tenantId(tenant), tenant]));
+    const ids = new Map(tenants.map((tenant) => [internals(collector).tenantId(tenant, 'test'), tenant]));
     const labelOf = (id: number) => ids.get(id) ?? `id:${id}`;
 
     const server = await serveLocally(app);

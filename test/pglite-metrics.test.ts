@@ -183,7 +183,9 @@ describe('instrumentPglite on a real PGlite', () => {
     });
     expect((await pglite.query('select 1 as n')).rows).toEqual([{ n: 1 }]);
     await closing.flush();
-    expect(valuesByLabels(closingReceiver.points, 'db_queries_total')).toEqual({ 'query_type=SELECT,success=true,tenant_id=system': 1 });
+    // The resolver's failure is the application's: the query is recorded under `invalid`, and counted.
+    expect(valuesByLabels(closingReceiver.points, 'db_queries_total')).toEqual({ 'query_type=SELECT,success=true,tenant_id=invalid': 1 });
+    expect(closing.stats().rejectedBy).toEqual({ 'instrumentPglite.tenant': 1 });
     await closing.shutdown();
     await closingReceiver.stop();
     expect((await pglite.query('select 2 as n')).rows).toEqual([{ n: 2 }]);

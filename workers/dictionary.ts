@@ -8,6 +8,11 @@ import {
   tenantRegionViews,
   type TenantRegionViews,
 } from '../src/contract/strings-layout.js';
+import { hasControlCharacter } from '../src/contract/label-text.js';
+
+/** What an entry of the table may be used as (a bit set per entry, worked out once when it is decoded). */
+const AS_LABEL = 1;
+const AS_ENDPOINT = 2;
 
 /**
  * The worker's read side of the shared string table: turns string ids back into labels, decoding each entry once.
@@ -19,14 +24,50 @@ export class Dictionary {
   private readonly tenantViews: TenantRegionViews;
   private readonly decoder = new TextDecoder();
   private readonly labels: string[] = [];
+  /** AS_LABEL | AS_ENDPOINT per entry of `labels`. */
+  private readonly uses: number[] = [];
   private readonly tenantLabels: (string | undefined)[];
   private readonly tenantGenerations: Int32Array;
+  /** 1 once a slot was seen written (its generation only ever grows, so it stays written). */
+  private readonly tenantWritten: Uint8Array;
 
   constructor(buffer: SharedArrayBuffer, maxEntries: number, tenantSlots = 0) {
     this.views = tableViews(buffer, maxEntries, tenantSlots);
     this.tenantViews = tenantRegionViews(buffer, tenantSlots);
     this.tenantLabels = new Array(tenantSlots).fill(undefined);
     this.tenantGenerations = new Int32Array(tenantSlots);
+    this.tenantWritten = new Uint8Array(tenantSlots);
+  }
+
+  /**
+   * Whether `id` is an entry of the table whose text can be a label value: no control character (SQL texts are
+   * entries too, and may hold any). The checks below let the worker refuse a record naming what it cannot use
+   * before anything is aggregated (record-check.ts); each costs a comparison and an array read, and syncs with the
+   * table only for an id beyond what was decoded.
+   */
+  isLabel(id: number): boolean {
+    return this.isEntry(id) && (this.uses[id] & AS_LABEL) !== 0;
+  }
+
+  /** Whether `id` is an entry that splits into a route and a category free of control characters. */
+  isEndpoint(id: number): boolean {
+    return this.isEntry(id) && (this.uses[id] & AS_ENDPOINT) !== 0;
+  }
+
+  /** Whether `id` is an entry of the table (any text: a SQL text is classified, never a label itself). */
+  isEntry(id: number): boolean {
+    if (id < this.labels.length) return true;
+    this.sync();
+    return id < this.labels.length;
+  }
+
+  /** Whether a tenant slot exists and the main thread has written it. */
+  isTenantSlot(slot: number): boolean {
+    if (slot >= this.tenantWritten.length) return false;
+    if (this.tenantWritten[slot] === 1) return true;
+    if (Atomics.load(this.tenantViews.generations, slot) === 0) return false;
+    this.tenantWritten[slot] = 1;
+    return true;
   }
 
   label(id: number): string {
@@ -66,7 +107,16 @@ export class Dictionary {
     const count = Atomics.load(header, COUNT);
     for (let id = this.labels.length; id < count; id++) {
       // TextDecoder refuses views of shared memory: copy the entry out first (once per string, never per record).
-      this.labels.push(this.decoder.decode(bytes.slice(offsets[id], offsets[id + 1])));
+      const value = this.decoder.decode(bytes.slice(offsets[id], offsets[id + 1]));
+      this.labels.push(value);
+      this.uses.push(usesOf(value));
     }
   }
+}
+
+function usesOf(value: string): number {
+  const cut = value.lastIndexOf(ENDPOINT_SEPARATOR);
+  const endpointClean =
+    cut < 0 ? !hasControlCharacter(value) : !hasControlCharacter(value.slice(0, cut)) && !hasControlCharacter(value.slice(cut + 1));
+  return (cut < 0 && endpointClean ? AS_LABEL : 0) | (endpointClean ? AS_ENDPOINT : 0);
 }

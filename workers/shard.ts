@@ -20,6 +20,7 @@ import { MemoryBudget } from './aggregation/memory-budget.js';
 import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';
+import { RecordCheck } from './record-check.js';
 import { type ForgetOutcome, TenantForgetting } from './tenant-forgetting.js';
 import { type Batch, Collection } from './export/collection.js';
 import { consoleSummary } from './export/console-summary.js';
@@ -60,6 +61,8 @@ export class Shard implements TestHookTarget {
   /** The record dispatch, bound once: the ring and the overflow feed the same aggregators. */
   private readonly sink = (words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number) =>
     this.consume(words, floats, slot, nowMillis);
+  /** Refuses, at drain time, a record naming what nothing can resolve (record-check.ts). */
+  private readonly check: RecordCheck;
   private readonly http: HttpAggregator;
   private readonly db: DbAggregator;
   private readonly usage: UsageAggregator;
@@ -119,6 +122,7 @@ export class Shard implements TestHookTarget {
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
     this.spill = new SpillReader(this.header);
     const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots);
+    this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
     const budget = new MemoryBudget(config.maxMemoryBytes);
     this.budget = budget;
@@ -187,10 +191,12 @@ export class Shard implements TestHookTarget {
   }
 
   /**
-   * Aggregates one record. An unknown kind (a layout mismatch, a torn slot) is skipped and counted, never thrown:
-   * a replacement worker resumes at the same slot, so a throw here would crash-loop.
+   * Aggregates one record. A record the worker cannot use (an unknown kind or code, an id that resolves to nothing,
+   * an implausible value: record-check.ts) is skipped and counted, never thrown: a replacement worker resumes at
+   * the same slot, so a throw here would crash-loop, and one at the next export would lose every tenant's data.
    */
   private consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
+    if (!this.check.usable(words, floats, slot)) return false;
     const tenantSlot = words[slot * RECORD_WORDS + TENANT] - TENANT_ID_BASE;
     if (tenantSlot >= 0) this.tenantLastSeen[tenantSlot] = now;
     switch (tagKind(words[slot * RECORD_WORDS])) {

@@ -119,7 +119,7 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
           methodId(incoming.method),
           c.res.status,
           endpoints.intern(route.path),
-          inner.tenantId(incoming.headers['x-tenant-id']),
+          inner.tenantId(incoming.headers['x-tenant-id'], 'bench'),
           (performance.now() - start) / 1000,
           0,
           0,

@@ -127,6 +127,13 @@ export const RECORD_FLOATS = RECORD_BYTES / 8;
 /** Largest byte count a record carries (48 bits); larger values saturate. */
 export const MAX_RECORD_BYTES_VALUE = 2 ** 48 - 1;
 
+/**
+ * Largest VALUE the worker aggregates (seconds, usage, a runtime sample): 2^53 − 1. A record beyond it (or
+ * negative, or not finite) is skipped as undecodable. With every value at most 2^53 and fewer than 2^53 records,
+ * a sum stays below 2^106, far from float64's 2^1024: no sum, average, share or sketch can become Inf or NaN.
+ */
+export const MAX_RECORD_VALUE = Number.MAX_SAFE_INTEGER;
+
 /** Smallest and largest ring capacity, in records. */
 export const MIN_RING_CAPACITY = 16;
 export const MAX_RING_CAPACITY = 2 ** 24;

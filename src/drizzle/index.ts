@@ -26,7 +26,7 @@ export function drizzleLogger(collector: Collector, options: DrizzleLoggerOption
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const resolver = tenantResolverOption(options.tenant);
   const hooks = internals(collector);
-  return new QueryCountingLogger(hooks, currentTenantFor(hooks, resolver));
+  return new QueryCountingLogger(hooks, currentTenantFor(hooks, resolver, 'drizzleLogger'));
 }
 
 export interface DrizzleLoggerOptions {

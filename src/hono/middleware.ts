@@ -13,6 +13,9 @@ import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } fr
 import { isUntrackedRoute } from './untracked.js';
 import { matchedRoute } from './matched-route.js';
 
+/** How stats().rejectedBy names a tenant id the middleware recorded as `invalid` (`….reserved` for a reserved name). */
+const TENANT_REASON = 'honoMetrics.tenant';
+
 /**
  * Hono middleware recording, per request: method, matched route pattern, status, tenant, duration, request and
  * response bytes (http_* and tenant_* metrics). Register it first (`app.use(honoMetrics(collector))`) so that
@@ -30,13 +33,27 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   const families = inner.families;
   const customTenant = resolved.tenant;
 
-  /** The tenant's string id; the application's resolver may throw, which must not fail the request. */
+  /**
+   * The tenant's string id, never negative. What the application's resolver gives that is no tenant id (a number,
+   * an object, '', a reserved name), and a resolver that throws, are `invalid`, counted in
+   * stats().rejectedBy['honoMetrics.tenant']: the application's mistake, never the request's failure.
+   */
   function tenantOf(c: Context, headers: IncomingHttpHeaders | undefined): number {
+    if (customTenant !== undefined) {
+      let tenant: unknown;
+      try {
+        tenant = customTenant(c);
+      } catch {
+        return inner.invalidTenant(TENANT_REASON);
+      }
+      return inner.tenantId(tenant, TENANT_REASON);
+    }
     try {
-      if (customTenant !== undefined) return inner.tenantId(customTenant(c) ?? undefined);
       // On node-server the header object is already built; elsewhere ask Hono (it reads only this header).
       const value = headers !== undefined ? headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
-      return inner.tenantId(Array.isArray(value) ? value[0] : value);
+      const tenant = Array.isArray(value) ? value[0] : value;
+      // An empty header is a client that sent none: anonymous, like a missing one.
+      return tenant === undefined || tenant === '' ? UNKNOWN_ID : inner.tenantId(tenant, TENANT_REASON);
     } catch (error) {
       inner.hookFailed('honoMetrics', error);
       return UNKNOWN_ID;

@@ -37,7 +37,7 @@ export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql
     hooks,
     hooks.labelId(resolved.database),
     resolved.connectionLimit,
-    currentTenantFor(hooks, resolved.tenant),
+    currentTenantFor(hooks, resolved.tenant, 'instrumentPostgres'),
   );
   return createScopeProxy(client, sql, 'client') as unknown as T;
 }

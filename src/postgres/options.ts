@@ -1,7 +1,7 @@
 import { LABEL_LIMITS, quote } from '../options.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { redact } from '../redact.js';
-import { isCleanLabel } from '../strings/interner.js';
+import { isCleanLabel } from '../contract/label-text.js';
 import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import type { PostgresSql } from './postgres-js.js';
 

@@ -1,15 +1,8 @@
 import type { StringTableWriter } from './string-table.js';
-import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID } from '../contract/strings-layout.js';
+import { ENDPOINT_SEPARATOR, INVALID_ID, OVERFLOW_ID, TENANT_ID_BASE, UNKNOWN_ID, isPseudoTenant } from '../contract/strings-layout.js';
+import { isCleanLabel } from '../contract/label-text.js';
+import { flatCopy } from './flat-copy.js';
 import type { TenantSlots } from './tenant-slots.js';
-
-/** C0 and C1 control characters: never allowed inside a label. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this expression is for.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A label crosses to the worker only if it is short enough, free of control characters and well-formed UTF-16. */
-export function isCleanLabel(value: string, maxLength: number): boolean {
-  return value.length <= maxLength && !CONTROL_CHARACTER.test(value) && value.isWellFormed();
-}
 
 /** How many distinct strings of one family (tenants, routes, SQL texts, other labels) may exist. */
 export class InternBudget {
@@ -22,6 +15,11 @@ export class InternBudget {
  * Maps labels of one family to string ids. A miss is the only costly path (validation, UTF-8 encoding into the
  * shared table); a hit is one Map lookup. Invalid labels and labels beyond the budget are not remembered, so a
  * flood of distinct bad values cannot grow memory: each costs one failed lookup and one validation.
+ *
+ * Labels (and tenant ids, routes) are kept as the caller's own string, unlike SQL texts (flat-copy.ts): the caller
+ * usually passes the same string object again (a route pattern, a constant), and a hit on the very key is a
+ * pointer comparison, where a copy would cost every hit a content comparison (~6 ns, measured). A label is at most
+ * 256 characters; only one that is itself a slice of a far larger string keeps that string alive.
  */
 export class LabelInterner {
   private readonly ids = new Map<string, number>();
@@ -65,7 +63,11 @@ export class TenantInterner {
     private readonly maxLength: number,
   ) {}
 
-  /** The id of `value`; an empty value is UNKNOWN_ID. */
+  /**
+   * The id of `value`: INVALID_ID for an empty value, one too long, with control characters or lone surrogates, or
+   * a reserved name (a pseudo-tenant's label: strings-layout.ts), so that a real tenant never shares a label value
+   * with pooled traffic. The caller tells them apart, on that rare path only, to count why.
+   */
   intern(value: string): number {
     const known = this.slots.slotOf(value);
     if (known !== undefined) return TENANT_ID_BASE + known;
@@ -73,8 +75,7 @@ export class TenantInterner {
   }
 
   private admit(value: string): number {
-    if (value.length === 0) return UNKNOWN_ID;
-    if (!isCleanLabel(value, this.maxLength)) return INVALID_ID;
+    if (value.length === 0 || !isCleanLabel(value, this.maxLength) || isPseudoTenant(value)) return INVALID_ID;
     if (this.slots.live >= this.budget.max) return OVERFLOW_ID;
     const slot = this.slots.acquire(value);
     // Every slot is held (live, or retired and waiting for its fence): overflow until one is freed.
@@ -117,7 +118,8 @@ export class EndpointInterner {
 
 /**
  * Maps SQL texts to ids. Texts are cut to `maxLength` UTF-16 units before anything else (the full text is never
- * kept or sent), and the worker classifies each distinct text once. Parameters never come here.
+ * kept or sent), and the worker classifies each distinct text once. Parameters never come here. What the Map keeps
+ * is a flat copy of the kept prefix (flat-copy.ts): never a slice, which would keep the whole text alive.
  */
 export class SqlInterner {
   private readonly ids = new Map<string, number>();
@@ -143,7 +145,7 @@ export class SqlInterner {
     const id = this.table.append(text);
     if (id < 0) return OVERFLOW_ID;
     this.budget.used++;
-    this.ids.set(text, id);
+    this.ids.set(flatCopy(text), id);
     return id;
   }
 }

@@ -1,5 +1,5 @@
 import type { CollectorInternals } from '../internal.js';
-import { INVALID_ID, SYSTEM_ID } from '../contract/strings-layout.js';
+import { SYSTEM_ID } from '../contract/strings-layout.js';
 
 /** The application's own answer to "which tenant is this code working for?", e.g. read from its request context. */
 export type TenantResolver = () => string | null | undefined;
@@ -9,21 +9,26 @@ export type TenantResolver = () => string | null | undefined;
  * middleware keeps (turned on here, since it has a cost: see TenantScope). With the application's own resolver,
  * that scope is not needed: a service that already carries a request context (its own AsyncLocalStorage, an
  * OpenTelemetry context) reads the tenant from there and pays for no second one.
+ *
+ * A resolver's undefined or null is work outside any request: `system`. What it gives that is no tenant id (a
+ * number, an object, '', a reserved name), and a resolver that throws, are `invalid`, counted in
+ * stats().rejectedBy under `<hook>.tenant` (`instrumentPostgres.tenant`): the query is recorded all the same.
  */
-export function currentTenantFor(hooks: CollectorInternals, resolver: TenantResolver | undefined): () => number {
+export function currentTenantFor(hooks: CollectorInternals, resolver: TenantResolver | undefined, hook: string): () => number {
   if (resolver === undefined) {
     hooks.tenantScope.enable();
     return () => hooks.tenantScope.current();
   }
+  const reason = `${hook}.tenant`;
   return () => {
+    let tenant: unknown;
     try {
-      const tenant = resolver();
-      if (tenant === undefined || tenant === null) return SYSTEM_ID;
-      const id = hooks.tenantId(tenant);
-      return id < 0 ? INVALID_ID : id;
+      tenant = resolver();
     } catch {
-      return SYSTEM_ID;
+      return hooks.invalidTenant(reason);
     }
+    if (tenant === undefined || tenant === null) return SYSTEM_ID;
+    return hooks.tenantId(tenant, reason);
   };
 }
 

@@ -1,15 +1,21 @@
 import type { QueryType } from '../../src/contract/codes.js';
+import { hasControlCharacter } from '../../src/contract/label-text.js';
+import { RESERVED_LABELS, INVALID_ID } from '../../src/contract/strings-layout.js';
 
 /** What a SQL text does and to which table, as labels. */
 export interface SqlClassification {
   queryType: QueryType;
-  /** Table name without schema or quotes; '' when there is none (SELECT 1) or it cannot be told. */
+  /**
+   * Table name without schema or quotes; '' when there is none (SELECT 1) or it cannot be told; `invalid` for a
+   * quoted name holding a control character (C0, DEL, C1), which no label may carry.
+   */
   table: string;
 }
 
 export type { QueryType } from '../../src/contract/codes.js';
 
 const MAX_TABLE_LENGTH = 128;
+const INVALID_TABLE = RESERVED_LABELS[INVALID_ID];
 
 /**
  * Classifies a SQL text by its first statement. Comments and string literals are skipped; a leading WITH is looked
@@ -134,5 +140,7 @@ function tableAt(tokens: Token[], i: number): string {
     i++;
     token = tokens[i];
   }
-  return token.name.slice(0, MAX_TABLE_LENGTH);
+  const name = token.name.slice(0, MAX_TABLE_LENGTH);
+  // A quoted identifier may hold anything ("t\r\nforged 1"): the label is derived here, so it is cleaned here.
+  return hasControlCharacter(name) ? INVALID_TABLE : name;
 }
