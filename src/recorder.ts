@@ -29,6 +29,7 @@ import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
 import type { WorkerConfig } from './contract/worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
+import type { WorkerMemory } from './contract/test-hooks.js';
 
 /** How long a loss keeps health() at `degraded`. */
 const HEALTH_WINDOW_MILLIS = 5 * 60_000;
@@ -238,6 +239,12 @@ export class Recorder {
   async holdTenantForgets(held: boolean): Promise<void> {
     this.requireTestHooks();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.holdTenantForgets(held)));
+  }
+
+  /** Test hook: each worker's own memory after a full GC (with --expose-gc), and what its budget accounts. */
+  measureWorkerMemory(timeoutMillis = 10_000): Promise<WorkerMemory[]> {
+    this.requireTestHooks();
+    return Promise.all(this.supervisors.map((supervisor) => supervisor.measureMemory(timeoutMillis)));
   }
 
   /** Test hook: make one shard's worker hang. */

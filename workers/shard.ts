@@ -591,6 +591,11 @@ export class Shard implements TestHookTarget {
     if (!held && kept !== undefined) for (const ids of kept) this.forgetRetired(ids);
   }
 
+  /** Test hook (test-hooks.ts): what the memory budget accounts. */
+  budgetBytes(): { used: number; limit: number } {
+    return { used: this.budget.used, limit: this.budget.limitBytes };
+  }
+
   /** Test hook (test-hooks.ts): at most this many records per drain pass. */
   setDrainLimit(recordsPerPass: number | undefined): void {
     this.drainLimit = recordsPerPass ?? DRAIN_SLICE;

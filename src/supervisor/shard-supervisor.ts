@@ -4,7 +4,7 @@ import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../clock.js';
 import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
-import type { TestHookMessage, TestHookReply } from '../contract/test-hooks.js';
+import type { TestHookMessage, TestHookReply, WorkerMemory } from '../contract/test-hooks.js';
 import type { MetricFamilyText } from '../exposition.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
@@ -266,8 +266,13 @@ export class ShardSupervisor {
     return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
   }
 
+  /** Test hook: the worker's own memory after a full GC, and what its budget accounts (test-hooks.ts). */
+  measureMemory(timeoutMillis: number): Promise<WorkerMemory> {
+    return this.ask<WorkerMemory>((id) => ({ type: 'testMeasureMemory', id }), 'measure its memory', timeoutMillis);
+  }
+
   private async ask<T>(
-    message: (id: number) => Extract<MainToWorker, { type: 'render' | 'analytics' }>,
+    message: (id: number) => Extract<MainToWorker | TestHookMessage, { type: 'render' | 'analytics' | 'testMeasureMemory' }>,
     what: string,
     timeoutMillis: number,
   ): Promise<T> {
@@ -391,6 +396,9 @@ export class ShardSupervisor {
         return;
       case 'rendered':
         this.renders.get(message.id)?.resolve(message.families);
+        return;
+      case 'testMemory':
+        this.renders.get(message.id)?.resolve(message);
         return;
       case 'connectivity':
         // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.
