@@ -347,6 +347,7 @@ export class Recorder {
     let droppedDataPoints = 0;
     let lastDurationMillis = 0;
     let series = 0;
+    const memory = { limitBytes: this.options.maxMemoryBytes, usedBytes: 0, tenants: 0, foldedTenants: 0, foldedRecords: 0 };
     for (const ring of this.rings) {
       used += ring.used;
       written += ring.written;
@@ -361,6 +362,10 @@ export class Recorder {
       failed += header.exportsFailed;
       lastDurationMillis = Math.max(lastDurationMillis, header.lastExportMicros / 1000);
       series += header.series;
+      memory.usedBytes += header.seriesBytes + ring.spill.bytes;
+      memory.tenants += header.tenantsAdmitted;
+      memory.foldedTenants += header.tenantsFolded;
+      memory.foldedRecords += header.recordsFolded;
     }
     for (const supervisor of this.supervisors) {
       rejectedDataPoints += supervisor.rejectedPoints;
@@ -382,6 +387,7 @@ export class Recorder {
         connectivity: connectivityStats(this.connectivity),
       },
       series,
+      memory,
       workers: {
         count: this.supervisors.length,
         running: this.supervisors.filter((supervisor) => supervisor.running).length,
