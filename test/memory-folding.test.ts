@@ -7,6 +7,7 @@ import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
 import { Collection } from '../dist/workers/export/collection.js';
 import { CumulativeTotals } from '../dist/workers/export/cumulative-totals.js';
 import { TenantAdmission } from '../dist/workers/tenants/tenant-admission.js';
+import { RETENTION_MILLIS, retentionHarness, until } from './support/retention-harness.js';
 
 const NOW = 1_700_000_000_000;
 const tenant = (slot: number) => TENANT_ID_BASE + slot;
@@ -114,5 +115,42 @@ describe('what the worker does at its memory bound', () => {
     // Its cell's key and entries; the columns (16 cells' worth, from the first) stay for reuse.
     expect(beforeForget - budget.totalsUsed).toBe((twoCells - 16 * 8) / 2);
     expect(budget.releases).toBe(1);
+  });
+
+  it('forgets folded tenants with the others at retention; the tenants taking their slots are decided afresh, into the memory given back', async () => {
+    // A shard bound of 256 KiB: of 200 tenants with a request each, some dozens get state of their own.
+    const h = retentionHarness(200, {}, 256 * 1024);
+    const wave = async (name: string) => {
+      for (let i = 0; i < 200; i++) h.request(h.tenant(`${name}-${i}`));
+      await h.exportNow();
+      const requests = (await h.totalsByTenant('http_requests_total')).http_requests_total;
+      return { admitted: h.header.tenantsAdmitted, folded: h.header.tenantsFolded, requests };
+    };
+    const first = await wave('wave1');
+    expect(first.admitted).toBeGreaterThan(0);
+    expect(first.admitted + first.folded).toBe(200);
+    expect(first.requests.size).toBe(first.admitted + 1);
+    expect(first.requests.get('__overflow__')).toBe(first.folded);
+    const heldAfterFirst = h.header.seriesBytes;
+
+    // Past the retention every tenant is forgotten, folded ones included, and every slot freed.
+    await h.clock.advance(RETENTION_MILLIS);
+    await h.exportNow();
+    await until(() => h.slots.held === 0, 'the first wave to be freed');
+    expect(h.seen.forgotten).toBe(200);
+    expect([h.header.tenantsAdmitted, h.header.tenantsFolded]).toEqual([0, 0]);
+
+    // A new wave in the same slots, decided afresh, in the memory the first gave back: about as many get state of
+    // their own (the stores keep the capacity the first wave grew them to, charged, which the second reuses), and the
+    // worker holds no more than after the first.
+    const second = await wave('wave2');
+    expect(second.admitted).toBeGreaterThanOrEqual(first.admitted - 2);
+    expect(second.admitted).toBeLessThanOrEqual(first.admitted);
+    expect(second.admitted + second.folded).toBe(200);
+    expect(second.requests.size).toBe(second.admitted + 1);
+    expect([...second.requests.keys()].filter((tenant) => tenant.startsWith('wave1-'))).toEqual([]);
+    expect(second.requests.get('__overflow__')).toBe(first.folded + second.folded);
+    expect(h.header.seriesBytes).toBeLessThanOrEqual(heldAfterFirst);
+    h.close();
   });
 });

@@ -198,9 +198,7 @@ export class Shard implements TestHookTarget {
     const now = this.clock.nowMillis();
     const fromRing = this.ring.drain(limit, this.sink, now);
     const consumed = fromRing + this.spill.drain(limit - fromRing, this.sink, now);
-    // The overflow sizes itself by what the series leave of the shard's memory bound.
-    this.header.setSeriesBytes(this.budget.used);
-    this.header.setTenants(this.admission.admitted, this.admission.folded, this.recordsFolded);
+    this.publishMemory();
     return consumed;
   }
 
@@ -440,6 +438,8 @@ export class Shard implements TestHookTarget {
       this.forgetAfterExport.delete(id);
       this.tenantLastSeen[id - TENANT_ID_BASE] = 0;
     }
+    // What they held is given back now, not at the next drain pass.
+    if (outcome.forgotten.length > 0) this.publishMemory();
     if (outcome.forgotten.length > 0) this.post({ type: 'tenantsForgotten', ids: outcome.forgotten, readIndex: this.ring.readIndex >>> 0 });
   }
 
@@ -462,6 +462,13 @@ export class Shard implements TestHookTarget {
     // family, as the pool and runtime ones do.
     if (families.tenant) this.profiles.collect(collection);
     this.runtime.collect(collection, families.runtime);
+  }
+
+  /** What the budget holds and what it did to tenants, for the main thread (stats(), the overflow's room). */
+  private publishMemory(): void {
+    // The overflow sizes itself by what the worker's state leaves of the shard's memory bound.
+    this.header.setSeriesBytes(this.budget.used);
+    this.header.setTenants(this.admission.admitted, this.admission.folded, this.recordsFolded);
   }
 
   /**
