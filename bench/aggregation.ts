@@ -7,7 +7,7 @@
 import { HttpAggregator } from '../workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
 import { Dictionary } from '../workers/dictionary.js';
-import { HEADER_BYTES } from '../src/contract/ring-layout.js';
+import { HEADER_BYTES, RECORD_WORDS, TENANT } from '../src/contract/ring-layout.js';
 import { KIND_HTTP, tag } from '../src/contract/codes.js';
 import { RingWriter } from '../src/ring/ring-writer.js';
 import { StringTableWriter } from '../src/strings/string-table.js';
@@ -85,7 +85,8 @@ export async function run(
       operationsPerRun: RECORDS,
       run: () => {
         const now = Date.now();
-        for (let slot = 0; slot < RECORDS; slot++) aggregator.consume(words, floats, slot, now);
+        // The shard passes the tenant it aggregates the record under (its own here: no tenant is folded).
+        for (let slot = 0; slot < RECORDS; slot++) aggregator.consume(words, floats, slot, now, words[slot * RECORD_WORDS + TENANT]);
       },
     };
   });

@@ -120,6 +120,22 @@ export interface CollectorStats {
   };
   /** Series held by the workers (as of their last export). */
   series: number;
+  /**
+   * The workers' memory bound and what it holds, as of each worker's last drain pass (docs/architecture.md, "Memory
+   * accounting").
+   */
+  memory: {
+    /** maxMemoryBytes. */
+    limitBytes: number;
+    /** What counts against it now: the workers' series, tenant state and GET /metrics totals, and the overflow's records. */
+    usedBytes: number;
+    /** Client-chosen tenants with state of their own in the workers now. */
+    tenants: number;
+    /** Tenants folded into `__overflow__` now: the bound was reached when they first came. */
+    foldedTenants: number;
+    /** Records aggregated under `__overflow__` because of the bound, since the workers started. */
+    foldedRecords: number;
+  };
   workers: { count: number; running: number; restarts: number; lostRecords: number };
   /**
    * Distinct SQL texts held for classification, at most maxSqlTexts. Queries with a text beyond the cap are

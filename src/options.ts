@@ -68,8 +68,9 @@ export interface CollectorOptions {
   /** Distinct SQL texts; more are classified as '__overflow__'. [default: 1000] */
   maxSqlTexts?: number;
   /**
-   * Bytes of series state across workers, shared with the records held in the overflow while a ring is full; beyond
-   * it new series overflow and records are dropped (counted). [default: METRICS_MAX_MEMORY, else 10485760]
+   * Bytes of the workers' state across workers (series, tenant profiles, GET /metrics totals), shared with the records
+   * held in the overflow while a ring is full; beyond it new tenants are folded into '__overflow__', new series
+   * overflow and records are dropped (counted). [default: METRICS_MAX_MEMORY, else 10485760]
    */
   maxMemoryBytes?: number;
   /**

@@ -30,6 +30,7 @@ import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
 import type { WorkerConfig } from './contract/worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
+import type { WorkerMemory } from './contract/test-hooks.js';
 
 /** How long a loss keeps health() at `degraded`. */
 const HEALTH_WINDOW_MILLIS = 5 * 60_000;
@@ -257,6 +258,12 @@ export class Recorder {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.holdTenantForgets(held)));
   }
 
+  /** Test hook: each worker's own memory after a full GC (with --expose-gc), and what its budget accounts. */
+  measureWorkerMemory(timeoutMillis = 10_000): Promise<WorkerMemory[]> {
+    this.requireTestHooks();
+    return Promise.all(this.supervisors.map((supervisor) => supervisor.measureMemory(timeoutMillis)));
+  }
+
   /** Test hook: make one shard's worker hang. */
   hangWorker(shard = 0): Promise<void> {
     this.requireTestHooks();
@@ -357,6 +364,7 @@ export class Recorder {
     let droppedDataPoints = 0;
     let lastDurationMillis = 0;
     let series = 0;
+    const memory = { limitBytes: this.options.maxMemoryBytes, usedBytes: 0, tenants: 0, foldedTenants: 0, foldedRecords: 0 };
     for (const ring of this.rings) {
       used += ring.used;
       written += ring.written;
@@ -371,6 +379,10 @@ export class Recorder {
       failed += header.exportsFailed;
       lastDurationMillis = Math.max(lastDurationMillis, header.lastExportMicros / 1000);
       series += header.series;
+      memory.usedBytes += header.seriesBytes + ring.spill.bytes;
+      memory.tenants += header.tenantsAdmitted;
+      memory.foldedTenants += header.tenantsFolded;
+      memory.foldedRecords += header.recordsFolded;
     }
     for (const supervisor of this.supervisors) {
       rejectedDataPoints += supervisor.rejectedPoints;
@@ -392,6 +404,7 @@ export class Recorder {
         connectivity: connectivityStats(this.connectivity),
       },
       series,
+      memory,
       workers: {
         count: this.supervisors.length,
         running: this.supervisors.filter((supervisor) => supervisor.running).length,

@@ -26,7 +26,7 @@ function setup() {
   let slot = 0;
   const record = (status: number, seconds: number) => {
     ring.writeWithByteCounts(tag(KIND_HTTP, 1, status), endpoint, tenant, seconds, 10, 20);
-    aggregator.consume(words, floats, slot++ & 15, NOW);
+    aggregator.consume(words, floats, slot++ & 15, NOW, tenant);
   };
   return { aggregator, record, tenant };
 }

@@ -9,15 +9,28 @@ import {
   type TenantRegionViews,
 } from '../src/contract/strings-layout.js';
 import { hasControlCharacter } from '../src/contract/label-text.js';
+import type { MemoryBudget } from './aggregation/memory-budget.js';
 
 /** What an entry of the table may be used as (a bit set per entry, worked out once when it is decoded). */
 const AS_LABEL = 1;
 const AS_ENDPOINT = 2;
 
 /**
+ * What a decoded label costs at most: a V8 string of n UTF-8 bytes holds at most n characters, stored as one byte
+ * each (Latin-1) or two, after a 16-byte header, rounded up to 8; plus its slot in the cache.
+ */
+export function labelBytes(utf8Bytes: number): number {
+  return 24 + 2 * utf8Bytes;
+}
+
+/**
  * The worker's read side of the shared string table: turns string ids back into labels, decoding each entry once.
  * Tenant ids (TENANT_ID_BASE + slot) are read from the tenant region, whose slots are reused: a slot's label is
  * cached with the generation it was decoded at, and decoded again when the main thread has written the slot since.
+ *
+ * Memory: the labels of the string table (routes, SQL texts, other labels) are charged to the budget as they are
+ * decoded, never refused (the table's caps bound them); a tenant's label is paid for by its admission
+ * (`tenantLabelBytes`, tenant-admission.ts) and dropped from the cache when retention forgets the tenant.
  */
 export class Dictionary {
   private readonly views: TableViews;
@@ -31,7 +44,12 @@ export class Dictionary {
   /** 1 once a slot was seen written (its generation only ever grows, so it stays written). */
   private readonly tenantWritten: Uint8Array;
 
-  constructor(buffer: SharedArrayBuffer, maxEntries: number, tenantSlots = 0) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    maxEntries: number,
+    tenantSlots = 0,
+    private readonly budget?: MemoryBudget,
+  ) {
     this.views = tableViews(buffer, maxEntries, tenantSlots);
     this.tenantViews = tenantRegionViews(buffer, tenantSlots);
     this.tenantLabels = new Array(tenantSlots).fill(undefined);
@@ -86,6 +104,17 @@ export class Dictionary {
     return { route: value.slice(0, cut), category: value.slice(cut + 1) };
   }
 
+  /** What the label of tenant `id` (TENANT_ID_BASE + slot) costs once decoded (labelBytes of its UTF-8 length). */
+  tenantLabelBytes(id: number): number {
+    return labelBytes(this.tenantViews.lengths[id - TENANT_ID_BASE] ?? 0);
+  }
+
+  /** Drops a forgotten tenant's decoded label (its admission paid for it, and gave it back). */
+  forgetTenant(id: number): void {
+    const slot = id - TENANT_ID_BASE;
+    if (slot >= 0 && slot < this.tenantLabels.length) this.tenantLabels[slot] = undefined;
+  }
+
   private tenant(slot: number): string {
     const { generations, lengths, bytes } = this.tenantViews;
     if (slot >= generations.length) throw new RangeError(`tenant slot ${slot} is not in the table (${generations.length} slots)`);
@@ -110,6 +139,7 @@ export class Dictionary {
       const value = this.decoder.decode(bytes.slice(offsets[id], offsets[id + 1]));
       this.labels.push(value);
       this.uses.push(usesOf(value));
+      this.budget?.charge(labelBytes(offsets[id + 1] - offsets[id]));
     }
   }
 }

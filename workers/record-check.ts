@@ -17,7 +17,7 @@ import {
   USAGE_BYTES,
 } from '../src/contract/codes.js';
 import { AUX, KEY, MAX_RECORD_VALUE, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../src/contract/ring-layout.js';
-import { TENANT_ID_BASE } from '../src/contract/strings-layout.js';
+import { SYSTEM_ID, TENANT_ID_BASE } from '../src/contract/strings-layout.js';
 import { HTTP_METHODS } from '../src/http-methods.js';
 import type { Dictionary } from './dictionary.js';
 
@@ -91,8 +91,10 @@ export class RecordCheck {
           this.ownTenant(words[at + TENANT])
         );
       case KIND_RUNTIME:
-        // The main thread's samples carry no tenant (runtime-sampler.ts writes them all to shard 0).
+        // The main thread's samples carry the `system` tenant (runtime-sampler.ts writes them all to shard 0); any
+        // other tenant word would reach the tenant admission with an id that names no tenant.
         return (
+          words[at + TENANT] === SYSTEM_ID &&
           detail >= RUNTIME_RSS_BYTES &&
           detail <= RUNTIME_EVENT_LOOP_DELAY_P99 &&
           (detail === RUNTIME_GC ? code < GC_TYPES.length : code === 0)

@@ -30,6 +30,7 @@ import { OtlpSender } from './export/otlp-sender.js';
 import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
 import { TenantProfiles } from './tenants/tenant-profiles.js';
+import { ADMISSION_HEADROOM_SHARE, TenantAdmission } from './tenants/tenant-admission.js';
 import { MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
 
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
@@ -81,6 +82,8 @@ export class Shard implements TestHookTarget {
   private readonly runtime: RuntimeAggregator;
   /** Per-tenant analytics (workers/tenants), read by `analytics` messages; never exported state. */
   readonly profiles: TenantProfiles;
+  /** Which client-chosen tenants get state of their own; the others are folded into `__overflow__`. */
+  private readonly admission: TenantAdmission;
   private readonly self: SelfMetrics;
   /** Replaced by configure() between two exports, never during one (see reconfigure). */
   private sender: OtlpSender;
@@ -109,7 +112,7 @@ export class Shard implements TestHookTarget {
    */
   private lastOtlpAccepted: boolean | undefined;
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
-  private readonly totals = new CumulativeTotals();
+  private readonly totals: CumulativeTotals;
 
   /** `clock` drives every wait of the shard (drain passes, the export timer, Retry-After, retries). */
   constructor(task: StartShardTask, clock: Clock = SYSTEM_CLOCK) {
@@ -121,17 +124,23 @@ export class Shard implements TestHookTarget {
     this.header = new RingHeader(task.ring);
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
     this.spill = new SpillReader(this.header);
-    const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots);
+    // One budget for everything this worker keeps per tenant, route, table or series (memory-budget.ts).
+    const budget = MemoryBudget.forShard(config.maxMemoryBytes);
+    this.budget = budget;
+    const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots, budget);
     this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
-    const budget = new MemoryBudget(config.maxMemoryBytes);
-    this.budget = budget;
     const common = { maxSeries: config.maxSeries, budget, nowMillis: now, idleMillis: config.seriesIdleMillis };
     this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.families.tenant });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
-    this.profiles = new TenantProfiles(dictionary, config.shard, config.activity, now, config.slowQueryMillis / 1000);
+    this.profiles = new TenantProfiles(dictionary, config.shard, config.activity, now, config.slowQueryMillis / 1000, budget);
+    const headroomBytes = Math.floor(budget.limitBytes * ADMISSION_HEADROOM_SHARE);
+    this.admission = new TenantAdmission(config.tenantSlots, budget, (id, nowMillis) =>
+      this.profiles.admit(id, nowMillis, headroomBytes, dictionary.tenantLabelBytes(id)),
+    );
+    this.totals = new CumulativeTotals(budget.totals);
     this.self = new SelfMetrics(this.header, config.shard, now);
     const { http, db, usage } = this;
     this.tenantForgetting = new TenantForgetting([
@@ -148,8 +157,16 @@ export class Shard implements TestHookTarget {
     ]);
     // Profiles are analytics, never pending export data: they go with the tenant's series, never hold it back.
     this.tenantForgetting.register((tenants) => this.profiles.forgetIds(tenants));
-    // GET /metrics totals: by label value, read before the main thread may give the slot to another tenant.
-    this.tenantForgetting.register((tenants) => this.totals.forgetTenants([...tenants].map((id) => dictionary.label(id))));
+    // GET /metrics totals: by label value, read before the main thread may give the slot to another tenant. A
+    // folded tenant has none (its records are `__overflow__`'s), and its label is never decoded.
+    this.tenantForgetting.register((tenants) =>
+      this.totals.forgetTenants([...tenants].filter((id) => this.admission.isAdmitted(id)).map((id) => dictionary.label(id))),
+    );
+    // Last: a tenant that returns is decided afresh, and its slot's label decoded again.
+    this.tenantForgetting.register((tenants) => {
+      this.admission.forget(tenants);
+      for (const id of tenants) dictionary.forgetTenant(id);
+    });
     this.sender = new OtlpSender(config.otlp, retryClock(clock));
     this.resource = resourceFromAttributes(config.resource);
   }
@@ -185,8 +202,7 @@ export class Shard implements TestHookTarget {
     const now = this.clock.nowMillis();
     const fromRing = this.ring.drain(limit, this.sink, now);
     const consumed = fromRing + this.spill.drain(limit - fromRing, this.sink, now);
-    // The overflow sizes itself by what the series leave of the shard's memory bound.
-    this.header.setSeriesBytes(this.budget.used);
+    this.publishMemory();
     return consumed;
   }
 
@@ -197,23 +213,28 @@ export class Shard implements TestHookTarget {
    */
   private consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
     if (!this.check.usable(words, floats, slot)) return false;
-    const tenantSlot = words[slot * RECORD_WORDS + TENANT] - TENANT_ID_BASE;
-    if (tenantSlot >= 0) this.tenantLastSeen[tenantSlot] = now;
+    let tenant = words[slot * RECORD_WORDS + TENANT];
+    const tenantSlot = tenant - TENANT_ID_BASE;
+    if (tenantSlot >= 0) {
+      this.tenantLastSeen[tenantSlot] = now;
+      // A client-chosen tenant: its own id once admitted, `__overflow__` while folded (tenant-admission.ts).
+      tenant = this.admission.tenantOf(tenantSlot, tenant, now);
+    }
     switch (tagKind(words[slot * RECORD_WORDS])) {
       case KIND_HTTP:
-        this.http.consume(words, floats, slot, now);
-        this.profiles.consumeHttp(words, floats, slot, now);
+        this.http.consume(words, floats, slot, now, tenant);
+        this.profiles.consumeHttp(words, floats, slot, now, tenant);
         return true;
       case KIND_QUERY:
-        this.db.consumeQuery(words, floats, slot, now);
-        this.profiles.consumeQuery(words, floats, slot, now);
+        this.db.consumeQuery(words, floats, slot, now, tenant);
+        this.profiles.consumeQuery(words, floats, slot, now, tenant);
         return true;
       case KIND_TRANSACTION:
-        this.db.consumeTransaction(words, slot, now);
+        this.db.consumeTransaction(words, slot, now, tenant);
         return true;
       case KIND_TENANT_USAGE:
-        this.usage.consume(words, floats, slot, now);
-        this.profiles.consumeUsage(words, floats, slot, now);
+        this.usage.consume(words, floats, slot, now, tenant);
+        this.profiles.consumeUsage(words, floats, slot, now, tenant);
         return true;
       case KIND_RUNTIME:
         this.runtime.consume(words, floats, slot, now);
@@ -285,6 +306,7 @@ export class Shard implements TestHookTarget {
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
     this.self.setSqlTextsOverflowed(this.db.sqlTextsOverflowed);
+    this.self.setFolded(this.admission.foldedTotal, this.recordsFolded);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     this.publishSeriesCount();
 
@@ -422,6 +444,8 @@ export class Shard implements TestHookTarget {
       this.forgetAfterExport.delete(id);
       this.tenantLastSeen[id - TENANT_ID_BASE] = 0;
     }
+    // What they held is given back now, not at the next drain pass.
+    if (outcome.forgotten.length > 0) this.publishMemory();
     if (outcome.forgotten.length > 0) this.post({ type: 'tenantsForgotten', ids: outcome.forgotten, readIndex: this.ring.readIndex >>> 0 });
   }
 
@@ -444,6 +468,21 @@ export class Shard implements TestHookTarget {
     // family, as the pool and runtime ones do.
     if (families.tenant) this.profiles.collect(collection);
     this.runtime.collect(collection, families.runtime);
+  }
+
+  /** What the budget holds and what it did to tenants, for the main thread (stats(), the overflow's room). */
+  private publishMemory(): void {
+    // The overflow sizes itself by what the worker's state leaves of the shard's memory bound.
+    this.header.setSeriesBytes(this.budget.used);
+    this.header.setTenants(this.admission.admitted, this.admission.folded, this.recordsFolded);
+  }
+
+  /**
+   * Records aggregated under `__overflow__` because of the memory bound: every record of a folded tenant, and each
+   * record of an admitted one whose own count series (request, query, transaction, usage) did not fit.
+   */
+  private get recordsFolded(): number {
+    return this.admission.foldedRecords + this.http.folded + this.db.folded + this.usage.usage.folded;
   }
 
   private publishSeriesCount(): void {
@@ -595,6 +634,11 @@ export class Shard implements TestHookTarget {
     const kept = this.heldForgets;
     this.heldForgets = held ? (kept ?? []) : undefined;
     if (!held && kept !== undefined) for (const ids of kept) this.forgetRetired(ids);
+  }
+
+  /** Test hook (test-hooks.ts): what the memory budget accounts. */
+  budgetBytes(): { used: number; limit: number } {
+    return { used: this.budget.used, limit: this.budget.limitBytes };
   }
 
   /** Test hook (test-hooks.ts): at most this many records per drain pass. */

@@ -5,6 +5,8 @@ export interface TestHookTarget {
   setPaused(paused: boolean): void;
   setDrainLimit(recordsPerPass: number | undefined): void;
   holdTenantForgets(held: boolean): void;
+  /** What the shard's memory budget accounts now, and its limit. */
+  budgetBytes(): { used: number; limit: number };
 }
 
 /** Obeys one test-hook message (see src/contract/test-hooks.ts); returns the reply to send, if any. */
@@ -19,6 +21,24 @@ export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): 
     case 'testHoldTenantForgets':
       target.holdTenantForgets(message.held);
       return { type: 'testHookDone', id: message.id };
+    case 'testMeasureMemory': {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      // Twice: the first pass may only queue finalizers of what the second frees.
+      gc?.();
+      gc?.();
+      const { heapUsed, heapTotal, arrayBuffers } = process.memoryUsage();
+      const budget = target.budgetBytes();
+      return {
+        type: 'testMemory',
+        id: message.id,
+        heapUsedBytes: heapUsed,
+        heapTotalBytes: heapTotal,
+        arrayBufferBytes: arrayBuffers,
+        budgetUsedBytes: budget.used,
+        budgetLimitBytes: budget.limit,
+        collected: gc !== undefined,
+      };
+    }
     case 'testHang':
       // A worker stuck in a loop, which only termination ends.
       for (;;);

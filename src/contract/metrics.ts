@@ -208,6 +208,18 @@ export const METRICS = {
     ['metric'],
     'Records aggregated into an overflow series because maxSeries or maxMemoryBytes was reached.',
   ),
+  tenantsFolded: counter(
+    'ringmeter.tenants.folded',
+    '{tenant}',
+    [],
+    "Tenants folded into tenant_id=__overflow__ because the worker's maxMemoryBytes share was reached when they first came.",
+  ),
+  recordsFolded: counter(
+    'ringmeter.records.folded',
+    '{record}',
+    [],
+    'Records aggregated under tenant_id=__overflow__ because of maxMemoryBytes: every record of a folded tenant, and each record of another whose own series did not fit.',
+  ),
   exporterPointsExported: counter(
     'otel.sdk.exporter.metric_data_point.exported',
     '{metric_data_point}',

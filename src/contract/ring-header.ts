@@ -11,6 +11,7 @@ import {
   LOST,
   OVERFLOWED,
   READ_INDEX,
+  RECORDS_FOLDED,
   REJECTED,
   SERIES,
   SERIES_BYTES,
@@ -18,6 +19,8 @@ import {
   RESTARTS,
   SPILL_RECORDS_READ,
   SPILL_SEGMENTS_READ,
+  TENANTS_ADMITTED,
+  TENANTS_FOLDED,
   UNDECODABLE,
   WRITE_INDEX,
 } from './ring-layout.js';
@@ -68,6 +71,15 @@ export class RingHeader {
   }
   get seriesBytes(): number {
     return Atomics.load(this.slots, SERIES_BYTES);
+  }
+  get tenantsAdmitted(): number {
+    return Atomics.load(this.slots, TENANTS_ADMITTED);
+  }
+  get tenantsFolded(): number {
+    return Atomics.load(this.slots, TENANTS_FOLDED);
+  }
+  get recordsFolded(): number {
+    return Atomics.load(this.slots, RECORDS_FOLDED) >>> 0;
   }
   get spillBytes(): number {
     return Atomics.load(this.slots, SPILL_BYTES);
@@ -140,6 +152,12 @@ export class RingHeader {
   }
   setSeriesBytes(bytes: number): void {
     Atomics.store(this.slots, SERIES_BYTES, Math.min(bytes, INT32_MAX));
+  }
+  /** What the memory bound did to tenants (tenant-admission.ts): admitted and folded now, records folded so far. */
+  setTenants(admitted: number, folded: number, recordsFolded: number): void {
+    Atomics.store(this.slots, TENANTS_ADMITTED, admitted);
+    Atomics.store(this.slots, TENANTS_FOLDED, folded);
+    Atomics.store(this.slots, RECORDS_FOLDED, recordsFolded | 0);
   }
   setOverflowed(count: number): void {
     Atomics.store(this.slots, OVERFLOWED, count | 0);

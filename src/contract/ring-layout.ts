@@ -35,7 +35,8 @@
  * - SPILL_SEGMENTS_READ counts the overflow segments the worker has aggregated, in the order they were sent: the
  *   main thread frees the segments below it and sends the rest again to a replacement worker.
  * - SPILL_BYTES (main) and SERIES_BYTES (worker) are the two halves of the shard's memory bound: each side reads
- *   the other's before it grows.
+ *   the other's before it grows. SERIES_BYTES is everything the worker's budget accounts (series, tenant state,
+ *   GET /metrics totals); TENANTS_ADMITTED, TENANTS_FOLDED and RECORDS_FOLDED say what the bound did to tenants.
  */
 
 /** Bytes in the header: three 64-byte cache lines. */
@@ -82,6 +83,12 @@ export const LAST_EXPORT_MICROS = 25;
 export const SERIES = 26;
 /** Data points dropped because the series memory bound was reached. */
 export const OVERFLOWED = 27;
+/** Client-chosen tenants with state of their own in the worker now (tenant-admission.ts). */
+export const TENANTS_ADMITTED = 28;
+/** Client-chosen tenants folded into `__overflow__` now, because the memory bound was reached when they came. */
+export const TENANTS_FOLDED = 29;
+/** Records aggregated under `__overflow__` because of the memory bound, since the worker started. */
+export const RECORDS_FOLDED = 30;
 /** Overflow segments aggregated, in the order sent. */
 export const SPILL_SEGMENTS_READ = 32;
 /** Overflow records aggregated. */

@@ -19,15 +19,33 @@ export type TestHookMessage =
    * Keep (or, with held false, obey at last) every `tenantsForget` the main thread sends: a worker caught between
    * retention's steps 2 and 3, for the crash-mid-handshake test. Answered like testPause.
    */
-  | { type: 'testHoldTenantForgets'; id: number; held: boolean };
+  | { type: 'testHoldTenantForgets'; id: number; held: boolean }
+  /** Collect the worker's garbage (when the process runs with --expose-gc) and answer with `testMemory`. */
+  | { type: 'testMeasureMemory'; id: number };
 
-export type TestHookReply = { type: 'testHookDone'; id: number };
+/** A worker's own memory after a full GC, and what its memory budget holds (the memory tests compare them). */
+export interface WorkerMemory {
+  /** The worker isolate's heap in use (process.memoryUsage() in a worker is the worker's own isolate). */
+  heapUsedBytes: number;
+  /** The worker isolate's heap as V8 holds it from the system (heapTotal): used plus what it keeps for reuse. */
+  heapTotalBytes: number;
+  /** ArrayBuffers the worker allocated (its series' typed arrays; shared buffers are the main thread's). */
+  arrayBufferBytes: number;
+  /** What the shard's memory budget accounts now, and its limit. */
+  budgetUsedBytes: number;
+  budgetLimitBytes: number;
+  /** Whether a full GC ran first (false without --expose-gc: the figures then include garbage). */
+  collected: boolean;
+}
+
+export type TestHookReply = { type: 'testHookDone'; id: number } | ({ type: 'testMemory'; id: number } & WorkerMemory);
 
 export function isTestHookMessage(message: { type: string }): message is TestHookMessage {
   return (
     message.type === 'testPause' ||
     message.type === 'testThrottle' ||
     message.type === 'testHang' ||
-    message.type === 'testHoldTenantForgets'
+    message.type === 'testHoldTenantForgets' ||
+    message.type === 'testMeasureMemory'
   );
 }

@@ -8,7 +8,9 @@
  * α = 1 % a decade spans 116 buckets, so request latencies from 1 ms to 10 s take ~470 buckets (~3.7 KiB), and
  * MAX_BUCKETS bounds any sketch however wide its values: past it the lowest buckets are folded into one (the low
  * quantiles lose their accuracy first, the p50/p95/p99 that matter keep theirs). Values at or below
- * MIN_TRACKED_VALUE (1 ns in seconds) count in a zero bucket.
+ * MIN_TRACKED_VALUE (1 ns in seconds) count in a zero bucket. A sketch made with a `grow` callback (the worker's,
+ * charged to its memory budget) asks it before its bucket array grows; refused, a value beyond the array counts in
+ * its nearest edge bucket: counts and sums stay exact, only the extreme quantiles lose accuracy.
  *
  * Both threads use this file: the worker records into sketches; the main thread merges the snapshots of several
  * shards (one route spans shards) and reads quantiles from them.
@@ -21,6 +23,9 @@ export const MIN_TRACKED_VALUE = 1e-9;
 /** Buckets a sketch keeps at most: γ^2048 ≈ 10^17.8, far more than any latency range. */
 export const MAX_BUCKETS = 2048;
 const INITIAL_BUCKETS = 64;
+
+/** Asked before a sketch's bucket array grows from `fromBuckets` to `toBuckets`; false refuses the growth. */
+export type SketchGrowth = (fromBuckets: number, toBuckets: number) => boolean;
 
 /** A sketch as it crosses threads (structured clone) or leaves through an API. */
 export interface SketchSnapshot {
@@ -45,7 +50,7 @@ export interface SketchMark {
 }
 
 export class LogSketch {
-  private counts = new Float64Array(INITIAL_BUCKETS);
+  private counts: Float64Array;
   /** Bucket index of counts[0]; meaningful once `used` > 0. */
   private offset = 0;
   /** Buckets in use, from counts[0]. */
@@ -55,6 +60,14 @@ export class LogSketch {
   sum = 0;
   min = Number.NaN;
   max = Number.NaN;
+
+  /** `initialBuckets`: the array's first size; `grow`: asked before it grows (none: it grows up to MAX_BUCKETS). */
+  constructor(
+    initialBuckets = INITIAL_BUCKETS,
+    private readonly grow?: SketchGrowth,
+  ) {
+    this.counts = new Float64Array(initialBuckets);
+  }
 
   /** Adds `value` (≥ 0, finite; anything else is ignored: the record was validated before it got here). */
   add(value: number, weight = 1): void {
@@ -179,12 +192,11 @@ export class LogSketch {
     }
     if (index < this.offset) {
       const shift = this.offset - index;
-      if (this.used + shift > MAX_BUCKETS) {
-        // Too wide: fold the new low value into the lowest bucket rather than grow past the bound.
+      if (this.used + shift > MAX_BUCKETS || !this.ensureCapacity(this.used + shift)) {
+        // Too wide, or the growth refused: fold the new low value into the lowest bucket.
         this.counts[0] = (this.counts[0] ?? 0) + weight;
         return;
       }
-      this.ensureCapacity(this.used + shift);
       this.counts.copyWithin(shift, 0, this.used);
       this.counts.fill(0, 0, shift);
       this.offset = index;
@@ -206,17 +218,22 @@ export class LogSketch {
       position = index - this.offset;
     }
     if (position >= this.used) {
-      this.ensureCapacity(position + 1);
-      this.used = position + 1;
+      // The growth refused: the value counts in the highest bucket the array holds.
+      if (!this.ensureCapacity(position + 1)) position = this.counts.length - 1;
+      this.used = Math.max(this.used, position + 1);
     }
     this.counts[position] = (this.counts[position] ?? 0) + weight;
   }
 
-  private ensureCapacity(buckets: number): void {
-    if (buckets <= this.counts.length) return;
-    const grown = new Float64Array(Math.min(MAX_BUCKETS, Math.max(buckets, this.counts.length * 2)));
+  /** Grows the bucket array to hold `buckets`; false when the growth was refused (nothing changed). */
+  private ensureCapacity(buckets: number): boolean {
+    if (buckets <= this.counts.length) return true;
+    const length = Math.min(MAX_BUCKETS, Math.max(buckets, this.counts.length * 2));
+    if (this.grow !== undefined && !this.grow(this.counts.length, length)) return false;
+    const grown = new Float64Array(length);
     grown.set(this.counts.subarray(0, this.used));
     this.counts = grown;
+    return true;
   }
 }
 

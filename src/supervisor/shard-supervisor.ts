@@ -4,7 +4,7 @@ import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../clock.js';
 import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
-import type { TestHookMessage, TestHookReply } from '../contract/test-hooks.js';
+import type { TestHookMessage, TestHookReply, WorkerMemory } from '../contract/test-hooks.js';
 import type { MetricFamilyText } from '../exposition.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
@@ -19,6 +19,14 @@ import { restartDelayMillis } from './restart-backoff.js';
 const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
 /** Export durations kept for the p50/p99 of GET /otel/performance. */
 const EXPORT_DURATIONS_KEPT = 64;
+/**
+ * The worker's V8 young generation, at most (MiB). Its state lives in typed arrays and a few objects per tenant,
+ * charged to maxMemoryBytes; what it allocates beyond is short-lived (an export's data points). Left at V8's
+ * default, an export of 10,000 series grew the young generation's semi-spaces to their 16 MiB maximum and kept
+ * them: the worker's heap held ~23 MiB more than it used after a full GC. With 8 MiB it holds ~4 MiB more
+ * (docs/architecture.md, "Memory accounting").
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
 
 /** The connectivity check of a configured endpoint, as the main thread last heard of it. */
 export interface ConnectivityState {
@@ -108,6 +116,7 @@ export class ShardSupervisor {
       atomics: 'disabled',
       // The worker reads no environment: every setting arrives in its config (read once, on this thread).
       env: {},
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     // Without a listener, an error thrown in the worker after its start task returned would crash the host.
     this.pool.on('error', () => {});
@@ -266,8 +275,13 @@ export class ShardSupervisor {
     return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
   }
 
+  /** Test hook: the worker's own memory after a full GC, and what its budget accounts (test-hooks.ts). */
+  measureMemory(timeoutMillis: number): Promise<WorkerMemory> {
+    return this.ask<WorkerMemory>((id) => ({ type: 'testMeasureMemory', id }), 'measure its memory', timeoutMillis);
+  }
+
   private async ask<T>(
-    message: (id: number) => Extract<MainToWorker, { type: 'render' | 'analytics' }>,
+    message: (id: number) => Extract<MainToWorker | TestHookMessage, { type: 'render' | 'analytics' | 'testMeasureMemory' }>,
     what: string,
     timeoutMillis: number,
   ): Promise<T> {
@@ -391,6 +405,9 @@ export class ShardSupervisor {
         return;
       case 'rendered':
         this.renders.get(message.id)?.resolve(message.families);
+        return;
+      case 'testMemory':
+        this.renders.get(message.id)?.resolve(message);
         return;
       case 'connectivity':
         // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.

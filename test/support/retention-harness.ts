@@ -38,7 +38,12 @@ export async function until(condition: () => boolean, what: string): Promise<voi
  * MessagePort pair. Exports settle without OTLP (every batch committed into the shard's totals, as with the
  * prometheus exporter), and the totals are read back with `render`, the protocol's GET /metrics message.
  */
-export function retentionHarness(maxTenants: number, hooks: { afterRetire?: (forget: MainToWorker) => void } = {}) {
+export function retentionHarness(
+  maxTenants: number,
+  hooks: { afterRetire?: (forget: MainToWorker) => void } = {},
+  /** The shard's memory bound (what the worker config carries: maxMemoryBytes / workers). */
+  maxMemoryBytes = 64 << 20,
+) {
   const clock = new SimulatedClock();
   const { port1, port2 } = new MessageChannel();
   const config = inProcessWorkerConfig({
@@ -46,7 +51,7 @@ export function retentionHarness(maxTenants: number, hooks: { afterRetire?: (for
     tenantSlots: maxTenants,
     tenantRetentionMillis: RETENTION_MILLIS,
     maxSeries: 4 * maxTenants,
-    maxMemoryBytes: 64 << 20,
+    maxMemoryBytes,
     exporters: { otlp: false, console: false },
   });
   const strings = new StringTableWriter(config.stringTableEntries, 4_096, maxTenants);
@@ -80,6 +85,8 @@ export function retentionHarness(maxTenants: number, hooks: { afterRetire?: (for
     slots,
     handshake,
     shard,
+    /** The ring's header: what the worker publishes (SERIES_BYTES, the tenants it holds and folded…). */
+    header: ring.header,
     seen,
     tenant: (name: string) => tenants.intern(name),
     request(tenant: number) {

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, TRANSACTION_COMMIT, QUERY_TYPES } from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { sqlStateClass } from '../../src/sqlstate.js';
@@ -57,9 +57,9 @@ export class DbAggregator {
   ) {
     const { maxSeries, budget, nowMillis } = options;
     this.sql = new SqlResolver(dictionary);
-    this.queries = new CounterStore(2, maxSeries, budget, nowMillis);
-    this.durations = new HistogramStore(3, METRICS.dbQueryDuration.boundaries, maxSeries, budget, nowMillis);
-    this.transactions = new CounterStore(2, maxSeries, budget, nowMillis);
+    this.queries = new CounterStore(2, maxSeries, budget, nowMillis).foldTenants(1);
+    this.durations = new HistogramStore(3, METRICS.dbQueryDuration.boundaries, maxSeries, budget, nowMillis).foldTenants(2);
+    this.transactions = new CounterStore(2, maxSeries, budget, nowMillis).foldTenants(1);
     this.idleMillis = options.idleMillis;
   }
 
@@ -67,16 +67,21 @@ export class DbAggregator {
     return this.queries.size + this.durations.size + this.transactions.size + this.pools.size;
   }
 
+  /** Queries and transactions whose own count series did not fit and went to `__overflow__`'s. */
+  get folded(): number {
+    return this.queries.folded + this.transactions.folded;
+  }
+
   get overflowed(): number {
     return this.queries.overflowed + this.durations.overflowed + this.transactions.overflowed;
   }
 
-  consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  /** `tenant`: the id the shard aggregates the record under (its own, or `__overflow__` when folded). */
+  consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
     const detail = (tag >>> 8) & 0xff;
     const key = words[at + KEY];
-    const tenant = words[at + TENANT];
     let queryType: number;
     let table: number;
     if ((detail & QUERY_KEY_IS_SQL) !== 0) {
@@ -106,12 +111,12 @@ export class DbAggregator {
     }
   }
 
-  consumeTransaction(words: Uint32Array, slot: number, nowMillis: number): void {
+  consumeTransaction(words: Uint32Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
     const status = (tag >>> 8) & 0xff;
     const nested = tag >>> 16 === 0 ? 0 : 1;
-    this.transactions.increment(this.transactions.seriesOf(status | (nested << 8), words[at + TENANT], 0, nowMillis));
+    this.transactions.increment(this.transactions.seriesOf(status | (nested << 8), tenant, 0, nowMillis));
   }
 
   /** Adds what is pending, and with `gauges` the pool gauges (off while db metrics are switched off: no stale pools). */

@@ -1,4 +1,4 @@
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { methodName } from '../../src/http-methods.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
@@ -77,18 +77,23 @@ export class HttpAggregator {
   ) {
     const { maxSeries, budget, nowMillis } = options;
     this.endpoints = new EndpointResolver(dictionary);
-    this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS);
+    this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS).foldTenants(2);
     const generation = this.linkedGeneration;
-    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis, generation);
+    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis, generation).foldTenants(2);
     this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis, generation);
     this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis, generation);
-    this.tenants = new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation);
+    this.tenants = new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation).foldTenants(0);
     this.feedTenants = options.tenantMetrics;
     this.idleMillis = options.idleMillis;
   }
 
   get seriesCount(): number {
     return this.requests.size + this.durations.size + this.requestSizes.size + this.responseSizes.size + this.tenants.size;
+  }
+
+  /** Records whose own request series did not fit and went to `__overflow__`'s (each counted once). */
+  get folded(): number {
+    return this.requests.folded;
   }
 
   get overflowed(): number {
@@ -111,11 +116,11 @@ export class HttpAggregator {
     this.linkedGeneration.value++;
   }
 
-  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  /** `tenant`: the id the shard aggregates the record under (its own, or `__overflow__` when folded). */
+  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
     const endpoint = words[at + KEY];
-    const tenant = words[at + TENANT];
     const aux = words[at + AUX];
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
@@ -142,10 +147,13 @@ export class HttpAggregator {
       tenantRow = cells[link + LINK_TENANT] - 1;
     } else {
       const method = (tag >>> 8) & 0xff;
-      duration = this.durations.seriesOf(tag & 0xffff, route, tenant, nowMillis);
+      // The tenant the request series is kept under: `__overflow__` when it did not fit (SeriesStore.foldTenants),
+      // and then its linked series too, so that every record reaching this series links alike.
+      const owner = series !== 0 ? requests.keys[series * 3 + 2] : tenant;
+      duration = this.durations.seriesOf(tag & 0xffff, route, owner, nowMillis);
       requestSize = this.requestSizes.seriesOf(method, route, 0, nowMillis);
       responseSize = this.responseSizes.seriesOf(method, route, 0, nowMillis);
-      tenantRow = this.feedTenants ? this.tenants.seriesOf(tenant, this.endpoints.category(endpoint), 0, nowMillis) : -1;
+      tenantRow = this.feedTenants ? this.tenants.seriesOf(owner, this.endpoints.category(endpoint), 0, nowMillis) : -1;
       if (series !== 0) {
         cells[link + LINK_DURATION] = duration + 1;
         cells[link + LINK_REQUEST_SIZE] = requestSize + 1;

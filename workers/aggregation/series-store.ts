@@ -1,3 +1,4 @@
+import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 /** A counter of removals, possibly shared by several stores. */
@@ -22,8 +23,10 @@ function hashKey(a: number, b: number, c: number): number {
  * that indexes the typed-array columns of the subclass.
  *
  * Series 0 is the overflow series, present from the start: when `maxSeries` is reached or the memory budget
- * refuses to grow, a new key's data goes there (exported with `otel.metric.overflow=true`) and is counted.
- * Series that stay idle with nothing left to export can be removed; their numbers are reused.
+ * refuses to grow, a new key's data goes there (exported with `otel.metric.overflow=true`) and is counted. A store
+ * keyed by tenant (`foldTenants`) first tries the same key with the tenant `__overflow__`: the record keeps its
+ * other labels (route, status…) and per-label totals stay exact; only when that series cannot be added either does
+ * it go to series 0. Series that stay idle with nothing left to export can be removed; their numbers are reused.
  */
 export abstract class SeriesStore {
   readonly keyWords: number;
@@ -35,6 +38,10 @@ export abstract class SeriesStore {
   activeAt: Uint32Array;
   /** Records that went to the overflow series because a new series could not be added. */
   overflowed = 0;
+  /** Records whose own series could not be added and went to the `__overflow__` tenant's series (foldTenants). */
+  folded = 0;
+  /** The key word holding the tenant id, for folding; -1: not keyed by tenant. */
+  private tenantWord = -1;
   protected capacity = 0;
   private slots: Int32Array;
   private slotMask: number;
@@ -95,11 +102,46 @@ export abstract class SeriesStore {
       slot = (slot + 1) & this.slotMask;
     }
     const series = this.insert(a, b, c, nowMillis);
-    if (series < 0) {
-      this.overflowed++;
-      return 0;
+    return series >= 0 ? series : this.fold(a, b, c, nowMillis);
+  }
+
+  /** Key word `word` holds the tenant: a key that cannot be added goes to the `__overflow__` tenant's series first. */
+  foldTenants(word: 0 | 1 | 2): this {
+    this.tenantWord = word;
+    return this;
+  }
+
+  /** A new key that could not be added: the same key under `__overflow__` if this store folds tenants, else series 0. */
+  private fold(a: number, b: number, c: number, nowMillis: number): number {
+    const word = this.tenantWord;
+    const tenant = word === 0 ? a : word === 1 ? b : c;
+    if (word >= 0 && tenant !== OVERFLOW_ID) {
+      const fa = word === 0 ? OVERFLOW_ID : a;
+      const fb = word === 1 ? OVERFLOW_ID : b;
+      const fc = word === 2 ? OVERFLOW_ID : c;
+      let series = this.find(fa, fb, fc);
+      if (series < 0) series = this.insert(fa, fb, fc, nowMillis);
+      if (series >= 0) {
+        this.folded++;
+        return series;
+      }
     }
-    return series;
+    this.overflowed++;
+    return 0;
+  }
+
+  /** The series of a key, or -1 (the lookup of seriesOf, off its hot path). */
+  private find(a: number, b: number, c: number): number {
+    const keys = this.keys;
+    const width = this.keyWords;
+    let slot = hashKey(a, b, c) & this.slotMask;
+    for (;;) {
+      const entry = this.slots[slot];
+      if (entry === 0) return -1;
+      const at = (entry - 1) * width;
+      if (keys[at] === a && (width < 2 || keys[at + 1] === b) && (width < 3 || keys[at + 2] === c)) return entry - 1;
+      slot = (slot + 1) & this.slotMask;
+    }
   }
 
   /** Bytes one series costs in this store (keys, bookkeeping and the subclass's columns). */

@@ -1,4 +1,4 @@
-import { AUX, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { AUX, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { USAGE_BYTES, tagDetail } from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import type { Dictionary } from '../dictionary.js';
@@ -28,16 +28,17 @@ export class UsageAggregator {
     nowMillis: number,
     private readonly idleMillis: number,
   ) {
-    this.usage = new SumStore(3, 2, maxSeries, budget, nowMillis);
+    this.usage = new SumStore(3, 2, maxSeries, budget, nowMillis).foldTenants(2);
   }
 
   get seriesCount(): number {
     return this.usage.size;
   }
 
-  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  /** `tenant`: the id the shard aggregates the record under (its own, or `__overflow__` when folded). */
+  consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
-    const series = this.usage.seriesOf(words[at + KEY], words[at + AUX], words[at + TENANT], nowMillis);
+    const series = this.usage.seriesOf(words[at + KEY], words[at + AUX], tenant, nowMillis);
     const usage = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     this.usage.add(series, USAGE, usage);
     if ((tagDetail(words[at + TAG]) & USAGE_BYTES) !== 0) this.usage.add(series, PROCESSED_BYTES, usage);

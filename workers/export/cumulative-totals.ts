@@ -13,40 +13,174 @@
  * Totals live only in this worker's memory: a replacement worker starts its shard's counters from zero, which
  * Prometheus treats as a counter reset (rate() and increase() handle it), as it would a process restart. Entries
  * are kept while the worker runs, as Prometheus clients keep theirs, except a tenant's: tenant retention forgets
- * them with the tenant (`forgetTenants`, registered at the shard's forget point), so their number is bounded by
- * the tenants held now (maxTenants), the routes (maxRoutes) and maxSeries with its overflow series. A forgotten
- * tenant that returns starts from zero, which Prometheus reads as a counter reset.
+ * them with the tenant (`forgetTenants`, registered at the shard's forget point). A forgotten tenant that returns
+ * starts from zero, which Prometheus reads as a counter reset.
+ *
+ * Memory: charged to the shard's budget as cells are made (docs/architecture.md, "Memory accounting"): a cell's
+ * label key (a string), its Map entry and its slots in the family's typed columns (value; for a histogram, sum
+ * and bucket counts), with no object per cell. A cell the budget refuses is added to the family's overflow cell
+ * (`otel_metric_overflow="true"`, the label the stores' overflow series carry): every total stays exact, only
+ * that series' own line in GET /metrics starts from what is still pending.
  */
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { MetricFamilyText } from '../../src/exposition.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
+import type { Reservations } from '../aggregation/memory-budget.js';
 import type { Batch } from './collection.js';
-import { braces, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
+import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
 
-/** One series' running value: a number (counter, gauge) or a histogram's bucket counts, sum and count. */
+/** One series' running value, as render combines it: a number (counter, gauge) or a histogram's counts, sum and count. */
 interface Cell {
   value: number;
   counts: number[] | undefined;
   sum: number;
 }
 
-type Family = Map<string, Cell>;
-
 const DEFINITIONS: readonly MetricDefinition[] = Object.values(METRICS);
+/** The key of a family's overflow cell: what the stores' overflow series render as. */
+const OVERFLOW_KEY = labelPairs({ 'otel.metric.overflow': true });
+const TENANT_LABEL = 'tenant_id="';
+/**
+ * A cell's cost beside its columns: its Map entry (a V8 OrderedHashMap entry with its bucket, 32 bytes, charged
+ * twice since the table doubles) and its slot in the keys array (8, charged twice likewise). Its key string is
+ * charged by length (stringBytes). Measured: test/memory-costs.test.ts.
+ */
+const CELL_ENTRY_BYTES = 80;
+const INITIAL_CELLS = 16;
+
+/** A V8 string's heap size: a 16-byte header, one byte per character (Latin-1) or two, rounded up to 8. */
+function stringBytes(text: string): number {
+  const perChar = /[\u0100-\uffff]/.test(text) ? 2 : 1;
+  return 16 + Math.ceil((text.length * perChar) / 8) * 8;
+}
+
+/** One metric's accepted totals: a label key per cell, the numbers in typed columns indexed by cell. */
+class Family {
+  readonly index = new Map<string, number>();
+  /** The key of each cell; undefined for a cell freed for reuse. */
+  readonly keys: (string | undefined)[] = [];
+  /** Counter: the sum; gauge: the latest value; histogram: the count. */
+  values: Float64Array = new Float64Array(0);
+  /** Histograms: sum, and `buckets` counts per cell. */
+  sums: Float64Array = new Float64Array(0);
+  counts: Float64Array = new Float64Array(0);
+  private capacity = 0;
+  private readonly free: number[] = [];
+  /** Bucket counts per cell (0 unless a histogram). */
+  readonly buckets: number;
+
+  constructor(readonly definition: MetricDefinition) {
+    this.buckets = definition.kind === 'histogram' ? (definition.boundaries?.length ?? 0) + 1 : 0;
+  }
+
+  /** Bytes of one cell's slots in the columns. */
+  private get columnBytes(): number {
+    return this.buckets === 0 ? 8 : 16 + 8 * this.buckets;
+  }
+
+  /** The cell of `key`, made if new; -1 when the budget refuses it (`force`: charged whatever it says). */
+  cellOf(key: string, budget: Reservations, force = false): number {
+    const known = this.index.get(key);
+    if (known !== undefined) return known;
+    const cost = cellBytes(key);
+    if (force) budget.charge(cost);
+    else if (!budget.tryReserve(cost)) return -1;
+    let cell = this.free.pop();
+    if (cell === undefined) {
+      if (this.keys.length >= this.capacity && !this.grow(budget, force)) {
+        budget.unreserve(cost);
+        return -1;
+      }
+      cell = this.keys.length;
+      this.keys.push(key);
+    } else {
+      this.keys[cell] = key;
+    }
+    this.index.set(key, cell);
+    return cell;
+  }
+
+  /** Forgets a cell (its tenant was forgotten); returns the bytes it was charged beside the columns. */
+  remove(cell: number): number {
+    const key = this.keys[cell] as string;
+    this.index.delete(key);
+    this.keys[cell] = undefined;
+    this.values[cell] = 0;
+    this.sums[cell] = 0;
+    this.counts.fill(0, cell * this.buckets, (cell + 1) * this.buckets);
+    this.free.push(cell);
+    return cellBytes(key);
+  }
+
+  /** A cell as render reads it; the accepted cell is never changed by it. */
+  read(cell: number): Cell {
+    if (this.buckets === 0) return { value: this.values[cell], counts: undefined, sum: 0 };
+    const counts = Array.from(this.counts.subarray(cell * this.buckets, (cell + 1) * this.buckets));
+    return { value: this.values[cell], counts, sum: this.sums[cell] };
+  }
+
+  /**
+   * Doubles the columns (down to one more cell if the budget refuses more); false: not even that. `force` (the
+   * overflow cell): one more cell, charged whatever the budget says, when it refuses everything.
+   */
+  private grow(budget: Reservations, force: boolean): boolean {
+    let target = Math.max(INITIAL_CELLS, this.capacity * 2);
+    while (target > this.capacity) {
+      if (budget.tryReserve((target - this.capacity) * this.columnBytes)) {
+        this.resize(target);
+        return true;
+      }
+      target = this.capacity + Math.floor((target - this.capacity) / 2);
+    }
+    if (!force) return false;
+    budget.charge(this.columnBytes);
+    this.resize(this.capacity + 1);
+    return true;
+  }
+
+  private resize(capacity: number): void {
+    this.values = grown(this.values, capacity);
+    if (this.buckets > 0) {
+      this.sums = grown(this.sums, capacity);
+      this.counts = grown(this.counts, capacity * this.buckets);
+    }
+    this.capacity = capacity;
+  }
+}
+
+function grown(column: Float64Array, length: number): Float64Array {
+  const next = new Float64Array(length);
+  next.set(column);
+  return next;
+}
+
+/** What a cell costs beside its columns: its key and its entries (CELL_ENTRY_BYTES). */
+function cellBytes(key: string): number {
+  return stringBytes(key) + CELL_ENTRY_BYTES;
+}
 
 export class CumulativeTotals {
   private readonly accepted = new Map<MetricDefinition, Family>();
-  /** For each tenant_id label value, the cells that carry it: what forgetTenants removes. */
-  private readonly byTenant = new Map<string, [Family, string][]>();
 
-  /** Drops every accepted total of these tenants (tenant_id label values). */
+  constructor(private readonly budget: Reservations) {}
+
+  /**
+   * Drops every accepted total of these tenants (tenant_id label values), giving their memory back. Walks every
+   * cell's key once per call (the shard forgets tenants in batches, after an export), keeping no index per tenant.
+   */
   forgetTenants(tenants: Iterable<string>): void {
-    for (const tenant of tenants) {
-      const cells = this.byTenant.get(tenant);
-      if (cells === undefined) continue;
-      for (const [family, key] of cells) family.delete(key);
-      this.byTenant.delete(tenant);
+    const labels = new Set<string>();
+    for (const tenant of tenants) labels.add(`${TENANT_LABEL}${escapeLabelValue(tenant)}"`);
+    if (labels.size === 0) return;
+    let freed = 0;
+    for (const family of this.accepted.values()) {
+      for (let cell = 0; cell < family.keys.length; cell++) {
+        const key = family.keys[cell];
+        if (key !== undefined && labels.has(tenantPair(key))) freed += family.remove(cell);
+      }
     }
+    // The columns stay (a freed cell is reused): only the keys and entries go.
+    this.budget.release(freed);
   }
 
   /** Adds a settled batch's points (call it right after `batch.commit()`). */
@@ -54,21 +188,14 @@ export class CumulativeTotals {
     for (const [definition, points] of batch.points) {
       let family = this.accepted.get(definition);
       if (family === undefined) {
-        family = new Map();
+        family = new Family(definition);
         this.accepted.set(definition, family);
       }
       for (const point of points) {
-        const key = labelPairs(point.attributes);
-        const tenant = point.attributes.tenant_id;
-        if (typeof tenant === 'string' && !family.has(key)) {
-          let cells = this.byTenant.get(tenant);
-          if (cells === undefined) {
-            cells = [];
-            this.byTenant.set(tenant, cells);
-          }
-          cells.push([family, key]);
-        }
-        addPoint(family, definition, key, point.value);
+        let cell = family.cellOf(labelPairs(point.attributes), this.budget);
+        // Refused at the memory bound: into the family's overflow cell, one per metric, charged whatever.
+        if (cell < 0) cell = family.cellOf(OVERFLOW_KEY, this.budget, true);
+        addPoint(family, cell, point.value);
       }
     }
   }
@@ -78,7 +205,7 @@ export class CumulativeTotals {
    * the caller); `shardLabels`: `ringmeter_shard="n"` with several shards, else empty.
    */
   render(pending: readonly Batch[], shardLabels: string): MetricFamilyText[] {
-    const current = new Map<MetricDefinition, Family>();
+    const current = new Map<MetricDefinition, Map<string, Cell>>();
     for (const batch of pending) {
       for (const [definition, points] of batch.points) {
         let family = current.get(definition);
@@ -86,20 +213,21 @@ export class CumulativeTotals {
           family = new Map();
           current.set(definition, family);
         }
-        for (const point of points) addPoint(family, definition, labelPairs(point.attributes), point.value);
+        for (const point of points) addPending(family, definition, labelPairs(point.attributes), point.value);
       }
     }
     const families: MetricFamilyText[] = [];
     for (const definition of DEFINITIONS) {
       const accepted = this.accepted.get(definition);
       const now = current.get(definition);
-      if (accepted === undefined && now === undefined) continue;
+      if ((accepted === undefined || accepted.index.size === 0) && now === undefined) continue;
       const name = prometheusName(definition);
       let samples = '';
-      const labels = new Set<string>([...(accepted?.keys() ?? []), ...(now?.keys() ?? [])]);
+      const labels = new Set<string>([...(accepted?.index.keys() ?? []), ...(now?.keys() ?? [])]);
       for (const key of labels) {
-        const cell = combine(definition, accepted?.get(key), now?.get(key));
-        samples += renderCell(definition, name, braces(key, shardLabels), key, shardLabels, cell);
+        const cell = accepted?.index.get(key);
+        const combined = combine(definition, cell === undefined ? undefined : accepted?.read(cell), now?.get(key));
+        samples += renderCell(definition, name, braces(key, shardLabels), key, shardLabels, combined);
       }
       families.push({ name, type: definition.kind, help: definition.description, samples });
     }
@@ -107,11 +235,32 @@ export class CumulativeTotals {
   }
 }
 
-function addPoint(family: Family, definition: MetricDefinition, key: string, value: number | Histogram): void {
+/** The `tenant_id="…"` pair of a label key ('' if none), as labelPairs wrote it: escaped, so the first bare quote ends it. */
+function tenantPair(key: string): string {
+  const at = key.startsWith(TENANT_LABEL) ? 0 : key.indexOf(`,${TENANT_LABEL}`) + 1;
+  if (at === 0 && !key.startsWith(TENANT_LABEL)) return '';
+  let end = at + TENANT_LABEL.length;
+  while (end < key.length && key[end] !== '"') end += key[end] === '\\' ? 2 : 1;
+  return key.slice(at, end + 1);
+}
+
+function addPoint(family: Family, cell: number, value: number | Histogram): void {
+  if (typeof value === 'number') {
+    // A gauge is its latest value; points of one family arrive in the order they were collected.
+    if (family.definition.kind === 'gauge') family.values[cell] = value;
+    else family.values[cell] += value;
+    return;
+  }
+  const at = cell * family.buckets;
+  for (let i = 0; i < family.buckets; i++) family.counts[at + i] += value.buckets.counts[i] ?? 0;
+  family.values[cell] += value.count;
+  family.sums[cell] += value.sum ?? 0;
+}
+
+function addPending(family: Map<string, Cell>, definition: MetricDefinition, key: string, value: number | Histogram): void {
   let cell = family.get(key);
   if (typeof value === 'number') {
     if (cell === undefined) family.set(key, { value, counts: undefined, sum: 0 });
-    // A gauge is its latest value; points of one family arrive in the order they were collected.
     else cell.value = definition.kind === 'gauge' ? value : cell.value + value;
     return;
   }

@@ -31,6 +31,8 @@ export class SelfMetrics {
   private readonly overflowed = new Map<string, Counted>();
   private readonly exportedPoints = new Map<string, Counted>();
   private readonly sqlTextsOverflowed: Counted = { total: 0, exported: 0 };
+  private readonly tenantsFolded: Counted = { total: 0, exported: 0 };
+  private readonly recordsFolded: Counted = { total: 0, exported: 0 };
   private readonly durations = new Map<
     string,
     { count: number; sum: number; min: number; max: number; counts: number[]; startMillis: number }
@@ -55,6 +57,12 @@ export class SelfMetrics {
   /** Cumulative count of queries whose SQL text came beyond maxSqlTexts, as the DB aggregator reports it. */
   setSqlTextsOverflowed(total: number): void {
     this.sqlTextsOverflowed.total = total;
+  }
+
+  /** Cumulative counts of the memory bound's folding (tenant-admission.ts): tenants folded, records folded. */
+  setFolded(tenants: number, records: number): void {
+    this.tenantsFolded.total = tenants;
+    this.recordsFolded.total = records;
   }
 
   /** One finished export request: its data points and duration; `errorType` is undefined on success. */
@@ -125,6 +133,8 @@ export class SelfMetrics {
     for (const [errorType, entry] of this.exportedPoints)
       addGrowth(collection, METRICS.exporterPointsExported, exporterAttributes(errorType), start, entry);
     addGrowth(collection, METRICS.sqlTextsOverflowed, {}, start, this.sqlTextsOverflowed);
+    addGrowth(collection, METRICS.tenantsFolded, {}, start, this.tenantsFolded);
+    addGrowth(collection, METRICS.recordsFolded, {}, start, this.recordsFolded);
     for (const [errorType, duration] of this.durations) {
       if (duration.count === 0) continue;
       // Taken whole: the exporter's own durations restart from zero once accepted, and go back if not.

@@ -1,130 +1,167 @@
-import {
-  COST_RESOURCES,
-  type EndpointCell,
-  type ShardAnalytics,
-  type TableCell,
-  type TenantAnalytics,
-  type TenantSelection,
-} from '../../src/contract/analytics.js';
+import { COST_RESOURCES, type ShardAnalytics, type TenantAnalytics, type TenantSelection } from '../../src/contract/analytics.js';
 import { tenantAttributes } from '../aggregation/tenant-attributes.js';
+import type { MemoryBudget } from '../aggregation/memory-budget.js';
 import type { Collection } from '../export/collection.js';
-import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPES, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
+import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { METRICS } from '../../src/contract/metrics.js';
-import { isTenantSlotId } from '../../src/contract/strings-layout.js';
 import type { ActivityThresholds } from '../../src/options.js';
-import { methodName } from '../../src/http-methods.js';
 import { LogSketch } from '../../src/sketch/log-sketch.js';
 import type { Dictionary } from '../dictionary.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
+import { ProfileReader } from './profile-reader.js';
 import { activityPatterns } from './activity-pattern.js';
-import { ActivityWindow } from './activity-window.js';
-import { type IntervalTotals, TenantInterval, type TenantTotals } from './tenant-interval.js';
+import { ActivityWindows } from './activity-window.js';
+import type { IntervalTotals, TenantTotals } from './tenant-interval.js';
+import {
+  ENDPOINT_CELL_BYTES,
+  type HttpCell,
+  INITIAL_LATENCY_BUCKETS,
+  newHttpCell,
+  newProfile,
+  newQueryCell,
+  PROFILE_BYTES,
+  type Profile,
+  type QueryCell,
+  ROUTE_SKETCH_BYTES,
+  SKETCH_ARRAY_BYTES,
+  TABLE_CELL_BYTES,
+  USAGE_ENTRY_BYTES,
+} from './tenant-profile.js';
 
 const TWO_TO_32 = 2 ** 32;
-/** Cells a tenant keeps per family; further endpoints or tables share one overflow cell (key -1). */
+/** Cells a tenant keeps per family; further endpoints or tables share one overflow cell. */
 export const MAX_CELLS_PER_TENANT = 64;
 /** Route sketches a shard keeps; further method + route pairs are not sketched (their tenants still are). */
 export const MAX_ROUTE_SKETCHES = 1000;
-const OVERFLOW_CELL = -1;
 const HOUR_MILLIS = 3_600_000;
-
-/** An endpoint cell's counters as the contract names them (analytics.ts), plus its activity window. */
-type HttpCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'> & { window: ActivityWindow };
-
-/** A table cell's counters as the contract names them. */
-type QueryCell = Omit<TableCell, 'table' | 'queryType'>;
-
-/** A tenant's counters as the contract names them; ids, not strings, until read (see TenantProfiles). */
-type Profile = Pick<
-  TenantAnalytics,
-  | 'firstSeenMillis'
-  | 'lastSeenMillis'
-  | 'requests'
-  | 'serverErrors'
-  | 'clientErrors'
-  | 'durationSumSeconds'
-  | 'requestBytes'
-  | 'responseBytes'
-> & {
-  tenantId: number;
-  latency: LogSketch;
-  window: ActivityWindow;
-  /** key = endpoint id × 16 + method id. */
-  endpoints: Map<number, HttpCell>;
-  /** key = (table id × 2 + isSql) × 8 + query type. */
-  tables: Map<number, QueryCell>;
-  /** recordTenantResource usage whose data type is 'bytes', by resource type id (capped like the cells). */
-  usageBytes: Map<number, number>;
-  /** The sum of usageBytes. */
-  usageBytesTotal: number;
-  /** Timed queries and their duration sum, over all tables. */
-  queries: number;
-  databaseSeconds: number;
-  /** The current export interval, the anomaly baselines and the last closed interval (tenant-interval.ts). */
-  interval: TenantInterval;
-};
+/** An empty Map, charged when a profile's table or usage Map is made (its endpoint Map is in PROFILE_BYTES). */
+const MAP_BYTES = 192;
 
 /**
  * Per-tenant profiles of one shard, fed from the same records as the aggregators (the shard's `consume`), read by
  * `analytics` requests. Ids are kept as they arrive and decoded to strings only when read, so a record costs a Map
- * lookup or two and a sketch insert. Memory per tenant is bounded: one latency sketch (≤ MAX_BUCKETS), one
- * 60-minute window, ≤ 64 + 1 endpoint cells (each with its window) and ≤ 64 + 1 table cells; tenants are capped
- * upstream by maxTenants.
+ * lookup or two and a sketch insert. Memory is charged to the shard's budget as it is made or grows (costs in
+ * tenant-profile.ts): a client-chosen tenant gets a profile only through `admit` (tenant-admission.ts folds the
+ * others into `__overflow__`); per tenant, one latency sketch (≤ MAX_BUCKETS), one 60-minute window, ≤ 64 endpoint
+ * cells (each with its window) and ≤ 64 table cells, then one overflow cell per family, which also takes what the
+ * budget refuses a cell of its own.
  */
 export class TenantProfiles {
   private readonly profiles = new Map<number, Profile>();
   private readonly routes = new Map<number, LogSketch>();
-  private readonly dbLatency = new LogSketch();
+  private readonly dbLatency: LogSketch;
+  private readonly windows: ActivityWindows;
   private readonly sql: SqlResolver;
+  private readonly reader: ProfileReader;
   private connectionsInUse = 0;
   private maxConnections = 0;
   /** When the current export interval began (the last close, or the shard's start). */
   private intervalStartMillis: number;
   /** When the last closed interval began; -1 before the first close. */
   private closedStartMillis = -1;
+  /** Growth of a shard-wide sketch (routes, database), charged to the budget: its buckets (its array's own cost is in ROUTE_SKETCH_BYTES). */
+  private readonly growShared = (fromBuckets: number, toBuckets: number) => this.budget.tryReserve((toBuckets - fromBuckets) * 8);
 
   constructor(
     private readonly dictionary: Dictionary,
     private readonly shard: number,
     private readonly thresholds: ActivityThresholds,
     nowMillis: number,
-    private readonly slowQuerySeconds = 0.5,
+    private readonly slowQuerySeconds: number,
+    private readonly budget: MemoryBudget,
   ) {
     this.sql = new SqlResolver(dictionary);
     this.intervalStartMillis = nowMillis;
+    this.windows = new ActivityWindows(budget);
+    this.reader = new ProfileReader(dictionary, this.sql, this.windows, thresholds);
+    // One per shard, whatever the traffic: charged, never refused.
+    budget.charge(ROUTE_SKETCH_BYTES);
+    this.dbLatency = new LogSketch(undefined, this.growShared);
   }
 
+  /**
+   * Gives a client-chosen tenant a profile of its own if the budget holds it (and its label, `labelBytes`) with
+   * `headroomBytes` to spare; false leaves it without, and the shard folds it into `__overflow__`.
+   */
+  admit(tenantId: number, nowMillis: number, headroomBytes: number, labelBytes: number): boolean {
+    const cost = PROFILE_BYTES + labelBytes;
+    if (!this.budget.tryReserve(cost, headroomBytes)) return false;
+    const window = this.windows.allocate();
+    if (window < 0) {
+      this.budget.unreserve(cost);
+      return false;
+    }
+    this.create(tenantId, nowMillis, window).chargedBytes = cost;
+    return true;
+  }
+
+  /**
+   * The profile of a tenant the shard aggregates under its own id: an admitted one, or one of the few ids that are
+   * not client-chosen (`unknown`, `invalid`, `__overflow__`, the system tenant), made at first use and charged
+   * whatever the budget says (they are a handful, and their records must be counted somewhere).
+   */
   private profile(tenantId: number, nowMillis: number): Profile {
     let profile = this.profiles.get(tenantId);
     if (profile === undefined) {
-      profile = {
-        tenantId,
-        firstSeenMillis: nowMillis,
-        lastSeenMillis: nowMillis,
-        requests: 0,
-        serverErrors: 0,
-        clientErrors: 0,
-        durationSumSeconds: 0,
-        latency: new LogSketch(),
-        requestBytes: 0,
-        responseBytes: 0,
-        window: new ActivityWindow(),
-        endpoints: new Map(),
-        tables: new Map(),
-        usageBytes: new Map(),
-        usageBytesTotal: 0,
-        queries: 0,
-        databaseSeconds: 0,
-        interval: new TenantInterval(),
-      };
-      this.profiles.set(tenantId, profile);
+      this.budget.charge(PROFILE_BYTES);
+      profile = this.create(tenantId, nowMillis, this.windows.allocate(true));
+      profile.chargedBytes = PROFILE_BYTES;
     }
     if (nowMillis > profile.lastSeenMillis) profile.lastSeenMillis = nowMillis;
     return profile;
   }
 
-  consumeHttp(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  private create(tenantId: number, nowMillis: number, window: number): Profile {
+    // A tenant's latency sketch grows charged twice (its interval's mark copies its buckets); its first growth
+    // moves the buckets off the V8 heap, into an array with a native backing store of its own (SKETCH_ARRAY_BYTES).
+    const profile: Profile = newProfile(tenantId, nowMillis, window, (fromBuckets, toBuckets) =>
+      this.chargeTo(profile, 2 * ((toBuckets - fromBuckets) * 8 + (fromBuckets <= INITIAL_LATENCY_BUCKETS ? SKETCH_ARRAY_BYTES : 0))),
+    );
+    this.profiles.set(tenantId, profile);
+    return profile;
+  }
+
+  /** Reserves `bytes` for a profile's growth; false (nothing reserved) when the budget refuses. */
+  private chargeTo(profile: Profile, bytes: number): boolean {
+    if (!this.budget.tryReserve(bytes)) return false;
+    profile.chargedBytes += bytes;
+    return true;
+  }
+
+  /**
+   * A new endpoint cell with its window, or the tenant's overflow cell when it has MAX_CELLS_PER_TENANT already or
+   * the budget refuses (the overflow cell was paid for with the profile).
+   */
+  private endpointCell(p: Profile, key: number): HttpCell {
+    if (p.endpoints.size < MAX_CELLS_PER_TENANT && this.chargeTo(p, ENDPOINT_CELL_BYTES)) {
+      const window = this.windows.allocate();
+      if (window >= 0) {
+        const cell = newHttpCell(window);
+        p.endpoints.set(key, cell);
+        return cell;
+      }
+      this.budget.unreserve(ENDPOINT_CELL_BYTES);
+      p.chargedBytes -= ENDPOINT_CELL_BYTES;
+    }
+    p.endpointOverflow ??= newHttpCell(-1);
+    return p.endpointOverflow;
+  }
+
+  private tableCell(p: Profile, key: number): QueryCell {
+    const tables = p.tables;
+    if ((tables?.size ?? 0) < MAX_CELLS_PER_TENANT && this.chargeTo(p, TABLE_CELL_BYTES + (tables === undefined ? MAP_BYTES : 0))) {
+      const cell = newQueryCell();
+      p.tables ??= new Map();
+      p.tables.set(key, cell);
+      return cell;
+    }
+    p.tableOverflow ??= newQueryCell();
+    return p.tableOverflow;
+  }
+
+  /** `tenant`: the id the shard aggregates the record under (its own, or `__overflow__` when folded). */
+  consumeHttp(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
     if ((tag & 0xff) !== KIND_HTTP) return;
@@ -135,7 +172,7 @@ export class TenantProfiles {
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
     const responseBytes = aux === 0 ? words[at + B] : words[at + B] + (aux >>> 16) * TWO_TO_32;
-    const p = this.profile(words[at + TENANT], nowMillis);
+    const p = this.profile(tenant, nowMillis);
     const serverError = status >= 500 ? 1 : 0;
     const clientError = status >= 400 && status < 500 ? 1 : 0;
     p.requests++;
@@ -145,29 +182,25 @@ export class TenantProfiles {
     p.latency.add(seconds);
     p.requestBytes += requestBytes;
     p.responseBytes += responseBytes;
-    p.window.add(nowMillis);
+    this.windows.add(p.window, nowMillis);
     const key = endpoint * 16 + (method & 15);
-    let cell = p.endpoints.get(key) ?? p.endpoints.get(OVERFLOW_CELL);
-    if (cell === undefined) {
-      cell = newHttpCell();
-      p.endpoints.set(p.endpoints.size < MAX_CELLS_PER_TENANT ? key : OVERFLOW_CELL, cell);
-    }
+    const cell = p.endpoints.get(key) ?? this.endpointCell(p, key);
     cell.requests++;
     cell.serverErrors += serverError;
     cell.clientErrors += clientError;
     cell.durationSumSeconds += seconds;
     cell.requestBytes += requestBytes;
     cell.responseBytes += responseBytes;
-    cell.window.add(nowMillis);
+    if (cell.window >= 0) this.windows.add(cell.window, nowMillis);
     let route = this.routes.get(key);
-    if (route === undefined && this.routes.size < MAX_ROUTE_SKETCHES) {
-      route = new LogSketch();
+    if (route === undefined && this.routes.size < MAX_ROUTE_SKETCHES && this.budget.tryReserve(ROUTE_SKETCH_BYTES)) {
+      route = new LogSketch(undefined, this.growShared);
       this.routes.set(key, route);
     }
     route?.add(seconds);
   }
 
-  consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const detail = (words[at + TAG] >>> 8) & 0xff;
     if ((detail & QUERY_UNTIMED) !== 0) return;
@@ -175,13 +208,9 @@ export class TenantProfiles {
     const isSql = (detail & QUERY_KEY_IS_SQL) !== 0;
     const queryType = isSql ? this.sql.queryType(key) : detail >>> 4;
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
-    const p = this.profile(words[at + TENANT], nowMillis);
+    const p = this.profile(tenant, nowMillis);
     const tableKey = ((isSql ? this.sql.table(key) : key) * 2 + (isSql ? 1 : 0)) * 8 + queryType;
-    let cell = p.tables.get(tableKey) ?? p.tables.get(OVERFLOW_CELL);
-    if (cell === undefined) {
-      cell = { queries: 0, errors: 0, durationSumSeconds: 0, slowQueries: 0 };
-      p.tables.set(p.tables.size < MAX_CELLS_PER_TENANT ? tableKey : OVERFLOW_CELL, cell);
-    }
+    const cell = p.tables?.get(tableKey) ?? this.tableCell(p, tableKey);
     cell.queries++;
     if ((detail & QUERY_SUCCESS) === 0) cell.errors++;
     cell.durationSumSeconds += seconds;
@@ -197,15 +226,25 @@ export class TenantProfiles {
   }
 
   /** recordTenantResource usage: only a byte count (USAGE_BYTES) is part of a profile. */
-  consumeUsage(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
+  consumeUsage(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     if (((words[at + TAG] >>> 8) & USAGE_BYTES) === 0) return;
     const bytes = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
-    const p = this.profile(words[at + TENANT], nowMillis);
+    const p = this.profile(tenant, nowMillis);
     const resource = words[at + KEY];
-    const key = p.usageBytes.has(resource) || p.usageBytes.size < MAX_CELLS_PER_TENANT ? resource : OVERFLOW_CELL;
-    p.usageBytes.set(key, (p.usageBytes.get(key) ?? 0) + bytes);
     p.usageBytesTotal += bytes;
+    const usage = p.usageBytes;
+    const total = usage?.get(resource);
+    if (total !== undefined) {
+      (usage as Map<number, number>).set(resource, total + bytes);
+      return;
+    }
+    if ((usage?.size ?? 0) < MAX_CELLS_PER_TENANT && this.chargeTo(p, USAGE_ENTRY_BYTES + (usage === undefined ? MAP_BYTES : 0))) {
+      p.usageBytes ??= new Map();
+      p.usageBytes.set(resource, bytes);
+      return;
+    }
+    p.usageOverflowBytes += bytes;
   }
 
   /**
@@ -230,7 +269,13 @@ export class TenantProfiles {
       p.interval.close(figures[i], totals[i], shard, p.latency, nowMillis);
       p.interval.setPattern(
         p.lastSeenMillis > nowMillis - HOUR_MILLIS
-          ? activityPatterns(p.window.perMinute, p.window.lastHour(nowMillis), p.firstSeenMillis, nowMillis, this.thresholds)[0]
+          ? activityPatterns(
+              this.windows.perMinute(p.window),
+              this.windows.lastHour(p.window, nowMillis),
+              p.firstSeenMillis,
+              nowMillis,
+              this.thresholds,
+            )[0]
           : undefined,
       );
     }
@@ -274,7 +319,14 @@ export class TenantProfiles {
    * Retention's forget point calls it (tenant-forgetting.ts).
    */
   forgetIds(ids: ReadonlySet<number>): void {
-    for (const id of ids) this.profiles.delete(id);
+    for (const id of ids) {
+      const profile = this.profiles.get(id);
+      if (profile === undefined) continue;
+      this.windows.release(profile.window);
+      for (const cell of profile.endpoints.values()) this.windows.release(cell.window);
+      this.budget.release(profile.chargedBytes);
+      this.profiles.delete(id);
+    }
   }
 
   get tenantCount(): number {
@@ -288,11 +340,11 @@ export class TenantProfiles {
     for (const profile of this.profiles.values()) {
       const name = this.dictionary.label(profile.tenantId);
       if (wanted !== undefined && !wanted.has(name)) continue;
-      tenants.push(this.tenantAnalytics(name, profile, nowMillis));
+      tenants.push(this.reader.tenant(name, profile, nowMillis));
     }
     const routes = [];
     for (const [key, sketch] of this.routes) {
-      const [method, route] = this.endpointName(key);
+      const [method, route] = this.reader.endpointName(key);
       routes.push({ method, route, latency: sketch.snapshot() });
     }
     return {
@@ -302,58 +354,6 @@ export class TenantProfiles {
       routes,
       database: { latency: this.dbLatency.snapshot(), connectionsInUse: this.connectionsInUse, maxConnections: this.maxConnections },
     };
-  }
-
-  private tenantAnalytics(tenant: string, p: Profile, nowMillis: number): TenantAnalytics {
-    const requestsLastHour = p.window.lastHour(nowMillis);
-    const endpoints: EndpointCell[] = [];
-    for (const [key, cell] of p.endpoints) {
-      const [method, route] = key === OVERFLOW_CELL ? ['_OTHER', '__overflow__'] : this.endpointName(key);
-      const { window, ...counts } = cell;
-      endpoints.push({ method, route, ...counts, requestsLastHour: window.lastHour(nowMillis) });
-    }
-    const tables: TableCell[] = [];
-    for (const [key, cell] of p.tables) {
-      if (key === OVERFLOW_CELL) {
-        tables.push({ table: '__overflow__', queryType: 'OTHER', ...cell });
-        continue;
-      }
-      const id = Math.floor(key / 16);
-      const table = (key & 8) !== 0 ? this.sql.tables.name(id) : this.dictionary.label(id);
-      tables.push({ table, queryType: QUERY_TYPES[key & 7] ?? 'OTHER', ...cell });
-    }
-    return {
-      tenant,
-      pseudo: !isTenantSlotId(p.tenantId),
-      firstSeenMillis: p.firstSeenMillis,
-      lastSeenMillis: p.lastSeenMillis,
-      requests: p.requests,
-      serverErrors: p.serverErrors,
-      clientErrors: p.clientErrors,
-      durationSumSeconds: p.durationSumSeconds,
-      latency: p.latency.snapshot(),
-      requestBytes: p.requestBytes,
-      responseBytes: p.responseBytes,
-      processedBytes: this.processedBytes(p),
-      requestsLastHour,
-      pattern: activityPatterns(p.window.perMinute, requestsLastHour, p.firstSeenMillis, nowMillis, this.thresholds)[0],
-      anomalies: p.interval.anomalies(),
-      costShare: p.interval.costShare,
-      endpoints,
-      tables,
-    };
-  }
-
-  /** Bytes by data_type, as tenant_data_processed_bytes labels them. */
-  private processedBytes(p: Profile): Record<string, number> {
-    const bytes: Record<string, number> = { request: p.requestBytes, response: p.responseBytes };
-    for (const [resource, total] of p.usageBytes)
-      bytes[resource === OVERFLOW_CELL ? '__overflow__' : this.dictionary.label(resource)] = total;
-    return bytes;
-  }
-
-  private endpointName(key: number): [string, string] {
-    return [methodName(key & 15), this.dictionary.endpoint(Math.floor(key / 16)).route];
   }
 }
 
@@ -366,17 +366,5 @@ function totalsOf(p: Profile): TenantTotals {
     requestSeconds: p.durationSumSeconds,
     databaseSeconds: p.databaseSeconds,
     bytes: p.requestBytes + p.responseBytes + p.usageBytesTotal,
-  };
-}
-
-function newHttpCell(): HttpCell {
-  return {
-    requests: 0,
-    serverErrors: 0,
-    clientErrors: 0,
-    durationSumSeconds: 0,
-    requestBytes: 0,
-    responseBytes: 0,
-    window: new ActivityWindow(),
   };
 }

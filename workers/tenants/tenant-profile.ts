@@ -1,0 +1,110 @@
+import type { EndpointCell, TableCell, TenantAnalytics } from '../../src/contract/analytics.js';
+import { LogSketch, type SketchGrowth } from '../../src/sketch/log-sketch.js';
+import { TenantInterval } from './tenant-interval.js';
+
+/**
+ * What one tenant's profile costs, charged to the shard's memory budget when it is made or grows (never per
+ * record) and given back when the tenant is forgotten. Measured as V8 heap plus array buffers after a full GC in a
+ * fresh process, per object, over 20,000 of each (test/memory-costs.test.ts holds the charges at or above what is
+ * measured); docs/architecture.md ("Memory accounting") gives the figures.
+ *
+ * - PROFILE_BYTES: the profile object, its endpoint Map, its latency sketch (object and INITIAL_LATENCY_BUCKETS
+ *   buckets, twice: the interval keeps a copy, the mark, for its p95), its TenantInterval with the two anomaly
+ *   baselines, and the two overflow cells it may need later (reserved now, so that a cell refused at the bound
+ *   always has somewhere to go). Its activity window is a slab slot (activity-window.ts), charged by the slab.
+ * - ENDPOINT_CELL_BYTES, TABLE_CELL_BYTES, USAGE_ENTRY_BYTES: one cell object and its Map entry (a Map's table
+ *   doubles: the entry is charged at twice its share). An endpoint cell's window is a slab slot too.
+ * - ROUTE_SKETCH_BYTES: a route's sketch (object, initial buckets) and its Map entry.
+ * - A sketch's bucket array growth is charged as it grows: 8 bytes per bucket, 16 for a tenant's latency sketch
+ *   (its interval's mark copies it), and SKETCH_ARRAY_BYTES (twice) when a tenant's sketch first outgrows its
+ *   INITIAL_LATENCY_BUCKETS, which V8 keeps inside the heap object (≤ 64 bytes): larger arrays have a native
+ *   backing store of their own.
+ */
+export const PROFILE_BYTES = 1_792;
+export const ENDPOINT_CELL_BYTES = 192;
+export const TABLE_CELL_BYTES = 128;
+export const USAGE_ENTRY_BYTES = 48;
+export const ROUTE_SKETCH_BYTES = 1_280;
+/** Beside its buckets, what a sketch's new bucket array costs: a typed array's objects and native backing store. */
+export const SKETCH_ARRAY_BYTES = 256;
+/** A tenant's latency sketch starts small (64 bytes, kept in its heap object); it grows as its latencies spread. */
+export const INITIAL_LATENCY_BUCKETS = 8;
+
+/** An endpoint cell's counters as the contract names them, plus its activity window (-1: none, the overflow cell). */
+export type HttpCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'> & { window: number };
+
+/** A table cell's counters as the contract names them. */
+export type QueryCell = Omit<TableCell, 'table' | 'queryType'>;
+
+/** A tenant's counters as the contract names them; ids, not strings, until read (see TenantProfiles). */
+export type Profile = Pick<
+  TenantAnalytics,
+  | 'firstSeenMillis'
+  | 'lastSeenMillis'
+  | 'requests'
+  | 'serverErrors'
+  | 'clientErrors'
+  | 'durationSumSeconds'
+  | 'requestBytes'
+  | 'responseBytes'
+> & {
+  tenantId: number;
+  latency: LogSketch;
+  /** Its slot in the shard's activity windows. */
+  window: number;
+  /** key = endpoint id × 16 + method id; at most MAX_CELLS_PER_TENANT. */
+  endpoints: Map<number, HttpCell>;
+  /** Requests on endpoints beyond the cap or refused a cell at the memory bound; made on first use. */
+  endpointOverflow: HttpCell | undefined;
+  /** key = (table id × 2 + isSql) × 8 + query type; made on first use. */
+  tables: Map<number, QueryCell> | undefined;
+  tableOverflow: QueryCell | undefined;
+  /** recordTenantResource usage whose data type is 'bytes', by resource type id; made on first use. */
+  usageBytes: Map<number, number> | undefined;
+  /** Usage bytes of resource types beyond the cap or refused an entry. */
+  usageOverflowBytes: number;
+  /** The sum of usageBytes and usageOverflowBytes. */
+  usageBytesTotal: number;
+  /** Timed queries and their duration sum, over all tables. */
+  queries: number;
+  databaseSeconds: number;
+  /** The current export interval, the anomaly baselines and the last closed interval (tenant-interval.ts). */
+  interval: TenantInterval;
+  /** Bytes charged to the budget for this profile (its window slot aside), given back when it is forgotten. */
+  chargedBytes: number;
+};
+
+export function newProfile(tenantId: number, nowMillis: number, window: number, grow: SketchGrowth): Profile {
+  return {
+    tenantId,
+    firstSeenMillis: nowMillis,
+    lastSeenMillis: nowMillis,
+    requests: 0,
+    serverErrors: 0,
+    clientErrors: 0,
+    durationSumSeconds: 0,
+    latency: new LogSketch(INITIAL_LATENCY_BUCKETS, grow),
+    requestBytes: 0,
+    responseBytes: 0,
+    window,
+    endpoints: new Map(),
+    endpointOverflow: undefined,
+    tables: undefined,
+    tableOverflow: undefined,
+    usageBytes: undefined,
+    usageOverflowBytes: 0,
+    usageBytesTotal: 0,
+    queries: 0,
+    databaseSeconds: 0,
+    interval: new TenantInterval(),
+    chargedBytes: 0,
+  };
+}
+
+export function newHttpCell(window: number): HttpCell {
+  return { requests: 0, serverErrors: 0, clientErrors: 0, durationSumSeconds: 0, requestBytes: 0, responseBytes: 0, window };
+}
+
+export function newQueryCell(): QueryCell {
+  return { queries: 0, errors: 0, durationSumSeconds: 0, slowQueries: 0 };
+}
