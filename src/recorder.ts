@@ -1,5 +1,6 @@
 import { SDK_INFO } from '@opentelemetry/core';
-import { mergeFamilies, type ExpositionFormat } from './exposition.js';
+import type { Exposition, ExpositionFormat } from './exposition.js';
+import { Reads } from './reads.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
@@ -79,6 +80,8 @@ export class Recorder {
   readonly refusals = new Refusals(Date.now());
   /** When the collector was made (ms since the epoch): the start of its first window, for the operations endpoints. */
   readonly startedAtMillis = Date.now();
+  /** GET /metrics renders and analytics, shared by concurrent callers (reads.ts); set once the shards exist. */
+  readonly reads: Reads;
 
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
@@ -120,6 +123,7 @@ export class Recorder {
         ),
       );
     }
+    this.reads = new Reads(this.supervisors);
     this.restartRuntimeSampler();
   }
 
@@ -427,22 +431,19 @@ export class Recorder {
     });
   }
 
-  /**
-   * Every series as Prometheus text (GET /metrics), cumulative since each worker started. Each worker renders its
-   * shard; this thread only joins the texts (exposition.ts). Rejects if a shard does not answer in `timeoutMillis`.
-   */
-  async renderMetrics(format: ExpositionFormat, timeoutMillis: number): Promise<string> {
-    const shards = await Promise.all(this.supervisors.map((supervisor) => supervisor.render(timeoutMillis)));
-    return mergeFamilies(shards, format);
+  /** GET /metrics: see Reads.scrape. */
+  scrape(timeoutMillis: number, signal?: AbortSignal): Promise<Exposition> {
+    return this.reads.scrape(timeoutMillis, signal);
   }
 
-  /**
-   * Tenant analytics, one answer per shard (contract/analytics.ts). Every shard is asked: the tenant interner has
-   * no lookup that leaves an unknown id un-interned, and each worker filters by the selection, so a shard that does
-   * not own a named tenant answers with no tenants. Rejects if a shard does not answer in `timeoutMillis`.
-   */
-  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics[]> {
-    return Promise.all(this.supervisors.map((supervisor) => supervisor.analytics(selection, timeoutMillis)));
+  /** GET /metrics as text (the dashboard's data). */
+  async renderMetrics(format: ExpositionFormat, timeoutMillis: number, signal?: AbortSignal): Promise<string> {
+    return (await this.reads.scrape(timeoutMillis, signal)).text(format);
+  }
+
+  /** Tenant analytics, one answer per shard: see Reads.analytics. */
+  analytics(selection: TenantSelection, timeoutMillis: number, signal?: AbortSignal): Promise<ShardAnalytics[]> {
+    return this.reads.analytics(selection, timeoutMillis, signal);
   }
 
   /** Stops the workers within `timeoutMillis`, exporting what is pending; past it, terminates them and rejects saying what was left. */

@@ -30,12 +30,18 @@ import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
 import { TenantProfiles } from './tenants/tenant-profiles.js';
 import { MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
+import { type OpenedRender, RenderQueue } from './render-queue.js';
 
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
 const DRAIN_SLICE = 65_536;
 const SCOPE = { name: 'ringmeter', version: VERSION };
 
 export type ExportOutcome = { ok: true } | { ok: false; reason: string };
+
+/** A family's chunks, as a transfer list (each chunk has a buffer of its own: TextEncoder made it). */
+function transferable(family: MetricFamilyText): ArrayBuffer[] {
+  return family.samples.map((chunk) => chunk.buffer as ArrayBuffer);
+}
 
 /** An export waiting for the running one to finish, and the latest deadline of those who asked for it. */
 interface PlannedExport {
@@ -107,6 +113,16 @@ export class Shard implements TestHookTarget {
   private lastOtlpAccepted: boolean | undefined;
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
   private readonly totals = new CumulativeTotals();
+  /** GET /metrics renders, one at a time, in slices between which exports and drains run. */
+  private readonly renders = new RenderQueue(
+    () => this.openRender(),
+    (id, render) => {
+      if (render === undefined) this.post({ type: 'readCancelled', id });
+      // The chunks are transferred, not copied: a render of tens of megabytes crosses in no time.
+      else this.port.postMessage({ type: 'rendered', id, ...render } satisfies WorkerToMain, render.families.flatMap(transferable));
+    },
+    () => this.running !== undefined,
+  );
 
   /** `clock` drives every wait of the shard (drain passes, the export timer, Retry-After, retries). */
   constructor(task: StartShardTask, clock: Clock = SYSTEM_CLOCK) {
@@ -484,7 +500,11 @@ export class Shard implements TestHookTarget {
         void this.stop(message.id, message.deadlineMillis);
         return;
       case 'render':
-        this.post({ type: 'rendered', id: message.id, families: this.render() });
+        this.renders.request(message.id);
+        return;
+      case 'cancelRead':
+        // An analytics read is answered as soon as it arrives: only a render can still be running or waiting.
+        this.renders.cancel(message.id);
         return;
       case 'configure':
         void this.reconfigure(message.settings).then(() => {
@@ -507,19 +527,24 @@ export class Shard implements TestHookTarget {
   }
 
   /**
-   * This shard's series, cumulative since start (GET /metrics). It collects what is pending exactly as an export
-   * would, renders it over the accepted totals, then aborts the collection so that every settlement gives back
-   * what collecting took; synchronous, so no export settles in between. A batch already in flight is still
-   * pending here and moves to the accepted totals when it settles: counted once either way.
+   * Opens a render of this shard's series, cumulative since start (GET /metrics). It collects what is pending
+   * exactly as an export would and aborts the collection at once, so that every settlement gives back what
+   * collecting took: synchronous, so no export settles in between. The text is then made in slices over that
+   * snapshot and the accepted totals, which stay frozen until the render closes (cumulative-totals.ts). A batch
+   * in flight is pending in the snapshot and moves to the accepted totals after the render: counted once either way.
    */
-  private render(): MetricFamilyText[] {
+  private openRender(): OpenedRender {
     this.drainAll();
     const collection = new Collection(Number.MAX_SAFE_INTEGER, this.clock.nowMillis());
     // The last closed interval's gauges; rendering closes nothing.
     this.collectFamilies(collection);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();
-    return this.totals.render(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : '');
+    return {
+      view: this.totals.openRender(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : ''),
+      readIndex: this.ring.readIndex >>> 0,
+      spillRecordsRead: this.header.spillRecordsRead >>> 0,
+    };
   }
 
   /**
@@ -600,6 +625,7 @@ export class Shard implements TestHookTarget {
     this.paused = false;
     const outcome = await this.requestExport(deadlineMillis);
     this.stopped = true;
+    this.renders.stop();
     this.clock.clearTimeout(this.drainTimer);
     this.clock.clearTimeout(this.exportTimer);
     await this.sender.shutdown().catch(() => {});

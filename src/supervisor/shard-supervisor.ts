@@ -5,13 +5,13 @@ import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
 import type { TestHookMessage, TestHookReply } from '../contract/test-hooks.js';
-import type { MetricFamilyText } from '../exposition.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
-import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
+import { unexpectedMessage, type MainToWorker, type ShardRender, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { TenantSlots } from '../strings/tenant-slots.js';
 import { TenantHandshake } from './tenant-handshake.js';
+import { ReadLane, type ReadLaneHost } from './read-lane.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
@@ -70,9 +70,18 @@ export class ShardSupervisor {
   private seen = { dropped: 0 };
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
   readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
-  /** Renders awaited (GET /metrics), apart from `pending`: they answer with data, and never ref the port. */
-  /** Read-only answers awaited (render, analytics): each resolves with its message's payload. */
-  private readonly renders = new Map<number, { resolve(payload: unknown): void; reject(error: Error): void }>();
+  /** Read-only questions (GET /metrics renders, analytics), each kind one at a time in the worker (read-lane.ts). */
+  private readonly readLaneHost: ReadLaneHost = {
+    post: (message) => {
+      if (this.port === undefined) return false;
+      this.post(message);
+      return true;
+    },
+    nextId: () => this.nextId++,
+    busyChanged: () => this.holdPortWhileAwaited(),
+  };
+  private readonly renderLane = new ReadLane<ShardRender>(this.readLaneHost);
+  private readonly analyticsLane = new ReadLane<ShardAnalytics>(this.readLaneHost);
   /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
@@ -253,57 +262,41 @@ export class ShardSupervisor {
 
   /**
    * This shard's series for GET /metrics, rendered in the worker (exposition.ts). Waits for a replacement if the
-   * worker is down; rejects after `timeoutMillis`, or if the worker dies before it answers.
+   * worker is down; rejects if the worker dies before it answers, or when `signal` aborts (the render stops).
+   * Callers share renders above (Recorder.scrape); deadlines are theirs.
    */
-  render(timeoutMillis: number): Promise<MetricFamilyText[]> {
-    return this.ask<MetricFamilyText[]>((id) => ({ type: 'render', id }), 'render its metrics', timeoutMillis);
+  render(signal?: AbortSignal): Promise<ShardRender> {
+    // The open overflow segment goes first (as for flush), so the render counts every record written before the call.
+    this.ring.spill.seal();
+    return this.renderLane.read((id) => ({ type: 'render', id }), signal);
+  }
+
+  /** Where this shard's records stand now: a render covers them once it has drained this far (ShardRender). */
+  get recordedPosition(): { writeIndex: number; spilled: number } {
+    return { writeIndex: this.ring.position.writeIndex, spilled: this.ring.spill.spilled };
   }
 
   /** This shard's tenant analytics (contract/analytics.ts), read-only in the worker; rejects like render. */
-  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics> {
+  analytics(selection: TenantSelection, signal?: AbortSignal): Promise<ShardAnalytics> {
     // The open overflow segment goes first (as for flush), so the answer counts every record written before the call.
     this.ring.spill.seal();
-    return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
+    return this.analyticsLane.read((id) => ({ type: 'analytics', id, selection }), signal);
   }
 
-  private async ask<T>(
-    message: (id: number) => Extract<MainToWorker, { type: 'render' | 'analytics' }>,
-    what: string,
-    timeoutMillis: number,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMillis;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`ringmeter: the worker of shard ${this.shard} did not ${what} within ${timeoutMillis} ms`)),
-        timeoutMillis,
-      );
-      timer.unref();
-    });
-    const id = this.nextId++;
-    try {
-      return await Promise.race([
-        timedOut,
-        (async () => {
-          while (this.port === undefined && Date.now() < deadline) await Promise.race([this.ready, timedOut]);
-          // Like request(): while an answer is awaited the port keeps the process alive, then no longer.
-          const port = this.port;
-          port?.ref();
-          try {
-            return await new Promise<T>((resolve, reject) => {
-              this.renders.set(id, { resolve: (payload) => resolve(payload as T), reject });
-              this.post(message(id));
-            });
-          } finally {
-            this.renders.delete(id);
-            if (this.pending.size === 0 && this.renders.size === 0) port?.unref();
-          }
-        })(),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.renders.delete(id);
-    }
+  /** Whether this shard's worker has a render to answer now (for a scrape's timeout message). */
+  get rendering(): boolean {
+    return this.renderLane.busy;
+  }
+
+  /** Renders sent to the worker and renders it stopped because every caller gave up, since creation. */
+  get renderCounts(): { sent: number; cancelled: number } {
+    return { ...this.renderLane.counts };
+  }
+
+  /** While an answer is awaited the port keeps the process alive (`await collector.flush()` at the end of a script). */
+  private holdPortWhileAwaited(): void {
+    if (this.pending.size > 0 || this.renderLane.busy || this.analyticsLane.busy) this.port?.ref();
+    else this.port?.unref();
   }
 
   private async request(
@@ -324,7 +317,7 @@ export class ShardSupervisor {
         this.post({ ...message, id });
       });
     } finally {
-      if (this.pending.size === 0 && this.renders.size === 0) port.unref();
+      if (this.pending.size === 0 && !this.renderLane.busy && !this.analyticsLane.busy) port.unref();
     }
   }
 
@@ -355,6 +348,9 @@ export class ShardSupervisor {
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
     // state for them from records still in the ring), so they never stay retiring for good.
     this.postIf(this.tenants?.forReplacement());
+    // Reads that waited for a worker (asked while none ran, or left by a dead one's exit).
+    this.renderLane.workerReady();
+    this.analyticsLane.workerReady();
     try {
       this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
     } catch (error) {
@@ -389,8 +385,13 @@ export class ShardSupervisor {
       case 'exported':
         this.onExported(message);
         return;
-      case 'rendered':
-        this.renders.get(message.id)?.resolve(message.families);
+      case 'rendered': {
+        const { families, readIndex, spillRecordsRead } = message;
+        this.renderLane.answered(message.id, { families, readIndex, spillRecordsRead });
+        return;
+      }
+      case 'readCancelled':
+        if (!this.renderLane.answered(message.id, undefined)) this.analyticsLane.answered(message.id, undefined);
         return;
       case 'connectivity':
         // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.
@@ -404,7 +405,7 @@ export class ShardSupervisor {
         };
         return;
       case 'analyzed':
-        this.renders.get(message.id)?.resolve(message.result);
+        this.analyticsLane.answered(message.id, message.result);
         return;
       case 'tenantsIdle':
         this.postIf(this.tenants?.onIdle(message));
@@ -459,9 +460,9 @@ export class ShardSupervisor {
       );
     }
     this.pending.clear();
-    for (const [, render] of this.renders)
-      render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`));
-    this.renders.clear();
+    const readLost = new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`);
+    this.renderLane.workerExited(readLost);
+    this.analyticsLane.workerExited(readLost);
     if (this.closing) return;
     const delay = restartDelayMillis(this.restarts);
     this.restarts++;

@@ -156,7 +156,8 @@ export class SelfMetrics {
   ): void {
     const current = this.durations.get(errorType);
     if (current === undefined) {
-      this.durations.set(errorType, taken);
+      // A copy: the taken one may still be read (a GET /metrics render holds its collection while it renders).
+      this.durations.set(errorType, { ...taken, counts: [...taken.counts] });
       return;
     }
     current.count += taken.count;
