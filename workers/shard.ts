@@ -299,6 +299,9 @@ export class Shard implements TestHookTarget {
     this.publishSeriesCount();
 
     const failures: string[] = [];
+    // OTLP partial successes: the request was accepted, so they are no failure (health: degraded, not failing), but
+    // a flush still says that not everything it asked for was taken.
+    const refusals: string[] = [];
     let rejectedPoints = 0;
     let droppedPoints = 0;
     const batches = collection.batches;
@@ -323,7 +326,7 @@ export class Shard implements TestHookTarget {
         if (result.rejectedPoints > 0) {
           this.self.recordExport(result.rejectedPoints, 0, 'rejected');
           rejectedPoints += result.rejectedPoints;
-          failures.push(`the backend rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`);
+          refusals.push(`the backend rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`);
         }
         continue;
       }
@@ -352,15 +355,16 @@ export class Shard implements TestHookTarget {
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     this.afterExportSettled();
-    const reason = failures.join('; ');
     this.post({
       type: 'exported',
       ok: failures.length === 0,
-      error: failures.length === 0 ? undefined : reason,
+      error: failures.length === 0 ? undefined : failures.join('; '),
+      refusal: refusals.length === 0 ? undefined : refusals.join('; '),
       rejectedPoints,
       droppedPoints,
     });
-    return failures.length === 0 ? { ok: true } : { ok: false, reason };
+    const problems = [...failures, ...refusals];
+    return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
   }
 
   /**

@@ -68,10 +68,11 @@ export type WorkerToMain =
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
   /**
-   * Sent after every export, so that stats() and health() can be read synchronously: `rejectedPoints` the backend
-   * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
+   * Sent after every export, so that stats() and health() can be read synchronously: `ok` unless a request failed
+   * (`error` says how), `rejectedPoints` the backend refused in a partial success (`refusal` says what it said; an
+   * accepted request, so no failure), `droppedPoints` dropped with a batch refused for good (400 and the like).
    */
-  | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
+  | { type: 'exported'; ok: boolean; error?: string; refusal?: string; rejectedPoints: number; droppedPoints: number }
   | ({ type: 'rendered'; id: number } & ShardRender)
   /** Read `id` was cancelled (cancelRead) before it finished: no other answer comes for it. */
   | { type: 'readCancelled'; id: number }

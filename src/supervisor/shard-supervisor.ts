@@ -433,6 +433,8 @@ export class ShardSupervisor {
     // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
     if (message.ok && this.connectivity !== undefined && this.connectivity.status !== 'pending') this.connectivity.exportedSince = true;
     if (!message.ok) this.lastExportError = message.error;
+    // A partial success is no failure (health() says degraded), but its refusal is the last error the backend gave.
+    else if (message.refusal !== undefined) this.lastExportError = message.refusal;
     this.rejectedPointsTotal += message.rejectedPoints;
     this.droppedPointsTotal += message.droppedPoints;
     if (message.rejectedPoints + message.droppedPoints > 0) this.incidents.exportRejected = now;
