@@ -276,7 +276,7 @@ export class Shard implements TestHookTarget {
     if (waitMillis > 0) {
       if (this.notBeforeMillis >= plan.deadlineMillis) {
         // The backend asked us to wait (Retry-After) past this export's deadline: everything stays pending until then.
-        const reason = `the backend asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
+        const reason = `the backend at ${this.sender.shownUrl} asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
         this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
         return { ok: false, reason };
       }
@@ -326,7 +326,9 @@ export class Shard implements TestHookTarget {
         if (result.rejectedPoints > 0) {
           this.self.recordExport(result.rejectedPoints, 0, 'rejected');
           rejectedPoints += result.rejectedPoints;
-          refusals.push(`the backend rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`);
+          refusals.push(
+            `the backend at ${this.sender.shownUrl} rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`,
+          );
         }
         continue;
       }
