@@ -105,7 +105,11 @@ export interface CollectorStats {
   };
   /** Series held by the workers (as of their last export). */
   series: number;
-  workers: { count: number; running: number; restarts: number; lostRecords: number };
+  /**
+   * `lostRecords`: aggregated records a worker died holding, never exported; `possiblyDelivered`: those whose
+   * export request was out when it died (the backend may have them; they are not sent again).
+   */
+  workers: { count: number; running: number; restarts: number; lostRecords: number; possiblyDelivered: number };
   /**
    * Distinct SQL texts held for classification, at most maxSqlTexts. Queries with a text beyond the cap are
    * counted by the workers in ringmeter.sql_texts.overflowed.

@@ -318,6 +318,11 @@ export class Recorder {
     if (recent('ringFull'))
       degraded.push(`records were dropped because the ring was full and its overflow at maxMemoryBytes (${stats.ring.dropped} in total)`);
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
+    if (recent('workerDiedExporting')) {
+      degraded.push(
+        `a worker died while its export was in flight (${stats.workers.possiblyDelivered} records possibly delivered in total, not resent)`,
+      );
+    }
     if (recent('exportRejected'))
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
     const connectivity = this.connectivity;
@@ -384,6 +389,7 @@ export class Recorder {
         running: this.supervisors.filter((supervisor) => supervisor.running).length,
         restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
         lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
+        possiblyDelivered: this.supervisors.reduce((sum, supervisor) => sum + supervisor.possiblyDeliveredRecords, 0),
       },
       sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
     };

@@ -295,7 +295,9 @@ export class Shard implements TestHookTarget {
     this.self.setOverflowed('db', this.db.overflowed);
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
     this.self.setSqlTextsOverflowed(this.db.sqlTextsOverflowed);
-    this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
+    // What this export's data covers: published before its first request, for the loss count if the worker dies.
+    const covers = { readIndex: this.ring.readIndex, spillRecords: this.header.spillRecordsRead };
+    this.self.collect(collection, covers.readIndex, covers.spillRecords);
     this.publishSeriesCount();
 
     const failures: string[] = [];
@@ -308,49 +310,55 @@ export class Shard implements TestHookTarget {
     if (!this.config.exporters.otlp) return this.settleUnsent(batches, collection.endMillis);
     // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
     const settled: Batch[] = [];
-    for (let i = 0; i < batches.length; i++) {
-      const batch = batches[i];
-      const requestStarted = performance.now();
-      const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
-      const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
-      this.lastOtlpAccepted = result.outcome === 'accepted';
-      const seconds = (performance.now() - requestStarted) / 1000;
-      this.header.addExportAttempts(result.attempts);
-      if (result.outcome === 'accepted') {
-        batch.commit();
-        this.totals.absorb(batch);
-        settled.push(batch);
-        this.header.addExportSucceeded();
-        // An OTLP partial success: the refused points are final, never resent, and counted as failed.
-        this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
-        if (result.rejectedPoints > 0) {
-          this.self.recordExport(result.rejectedPoints, 0, 'rejected');
-          rejectedPoints += result.rejectedPoints;
-          refusals.push(
-            `the backend at ${this.sender.shownUrl} rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`,
-          );
+    this.header.setInFlight(covers.readIndex, covers.spillRecords);
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const batch = batches[i];
+        const requestStarted = performance.now();
+        const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
+        const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
+        this.lastOtlpAccepted = result.outcome === 'accepted';
+        const seconds = (performance.now() - requestStarted) / 1000;
+        this.header.addExportAttempts(result.attempts);
+        if (result.outcome === 'accepted') {
+          batch.commit();
+          this.totals.absorb(batch);
+          settled.push(batch);
+          this.header.addExportSucceeded();
+          // An OTLP partial success: the refused points are final, never resent, and counted as failed.
+          this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
+          if (result.rejectedPoints > 0) {
+            this.self.recordExport(result.rejectedPoints, 0, 'rejected');
+            rejectedPoints += result.rejectedPoints;
+            refusals.push(
+              `the backend at ${this.sender.shownUrl} rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`,
+            );
+          }
+          continue;
         }
-        continue;
+        this.header.addExportFailed();
+        this.self.recordExport(batch.size, seconds, result.errorType);
+        if (result.outcome === 'rejected' && !plan.handOver) {
+          // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
+          // counted, and the next batches still go.
+          batch.commit();
+          this.totals.absorb(batch);
+          settled.push(batch);
+          droppedPoints += batch.size;
+          failures.push(`${result.error}; ${batch.size} data points dropped`);
+          continue;
+        }
+        // Retryable, or refused for good by the endpoint a hand-over leaves: this batch and the rest stay pending and
+        // go with the next export (under the new settings, for a hand-over), not before Retry-After.
+        for (let j = i; j < batches.length; j++) batches[j].abort();
+        if (result.outcome === 'retryable' && result.retryAfterMillis !== undefined)
+          this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
+        failures.push(result.outcome === 'rejected' ? `${result.error}; kept for the new export settings` : result.error);
+        break;
       }
-      this.header.addExportFailed();
-      this.self.recordExport(batch.size, seconds, result.errorType);
-      if (result.outcome === 'rejected' && !plan.handOver) {
-        // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
-        // counted, and the next batches still go.
-        batch.commit();
-        this.totals.absorb(batch);
-        settled.push(batch);
-        droppedPoints += batch.size;
-        failures.push(`${result.error}; ${batch.size} data points dropped`);
-        continue;
-      }
-      // Retryable, or refused for good by the endpoint a hand-over leaves: this batch and the rest stay pending and
-      // go with the next export (under the new settings, for a hand-over), not before Retry-After.
-      for (let j = i; j < batches.length; j++) batches[j].abort();
-      if (result.outcome === 'retryable' && result.retryAfterMillis !== undefined)
-        this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
-      failures.push(result.outcome === 'rejected' ? `${result.error}; kept for the new export settings` : result.error);
-      break;
+    } finally {
+      // Nothing out any more; the exported baselines have moved if the batch carrying them was accepted.
+      this.header.setInFlight(this.header.exportedReadIndex, this.header.exportedSpillRecords);
     }
     // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
     if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);

@@ -55,6 +55,7 @@ export class ShardSupervisor {
   private closing = false;
   private restarts = 0;
   private lostTotal = 0;
+  private possiblyDeliveredTotal = 0;
   /**
    * READ_INDEX and SPILL_RECORDS_READ up to which losses were already counted, so that two deaths in a row never
    * count a record twice.
@@ -69,7 +70,7 @@ export class ShardSupervisor {
   private droppedPointsTotal = 0;
   private seen = { dropped: 0 };
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
-  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
+  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'workerDiedExporting' | 'exportRejected', number>> = {};
   /** Read-only questions (GET /metrics renders, analytics), each kind one at a time in the worker (read-lane.ts). */
   private readonly readLaneHost: ReadLaneHost = {
     post: (message) => {
@@ -147,6 +148,11 @@ export class ShardSupervisor {
 
   get lostRecords(): number {
     return this.lostTotal;
+  }
+
+  /** Records whose export was out when their worker died: the backend may have them (never counted as lost). */
+  get possiblyDeliveredRecords(): number {
+    return this.possiblyDeliveredTotal;
   }
 
   get lastError(): string | undefined {
@@ -455,10 +461,13 @@ export class ShardSupervisor {
   private onWorkerExit(port: MessagePort): void {
     if (port !== this.port) return;
     this.port = undefined;
-    const lost = this.countLoss();
+    const { lost, possiblyDelivered } = this.countLoss();
+    const inFlight = possiblyDelivered > 0 ? `, ${possiblyDelivered} possibly delivered (their export was in flight)` : '';
     for (const [, pending] of this.pending) {
       pending.reject(
-        new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost`),
+        new Error(
+          `ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost${inFlight}`,
+        ),
       );
     }
     this.pending.clear();
@@ -479,19 +488,35 @@ export class ShardSupervisor {
     })();
   }
 
-  /** Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held them. */
-  private countLoss(): number {
+  /**
+   * Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held
+   * them. Those an export of it had on the way (below the in-flight positions it published before sending) are
+   * possibly delivered: the backend may have taken them, so they are counted apart, never as lost.
+   */
+  private countLoss(): { lost: number; possiblyDelivered: number } {
     const header = this.header();
-    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.readIndex);
-    const spill = unexportedSince(this.lostThrough.spill, header.exportedSpillRecords, header.spillRecordsRead);
+    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.inFlightReadIndex, header.readIndex);
+    const spill = unexportedSince(
+      this.lostThrough.spill,
+      header.exportedSpillRecords,
+      header.inFlightSpillRecords,
+      header.spillRecordsRead,
+    );
     this.lostThrough = { ring: header.readIndex, spill: header.spillRecordsRead };
-    const lost = ring + spill;
+    const lost = ring.lost + spill.lost;
+    const possiblyDelivered = ring.inFlight + spill.inFlight;
+    const now = this.clock.nowMillis();
     if (lost > 0) {
       this.lostTotal += lost;
-      this.incidents.workerLoss = this.clock.nowMillis();
+      this.incidents.workerLoss = now;
       header.setLost(this.lostTotal);
     }
-    return lost;
+    if (possiblyDelivered > 0) {
+      this.possiblyDeliveredTotal += possiblyDelivered;
+      this.incidents.workerDiedExporting = now;
+      header.setPossiblyDelivered(this.possiblyDeliveredTotal);
+    }
+    return { lost, possiblyDelivered };
   }
 
   private checkProgress(): void {
@@ -521,8 +546,14 @@ export class ShardSupervisor {
   }
 }
 
-/** Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`). */
-function unexportedSince(countedThrough: number, exported: number, read: number): number {
+/**
+ * Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`):
+ * those below `inFlight` (what an export on the way covered) and the rest. Positions are free-running 32-bit
+ * counters, compared by their difference.
+ */
+function unexportedSince(countedThrough: number, exported: number, inFlight: number, read: number): { inFlight: number; lost: number } {
   const from = ((countedThrough - exported) | 0) > 0 ? countedThrough : exported;
-  return (read - from) >>> 0;
+  const unexported = (read - from) >>> 0;
+  const sent = ((inFlight - from) | 0) > 0 ? Math.min((inFlight - from) >>> 0, unexported) : 0;
+  return { inFlight: sent, lost: unexported - sent };
 }
