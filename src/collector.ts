@@ -5,6 +5,7 @@ import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOption
 import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { findTenant, tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { Recorder } from './recorder.js';
+import { reportAtExit } from './exit-report.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
@@ -155,6 +156,8 @@ export class Collector {
   readonly #families: Required<MetricFamiliesOptions>;
   private closed: Promise<void> | undefined;
   private readonly detachSignals: (() => void) | undefined;
+  /** Stops the exit report (exit-report.ts): once shutdown() is called, it has said what it could not export. */
+  private readonly detachExitReport: () => void;
 
   static {
     readRecorder = (collector) => collector.#recorder;
@@ -165,6 +168,7 @@ export class Collector {
     this.#recorder = new Recorder(resolved);
     this.#families = this.#recorder.families;
     this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
+    this.detachExitReport = reportAtExit(() => this.#recorder.unexportedAtExit());
   }
 
   private get recorder(): Recorder {
@@ -324,6 +328,7 @@ export class Collector {
     }
     if (this.closed === undefined) {
       this.detachSignals?.();
+      this.detachExitReport();
       this.closed = this.recorder.stop(timeoutMillis);
     }
     return this.closed;

@@ -1,6 +1,7 @@
 import { SDK_INFO } from '@opentelemetry/core';
 import type { Exposition, ExpositionFormat } from './exposition.js';
 import { Reads } from './reads.js';
+import { shownEndpoint } from './operations/endpoint-shown.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
@@ -466,12 +467,27 @@ export class Recorder {
     if (result === 'timeout') {
       const left = this.leftover();
       await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
+      const lastError = this.stats().export.lastError;
+      const target = this.options.exporters.includes('otlp') ? ` (exporting to ${shownEndpoint(this.options.otlp.endpoint)})` : '';
       throw new Error(
-        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported`,
+        `ringmeter: shutdown did not finish within ${timeoutMillis} ms${target}; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported${lastError === undefined ? '' : `; the last export error: ${lastError}`}`,
       );
     }
     const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
     if (reasons.length > 0) throw new Error(reasons.join('; '));
+  }
+
+  /**
+   * The exit report's line (exit-report.ts) for a process exiting before shutdown(): how many records were never
+   * exported (undefined if none, or if no exporter would have sent them: prometheus and none keep nothing to send).
+   */
+  unexportedAtExit(): string | undefined {
+    const { exporters } = this.options;
+    if (!exporters.includes('otlp') && !exporters.includes('console')) return undefined;
+    const left = this.leftover();
+    const records = left.inRing + left.aggregated;
+    if (records === 0) return undefined;
+    return `ringmeter: ${records} records were recorded but never exported: the process exited without collector.shutdown() (await it on the way out, or pass handleSignals: true)`;
   }
 
   /** Records not yet exported: still in the rings or their overflow, and aggregated by workers but not accepted by the backend. */
