@@ -40,7 +40,7 @@ interface ExportSeen {
 
 /** The export clock (fixtures/export-clock.mjs) in a child process: its URL, and the exports seen so far. */
 async function exportClock(): Promise<{ url: string; exports: ExportSeen[]; stop(): void }> {
-  const child = spawn(process.execPath, [CLOCK], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLOCK], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exports: ExportSeen[] = [];
   let buffered = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -89,17 +89,33 @@ async function fiveThousandTenants() {
   // /health calls exports stale after 5 s without one: the issue's symptom ("no export has finished for 5 s").
   app.route('/', operationsRoutes(collector, { staleExportMillis: 5_000 }));
   const server = await serveLocally(app);
-  const routes = ['/orders/:id', '/orders', '/invoices/:id', '/reports/:name'];
-  for (let tenant = 0; tenant < 5_000; tenant++)
-    for (const route of routes)
-      collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId: `tenant-${tenant}`, durationSeconds: 0.01 });
-  await collector.flush({ timeoutMillis: 30_000 });
-  return { collector, clock, server };
+  const setUp = {
+    collector,
+    server,
+    clock,
+    async close() {
+      await server.close();
+      await collector.shutdown().catch(() => {});
+      clock.stop();
+    },
+  };
+  try {
+    const routes = ['/orders/:id', '/orders', '/invoices/:id', '/reports/:name'];
+    for (let tenant = 0; tenant < 5_000; tenant++)
+      for (const route of routes)
+        collector.recordHttp({ method: 'GET', route, statusCode: 200, tenantId: `tenant-${tenant}`, durationSeconds: 0.01 });
+    await collector.flush({ timeoutMillis: 30_000 });
+  } catch (error) {
+    await setUp.close();
+    throw error;
+  }
+  return setUp;
 }
 
 describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)', () => {
   it('200 concurrent scrapes of 5,000 tenants × 4 routes share renders; exports keep their 1 s interval; /health stays 200', async () => {
-    const { collector, clock, server } = await fiveThousandTenants();
+    const setUp = await fiveThousandTenants();
+    const { collector, clock, server } = setUp;
     try {
       const health: { status: number; body: string }[] = [];
       let flooding = true;
@@ -144,14 +160,13 @@ describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)'
       expect(largestGap(exports.map((seen) => seen.collectedAt))).toBeLessThanOrEqual(INTERVAL_MILLIS + COLLECTED_MARGIN_MILLIS);
       expect(largestGap(exports.map((seen) => seen.arrivedAt))).toBeLessThanOrEqual(INTERVAL_MILLIS + ARRIVED_MARGIN_MILLIS);
     } finally {
-      await server.close();
-      await collector.shutdown().catch(() => {});
-      clock.stop();
+      await setUp.close();
     }
   }, 120_000);
 
   it('a scrape whose client disconnects is cancelled in the worker, and the next one is answered whole', async () => {
-    const { collector, clock, server } = await fiveThousandTenants();
+    const setUp = await fiveThousandTenants();
+    const { collector, server } = setUp;
     try {
       const renders = () => internals(collector).reads.renders;
       const socket = connect(server.port, '127.0.0.1');
@@ -169,9 +184,7 @@ describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)'
       expect(text.match(/^http_requests_total\{/gm)).toHaveLength(20_000);
       expect(renders()).toEqual({ sent: 2, cancelled: 1, running: false });
     } finally {
-      await server.close();
-      await collector.shutdown().catch(() => {});
-      clock.stop();
+      await setUp.close();
     }
   }, 120_000);
 });
