@@ -6,6 +6,7 @@ import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS,
 import { tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { shownTenant } from './operations/tenant-visibility.js';
 import { Recorder } from './recorder.js';
+import { reportAtExit } from './exit-report.js';
 import { handleSignals } from './signals.js';
 import { sqlStateClassCode } from './sqlstate.js';
 import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
@@ -136,7 +137,11 @@ export interface CollectorStats {
     /** Records aggregated under `__overflow__` because of the bound, since the workers started. */
     foldedRecords: number;
   };
-  workers: { count: number; running: number; restarts: number; lostRecords: number };
+  /**
+   * `lostRecords`: aggregated records a worker died holding, never exported; `possiblyDelivered`: those whose
+   * export request was out when it died (the backend may have them; they are not sent again).
+   */
+  workers: { count: number; running: number; restarts: number; lostRecords: number; possiblyDelivered: number };
   /**
    * Distinct SQL texts held for classification, at most maxSqlTexts. Queries with a text beyond the cap are
    * counted by the workers in ringmeter.sql_texts.overflowed.
@@ -182,6 +187,8 @@ export class Collector {
   readonly #families: Required<MetricFamiliesOptions>;
   private closed: Promise<void> | undefined;
   private readonly detachSignals: (() => void) | undefined;
+  /** Stops the exit report (exit-report.ts): once shutdown() is called, it has said what it could not export. */
+  private readonly detachExitReport: () => void;
 
   static {
     readRecorder = (collector) => collector.#recorder;
@@ -192,6 +199,7 @@ export class Collector {
     this.#recorder = new Recorder(resolved);
     this.#families = this.#recorder.families;
     this.detachSignals = resolved.handleSignals ? handleSignals(() => this.shutdown()) : undefined;
+    this.detachExitReport = reportAtExit(() => this.#recorder.unexportedAtExit());
   }
 
   private get recorder(): Recorder {
@@ -337,6 +345,7 @@ export class Collector {
     }
     if (this.closed === undefined) {
       this.detachSignals?.();
+      this.detachExitReport();
       this.closed = this.recorder.stop(timeoutMillis);
     }
     return this.closed;

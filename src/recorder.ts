@@ -1,5 +1,7 @@
 import { SDK_INFO } from '@opentelemetry/core';
-import { mergeFamilies, type ExpositionFormat } from './exposition.js';
+import type { Exposition, ExpositionFormat } from './exposition.js';
+import { Reads } from './reads.js';
+import { shownEndpoint } from './operations/endpoint-shown.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
@@ -81,6 +83,8 @@ export class Recorder {
   readonly refusals = new Refusals(Date.now());
   /** When the collector was made (ms since the epoch): the start of its first window, for the operations endpoints. */
   readonly startedAtMillis = Date.now();
+  /** GET /metrics renders and analytics, shared by concurrent callers (reads.ts); set once the shards exist. */
+  readonly reads: Reads;
 
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
@@ -122,6 +126,7 @@ export class Recorder {
         ),
       );
     }
+    this.reads = new Reads(this.supervisors);
     this.restartRuntimeSampler();
   }
 
@@ -338,6 +343,11 @@ export class Recorder {
     if (recent('ringFull'))
       degraded.push(`records were dropped because the ring was full and its overflow at maxMemoryBytes (${stats.ring.dropped} in total)`);
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
+    if (recent('workerDiedExporting')) {
+      degraded.push(
+        `a worker died while its export was in flight (${stats.workers.possiblyDelivered} records possibly delivered in total, not resent)`,
+      );
+    }
     if (recent('exportRejected'))
       degraded.push(`the backend refused data points (${stats.export.rejectedDataPoints + stats.export.droppedDataPoints} in total)`);
     const connectivity = this.connectivity;
@@ -410,6 +420,7 @@ export class Recorder {
         running: this.supervisors.filter((supervisor) => supervisor.running).length,
         restarts: this.supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
         lostRecords: this.supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
+        possiblyDelivered: this.supervisors.reduce((sum, supervisor) => sum + supervisor.possiblyDeliveredRecords, 0),
       },
       sqlTexts: { distinct: this.sqlTexts.size, max: this.options.maxSqlTexts },
     };
@@ -463,22 +474,19 @@ export class Recorder {
     });
   }
 
-  /**
-   * Every series as Prometheus text (GET /metrics), cumulative since each worker started. Each worker renders its
-   * shard; this thread only joins the texts (exposition.ts). Rejects if a shard does not answer in `timeoutMillis`.
-   */
-  async renderMetrics(format: ExpositionFormat, timeoutMillis: number): Promise<string> {
-    const shards = await Promise.all(this.supervisors.map((supervisor) => supervisor.render(timeoutMillis)));
-    return mergeFamilies(shards, format);
+  /** GET /metrics: see Reads.scrape. */
+  scrape(timeoutMillis: number, signal?: AbortSignal): Promise<Exposition> {
+    return this.reads.scrape(timeoutMillis, signal);
   }
 
-  /**
-   * Tenant analytics, one answer per shard (contract/analytics.ts). Every shard is asked: the tenant interner has
-   * no lookup that leaves an unknown id un-interned, and each worker filters by the selection, so a shard that does
-   * not own a named tenant answers with no tenants. Rejects if a shard does not answer in `timeoutMillis`.
-   */
-  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics[]> {
-    return Promise.all(this.supervisors.map((supervisor) => supervisor.analytics(selection, timeoutMillis)));
+  /** GET /metrics as text (the dashboard's data). */
+  async renderMetrics(format: ExpositionFormat, timeoutMillis: number, signal?: AbortSignal): Promise<string> {
+    return (await this.reads.scrape(timeoutMillis, signal)).text(format);
+  }
+
+  /** Tenant analytics, one answer per shard: see Reads.analytics. */
+  analytics(selection: TenantSelection, timeoutMillis: number, signal?: AbortSignal): Promise<ShardAnalytics[]> {
+    return this.reads.analytics(selection, timeoutMillis, signal);
   }
 
   /** Stops the workers within `timeoutMillis`, exporting what is pending; past it, terminates them and rejects saying what was left. */
@@ -495,12 +503,27 @@ export class Recorder {
     if (result === 'timeout') {
       const left = this.leftover();
       await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));
+      const lastError = this.stats().export.lastError;
+      const target = this.options.exporters.includes('otlp') ? ` (exporting to ${shownEndpoint(this.options.otlp.endpoint)})` : '';
       throw new Error(
-        `ringmeter: shutdown did not finish within ${timeoutMillis} ms; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported`,
+        `ringmeter: shutdown did not finish within ${timeoutMillis} ms${target}; left behind: ${left.inRing} records in the rings and their overflow, ${left.aggregated} aggregated records not exported${lastError === undefined ? '' : `; the last export error: ${lastError}`}`,
       );
     }
     const reasons = result.flatMap((settled) => (settled.status === 'rejected' ? [errorText(settled.reason)] : []));
     if (reasons.length > 0) throw new Error(reasons.join('; '));
+  }
+
+  /**
+   * The exit report's line (exit-report.ts) for a process exiting before shutdown(): how many records were never
+   * exported (undefined if none, or if no exporter would have sent them: prometheus and none keep nothing to send).
+   */
+  unexportedAtExit(): string | undefined {
+    const { exporters } = this.options;
+    if (!exporters.includes('otlp') && !exporters.includes('console')) return undefined;
+    const left = this.leftover();
+    const records = left.inRing + left.aggregated;
+    if (records === 0) return undefined;
+    return `ringmeter: ${records} records were recorded but never exported: the process exited without collector.shutdown() (await it on the way out, or pass handleSignals: true)`;
   }
 
   /** Records not yet exported: still in the rings or their overflow, and aggregated by workers but not accepted by the backend. */

@@ -132,4 +132,40 @@ describe('code samples in README.md and docs/', () => {
       await receiver.stop();
     }
   }, 120_000);
+
+  it('runs the README example with no backend: Ctrl+C ends it, saying why on stderr, with no unhandled rejection', async () => {
+    const [readme] = samples.filter((sample) => sample.kind === 'run');
+    const port = await freePort();
+    // Nothing listens there (issue #28, item 13): every export and the shutdown's last one fail.
+    const nowhere = `http://127.0.0.1:${await freePort()}/v1/metrics`;
+    const child = spawn(process.execPath, [`${samplesDir}out/${nameOf(readme)}.js`], {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: nowhere },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exit = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    try {
+      let status = 0;
+      for (let attempt = 0; status === 0 && attempt < 200; attempt++) {
+        status = await fetch(`http://127.0.0.1:${port}/orders/42`, { headers: { 'x-tenant-id': 'acme' } }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+      child.kill('SIGINT');
+      expect(await exit).toBe('SIGINT');
+      // One line, written before the re-raised signal ended the process; never an unhandled rejection.
+      expect(stderr).toMatch(
+        new RegExp(`^ringmeter: shutdown on SIGINT did not export everything: [^\\n]*${nowhere.replace(/[.:/]/g, '\\$&')}[^\\n]*\\n$`),
+      );
+      expect(stderr).not.toMatch(/unhandled/i);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 });

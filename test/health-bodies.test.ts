@@ -70,7 +70,7 @@ describe('the health bodies', () => {
     }
     const pipeline = (await (await fetch(`${server.base}/metrics/health`)).json()) as any;
     expect(pipeline.export.last_error).toBe(
-      'the backend rejected 1 data points: out of order sample: http_requests_total{route="/orders/:id",tenant_id=<tenant>}; <tenant> over quota',
+      `the backend at ${receiver.url} rejected 1 data points: out of order sample: http_requests_total{route="/orders/:id",tenant_id=<tenant>}; <tenant> over quota`,
     );
   });
 

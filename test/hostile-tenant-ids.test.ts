@@ -98,7 +98,7 @@ describe.each([1, 2])('tenant ids that are no tenant id, %i worker(s)', (workers
       expect(collector.stats().rejectedBy).toEqual({ 'honoMetrics.tenant': 8, 'honoMetrics.tenant.reserved': 4 });
       expect(collector.stats().rejected).toBe(0);
       expect(collector.stats().hookFailures).toEqual({});
-      expect(collector.stats().workers).toEqual({ count: workers, running: workers, restarts: 0, lostRecords: 0 });
+      expect(collector.stats().workers).toEqual({ count: workers, running: workers, restarts: 0, lostRecords: 0, possiblyDelivered: 0 });
       expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'undecodable' })).toBe(0);
 
       // The scrape after all this still answers, every tenant's series in it.
@@ -198,7 +198,7 @@ describe('reserved tenant names', () => {
       expect(collector.stats().rejectedBy).toEqual(counted);
       expect(collector.stats().rejected).toBe(0);
       expect(collector.stats().ring.written).toBe(4 * ids.length);
-      expect(collector.stats().workers).toEqual({ count: 2, running: 2, restarts: 0, lostRecords: 0 });
+      expect(collector.stats().workers).toEqual({ count: 2, running: 2, restarts: 0, lostRecords: 0, possiblyDelivered: 0 });
     } finally {
       await collector.shutdown();
       await receiver.stop();
@@ -257,7 +257,7 @@ describe('database hooks with a tenant resolver that gives no tenant id', () => 
       expect(queriesByTenant(receiver.points)).toEqual(EXPECTED);
       // 42, { id: 7 }, '' and the throwing resolver; 'system' and 'unknown' are reserved.
       expect(collector.stats().rejectedBy).toEqual({ 'instrumentPostgres.tenant': 4, 'instrumentPostgres.tenant.reserved': 2 });
-      expect(collector.stats().workers).toEqual({ count: 2, running: 2, restarts: 0, lostRecords: 0 });
+      expect(collector.stats().workers).toEqual({ count: 2, running: 2, restarts: 0, lostRecords: 0, possiblyDelivered: 0 });
     } finally {
       await sql.end();
       await collector.shutdown();

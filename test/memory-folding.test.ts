@@ -104,7 +104,9 @@ describe('what the worker does at its memory bound', () => {
     // The rest of the budget is taken: c and d's totals go to the overflow cell, charged whatever (one per metric).
     budget.charge(budget.limitBytes - budget.used);
     totals.absorb(batch(['c', 'd', 'c']));
-    const text = totals.render([], '').find((family) => family.name === 'http_requests_total')?.samples ?? '';
+    const families = totals.openRender([], '').step(Number.POSITIVE_INFINITY) ?? [];
+    const samples = families.find((family) => family.name === 'http_requests_total')?.samples ?? [];
+    const text = samples.map((chunk) => new TextDecoder().decode(chunk)).join('');
     expect(text.split('\n').filter(Boolean).sort()).toEqual([
       'http_requests_total{method="GET",route="/a",status_code="200",tenant_id="a"} 5',
       'http_requests_total{method="GET",route="/a",status_code="200",tenant_id="b"} 5',

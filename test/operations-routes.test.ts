@@ -82,7 +82,7 @@ describe('operationsRoutes when healthy', () => {
       status: 'healthy',
       ring: { capacity: 16_384, written: 6 },
       overflow: { spilled: 0, records: 0, bytes: 0 },
-      records: { dropped: 0, rejected: 0, lost: 0 },
+      records: { dropped: 0, rejected: 0, lost: 0, possibly_delivered: 0 },
       workers: { count: 1, running: 1, restarts: 0 },
       export: { last_ok: true, last_error: null, failed: 0 },
       series: { max_per_metric: 100_000, overflowed_records: 0 },

@@ -54,7 +54,7 @@ describe('a shard planning exports, on simulated time', () => {
     const heldBack = await shard.requestExport(clock.nowMillis() + 1_000);
     expect(heldBack).toEqual({
       ok: false,
-      reason: 'the backend asked to retry after 3 s (Retry-After); data is kept until then',
+      reason: `the backend at ${receiver.url} asked to retry after 3 s (Retry-After); data is kept until then`,
     });
     expect(receiver.requests).toHaveLength(1);
     // A deadline past it: the export waits the three seconds of simulated time, not one millisecond less.

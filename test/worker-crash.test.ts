@@ -35,7 +35,7 @@ describe('a worker killed mid-stream', () => {
 
     await internals(collector).killWorker(0);
     const afterKill = collector.stats();
-    expect(afterKill.workers).toEqual({ count: 1, running: 1, restarts: 1, lostRecords: 50 });
+    expect(afterKill.workers).toEqual({ count: 1, running: 1, restarts: 1, lostRecords: 50, possiblyDelivered: 0 });
 
     record(30);
     await collector.flush();

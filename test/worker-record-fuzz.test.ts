@@ -277,7 +277,9 @@ describe('the worker and records it cannot use', () => {
         if (value !== undefined) expect(Number.isFinite(value)).toBe(true);
     }
     const rendered = await ask(s.port, { type: 'render', id: 1 }, 'rendered');
-    const text = rendered.families.map((family) => family.samples).join('');
+    const text = rendered.families
+      .map((family) => family.samples.map((chunk: Uint8Array) => new TextDecoder().decode(chunk)).join(''))
+      .join('');
     expect(text.replaceAll('\n', '')).not.toMatch(CONTROL);
     expect(sampleValues(text).every(Number.isFinite)).toBe(true);
     const analyzed = await ask(s.port, { type: 'analytics', id: 2, selection: { all: true } }, 'analyzed');
@@ -333,7 +335,7 @@ describe('a real worker thread and records naming what nothing resolves', () => 
       expect(await hooks.renderMetrics('prometheus', 5_000)).toContain('tenant_id="acme"} 2');
       expect((await hooks.analytics({ all: true }, 5_000))[0].tenants.map((tenant) => tenant.tenant)).toEqual(['acme']);
       await collector.flush();
-      expect(collector.stats().workers).toEqual({ count: 1, running: 1, restarts: 0, lostRecords: 0 });
+      expect(collector.stats().workers).toEqual({ count: 1, running: 1, restarts: 0, lostRecords: 0, possiblyDelivered: 0 });
       expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'undecodable' })).toBe(7);
       expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual({
         'method=GET,route=/orders,status_code=200,tenant_id=acme': 2,

@@ -32,12 +32,18 @@ import { SelfMetrics } from './export/self-metrics.js';
 import { TenantProfiles } from './tenants/tenant-profiles.js';
 import { ADMISSION_HEADROOM_SHARE, TenantAdmission } from './tenants/tenant-admission.js';
 import { MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
+import { type OpenedRender, RenderQueue } from './render-queue.js';
 
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
 const DRAIN_SLICE = 65_536;
 const SCOPE = { name: 'ringmeter', version: VERSION };
 
 export type ExportOutcome = { ok: true } | { ok: false; reason: string };
+
+/** A family's chunks, as a transfer list (each chunk has a buffer of its own: TextEncoder made it). */
+function transferable(family: MetricFamilyText): ArrayBuffer[] {
+  return family.samples.map((chunk) => chunk.buffer as ArrayBuffer);
+}
 
 /** An export waiting for the running one to finish, and the latest deadline of those who asked for it. */
 interface PlannedExport {
@@ -113,6 +119,16 @@ export class Shard implements TestHookTarget {
   private lastOtlpAccepted: boolean | undefined;
   /** Accepted totals since start, for GET /metrics (cumulative-totals.ts); fed after each batch.commit(). */
   private readonly totals: CumulativeTotals;
+  /** GET /metrics renders, one at a time, in slices between which exports and drains run. */
+  private readonly renders = new RenderQueue(
+    () => this.openRender(),
+    (id, render) => {
+      if (render === undefined) this.post({ type: 'readCancelled', id });
+      // The chunks are transferred, not copied: a render of tens of megabytes crosses in no time.
+      else this.port.postMessage({ type: 'rendered', id, ...render } satisfies WorkerToMain, render.families.flatMap(transferable));
+    },
+    () => this.running !== undefined,
+  );
 
   /** `clock` drives every wait of the shard (drain passes, the export timer, Retry-After, retries). */
   constructor(task: StartShardTask, clock: Clock = SYSTEM_CLOCK) {
@@ -287,7 +303,7 @@ export class Shard implements TestHookTarget {
     if (waitMillis > 0) {
       if (this.notBeforeMillis >= plan.deadlineMillis) {
         // The backend asked us to wait (Retry-After) past this export's deadline: everything stays pending until then.
-        const reason = `the backend asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
+        const reason = `the backend at ${this.sender.shownUrl} asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
         this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
         return { ok: false, reason };
       }
@@ -307,72 +323,86 @@ export class Shard implements TestHookTarget {
     this.self.setOverflowed('tenant', this.usage.usage.overflowed);
     this.self.setSqlTextsOverflowed(this.db.sqlTextsOverflowed);
     this.self.setFolded(this.admission.foldedTotal, this.recordsFolded);
-    this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
+    // What this export's data covers: published before its first request, for the loss count if the worker dies.
+    const covers = { readIndex: this.ring.readIndex, spillRecords: this.header.spillRecordsRead };
+    this.self.collect(collection, covers.readIndex, covers.spillRecords);
     this.publishSeriesCount();
 
     const failures: string[] = [];
+    // OTLP partial successes: the request was accepted, so they are no failure (health: degraded, not failing), but
+    // a flush still says that not everything it asked for was taken.
+    const refusals: string[] = [];
     let rejectedPoints = 0;
     let droppedPoints = 0;
     const batches = collection.batches;
     if (!this.config.exporters.otlp) return this.settleUnsent(batches, collection.endMillis);
     // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
     const settled: Batch[] = [];
-    for (let i = 0; i < batches.length; i++) {
-      const batch = batches[i];
-      const requestStarted = performance.now();
-      const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
-      const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
-      this.lastOtlpAccepted = result.outcome === 'accepted';
-      const seconds = (performance.now() - requestStarted) / 1000;
-      this.header.addExportAttempts(result.attempts);
-      if (result.outcome === 'accepted') {
-        batch.commit();
-        this.totals.absorb(batch);
-        settled.push(batch);
-        this.header.addExportSucceeded();
-        // An OTLP partial success: the refused points are final, never resent, and counted as failed.
-        this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
-        if (result.rejectedPoints > 0) {
-          this.self.recordExport(result.rejectedPoints, 0, 'rejected');
-          rejectedPoints += result.rejectedPoints;
-          failures.push(`the backend rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`);
+    this.header.setInFlight(covers.readIndex, covers.spillRecords);
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const batch = batches[i];
+        const requestStarted = performance.now();
+        const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
+        const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
+        this.lastOtlpAccepted = result.outcome === 'accepted';
+        const seconds = (performance.now() - requestStarted) / 1000;
+        this.header.addExportAttempts(result.attempts);
+        if (result.outcome === 'accepted') {
+          batch.commit();
+          this.totals.absorb(batch);
+          settled.push(batch);
+          this.header.addExportSucceeded();
+          // An OTLP partial success: the refused points are final, never resent, and counted as failed.
+          this.self.recordExport(batch.size - result.rejectedPoints, seconds, undefined);
+          if (result.rejectedPoints > 0) {
+            this.self.recordExport(result.rejectedPoints, 0, 'rejected');
+            rejectedPoints += result.rejectedPoints;
+            refusals.push(
+              `the backend at ${this.sender.shownUrl} rejected ${result.rejectedPoints} data points${result.rejection ? `: ${result.rejection}` : ''}`,
+            );
+          }
+          continue;
         }
-        continue;
+        this.header.addExportFailed();
+        this.self.recordExport(batch.size, seconds, result.errorType);
+        if (result.outcome === 'rejected' && !plan.handOver) {
+          // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
+          // counted, and the next batches still go.
+          batch.commit();
+          this.totals.absorb(batch);
+          settled.push(batch);
+          droppedPoints += batch.size;
+          failures.push(`${result.error}; ${batch.size} data points dropped`);
+          continue;
+        }
+        // Retryable, or refused for good by the endpoint a hand-over leaves: this batch and the rest stay pending and
+        // go with the next export (under the new settings, for a hand-over), not before Retry-After.
+        for (let j = i; j < batches.length; j++) batches[j].abort();
+        if (result.outcome === 'retryable' && result.retryAfterMillis !== undefined)
+          this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
+        failures.push(result.outcome === 'rejected' ? `${result.error}; kept for the new export settings` : result.error);
+        break;
       }
-      this.header.addExportFailed();
-      this.self.recordExport(batch.size, seconds, result.errorType);
-      if (result.outcome === 'rejected' && !plan.handOver) {
-        // Refused for good (400 and the like): resending would fail the same way, so the batch is dropped,
-        // counted, and the next batches still go.
-        batch.commit();
-        this.totals.absorb(batch);
-        settled.push(batch);
-        droppedPoints += batch.size;
-        failures.push(`${result.error}; ${batch.size} data points dropped`);
-        continue;
-      }
-      // Retryable, or refused for good by the endpoint a hand-over leaves: this batch and the rest stay pending and
-      // go with the next export (under the new settings, for a hand-over), not before Retry-After.
-      for (let j = i; j < batches.length; j++) batches[j].abort();
-      if (result.outcome === 'retryable' && result.retryAfterMillis !== undefined)
-        this.notBeforeMillis = this.clock.nowMillis() + result.retryAfterMillis;
-      failures.push(result.outcome === 'rejected' ? `${result.error}; kept for the new export settings` : result.error);
-      break;
+    } finally {
+      // Nothing out any more; the exported baselines have moved if the batch carrying them was accepted.
+      this.header.setInFlight(this.header.exportedReadIndex, this.header.exportedSpillRecords);
     }
     // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
     if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     this.afterExportSettled();
-    const reason = failures.join('; ');
     this.post({
       type: 'exported',
       ok: failures.length === 0,
-      error: failures.length === 0 ? undefined : reason,
+      error: failures.length === 0 ? undefined : failures.join('; '),
+      refusal: refusals.length === 0 ? undefined : refusals.join('; '),
       rejectedPoints,
       droppedPoints,
     });
-    return failures.length === 0 ? { ok: true } : { ok: false, reason };
+    const problems = [...failures, ...refusals];
+    return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
   }
 
   /**
@@ -529,7 +559,11 @@ export class Shard implements TestHookTarget {
         void this.stop(message.id, message.deadlineMillis);
         return;
       case 'render':
-        this.post({ type: 'rendered', id: message.id, families: this.render() });
+        this.renders.request(message.id);
+        return;
+      case 'cancelRead':
+        // An analytics read is answered as soon as it arrives: only a render can still be running or waiting.
+        this.renders.cancel(message.id);
         return;
       case 'configure':
         void this.reconfigure(message.settings).then(() => {
@@ -552,19 +586,24 @@ export class Shard implements TestHookTarget {
   }
 
   /**
-   * This shard's series, cumulative since start (GET /metrics). It collects what is pending exactly as an export
-   * would, renders it over the accepted totals, then aborts the collection so that every settlement gives back
-   * what collecting took; synchronous, so no export settles in between. A batch already in flight is still
-   * pending here and moves to the accepted totals when it settles: counted once either way.
+   * Opens a render of this shard's series, cumulative since start (GET /metrics). It collects what is pending
+   * exactly as an export would and aborts the collection at once, so that every settlement gives back what
+   * collecting took: synchronous, so no export settles in between. The text is then made in slices over that
+   * snapshot and the accepted totals, which stay frozen until the render closes (cumulative-totals.ts). A batch
+   * in flight is pending in the snapshot and moves to the accepted totals after the render: counted once either way.
    */
-  private render(): MetricFamilyText[] {
+  private openRender(): OpenedRender {
     this.drainAll();
     const collection = new Collection(Number.MAX_SAFE_INTEGER, this.clock.nowMillis());
     // The last closed interval's gauges; rendering closes nothing.
     this.collectFamilies(collection);
     this.self.collect(collection, this.ring.readIndex, this.header.spillRecordsRead);
     for (const batch of collection.batches) batch.abort();
-    return this.totals.render(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : '');
+    return {
+      view: this.totals.openRender(collection.batches, this.config.shards > 1 ? `ringmeter_shard="${this.config.shard}"` : ''),
+      readIndex: this.ring.readIndex >>> 0,
+      spillRecordsRead: this.header.spillRecordsRead >>> 0,
+    };
   }
 
   /**
@@ -650,6 +689,7 @@ export class Shard implements TestHookTarget {
     this.paused = false;
     const outcome = await this.requestExport(deadlineMillis);
     this.stopped = true;
+    this.renders.stop();
     this.clock.clearTimeout(this.drainTimer);
     this.clock.clearTimeout(this.exportTimer);
     await this.sender.shutdown().catch(() => {});

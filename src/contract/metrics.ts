@@ -190,6 +190,12 @@ export const METRICS = {
     ['reason'],
     'Aggregated records lost with a worker that died before exporting them (reason=worker_exit).',
   ),
+  recordsPossiblyDelivered: counter(
+    'ringmeter.records.possibly_delivered',
+    '{record}',
+    ['reason'],
+    'Aggregated records whose export request was out when their worker died (reason=worker_exit): the backend may have them; not counted as lost.',
+  ),
   workerRestarts: counter(
     'ringmeter.workers.restarts',
     '{restart}',

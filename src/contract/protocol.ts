@@ -33,9 +33,15 @@ export type MainToWorker =
   | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
   /**
    * Render this shard's series for `GET /metrics`, cumulative since the worker started (exposition.ts); answered
-   * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was.
+   * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was. The main thread sends
+   * one at a time (src/supervisor/read-lane.ts); the worker renders in slices (workers/render-queue.ts).
    */
   | { type: 'render'; id: number }
+  /**
+   * Every caller of read `id` (a render or analytics) gave up: a render that has not finished stops and is answered
+   * `readCancelled`; a read already answered is not answered again.
+   */
+  | { type: 'cancelRead'; id: number }
   /**
    * configure(): the settings to use from now on (export settings, exporters, metric families), answered with
    * `configured` once in effect. A change that moves or closes the export window (endpoint, headers, compression,
@@ -62,11 +68,14 @@ export type WorkerToMain =
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
   /**
-   * Sent after every export, so that stats() and health() can be read synchronously: `rejectedPoints` the backend
-   * refused in a partial success, `droppedPoints` dropped with a batch refused for good (400 and the like).
+   * Sent after every export, so that stats() and health() can be read synchronously: `ok` unless a request failed
+   * (`error` says how), `rejectedPoints` the backend refused in a partial success (`refusal` says what it said; an
+   * accepted request, so no failure), `droppedPoints` dropped with a batch refused for good (400 and the like).
    */
-  | { type: 'exported'; ok: boolean; error?: string; rejectedPoints: number; droppedPoints: number }
-  | { type: 'rendered'; id: number; families: MetricFamilyText[] }
+  | { type: 'exported'; ok: boolean; error?: string; refusal?: string; rejectedPoints: number; droppedPoints: number }
+  | ({ type: 'rendered'; id: number } & ShardRender)
+  /** Read `id` was cancelled (cancelRead) before it finished: no other answer comes for it. */
+  | { type: 'readCancelled'; id: number }
   | { type: 'analyzed'; id: number; result: ShardAnalytics }
   /**
    * Tenant retention, step 1: these tenants (ids as in records) had no record for tenantRetentionMillis and nothing
@@ -92,6 +101,17 @@ export type WorkerToMain =
    * the backend's answer (2xx, or the HTTP status it refused it with) proves it is there. `error` is redacted.
    */
   | { type: 'connectivity'; checkId: number; ok: boolean; error?: string };
+
+/**
+ * One shard's answer to `render`: its families, and how far the render's snapshot had drained the ring
+ * (`readIndex`, READ_INDEX) and the overflow (`spillRecordsRead`, SPILL_RECORDS_READ). A scrape asked while this
+ * render ran may take it only if these cover every record written before it asked (src/read-coalescer.ts).
+ */
+export interface ShardRender {
+  families: MetricFamilyText[];
+  readIndex: number;
+  spillRecordsRead: number;
+}
 
 export function unexpectedMessage(message: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(message)}`);

@@ -7,9 +7,12 @@ import {
   EXPORTED_SPILL_RECORDS,
   HEADER_SLOTS,
   HEARTBEAT,
+  IN_FLIGHT_READ_INDEX,
+  IN_FLIGHT_SPILL_RECORDS,
   LAST_EXPORT_MICROS,
   LOST,
   OVERFLOWED,
+  POSSIBLY_DELIVERED,
   READ_INDEX,
   RECORDS_FOLDED,
   REJECTED,
@@ -96,6 +99,12 @@ export class RingHeader {
   get undecodable(): number {
     return Atomics.load(this.slots, UNDECODABLE);
   }
+  get inFlightReadIndex(): number {
+    return Atomics.load(this.slots, IN_FLIGHT_READ_INDEX);
+  }
+  get inFlightSpillRecords(): number {
+    return Atomics.load(this.slots, IN_FLIGHT_SPILL_RECORDS);
+  }
 
   // --- written by the main thread only ---
   /** Publishes every record below `index` (after their plain stores: see layout.ts). */
@@ -114,6 +123,9 @@ export class RingHeader {
   setRestarts(total: number): void {
     Atomics.store(this.slots, RESTARTS, total | 0);
   }
+  setPossiblyDelivered(total: number): void {
+    Atomics.store(this.slots, POSSIBLY_DELIVERED, total | 0);
+  }
   setSpillBytes(bytes: number): void {
     Atomics.store(this.slots, SPILL_BYTES, Math.min(bytes, INT32_MAX));
   }
@@ -131,6 +143,14 @@ export class RingHeader {
     Atomics.add(this.slots, SPILL_RECORDS_READ, records);
     // After the records: a main thread that sees the segment count also sees them counted (for its loss count).
     Atomics.add(this.slots, SPILL_SEGMENTS_READ, 1);
+  }
+  /**
+   * Before an export's first request: its data covers the ring below `readIndex` and the overflow's first
+   * `spillRecords` records. After its last, call it again with the exported baselines (nothing in flight).
+   */
+  setInFlight(readIndex: number, spillRecords: number): void {
+    Atomics.store(this.slots, IN_FLIGHT_READ_INDEX, readIndex);
+    Atomics.store(this.slots, IN_FLIGHT_SPILL_RECORDS, spillRecords);
   }
   addUndecodable(): void {
     Atomics.add(this.slots, UNDECODABLE, 1);

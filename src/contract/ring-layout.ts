@@ -31,7 +31,9 @@
  *   without exporting a count twice.
  * - EXPORTED_READ_INDEX is the READ_INDEX covered by the last successful export. Records between it and
  *   READ_INDEX were aggregated but live only in the worker's memory: if the worker dies, the main thread counts
- *   exactly those as LOST. The overflow has the same pair: SPILL_RECORDS_READ and EXPORTED_SPILL_RECORDS.
+ *   exactly those as LOST, except those below IN_FLIGHT_READ_INDEX (an export of them was out), counted as
+ *   POSSIBLY_DELIVERED. The overflow has the same slots: SPILL_RECORDS_READ, EXPORTED_SPILL_RECORDS and
+ *   IN_FLIGHT_SPILL_RECORDS.
  * - SPILL_SEGMENTS_READ counts the overflow segments the worker has aggregated, in the order they were sent: the
  *   main thread frees the segments below it and sends the rest again to a replacement worker.
  * - SPILL_BYTES (main) and SERIES_BYTES (worker) are the two halves of the shard's memory bound: each side reads
@@ -57,6 +59,11 @@ export const LOST = 3;
 export const SPILL_BYTES = 4;
 /** Times the shard's worker was replaced (it died or hung). */
 export const RESTARTS = 5;
+/**
+ * Records a worker had aggregated and was exporting when it died (their request sent, its answer not in): the
+ * backend may have them, so they are counted here rather than in LOST.
+ */
+export const POSSIBLY_DELIVERED = 6;
 
 // --- worker slots (second and third cache lines) ---
 /** Next record index the worker will read. */
@@ -83,12 +90,13 @@ export const LAST_EXPORT_MICROS = 25;
 export const SERIES = 26;
 /** Data points dropped because the series memory bound was reached. */
 export const OVERFLOWED = 27;
-/** Client-chosen tenants with state of their own in the worker now (tenant-admission.ts). */
-export const TENANTS_ADMITTED = 28;
-/** Client-chosen tenants folded into `__overflow__` now, because the memory bound was reached when they came. */
-export const TENANTS_FOLDED = 29;
-/** Records aggregated under `__overflow__` because of the memory bound, since the worker started. */
-export const RECORDS_FOLDED = 30;
+/**
+ * While an export's requests are out: the READ_INDEX and SPILL_RECORDS_READ its data covers (published before the
+ * first request is sent); equal to EXPORTED_READ_INDEX and EXPORTED_SPILL_RECORDS when none is. A worker that dies
+ * in between leaves the records below them possibly delivered, the rest lost.
+ */
+export const IN_FLIGHT_READ_INDEX = 28;
+export const IN_FLIGHT_SPILL_RECORDS = 29;
 /** Overflow segments aggregated, in the order sent. */
 export const SPILL_SEGMENTS_READ = 32;
 /** Overflow records aggregated. */
@@ -103,6 +111,14 @@ export const UNDECODABLE = 36;
 export const EXPORTED_UNDECODABLE = 37;
 /** RESTARTS as of the last successful export. */
 export const EXPORTED_RESTARTS = 38;
+/** POSSIBLY_DELIVERED as of the last successful export. */
+export const EXPORTED_POSSIBLY_DELIVERED = 39;
+/** Client-chosen tenants with state of their own in the worker now (tenant-admission.ts). */
+export const TENANTS_ADMITTED = 40;
+/** Client-chosen tenants folded into `__overflow__` now, because the memory bound was reached when they came. */
+export const TENANTS_FOLDED = 41;
+/** Records aggregated under `__overflow__` because of the memory bound, since the worker started. */
+export const RECORDS_FOLDED = 42;
 
 /** Bytes per record. */
 export const RECORD_BYTES = 32;

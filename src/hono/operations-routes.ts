@@ -80,8 +80,9 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
         if (refused !== undefined) return refused;
         const format = negotiateFormat(c.req.header('accept'));
         try {
-          const text = await inner.renderMetrics(format, scrapeTimeoutMillis);
-          return c.body(text, 200, { 'content-type': CONTENT_TYPES[format] });
+          // Shared by concurrent scrapes; cancelled if every one of them goes (this one's client disconnecting).
+          const scrape = await inner.scrape(scrapeTimeoutMillis, c.req.raw.signal);
+          return c.body(scrape.bytes(format), 200, { 'content-type': CONTENT_TYPES[format] });
         } catch (error) {
           // A partial scrape would look like counter resets; better none, saying why.
           return c.text(`# ringmeter: metrics unavailable: ${errorMessage(error)}\n`, 503);

@@ -117,7 +117,12 @@ export function pipelineReport(collector: Collector, staleExportMillis: number, 
         written: stats.ring.written,
       },
       overflow: { spilled: stats.ring.spilled, records: stats.ring.overflowRecords, bytes: stats.ring.overflowBytes },
-      records: { dropped: stats.ring.dropped, rejected: stats.rejected, lost: stats.workers.lostRecords },
+      records: {
+        dropped: stats.ring.dropped,
+        rejected: stats.rejected,
+        lost: stats.workers.lostRecords,
+        possibly_delivered: stats.workers.possiblyDelivered,
+      },
       workers: { count: stats.workers.count, running: stats.workers.running, restarts: stats.workers.restarts },
       export: {
         last_at: lastExportAt === 0 ? null : iso(lastExportAt),

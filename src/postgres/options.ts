@@ -1,3 +1,4 @@
+import { connectionStringProblem } from '../connection-string.js';
 import { LABEL_LIMITS, quote } from '../options.js';
 import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import { redact } from '../redact.js';
@@ -27,10 +28,16 @@ const OPTION_NAMES: OptionNames<PostgresInstrumentationOptions> = { database: tr
 /** Fallback label when neither the option nor the client names a database. */
 const UNNAMED_DATABASE = 'postgres';
 
-/** Checks a `database` option (the pool gauges' label): undefined, or 1 to LABEL_LIMITS.label clean characters. */
+/** Checks a `database` option (the pool gauges' label): undefined, or 1 to LABEL_LIMITS.label clean characters that are no connection string. */
 export function databaseOption(database: unknown): string | undefined {
   if (database === undefined) return undefined;
   if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
+  const problem = connectionStringProblem(database);
+  if (problem !== undefined) {
+    throw new RangeError(
+      `options.database is a database name for the pool gauges' label (such as 'orders'), not a connection string: ${problem}; the value is not shown`,
+    );
+  }
   if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
     throw new RangeError(
       `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,

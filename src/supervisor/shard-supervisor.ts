@@ -5,13 +5,13 @@ import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
 import type { TestHookMessage, TestHookReply, WorkerMemory } from '../contract/test-hooks.js';
-import type { MetricFamilyText } from '../exposition.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
-import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
+import { unexpectedMessage, type MainToWorker, type ShardRender, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../redact.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { TenantSlots } from '../strings/tenant-slots.js';
 import { TenantHandshake } from './tenant-handshake.js';
+import { ReadLane, type ReadLaneHost } from './read-lane.js';
 import { ProgressWatch } from './progress-watch.js';
 import { restartDelayMillis } from './restart-backoff.js';
 
@@ -63,6 +63,7 @@ export class ShardSupervisor {
   private closing = false;
   private restarts = 0;
   private lostTotal = 0;
+  private possiblyDeliveredTotal = 0;
   /**
    * READ_INDEX and SPILL_RECORDS_READ up to which losses were already counted, so that two deaths in a row never
    * count a record twice.
@@ -77,10 +78,21 @@ export class ShardSupervisor {
   private droppedPointsTotal = 0;
   private seen = { dropped: 0 };
   /** When each kind of loss was last noticed (ms since the epoch), for health(). */
-  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'exportRejected', number>> = {};
-  /** Renders awaited (GET /metrics), apart from `pending`: they answer with data, and never ref the port. */
-  /** Read-only answers awaited (render, analytics): each resolves with its message's payload. */
-  private readonly renders = new Map<number, { resolve(payload: unknown): void; reject(error: Error): void }>();
+  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'workerDiedExporting' | 'exportRejected', number>> = {};
+  /** Read-only questions (GET /metrics renders, analytics), each kind one at a time in the worker (read-lane.ts). */
+  private readonly readLaneHost: ReadLaneHost = {
+    post: (message) => {
+      if (this.port === undefined) return false;
+      this.post(message);
+      return true;
+    },
+    nextId: () => this.nextId++,
+    busyChanged: () => this.holdPortWhileAwaited(),
+  };
+  private readonly renderLane = new ReadLane<ShardRender>(this.readLaneHost);
+  private readonly analyticsLane = new ReadLane<ShardAnalytics>(this.readLaneHost);
+  /** Test hook: the worker's memory measurement (measureMemory). */
+  private readonly memoryLane = new ReadLane<WorkerMemory>(this.readLaneHost);
   /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
@@ -147,6 +159,11 @@ export class ShardSupervisor {
 
   get lostRecords(): number {
     return this.lostTotal;
+  }
+
+  /** Records whose export was out when their worker died: the backend may have them (never counted as lost). */
+  get possiblyDeliveredRecords(): number {
+    return this.possiblyDeliveredTotal;
   }
 
   get lastError(): string | undefined {
@@ -262,62 +279,47 @@ export class ShardSupervisor {
 
   /**
    * This shard's series for GET /metrics, rendered in the worker (exposition.ts). Waits for a replacement if the
-   * worker is down; rejects after `timeoutMillis`, or if the worker dies before it answers.
+   * worker is down; rejects if the worker dies before it answers, or when `signal` aborts (the render stops).
+   * Callers share renders above (Recorder.scrape); deadlines are theirs.
    */
-  render(timeoutMillis: number): Promise<MetricFamilyText[]> {
-    return this.ask<MetricFamilyText[]>((id) => ({ type: 'render', id }), 'render its metrics', timeoutMillis);
+  render(signal?: AbortSignal): Promise<ShardRender> {
+    // The open overflow segment goes first (as for flush), so the render counts every record written before the call.
+    this.ring.spill.seal();
+    return this.renderLane.read((id) => ({ type: 'render', id }), signal);
+  }
+
+  /** Where this shard's records stand now: a render covers them once it has drained this far (ShardRender). */
+  get recordedPosition(): { writeIndex: number; spilled: number } {
+    return { writeIndex: this.ring.position.writeIndex, spilled: this.ring.spill.spilled };
   }
 
   /** This shard's tenant analytics (contract/analytics.ts), read-only in the worker; rejects like render. */
-  analytics(selection: TenantSelection, timeoutMillis: number): Promise<ShardAnalytics> {
+  analytics(selection: TenantSelection, signal?: AbortSignal): Promise<ShardAnalytics> {
     // The open overflow segment goes first (as for flush), so the answer counts every record written before the call.
     this.ring.spill.seal();
-    return this.ask<ShardAnalytics>((id) => ({ type: 'analytics', id, selection }), 'answer analytics', timeoutMillis);
+    return this.analyticsLane.read((id) => ({ type: 'analytics', id, selection }), signal);
   }
 
   /** Test hook: the worker's own memory after a full GC, and what its budget accounts (test-hooks.ts). */
   measureMemory(timeoutMillis: number): Promise<WorkerMemory> {
-    return this.ask<WorkerMemory>((id) => ({ type: 'testMeasureMemory', id }), 'measure its memory', timeoutMillis);
+    // A read like any other (one at a time, rejected if the worker dies), given up after `timeoutMillis`.
+    return this.memoryLane.read((id) => ({ type: 'testMeasureMemory', id }) as unknown as MainToWorker, AbortSignal.timeout(timeoutMillis));
   }
 
-  private async ask<T>(
-    message: (id: number) => Extract<MainToWorker | TestHookMessage, { type: 'render' | 'analytics' | 'testMeasureMemory' }>,
-    what: string,
-    timeoutMillis: number,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMillis;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`ringmeter: the worker of shard ${this.shard} did not ${what} within ${timeoutMillis} ms`)),
-        timeoutMillis,
-      );
-      timer.unref();
-    });
-    const id = this.nextId++;
-    try {
-      return await Promise.race([
-        timedOut,
-        (async () => {
-          while (this.port === undefined && Date.now() < deadline) await Promise.race([this.ready, timedOut]);
-          // Like request(): while an answer is awaited the port keeps the process alive, then no longer.
-          const port = this.port;
-          port?.ref();
-          try {
-            return await new Promise<T>((resolve, reject) => {
-              this.renders.set(id, { resolve: (payload) => resolve(payload as T), reject });
-              this.post(message(id));
-            });
-          } finally {
-            this.renders.delete(id);
-            if (this.pending.size === 0 && this.renders.size === 0) port?.unref();
-          }
-        })(),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.renders.delete(id);
-    }
+  /** Whether this shard's worker has a render to answer now (for a scrape's timeout message). */
+  get rendering(): boolean {
+    return this.renderLane.busy;
+  }
+
+  /** Renders sent to the worker and renders it stopped because every caller gave up, since creation. */
+  get renderCounts(): { sent: number; cancelled: number } {
+    return { ...this.renderLane.counts };
+  }
+
+  /** While an answer is awaited the port keeps the process alive (`await collector.flush()` at the end of a script). */
+  private holdPortWhileAwaited(): void {
+    if (this.pending.size > 0 || this.renderLane.busy || this.analyticsLane.busy || this.memoryLane.busy) this.port?.ref();
+    else this.port?.unref();
   }
 
   private async request(
@@ -338,7 +340,7 @@ export class ShardSupervisor {
         this.post({ ...message, id });
       });
     } finally {
-      if (this.pending.size === 0 && this.renders.size === 0) port.unref();
+      if (this.pending.size === 0 && !this.renderLane.busy && !this.analyticsLane.busy && !this.memoryLane.busy) port.unref();
     }
   }
 
@@ -369,6 +371,10 @@ export class ShardSupervisor {
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
     // state for them from records still in the ring), so they never stay retiring for good.
     this.postIf(this.tenants?.forReplacement());
+    // Reads that waited for a worker (asked while none ran, or left by a dead one's exit).
+    this.renderLane.workerReady();
+    this.analyticsLane.workerReady();
+    this.memoryLane.workerReady();
     try {
       this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
     } catch (error) {
@@ -403,11 +409,16 @@ export class ShardSupervisor {
       case 'exported':
         this.onExported(message);
         return;
-      case 'rendered':
-        this.renders.get(message.id)?.resolve(message.families);
+      case 'rendered': {
+        const { families, readIndex, spillRecordsRead } = message;
+        this.renderLane.answered(message.id, { families, readIndex, spillRecordsRead });
+        return;
+      }
+      case 'readCancelled':
+        if (!this.renderLane.answered(message.id, undefined)) this.analyticsLane.answered(message.id, undefined);
         return;
       case 'testMemory':
-        this.renders.get(message.id)?.resolve(message);
+        this.memoryLane.answered(message.id, message);
         return;
       case 'connectivity':
         // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.
@@ -421,7 +432,7 @@ export class ShardSupervisor {
         };
         return;
       case 'analyzed':
-        this.renders.get(message.id)?.resolve(message.result);
+        this.analyticsLane.answered(message.id, message.result);
         return;
       case 'tenantsIdle':
         this.postIf(this.tenants?.onIdle(message));
@@ -449,6 +460,8 @@ export class ShardSupervisor {
     // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
     if (message.ok && this.connectivity !== undefined && this.connectivity.status !== 'pending') this.connectivity.exportedSince = true;
     if (!message.ok) this.lastExportError = message.error;
+    // A partial success is no failure (health() says degraded), but its refusal is the last error the backend gave.
+    else if (message.refusal !== undefined) this.lastExportError = message.refusal;
     this.rejectedPointsTotal += message.rejectedPoints;
     this.droppedPointsTotal += message.droppedPoints;
     if (message.rejectedPoints + message.droppedPoints > 0) this.incidents.exportRejected = now;
@@ -469,16 +482,20 @@ export class ShardSupervisor {
   private onWorkerExit(port: MessagePort): void {
     if (port !== this.port) return;
     this.port = undefined;
-    const lost = this.countLoss();
+    const { lost, possiblyDelivered } = this.countLoss();
+    const inFlight = possiblyDelivered > 0 ? `, ${possiblyDelivered} possibly delivered (their export was in flight)` : '';
     for (const [, pending] of this.pending) {
       pending.reject(
-        new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost`),
+        new Error(
+          `ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost${inFlight}`,
+        ),
       );
     }
     this.pending.clear();
-    for (const [, render] of this.renders)
-      render.reject(new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`));
-    this.renders.clear();
+    const readLost = new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`);
+    this.renderLane.workerExited(readLost);
+    this.analyticsLane.workerExited(readLost);
+    this.memoryLane.workerExited(readLost);
     if (this.closing) return;
     const delay = restartDelayMillis(this.restarts);
     this.restarts++;
@@ -493,19 +510,35 @@ export class ShardSupervisor {
     })();
   }
 
-  /** Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held them. */
-  private countLoss(): number {
+  /**
+   * Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held
+   * them. Those an export of it had on the way (below the in-flight positions it published before sending) are
+   * possibly delivered: the backend may have taken them, so they are counted apart, never as lost.
+   */
+  private countLoss(): { lost: number; possiblyDelivered: number } {
     const header = this.header();
-    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.readIndex);
-    const spill = unexportedSince(this.lostThrough.spill, header.exportedSpillRecords, header.spillRecordsRead);
+    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.inFlightReadIndex, header.readIndex);
+    const spill = unexportedSince(
+      this.lostThrough.spill,
+      header.exportedSpillRecords,
+      header.inFlightSpillRecords,
+      header.spillRecordsRead,
+    );
     this.lostThrough = { ring: header.readIndex, spill: header.spillRecordsRead };
-    const lost = ring + spill;
+    const lost = ring.lost + spill.lost;
+    const possiblyDelivered = ring.inFlight + spill.inFlight;
+    const now = this.clock.nowMillis();
     if (lost > 0) {
       this.lostTotal += lost;
-      this.incidents.workerLoss = this.clock.nowMillis();
+      this.incidents.workerLoss = now;
       header.setLost(this.lostTotal);
     }
-    return lost;
+    if (possiblyDelivered > 0) {
+      this.possiblyDeliveredTotal += possiblyDelivered;
+      this.incidents.workerDiedExporting = now;
+      header.setPossiblyDelivered(this.possiblyDeliveredTotal);
+    }
+    return { lost, possiblyDelivered };
   }
 
   private checkProgress(): void {
@@ -535,8 +568,14 @@ export class ShardSupervisor {
   }
 }
 
-/** Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`). */
-function unexportedSince(countedThrough: number, exported: number, read: number): number {
+/**
+ * Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`):
+ * those below `inFlight` (what an export on the way covered) and the rest. Positions are free-running 32-bit
+ * counters, compared by their difference.
+ */
+function unexportedSince(countedThrough: number, exported: number, inFlight: number, read: number): { inFlight: number; lost: number } {
   const from = ((countedThrough - exported) | 0) > 0 ? countedThrough : exported;
-  return (read - from) >>> 0;
+  const unexported = (read - from) >>> 0;
+  const sent = ((inFlight - from) | 0) > 0 ? Math.min((inFlight - from) >>> 0, unexported) : 0;
+  return { inFlight: sent, lost: unexported - sent };
 }

@@ -28,18 +28,18 @@ export interface ReceivedPoint {
 }
 
 export interface ReceivedRequest {
-  /** The request path, e.g. /v1/metrics. */
+  /** The request path and query string, e.g. /v1/metrics. */
   path: string;
   headers: IncomingMessage['headers'];
   resource: Record<string, string | number | boolean>;
   points: ReceivedPoint[];
 }
 
-/** What the receiver answers; the default is 200 with an empty JSON body. */
+/** What the receiver answers; the default is 200 with an empty JSON body. `statusText`: the reason phrase. */
 export type Responder = (
   request: ReceivedRequest,
   index: number,
-) => { status: number; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
+) => { status: number; statusText?: string; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
 
 /**
  * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends
@@ -105,7 +105,9 @@ export class OtlpReceiver {
     // A backend commits what it could acknowledge: a client that gave up (timed out) will send the data again.
     if (req.socket.destroyed) return;
     if (answer.status === 200) this.accepted.push(request);
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    if (answer.statusText !== undefined)
+      res.writeHead(answer.status, answer.statusText, { 'content-type': 'application/json', ...answer.headers });
+    else res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body ?? '{}');
   }
 }

@@ -75,7 +75,7 @@ export function retentionHarness(
       seen.forgotten += message.ids.length;
       answer = handshake.onForgotten(message);
     } else if (message.type === 'rendered') {
-      last.rendered = message.families.map((family) => family.samples).join('');
+      last.rendered = message.families.map((family) => Buffer.concat(family.samples).toString('utf8')).join('');
     }
     if (answer !== undefined) port1.postMessage(answer);
   });

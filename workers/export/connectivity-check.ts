@@ -1,4 +1,5 @@
-import { errorMessage } from '../../src/redact.js';
+import { configuredSecrets, SecretScrubber } from '../../src/redact.js';
+import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 
@@ -12,18 +13,22 @@ export type ConnectivityResult = { ok: true } | { ok: false; error: string };
 /**
  * Whether `otlp.endpoint` answers an export: one empty export with the configured headers and compression, no
  * retry. A 2xx proves the receiver is there and takes our credentials; any other status or a network error is
- * reported (redacted: the URL's user info and any token are removed; header values are never part of it).
+ * reported with the URL tried (without its user info or query string), every configured header value and URL
+ * secret scrubbed from what the backend said.
  */
 export async function checkConnectivity(otlp: WorkerConfig['otlp']): Promise<ConnectivityResult> {
   const transport = new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression });
+  const scrubber = new SecretScrubber(configuredSecrets(otlp));
+  const said = (text: string) => `${shownEndpoint(otlp.endpoint)}: ${scrubber.scrub(text)}`;
   try {
     const response = await transport.send(EMPTY_EXPORT, Math.min(otlp.timeoutMillis, CHECK_TIMEOUT_MILLIS));
     if (response.status === 'success') return { ok: true };
     const { error } = response;
     const code = (error as { code?: unknown } | undefined)?.code;
-    return { ok: false, error: errorMessage(typeof code === 'number' ? `HTTP ${code} ${error?.message ?? ''}` : (error ?? 'no answer')) };
+    const message = error instanceof Error ? error.message || error.name : String(error ?? 'no answer');
+    return { ok: false, error: said(typeof code === 'number' ? `HTTP ${code} ${message}` : message) };
   } catch (error) {
-    return { ok: false, error: errorMessage(error) };
+    return { ok: false, error: said(error instanceof Error ? error.message || error.name : String(error)) };
   } finally {
     transport.shutdown();
   }

@@ -5,10 +5,11 @@
  * A series' cumulative value is what the backend has accepted so far plus what is still pending. The accepted
  * part is added here when a batch settles (`absorb`, called right after `Batch.commit()`), from the very data
  * points that batch carried; the pending part is read at render time by a collection that is aborted at once
- * (`render`), which gives back what collecting takes (histogram min and max, pool peaks, exporter durations), so
- * the next OTLP export sees exactly what it would have seen. A point is therefore counted once at any moment:
+ * (`openRender`), which gives back what collecting takes (histogram min and max, pool peaks, exporter durations),
+ * so the next OTLP export sees exactly what it would have seen. A point is therefore counted once at any moment:
  * pending until its batch is accepted, then accepted. Batches the backend refused for good are absorbed too: the
- * records happened, only their export failed.
+ * records happened, only their export failed. A render is made in slices; while one is open the totals it reads
+ * stay as they were when it opened (absorbs and forgets wait), so it is one consistent snapshot.
  *
  * Totals live only in this worker's memory: a replacement worker starts its shard's counters from zero, which
  * Prometheus treats as a counter reset (rate() and increase() handle it), as it would a process restart. Entries
@@ -161,14 +162,69 @@ function cellBytes(key: string): number {
 
 export class CumulativeTotals {
   private readonly accepted = new Map<MetricDefinition, Family>();
+  /** Renders open now (at most one in practice): while any is, changes to the totals wait in `deferred`. */
+  private openRenders = 0;
+  /** Absorbs and forgets that came while a render was open, applied in order when the last one closes. */
+  private deferred: (() => void)[] = [];
 
   constructor(private readonly budget: Reservations) {}
 
-  /**
-   * Drops every accepted total of these tenants (tenant_id label values), giving their memory back. Walks every
-   * cell's key once per call (the shard forgets tenants in batches, after an export), keeping no index per tenant.
-   */
+  /** Drops every accepted total of these tenants (tenant_id label values), giving their memory back. */
   forgetTenants(tenants: Iterable<string>): void {
+    const values = [...tenants];
+    if (this.openRenders > 0) this.deferred.push(() => this.forgetNow(values));
+    else this.forgetNow(values);
+  }
+
+  /** Adds a settled batch's points (call it right after `batch.commit()`). */
+  absorb(batch: Batch): void {
+    if (this.openRenders > 0) this.deferred.push(() => this.absorbNow(batch));
+    else this.absorbNow(batch);
+  }
+
+  /**
+   * Opens a render of every series as accepted + pending, done a few cells at a time by `step` so that the worker
+   * can yield between steps. `pending`: the batches of a collection taken for this render (aborted by the caller,
+   * in the same synchronous turn); `shardLabels`: `ringmeter_shard="n"` with several shards, else empty.
+   *
+   * The pending part is a snapshot (those batches); the accepted part is frozen for as long as the render is open:
+   * a batch that settles meanwhile was pending in the snapshot, so absorbing it at once would count it twice in the
+   * series not rendered yet. Its absorb (and any forget) waits until the render closes, in the order they came;
+   * that also keeps every cell number the render walks valid (no cell is freed or reused meanwhile).
+   */
+  openRender(pending: readonly Batch[], shardLabels: string): TotalsRender {
+    this.openRenders++;
+    const steps = this.renderSteps(pending, shardLabels);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      if (--this.openRenders > 0) return;
+      const deferred = this.deferred;
+      this.deferred = [];
+      for (const change of deferred) change();
+    };
+    return {
+      step(deadlineMillis: number): MetricFamilyText[] | undefined {
+        if (closed) throw new Error('render already closed');
+        for (;;) {
+          const next = steps.next();
+          if (next.done === true) {
+            close();
+            return next.value;
+          }
+          if (performance.now() >= deadlineMillis) return undefined;
+        }
+      },
+      close,
+    };
+  }
+
+  /**
+   * Walks every cell's key once per call (the shard forgets tenants in batches, after an export), keeping no index
+   * per tenant.
+   */
+  private forgetNow(tenants: readonly string[]): void {
     const labels = new Set<string>();
     for (const tenant of tenants) labels.add(`${TENANT_LABEL}${escapeLabelValue(tenant)}"`);
     if (labels.size === 0) return;
@@ -183,8 +239,7 @@ export class CumulativeTotals {
     this.budget.release(freed);
   }
 
-  /** Adds a settled batch's points (call it right after `batch.commit()`). */
-  absorb(batch: Batch): void {
+  private absorbNow(batch: Batch): void {
     for (const [definition, points] of batch.points) {
       let family = this.accepted.get(definition);
       if (family === undefined) {
@@ -200,12 +255,10 @@ export class CumulativeTotals {
     }
   }
 
-  /**
-   * Every series as accepted + pending. `pending`: the batches of a collection taken for this render (aborted by
-   * the caller); `shardLabels`: `ringmeter_shard="n"` with several shards, else empty.
-   */
-  render(pending: readonly Batch[], shardLabels: string): MetricFamilyText[] {
+  /** The render's work, yielding every CELLS_PER_STEP points or cells; returns the families. */
+  private *renderSteps(pending: readonly Batch[], shardLabels: string): Generator<void, MetricFamilyText[]> {
     const current = new Map<MetricDefinition, Map<string, Cell>>();
+    let done = 0;
     for (const batch of pending) {
       for (const [definition, points] of batch.points) {
         let family = current.get(definition);
@@ -213,7 +266,10 @@ export class CumulativeTotals {
           family = new Map();
           current.set(definition, family);
         }
-        for (const point of points) addPending(family, definition, labelPairs(point.attributes), point.value);
+        for (const point of points) {
+          addPending(family, definition, labelPairs(point.attributes), point.value);
+          if (++done % CELLS_PER_STEP === 0) yield;
+        }
       }
     }
     const families: MetricFamilyText[] = [];
@@ -222,18 +278,40 @@ export class CumulativeTotals {
       const now = current.get(definition);
       if ((accepted === undefined || accepted.index.size === 0) && now === undefined) continue;
       const name = prometheusName(definition);
-      let samples = '';
+      // Encoded a chunk at a time: no string of the whole family is ever built, and each encode fits in a slice.
+      const samples: Uint8Array[] = [];
+      let chunk = '';
       const labels = new Set<string>([...(accepted?.index.keys() ?? []), ...(now?.keys() ?? [])]);
       for (const key of labels) {
         const cell = accepted?.index.get(key);
         const combined = combine(definition, cell === undefined ? undefined : accepted?.read(cell), now?.get(key));
-        samples += renderCell(definition, name, braces(key, shardLabels), key, shardLabels, combined);
+        chunk += renderCell(definition, name, braces(key, shardLabels), key, shardLabels, combined);
+        if (chunk.length >= CHUNK_CHARS) {
+          samples.push(ENCODER.encode(chunk));
+          chunk = '';
+        }
+        if (++done % CELLS_PER_STEP === 0) yield;
       }
+      if (chunk !== '') samples.push(ENCODER.encode(chunk));
       families.push({ name, type: definition.kind, help: definition.description, samples });
     }
     return families;
   }
 }
+
+/** One render in progress (CumulativeTotals.openRender). */
+export interface TotalsRender {
+  /** Renders until done (returns the families, and closes) or until `deadlineMillis` (performance.now()) passes. */
+  step(deadlineMillis: number): MetricFamilyText[] | undefined;
+  /** Gives up (or ends) the render: the totals take the changes that waited for it. Safe to call twice. */
+  close(): void;
+}
+
+/** Points or cells rendered between two looks at the clock: a few tens of microseconds of work. */
+const CELLS_PER_STEP = 16;
+/** Characters of sample lines per encoded chunk (64 KiB of ASCII). */
+const CHUNK_CHARS = 65_536;
+const ENCODER = new TextEncoder();
 
 /** The `tenant_id="…"` pair of a label key ('' if none), as labelPairs wrote it: escaped, so the first bare quote ends it. */
 function tenantPair(key: string): string {

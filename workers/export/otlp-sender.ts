@@ -15,7 +15,8 @@ import {
   type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { errorMessage } from '../../src/redact.js';
+import { configuredSecrets, SecretScrubber } from '../../src/redact.js';
+import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 import { COMPONENT_TYPE, RETRYABLE_STATUSES } from './otlp-http.js';
@@ -25,6 +26,10 @@ import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retryi
 export type SendResult =
   /** The backend took the batch; `rejectedPoints` of it it refused for good (an OTLP partial success). */
   | { outcome: 'accepted'; attempts: number; rejectedPoints: number; rejection: string | undefined }
+  /*
+   * `error` and `rejection` are safe to show: every configured header value and URL secret is scrubbed from them
+   * (a backend may echo the key it refused), and `error` starts with the URL tried, without its credentials.
+   */
   /** Worth retrying (429, 502, 503, 504, a network error or timeout): keep the data for the next export. */
   | { outcome: 'retryable'; attempts: number; error: string; errorType: string; retryAfterMillis: number | undefined }
   /** Refused for good (400 and the like): resending it would fail the same way. */
@@ -54,8 +59,13 @@ export class OtlpSender {
   private readonly byMetrics = new WeakMap<ResourceMetrics, RequestTrace>();
   private readonly byRequestBody = new WeakMap<Uint8Array, RequestTrace>();
   private readonly byResponseBody = new WeakMap<Uint8Array, RequestTrace>();
+  private readonly scrubber: SecretScrubber;
+  /** The endpoint as messages name it: scheme, host and path (no user info, no query string). */
+  readonly shownUrl: string;
 
   constructor(otlp: WorkerConfig['otlp'], clock: RetryClock = SYSTEM_RETRY_CLOCK) {
+    this.scrubber = new SecretScrubber(configuredSecrets(otlp));
+    this.shownUrl = shownEndpoint(otlp.endpoint);
     this.transport = new RetryingTransport(
       new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression }),
       undefined,
@@ -111,7 +121,9 @@ export class OtlpSender {
     const trace: RequestTrace = { deadlineMillis };
     this.byMetrics.set(metrics, trace);
     return new Promise((resolve) => {
-      this.exporter.export(metrics, (result) => resolve(outcomeOf(trace, result.code === ExportResultCode.SUCCESS, result.error)));
+      this.exporter.export(metrics, (result) =>
+        resolve(outcomeOf(trace, result.code === ExportResultCode.SUCCESS, result.error, this.scrubber, this.shownUrl)),
+      );
     });
   }
 
@@ -121,7 +133,7 @@ export class OtlpSender {
 }
 
 /** The shard's view of a finished request, from what its trace recorded (and the exporter's own error, if it never sent). */
-function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unknown): SendResult {
+function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unknown, scrubber: SecretScrubber, url: string): SendResult {
   const attempts = trace.retried?.attempts ?? 0;
   const response = trace.retried?.response;
   if (succeeded) {
@@ -131,19 +143,19 @@ function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unkno
       outcome: 'accepted',
       attempts,
       rejectedPoints: Number.isFinite(rejected) ? rejected : 0,
-      rejection: rejection ? errorMessage(rejection) : undefined,
+      rejection: rejection ? scrubber.scrub(rejection) : undefined,
     };
   }
   const error = response !== undefined && response.status !== 'success' ? response.error : exporterError;
   const status = error instanceof OTLPExporterError && typeof error.code === 'number' ? error.code : undefined;
-  const failure = { attempts, error: describe(error, status), errorType: errorType(error, status) };
+  const failure = { attempts, error: `${url}: ${describe(error, status, scrubber)}`, errorType: errorType(error, status) };
   if (status !== undefined && !RETRYABLE_STATUSES.has(status)) return { outcome: 'rejected', ...failure };
   const retryAfterMillis = response?.status === 'retryable' ? response.retryInMillis : undefined;
   return { outcome: 'retryable', ...failure, retryAfterMillis };
 }
 
-function describe(error: unknown, status: number | undefined): string {
-  const message = errorMessage(error ?? 'export failed');
+function describe(error: unknown, status: number | undefined, scrubber: SecretScrubber): string {
+  const message = scrubber.errorMessage(error ?? 'export failed');
   return status === undefined ? message : `HTTP ${status} ${message}`;
 }
 

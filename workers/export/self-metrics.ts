@@ -2,11 +2,13 @@ import {
   DROPPED,
   EXPORTED_DROPPED,
   EXPORTED_LOST,
+  EXPORTED_POSSIBLY_DELIVERED,
   EXPORTED_READ_INDEX,
   EXPORTED_REJECTED,
   EXPORTED_SPILL_RECORDS,
   EXPORTED_UNDECODABLE,
   LOST,
+  POSSIBLY_DELIVERED,
   REJECTED,
   RESTARTS,
   EXPORTED_RESTARTS,
@@ -127,6 +129,15 @@ export class SelfMetrics {
     fromHeader(METRICS.recordsDropped, { reason: 'undecodable' }, UNDECODABLE, EXPORTED_UNDECODABLE, undefined, false);
     fromHeader(METRICS.recordsRejected, { reason: 'invalid_value' }, REJECTED, EXPORTED_REJECTED);
     fromHeader(METRICS.recordsLost, { reason: 'worker_exit' }, LOST, EXPORTED_LOST);
+    // Rare (a worker dying mid-request): reported only when it happened.
+    fromHeader(
+      METRICS.recordsPossiblyDelivered,
+      { reason: 'worker_exit' },
+      POSSIBLY_DELIVERED,
+      EXPORTED_POSSIBLY_DELIVERED,
+      undefined,
+      false,
+    );
     fromHeader(METRICS.workerRestarts, {}, RESTARTS, EXPORTED_RESTARTS);
 
     for (const [metric, entry] of this.overflowed) addGrowth(collection, METRICS.seriesOverflowed, { metric }, start, entry);
@@ -166,7 +177,8 @@ export class SelfMetrics {
   ): void {
     const current = this.durations.get(errorType);
     if (current === undefined) {
-      this.durations.set(errorType, taken);
+      // A copy: the taken one may still be read (a GET /metrics render holds its collection while it renders).
+      this.durations.set(errorType, { ...taken, counts: [...taken.counts] });
       return;
     }
     current.count += taken.count;
