@@ -1,7 +1,8 @@
 import { methodId } from './http-methods.js';
-import { refuseUnknownOptions, type OptionNames } from './option-names.js';
-import type { LiveOptions } from './live-options.js';
-import { quote, resolveOptions, type CollectorOptions, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
+import { integerIn, quote, refuseUnknownOptions, requireObject } from './options/checks.js';
+import type { LiveOptions } from './options/live.js';
+import { resolveOptions } from './options/resolve.js';
+import type { CollectorOptions, MetricFamiliesOptions, ResolvedOptions } from './options/table.js';
 import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId, type QueryType } from './contract/codes.js';
 import { tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { shownTenant } from './operations/tenant-visibility.js';
@@ -388,10 +389,7 @@ export class Collector {
    */
   async tenant(tenantId: string, timeoutMillis = 5_000): Promise<TenantReport | undefined> {
     if (typeof tenantId !== 'string') throw new TypeError(`tenant(tenantId) must be given a string (got ${quote(tenantId)})`);
-    if (typeof timeoutMillis !== 'number') throw new TypeError(`tenant() timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
-    if (!Number.isInteger(timeoutMillis) || timeoutMillis < 1 || timeoutMillis > 3_600_000) {
-      throw new RangeError(`tenant() timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
-    }
+    integerIn('tenant() timeoutMillis', timeoutMillis, 1, MAX_CALL_TIMEOUT_MILLIS);
     if (this.closed !== undefined) throw new Error('ringmeter: tenant() after shutdown(); the collector is shut down');
     // The application's own code sees as a '*' caller does: a reserved id gives the pooled pseudo-tenant.
     const found = shownTenant(await this.recorder.analytics({ all: false, tenants: [tenantId] }, timeoutMillis), tenantId, true);
@@ -408,17 +406,12 @@ export function createCollector(options?: CollectorOptions): Collector {
   return new Collector(options);
 }
 
-const CALL_OPTION_NAMES: OptionNames<FlushOptions & ShutdownOptions> = { timeoutMillis: true };
+/** The longest deadline a call takes (an hour), as shutdownTimeoutMillis. */
+const MAX_CALL_TIMEOUT_MILLIS = 3_600_000;
 
 /** The `timeoutMillis` of a flush or shutdown call, checked like a collector option. */
 function callTimeout(call: 'flush' | 'shutdown', options: FlushOptions | ShutdownOptions, fallback: number): number {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${call} options must be an object`);
-  refuseUnknownOptions(`${call} options`, options, CALL_OPTION_NAMES);
-  const { timeoutMillis = fallback } = options;
-  if (typeof timeoutMillis !== 'number')
-    throw new TypeError(`${call} options.timeoutMillis must be a number (got ${quote(timeoutMillis)})`);
-  if (!Number.isInteger(timeoutMillis) || timeoutMillis < 1 || timeoutMillis > 3_600_000) {
-    throw new RangeError(`${call} options.timeoutMillis must be an integer from 1 to 3600000 (got ${quote(timeoutMillis)})`);
-  }
-  return timeoutMillis;
+  requireObject(`${call} options`, options);
+  refuseUnknownOptions(`${call} options`, options, ['timeoutMillis']);
+  return integerIn(`${call} options.timeoutMillis`, options.timeoutMillis ?? fallback, 1, MAX_CALL_TIMEOUT_MILLIS);
 }

@@ -11,7 +11,8 @@ export type {
   TransactionRecord,
 } from './collector.js';
 export type { LatencySummary, TenantEndpointShare, TenantReport, TenantSummary, TenantTableShare } from './operations/tenant-report.js';
-export { DEFAULT_OPTIONS, LABEL_LIMITS } from './options.js';
+export { DEFAULT_OPTIONS } from './options/resolve.js';
+export { LABEL_LIMITS } from './contract/label-text.js';
 export { VALUE_LIMITS } from './record-values.js';
 export type {
   CollectorOptions,
@@ -19,8 +20,8 @@ export type {
   MetricFamiliesOptions,
   OtlpOptions,
   ResourceAttributeValue,
-} from './options.js';
-export type { LiveOptions } from './live-options.js';
+} from './options/table.js';
+export type { LiveOptions } from './options/live.js';
 export { METRICS } from './contract/metrics.js';
 export type { MetricDefinition, MetricKind } from './contract/metrics.js';
 export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';

@@ -3,12 +3,12 @@
  * the public API: the package's exports map does not expose this module.
  */
 import { Collector, recorderOf } from './collector.js';
-import type { CollectorOptions } from './options.js';
-import { TEST_HOOKS } from './contract/test-hooks.js';
+import { TEST_HOOKS } from './options/resolve.js';
+import type { CollectorOptions } from './options/table.js';
 import { requireCollector } from './hook-arguments.js';
 import type { Recorder } from './recorder.js';
 
-export { resolveOptions, readEnvironment } from './options.js';
+export { resolveOptions } from './options/resolve.js';
 export { SYSTEM_ID, UNKNOWN_ID, INVALID_ID, OVERFLOW_ID } from './contract/strings-layout.js';
 
 /** What a hook reaches behind a Collector: its recorder, typed from the source (recorder.ts), never re-declared. */

@@ -5,8 +5,10 @@ import { shownEndpoint } from './operations/endpoint-shown.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
 import { defaultCategory } from './endpoint-categories.js';
-import { liveChange, liveWorkerSettings, reconfiguredOptions, type LiveOptions } from './live-options.js';
-import { LABEL_LIMITS, MAX_OTHER_LABELS, type MetricFamiliesOptions, type ResolvedOptions } from './options.js';
+import { optionChanges } from './options/change.js';
+import { reconfiguredOptions, type LiveOptions } from './options/live.js';
+import type { MetricFamiliesOptions, ResolvedOptions } from './options/table.js';
+import { LABEL_LIMITS } from './contract/label-text.js';
 import { type ConnectivityState, ShardSupervisor } from './supervisor/shard-supervisor.js';
 import {
   KIND_HTTP,
@@ -23,14 +25,22 @@ import { RingWriter } from './ring/ring-writer.js';
 import { Refusals } from './refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInterner } from './strings/interner.js';
-import { EMPTY_ID, INVALID_ID, RESERVED_LABELS, TENANT_ID_BASE, UNKNOWN_ID, isPseudoTenant } from './contract/strings-layout.js';
+import {
+  EMPTY_ID,
+  INVALID_ID,
+  MAX_OTHER_LABELS,
+  RESERVED_LABELS,
+  TENANT_ID_BASE,
+  UNKNOWN_ID,
+  isPseudoTenant,
+} from './contract/strings-layout.js';
 import { StringTableWriter } from './strings/string-table.js';
 import { TenantSlots } from './strings/tenant-slots.js';
 import type { KnownIds } from './operations/tenant-free-text.js';
 import { SYSTEM_CLOCK } from './clock.js';
 import { TenantScope } from './tenant/tenant-scope.js';
 import { VERSION } from './version.js';
-import type { WorkerConfig } from './contract/worker-config.js';
+import type { LiveWorkerSettings, WorkerConfig } from './contract/worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
 import type { WorkerMemory } from './contract/test-hooks.js';
 
@@ -294,7 +304,7 @@ export class Recorder {
   }
 
   /**
-   * Changes live options (LIVE_OPTIONS, live-options.ts) on the running collector; resolves once every shard has
+   * Changes live options (the rows of src/options/table.ts marked live) on the running collector; resolves once every shard has
    * applied them. Validated first, as createCollector validates: a bad call throws and changes nothing. What this
    * thread does changes at once: the caps (for labels not seen yet: a known label keeps its id), the metric
    * families (the next record call or hook sees the switch), the runtime sampler, the hang bound. The workers' part
@@ -302,20 +312,23 @@ export class Recorder {
    * checked for connectivity by shard 0 (one request is enough to know).
    */
   configure(patch: LiveOptions): Promise<void> {
-    const next = reconfiguredOptions(this.options, this.initialOptions, patch);
-    const change = liveChange(this.options, next);
+    const previous = this.options;
+    const next = reconfiguredOptions(previous, this.initialOptions, patch);
+    const change = optionChanges(previous, next);
     this.options = next;
     this.tenantBudget.max = next.maxTenants;
     this.routesBudget.max = next.maxRoutes;
     this.sqlBudget.max = next.maxSqlTexts;
     // In place: the hooks hold this object (see `families`).
     Object.assign(this.families, next.metrics);
-    if (change.sampler) this.restartRuntimeSampler();
+    if (change.effects.has('sampler')) this.restartRuntimeSampler();
     for (const supervisor of this.supervisors) supervisor.setHangMillis(next.workerHangMillis);
     const settings = liveWorkerSettings(next);
+    // The new endpoint is checked when OTLP requests go elsewhere or look different, or otlp joins the exporters.
+    const check = next.exporters.includes('otlp') && (change.effects.has('target') || !previous.exporters.includes('otlp'));
     const applied = this.configuring.then(() =>
       change.workers
-        ? Promise.all(this.supervisors.map((supervisor, shard) => supervisor.configure(settings, change.check && shard === 0)))
+        ? Promise.all(this.supervisors.map((supervisor, shard) => supervisor.configure(settings, check && shard === 0)))
         : undefined,
     );
     this.configuring = applied.catch(() => {});
@@ -571,6 +584,15 @@ function workerConfig(options: ResolvedOptions, shard: number, stringTableEntrie
     activity: { ...options.activity },
     tenantRetentionMillis: options.tenantRetentionMillis,
     testHooks: options.testHooks,
+  };
+}
+
+/** The part of a worker's config that configure() may change, from the options (fresh objects: never shared). */
+function liveWorkerSettings(options: ResolvedOptions): LiveWorkerSettings {
+  return {
+    otlp: { ...options.otlp, headers: { ...options.otlp.headers } },
+    exporters: [...options.exporters],
+    metrics: { ...options.metrics },
   };
 }
 

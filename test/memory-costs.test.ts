@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KIND_HTTP, KIND_QUERY, KIND_TENANT_USAGE, QUERY_SUCCESS, USAGE_BYTES, tag } from '../dist/src/contract/codes.js';
 import { METRICS } from '../dist/src/contract/metrics.js';
 import { A, AUX, B, KEY, TAG, TENANT, VALUE_FLOAT } from '../dist/src/contract/ring-layout.js';
-import { resolveOptions } from '../dist/src/options.js';
+import { resolveOptions } from '../dist/src/options/resolve.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
 import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';

@@ -35,8 +35,8 @@ async function inProcessShard() {
   /** The shard's live settings now, with these OTLP settings changed (what a `configure` message carries). */
   const otlp = (changes: Partial<WorkerConfig['otlp']>): LiveWorkerSettings => ({
     otlp: { ...config.otlp, ...changes },
-    exporters: { ...config.exporters },
-    families: { ...config.families },
+    exporters: [...config.exporters],
+    metrics: { ...config.metrics },
   });
   return {
     old,

@@ -1,4 +1,4 @@
-import { type LiveWorkerSettings, otlpTargetChanged, sameRecord } from '../src/contract/worker-config.js';
+import { type LiveWorkerSettings, optionChanges } from '../src/contract/worker-config.js';
 
 /** What a `configure` message changes in a running shard (shard.ts reconfigure), compared with its settings now. */
 export interface SettingsChange {
@@ -13,17 +13,19 @@ export interface SettingsChange {
   closesWindow: boolean;
 }
 
+/** The options table's change diff (src/options/change.ts), read as what the shard must do. */
 export function settingsChange(old: LiveWorkerSettings, next: LiveWorkerSettings): SettingsChange {
-  const target = otlpTargetChanged(old.otlp, next.otlp);
-  const interval = next.otlp.exportIntervalMillis !== old.otlp.exportIntervalMillis;
-  const exporters = !sameRecord(next.exporters, old.exporters);
-  const families = !sameRecord(next.families, old.families);
+  const { effects } = optionChanges(old, next);
+  const target = effects.has('target');
+  const interval = effects.has('interval');
+  const exporters = effects.has('exporters');
+  const families = effects.has('families');
   return {
     target,
     interval,
     exporters,
     families,
-    sender: target || next.otlp.timeoutMillis !== old.otlp.timeoutMillis,
+    sender: target || effects.has('sender'),
     closesWindow: target || interval || exporters || families,
   };
 }

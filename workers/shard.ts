@@ -147,7 +147,7 @@ export class Shard implements TestHookTarget {
     this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
     const common = { maxSeries: config.maxSeries, budget, nowMillis: now, idleMillis: config.seriesIdleMillis };
-    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.families.tenant });
+    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, now, config.seriesIdleMillis);
@@ -335,7 +335,7 @@ export class Shard implements TestHookTarget {
     let rejectedPoints = 0;
     let droppedPoints = 0;
     const batches = collection.batches;
-    if (!this.config.exporters.otlp) return this.settleUnsent(batches, collection.endMillis);
+    if (!this.config.exporters.includes('otlp')) return this.settleUnsent(batches, collection.endMillis);
     // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
     const settled: Batch[] = [];
     this.header.setInFlight(covers.readIndex, covers.spillRecords);
@@ -389,7 +389,7 @@ export class Shard implements TestHookTarget {
       this.header.setInFlight(this.header.exportedReadIndex, this.header.exportedSpillRecords);
     }
     // Nothing settled (the first batch is to be retried): nothing to show yet; it is shown when it settles.
-    if (this.config.exporters.console && settled.length > 0) this.printConsole(settled, collection.endMillis);
+    if (this.config.exporters.includes('console') && settled.length > 0) this.printConsole(settled, collection.endMillis);
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     this.afterExportSettled();
@@ -412,7 +412,7 @@ export class Shard implements TestHookTarget {
    * health() and the staleness check see a pipeline that keeps up.
    */
   private settleUnsent(batches: readonly Batch[], endMillis: number): ExportOutcome {
-    if (this.config.exporters.console) this.printConsole(batches, endMillis);
+    if (this.config.exporters.includes('console')) this.printConsole(batches, endMillis);
     for (const batch of batches) {
       batch.commit();
       this.totals.absorb(batch);
@@ -490,7 +490,7 @@ export class Shard implements TestHookTarget {
    * switched off are not repeated at every export.
    */
   private collectFamilies(collection: Collection): void {
-    const { families } = this.config;
+    const families = this.config.metrics;
     this.http.collect(collection);
     this.db.collect(collection, families.db);
     this.usage.collect(collection);
@@ -619,9 +619,9 @@ export class Shard implements TestHookTarget {
   async reconfigure(settings: LiveWorkerSettings): Promise<void> {
     if (this.stopped) return;
     // The settings now: the fields below are replaced, never mutated, so this keeps the old ones.
-    const old: LiveWorkerSettings = { otlp: this.config.otlp, exporters: this.config.exporters, families: this.config.families };
+    const old: LiveWorkerSettings = { otlp: this.config.otlp, exporters: this.config.exporters, metrics: this.config.metrics };
     const change = settingsChange(old, settings);
-    const leaving = old.exporters.otlp && (change.target || !settings.exporters.otlp);
+    const leaving = old.exporters.includes('otlp') && (change.target || !settings.exporters.includes('otlp'));
     if (change.closesWindow) {
       // Decide on the freshest outcome: an export in flight now may be the one that shows the old endpoint failing.
       while (this.running !== undefined) await this.running;
@@ -635,10 +635,10 @@ export class Shard implements TestHookTarget {
     // Records published before the change are aggregated under the old families (the tenant rows below).
     this.drainAll();
     this.config.otlp = { ...settings.otlp, headers: { ...settings.otlp.headers } };
-    this.config.exporters = { ...settings.exporters };
-    if (settings.families.runtime !== old.families.runtime && !settings.families.runtime) this.runtime.forgetSamples();
-    this.config.families = { ...settings.families };
-    this.http.setTenantMetrics(settings.families.tenant);
+    this.config.exporters = [...settings.exporters];
+    if (settings.metrics.runtime !== old.metrics.runtime && !settings.metrics.runtime) this.runtime.forgetSamples();
+    this.config.metrics = { ...settings.metrics };
+    this.http.setTenantMetrics(settings.metrics.tenant);
     if (change.sender) {
       const retired = this.sender;
       this.sender = new OtlpSender(this.config.otlp, retryClock(this.clock));

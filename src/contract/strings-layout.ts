@@ -52,6 +52,9 @@ export function isPseudoTenant(tenant: string): boolean {
   return PSEUDO_TENANTS.includes(tenant);
 }
 
+/** Distinct labels other than tenants, routes and SQL (databases, resource types, data types). */
+export const MAX_OTHER_LABELS = 1_000;
+
 /** The whole shared buffer: the append-only table (padded to 4 bytes), then the tenant region (below). */
 export function tableBufferBytes(maxEntries: number, maxBytes: number, tenantSlots = 0): number {
   const table = TABLE_HEADER_BYTES + (maxEntries + 1) * 4 + maxBytes;
@@ -93,7 +96,7 @@ export function tableViews(buffer: SharedArrayBuffer, maxEntries: number, tenant
  * is a guard, never the only protection.
  */
 export const TENANT_ID_BASE = 0x4000_0000;
-/** A tenant id is at most LABEL_LIMITS.tenantId (128) UTF-16 units, and a unit never takes more than 3 UTF-8 bytes. */
+/** A tenant id is at most LABEL_LIMITS.tenantId (128, label-text.ts) UTF-16 units, and a unit never takes more than 3 UTF-8 bytes. */
 export const TENANT_SLOT_UNITS = 128;
 export const TENANT_SLOT_BYTES = TENANT_SLOT_UNITS * 3;
 

@@ -5,9 +5,6 @@
  * options; any other worker ignores them.
  */
 
-/** The options key that turns test hooks on. A symbol: no option name a user can write reaches it. */
-export const TEST_HOOKS: unique symbol = Symbol('ringmeter.testHooks');
-
 export type TestHookMessage =
   /** Stop (or restart) draining; answered with `testHookDone` once in effect, so that a test counts exactly. */
   | { type: 'testPause'; id: number; paused: boolean }

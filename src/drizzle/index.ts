@@ -5,7 +5,7 @@
 import type { Logger } from 'drizzle-orm/logger';
 import type { Collector } from '../collector.js';
 import { requireCollector } from '../hook-arguments.js';
-import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
+import { type OptionNames, refuseUnknownOptions, requireObject } from '../options/checks.js';
 import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import { internals, type CollectorInternals } from '../internal.js';
 import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../contract/codes.js';
@@ -22,7 +22,7 @@ import { EMPTY_ID } from '../contract/strings-layout.js';
  */
 export function drizzleLogger(collector: Collector, options: DrizzleLoggerOptions = {}): Logger {
   requireCollector(collector);
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  requireObject('options', options);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const resolver = tenantResolverOption(options.tenant);
   const hooks = internals(collector);

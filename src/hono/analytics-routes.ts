@@ -8,7 +8,7 @@ import { databaseReport } from '../operations/database-analytics.js';
 import { endpointReports } from '../operations/endpoint-analytics.js';
 import { tenantReport, tenantSummary } from '../operations/tenant-report.js';
 import { shownTenant, shownTenants } from '../operations/tenant-visibility.js';
-import { errorMessage } from '../redact.js';
+import { errorMessage } from '../secrets/redact.js';
 import { untracked } from './untracked.js';
 
 export interface AnalyticsPaths {

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
-import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
 import type { AccessPolicy } from '../operations/caller-access.js';
-import { quote } from '../options.js';
+import { integerIn, type OptionNames, optionalFunction, quote, refuseUnknownOptions, requireObject } from '../options/checks.js';
 
 /** Where each operations endpoint is mounted; `false` leaves it out. */
 export interface OperationsPaths {
@@ -109,10 +108,10 @@ export function resolveOperationsOptions(
   options: OperationsRoutesOptions = {},
   otlp: { exportIntervalMillis: number; timeoutMillis: number },
 ): ResolvedOperationsOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('operationsRoutes options must be an object');
+  requireObject('operationsRoutes options', options);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const { paths = {} } = options;
-  if (paths === null || typeof paths !== 'object') throw new TypeError('options.paths must be an object');
+  requireObject('options.paths', paths);
   refuseUnknownOptions('options.paths', paths, PATH_NAMES);
   const { dashboard = false } = options;
   if (typeof dashboard !== 'boolean') throw new TypeError(`options.dashboard must be a boolean (got ${quote(dashboard)})`);
@@ -158,25 +157,27 @@ export function resolveOperationsOptions(
 
 /** The application's authorization, from exactly one of `authorize` and `authorizeTenants`. */
 function accessPolicy(options: OperationsRoutesOptions): AccessPolicy<Context> | undefined {
-  const { authorize, authorizeTenants } = options;
-  if (authorize !== undefined && typeof authorize !== 'function')
-    throw new TypeError(`options.authorize must be a function (c, tenantId) => boolean | Promise<boolean> (got ${quote(authorize)})`);
-  if (authorizeTenants !== undefined && typeof authorizeTenants !== 'function') {
-    throw new TypeError(
-      `options.authorizeTenants must be a function (c) => '*' | string[] | Promise<'*' | string[]> (got ${quote(authorizeTenants)})`,
-    );
-  }
+  const authorize = optionalFunction<OperationsRoutesOptions['authorize']>(
+    'options.authorize',
+    options.authorize,
+    '(c, tenantId) => boolean | Promise<boolean>',
+    true,
+  );
+  const authorizeTenants = optionalFunction<OperationsRoutesOptions['authorizeTenants']>(
+    'options.authorizeTenants',
+    options.authorizeTenants,
+    "(c) => '*' | string[] | Promise<'*' | string[]>",
+    true,
+  );
   if (authorize !== undefined && authorizeTenants !== undefined)
     throw new TypeError('options.authorize and options.authorizeTenants are two forms of one decision: give one of them');
   if (authorize !== undefined) return { authorize };
   return authorizeTenants === undefined ? undefined : { authorizeTenants };
 }
 
+/** A wait of these routes: from 1 ms to a day. */
 function millis(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${quote(value)})`);
-  if (!Number.isInteger(value) || value < 1 || value > 86_400_000)
-    throw new RangeError(`${name} must be an integer from 1 to 86400000 (got ${quote(value)})`);
-  return value;
+  return integerIn(name, value, 1, 86_400_000);
 }
 
 /** Where the dashboard page fetches its figures: beside the page, so one auth rule on a prefix covers both. */

@@ -8,7 +8,7 @@ import { healthReport, performanceReport, pipelineReport, type PerformanceCursor
 import { type AccessPolicy, AuthorizeFailed, CallerAccess } from '../operations/caller-access.js';
 import { tenantSummary, type TenantSummary } from '../operations/tenant-report.js';
 import { shownTenants } from '../operations/tenant-visibility.js';
-import { errorMessage } from '../redact.js';
+import { errorMessage } from '../secrets/redact.js';
 import { mountAnalyticsRoutes } from './analytics-routes.js';
 import { dashboardPage } from './dashboard-page.js';
 import { dashboardDataPath, resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';

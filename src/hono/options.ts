@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { CategoryRule } from '../endpoint-categories.js';
-import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
+import { type OptionNames, optionalFunction, refuseUnknownOptions, requireObject } from '../options/checks.js';
 
 export interface HonoMetricsOptions {
   /**
@@ -27,12 +27,10 @@ const RULE_NAMES: OptionNames<CategoryRule> = { match: true, category: true };
 export const DEFAULT_TENANT_HEADER = 'x-tenant-id';
 
 export function resolveHonoOptions(options: HonoMetricsOptions = {}): ResolvedHonoOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('honoMetrics options must be an object');
+  requireObject('honoMetrics options', options);
   refuseUnknownOptions('options', options, OPTION_NAMES);
-  const { tenant, categories = [] } = options;
-  if (tenant !== undefined && typeof tenant !== 'function') {
-    throw new TypeError('options.tenant must be a function (c) => string | undefined');
-  }
+  const { categories = [] } = options;
+  const tenant = optionalFunction<ResolvedHonoOptions['tenant']>('options.tenant', options.tenant, '(c) => string | undefined');
   if (!Array.isArray(categories)) throw new TypeError('options.categories must be an array of { match, category } rules');
   categories.forEach((rule, i) => {
     if (rule === null || typeof rule !== 'object') throw new TypeError(`options.categories[${i}] must be a { match, category } object`);

@@ -1,5 +1,4 @@
-import { quote } from '../options.js';
-import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
+import { type OptionNames, refuseUnknownOptions, requireObject } from '../options/checks.js';
 import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import { databaseOption } from '../postgres/options.js';
 
@@ -24,7 +23,7 @@ const DEFAULT_DATABASE = 'pglite';
 
 /** Fills in the options of instrumentPglite; throws a TypeError or RangeError naming the option. */
 export function resolvePgliteOptions(options: unknown): ResolvedPgliteOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
+  requireObject('options', options, true);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const { database, tenant } = options as PgliteInstrumentationOptions;
   return { database: databaseOption(database) ?? DEFAULT_DATABASE, tenant: tenantResolverOption(tenant) };

@@ -1,8 +1,7 @@
 import { connectionStringProblem } from '../connection-string.js';
-import { LABEL_LIMITS, quote } from '../options.js';
-import { refuseUnknownOptions, type OptionNames } from '../option-names.js';
-import { redact } from '../redact.js';
-import { isCleanLabel } from '../contract/label-text.js';
+import { type OptionNames, quote, refuseUnknownOptions, requireObject } from '../options/checks.js';
+import { redact } from '../secrets/redact.js';
+import { isCleanLabel, LABEL_LIMITS } from '../contract/label-text.js';
 import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
 import type { PostgresSql } from './postgres-js.js';
 
@@ -48,7 +47,7 @@ export function databaseOption(database: unknown): string | undefined {
 
 /** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
 export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${quote(options)})`);
+  requireObject('options', options, true);
   refuseUnknownOptions('options', options, OPTION_NAMES);
   const { database, tenant } = options as PostgresInstrumentationOptions;
   databaseOption(database);

@@ -7,7 +7,7 @@ import type { SpillSegment } from '../ring/spill.js';
 import type { TestHookMessage, TestHookReply, WorkerMemory } from '../contract/test-hooks.js';
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { unexpectedMessage, type MainToWorker, type ShardRender, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
-import { errorMessage } from '../redact.js';
+import { errorMessage } from '../secrets/redact.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { TenantSlots } from '../strings/tenant-slots.js';
 import { TenantHandshake } from './tenant-handshake.js';

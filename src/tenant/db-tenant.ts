@@ -1,5 +1,6 @@
 import type { CollectorInternals } from '../internal.js';
 import { SYSTEM_ID } from '../contract/strings-layout.js';
+import { optionalFunction } from '../options/checks.js';
 
 /** The application's own answer to "which tenant is this code working for?", e.g. read from its request context. */
 export type TenantResolver = () => string | null | undefined;
@@ -34,6 +35,5 @@ export function currentTenantFor(hooks: CollectorInternals, resolver: TenantReso
 
 /** Checks a `tenant` option: undefined or a function. */
 export function tenantResolverOption(value: unknown): TenantResolver | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError('options.tenant must be a function () => string | undefined');
-  return value as TenantResolver | undefined;
+  return optionalFunction<TenantResolver>('options.tenant', value, '() => string | undefined');
 }

@@ -1,5 +1,5 @@
 import type { WorkerConfig } from '../../dist/src/contract/worker-config.js';
-import { resolveOptions } from '../../dist/src/options.js';
+import { resolveOptions } from '../../dist/src/options/resolve.js';
 import { waitFor } from './harness.js';
 import type { SimulatedClock } from './simulated-clock.js';
 
@@ -35,9 +35,9 @@ export function inProcessWorkerConfig(
     seriesIdleMillis: 3_600_000,
     slowQueryMillis: 500,
     tenantRetentionMillis: 3_600_000,
-    families: { http: true, db: true, tenant: true, runtime: false },
+    metrics: { http: true, db: true, tenant: true, runtime: false },
     testHooks: false,
-    exporters: { otlp: true, console: false },
+    exporters: ['otlp'],
     activity: { ...DEFAULT_ACTIVITY },
     ...rest,
   };

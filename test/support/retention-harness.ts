@@ -52,7 +52,7 @@ export function retentionHarness(
     tenantRetentionMillis: RETENTION_MILLIS,
     maxSeries: 4 * maxTenants,
     maxMemoryBytes,
-    exporters: { otlp: false, console: false },
+    exporters: ['none'],
   });
   const strings = new StringTableWriter(config.stringTableEntries, 4_096, maxTenants);
   const slots = new TenantSlots(maxTenants, 1, TENANT_ID_BASE);

@@ -1,4 +1,4 @@
-import { configuredSecrets, SecretScrubber } from '../../src/redact.js';
+import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
 import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';

@@ -15,7 +15,7 @@ import {
   type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { configuredSecrets, SecretScrubber } from '../../src/redact.js';
+import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
 import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';

@@ -1,5 +1,5 @@
 import type { ActivityPattern } from '../../src/contract/analytics.js';
-import type { ActivityThresholds } from '../../src/options.js';
+import type { ActivityThresholds } from '../../src/contract/worker-config.js';
 import { WINDOW_MINUTES } from './activity-window.js';
 
 /**

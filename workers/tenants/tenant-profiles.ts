@@ -5,7 +5,7 @@ import type { Collection } from '../export/collection.js';
 import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { METRICS } from '../../src/contract/metrics.js';
-import type { ActivityThresholds } from '../../src/options.js';
+import type { ActivityThresholds } from '../../src/contract/worker-config.js';
 import { LogSketch } from '../../src/sketch/log-sketch.js';
 import type { Dictionary } from '../dictionary.js';
 import { SqlResolver } from '../labels/sql-resolver.js';

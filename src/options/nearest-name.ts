@@ -1,24 +1,7 @@
 /**
- * Refuses option names nobody reads. A misspelt option (`serviceNmae`, `otlp.endpointt`) would otherwise be
- * ignored without a word and the default used in its place, which is found out only when the metrics are missing.
+ * The valid name nearest to a misspelt one: a misspelt option (`serviceNmae`, `otlp.endpointt`) would otherwise be
+ * ignored without a word and the default used in its place, found out only when the metrics are missing.
  */
-
-/** Every name an options object may carry, as a record so that the compiler checks it against the options type. */
-export type OptionNames<T> = Readonly<Record<keyof T, true>>;
-
-/**
- * Throws a TypeError naming the first property of `options` that is not in `names`, with the nearest valid name
- * when one is close: `options.otlp.endpointt is not an option (did you mean endpoint?)`.
- */
-export function refuseUnknownOptions<T>(path: string, options: object, names: OptionNames<T>): void {
-  for (const name of Object.keys(options)) {
-    if (Object.hasOwn(names, name)) continue;
-    const valid = Object.keys(names);
-    const nearest = nearestName(name, valid);
-    const hint = nearest === undefined ? `valid options: ${valid.join(', ')}` : `did you mean ${nearest}?`;
-    throw new TypeError(`${path}${member(name)} is not an option (${hint})`);
-  }
-}
 
 /** The valid name closest to `name` (case ignored), if it is close enough to be what was meant. */
 export function nearestName(name: string, valid: readonly string[]): string | undefined {
@@ -55,10 +38,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[rows * columns - 1];
-}
-
-/** `.name`, or `["odd name"]` for a name that is no identifier (quoted, so control characters show escaped). */
-function member(name: string): string {
-  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
-  return /^[A-Za-z_$][\w$]*$/.test(shown) ? `.${shown}` : `[${JSON.stringify(shown)}]`;
 }
