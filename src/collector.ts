@@ -1,4 +1,4 @@
-import { methodId } from './http-methods.js';
+import { methodId } from './contract/http-methods.js';
 import { integerIn, quote, refuseUnknownOptions, requireObject } from './options/checks.js';
 import type { LiveOptions } from './options/live.js';
 import { resolveOptions } from './options/resolve.js';
@@ -7,11 +7,11 @@ import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS,
 import { tenantReport, type TenantReport } from './operations/tenant-report.js';
 import { shownTenant } from './operations/tenant-visibility.js';
 import { Recorder } from './recorder.js';
-import { reportAtExit } from './exit-report.js';
-import { handleSignals } from './signals.js';
-import { sqlStateClassCode } from './sqlstate.js';
+import { reportAtExit } from './process/exit-report.js';
+import { handleSignals } from './process/signals.js';
+import { sqlStateClassCode } from './contract/sqlstate.js';
 import { EMPTY_ID, UNKNOWN_ID } from './contract/strings-layout.js';
-import { isByteCount, isDuration, isStatusCode, isUsage } from './record-values.js';
+import { isByteCount, isDuration, isStatusCode, isUsage } from './api/record-values.js';
 
 export type { QueryType } from './contract/codes.js';
 

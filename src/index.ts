@@ -13,7 +13,7 @@ export type {
 export type { LatencySummary, TenantEndpointShare, TenantReport, TenantSummary, TenantTableShare } from './operations/tenant-report.js';
 export { DEFAULT_OPTIONS } from './options/resolve.js';
 export { LABEL_LIMITS } from './contract/label-text.js';
-export { VALUE_LIMITS } from './record-values.js';
+export { VALUE_LIMITS } from './api/record-values.js';
 export type {
   CollectorOptions,
   ExporterName,
@@ -24,6 +24,6 @@ export type {
 export type { LiveOptions } from './options/live.js';
 export { METRICS } from './contract/metrics.js';
 export type { MetricDefinition, MetricKind } from './contract/metrics.js';
-export { DEFAULT_CATEGORY_RULES } from './endpoint-categories.js';
-export type { CategoryRule } from './endpoint-categories.js';
-export { VERSION } from './version.js';
+export { DEFAULT_CATEGORY_RULES } from './strings/endpoint-categories.js';
+export type { CategoryRule } from './strings/endpoint-categories.js';
+export { VERSION } from './contract/version.js';

@@ -5,11 +5,23 @@
 import { Collector, recorderOf } from './collector.js';
 import { TEST_HOOKS } from './options/resolve.js';
 import type { CollectorOptions } from './options/table.js';
-import { requireCollector } from './hook-arguments.js';
 import type { Recorder } from './recorder.js';
 
 export { resolveOptions } from './options/resolve.js';
 export { SYSTEM_ID, UNKNOWN_ID, INVALID_ID, OVERFLOW_ID } from './contract/strings-layout.js';
+
+/**
+ * The first argument of every hook: setup time, so a wrong one throws at once, naming itself. Only the type of a
+ * wrong value is shown: a string here may well be a connection string, password included.
+ */
+export function requireCollector(collector: unknown): Collector {
+  if (!(collector instanceof Collector)) {
+    throw new TypeError(
+      `collector must be a ringmeter Collector (what createCollector() returns; got ${collector === null ? 'null' : typeof collector})`,
+    );
+  }
+  return collector;
+}
 
 /** What a hook reaches behind a Collector: its recorder, typed from the source (recorder.ts), never re-declared. */
 export type CollectorInternals = Recorder;

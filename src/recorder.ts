@@ -1,10 +1,10 @@
 import { SDK_INFO } from '@opentelemetry/core';
-import type { Exposition, ExpositionFormat } from './exposition.js';
-import { Reads } from './reads.js';
-import { shownEndpoint } from './operations/endpoint-shown.js';
+import type { Exposition, ExpositionFormat } from './reads/exposition.js';
+import { Reads } from './reads/reads.js';
+import { shownEndpoint } from './secrets/shown-endpoint.js';
 import type { ShardState } from './operations/shard-state.js';
 import type { CollectorHealth, CollectorStats } from './collector.js';
-import { defaultCategory } from './endpoint-categories.js';
+import { defaultCategory } from './strings/endpoint-categories.js';
 import { optionChanges } from './options/change.js';
 import { reconfiguredOptions, type LiveOptions } from './options/live.js';
 import type { MetricFamiliesOptions, ResolvedOptions } from './options/table.js';
@@ -22,7 +22,7 @@ import {
 } from './contract/codes.js';
 import { MAX_RECORD_BYTES_VALUE, OVERFLOWED } from './contract/ring-layout.js';
 import { RingWriter } from './ring/ring-writer.js';
-import { Refusals } from './refusals.js';
+import { Refusals } from './engine/refusals.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { EndpointInterner, InternBudget, LabelInterner, SqlInterner, TenantInterner } from './strings/interner.js';
 import {
@@ -37,9 +37,9 @@ import {
 import { StringTableWriter } from './strings/string-table.js';
 import { TenantSlots } from './strings/tenant-slots.js';
 import type { KnownIds } from './operations/tenant-free-text.js';
-import { SYSTEM_CLOCK } from './clock.js';
-import { TenantScope } from './tenant/tenant-scope.js';
-import { VERSION } from './version.js';
+import { SYSTEM_CLOCK } from './contract/clock.js';
+import { TenantScope } from './engine/request-scope.js';
+import { VERSION } from './contract/version.js';
 import type { LiveWorkerSettings, WorkerConfig } from './contract/worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
 import type { WorkerMemory } from './contract/test-hooks.js';

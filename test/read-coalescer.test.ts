@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadCoalescer } from '../dist/src/read-coalescer.js';
+import { ReadCoalescer } from '../dist/src/reads/read-coalescer.js';
 
 /** A read the test finishes by hand: every start is kept with its signal. */
 function manualReads<T>() {

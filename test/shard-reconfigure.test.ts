@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KIND_HTTP, tag } from '../dist/src/contract/codes.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../dist/src/contract/worker-config.js';
-import { methodId } from '../dist/src/http-methods.js';
+import { methodId } from '../dist/src/contract/http-methods.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
 import { EndpointInterner, InternBudget, LabelInterner } from '../dist/src/strings/interner.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';

@@ -18,7 +18,7 @@ import {
 } from '../src/contract/codes.js';
 import { AUX, KEY, MAX_RECORD_VALUE, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../src/contract/ring-layout.js';
 import { SYSTEM_ID, TENANT_ID_BASE } from '../src/contract/strings-layout.js';
-import { HTTP_METHODS } from '../src/http-methods.js';
+import { HTTP_METHODS } from '../src/contract/http-methods.js';
 import type { Dictionary } from './dictionary.js';
 
 /** QUERY detail bits the main thread writes: the flags (bits 0-2) and the query type (bits 4-7). */

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { type Clock, type ClockTimer, SYSTEM_CLOCK, sleep } from '../src/clock.js';
+import { type Clock, type ClockTimer, SYSTEM_CLOCK, sleep } from '../src/contract/clock.js';
 import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../src/contract/codes.js';
 import { RECORD_WORDS, TENANT } from '../src/contract/ring-layout.js';
 import { TENANT_ID_BASE } from '../src/contract/strings-layout.js';
@@ -10,8 +10,8 @@ import { SpillReader } from '../src/ring/spill-reader.js';
 import { isTestHookMessage, type TestHookMessage } from '../src/contract/test-hooks.js';
 import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/contract/protocol.js';
-import { VERSION } from '../src/version.js';
-import type { MetricFamilyText } from '../src/exposition.js';
+import { VERSION } from '../src/contract/version.js';
+import type { MetricFamilyText } from '../src/contract/protocol.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../src/contract/worker-config.js';
 import { settingsChange } from './live-settings.js';
 import { DbAggregator } from './aggregation/db-aggregator.js';

@@ -7,7 +7,7 @@ import { matchedRoutes, routePath } from 'hono/route';
 import { Registry } from 'prom-client';
 import type { Collector } from '../../src/index.js';
 import { honoMetrics } from '../../src/hono/index.js';
-import { methodId } from '../../src/http-methods.js';
+import { methodId } from '../../src/contract/http-methods.js';
 import { internals } from '../../src/internal.js';
 import { ringFloor } from './ring-floor.js';
 

@@ -1,5 +1,3 @@
-import type { SketchSnapshot } from '../sketch/log-sketch.js';
-
 /**
  * What a shard worker answers to an `analytics` request (protocol.ts): its tenants' figures since each tenant was
  * first seen (or since it was last forgotten by retention), for GET /metrics/tenants, /metrics/endpoints,
@@ -11,6 +9,19 @@ import type { SketchSnapshot } from '../sketch/log-sketch.js';
  * tenant A never gets a figure that includes tenant B. Route and database sketches cover all tenants and are
  * shown only to callers allowed for every tenant ('*').
  */
+
+/** A quantile sketch (src/sketch/log-sketch.ts) as it crosses threads (structured clone) or leaves through an API. */
+export interface SketchSnapshot {
+  /** Bucket index of `counts[0]`. */
+  offset: number;
+  counts: number[];
+  zeroCount: number;
+  count: number;
+  sum: number;
+  /** NaN when empty. */
+  min: number;
+  max: number;
+}
 export type ActivityPattern = 'high_volume' | 'medium_volume' | 'low_volume' | 'batch_processing' | 'real_time' | 'onboarding';
 
 export const ACTIVITY_PATTERNS: readonly ActivityPattern[] = [

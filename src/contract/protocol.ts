@@ -1,5 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { MetricFamilyText } from '../exposition.js';
 import type { LiveWorkerSettings, WorkerConfig } from './worker-config.js';
 import type { ShardAnalytics, TenantSelection } from './analytics.js';
 
@@ -101,6 +100,19 @@ export type WorkerToMain =
    * the backend's answer (2xx, or the HTTP status it refused it with) proves it is there. `error` is redacted.
    */
   | { type: 'connectivity'; checkId: number; ok: boolean; error?: string };
+
+/** One metric of one shard, as GET /metrics shows it (src/reads/exposition.ts joins the shards'): its samples already rendered, one line each, every line ending in a newline. */
+export interface MetricFamilyText {
+  /** The Prometheus family name: sanitised, counters ending in `_total` (ringmeter_records_written_total). */
+  name: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  help: string;
+  /**
+   * The sample lines as UTF-8, in chunks of whole lines (a few tens of kilobytes each, so that the worker encodes
+   * them a slice at a time); the same in both formats.
+   */
+  samples: Uint8Array[];
+}
 
 /**
  * One shard's answer to `render`: its families, and how far the render's snapshot had drained the ring

@@ -4,10 +4,9 @@
  */
 import type { Logger } from 'drizzle-orm/logger';
 import type { Collector } from '../collector.js';
-import { requireCollector } from '../hook-arguments.js';
 import { type OptionNames, refuseUnknownOptions, requireObject } from '../options/checks.js';
-import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
-import { internals, type CollectorInternals } from '../internal.js';
+import { currentTenantFor, tenantResolverOption, type TenantResolver } from '../database/tenant-resolver.js';
+import { internals, requireCollector, type CollectorInternals } from '../internal.js';
 import { QUERY_KEY_IS_SQL, QUERY_UNTIMED } from '../contract/codes.js';
 import { EMPTY_ID } from '../contract/strings-layout.js';
 

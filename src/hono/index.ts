@@ -1,7 +1,7 @@
 export { honoMetrics } from './middleware.js';
 export type { HonoMetricsOptions } from './options.js';
 export { DEFAULT_TENANT_HEADER } from './options.js';
-export type { CategoryRule } from '../endpoint-categories.js';
+export type { CategoryRule } from '../strings/endpoint-categories.js';
 export { operationsRoutes } from './operations-routes.js';
 export type { OperationsPaths, OperationsRoutesOptions } from './operations-options.js';
 export { untracked } from './untracked.js';

@@ -2,11 +2,11 @@ import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RouterRoute } from 'hono/types';
 import type { Collector } from '../collector.js';
-import { categorizer } from '../endpoint-categories.js';
-import { methodId } from '../http-methods.js';
+import { categorizer } from '../strings/endpoint-categories.js';
+import { methodId } from '../contract/http-methods.js';
 import { internals } from '../internal.js';
 import { UNKNOWN_ID, UNMATCHED_ID } from '../contract/strings-layout.js';
-import type { TenantSource } from '../tenant/tenant-scope.js';
+import type { TenantSource } from '../engine/request-scope.js';
 import { lengthKnown } from './node-response.js';
 import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';

@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Collector } from '../collector.js';
-import { CONTENT_TYPES, negotiateFormat } from '../exposition.js';
-import { requireCollector } from '../hook-arguments.js';
-import { internals } from '../internal.js';
+import { CONTENT_TYPES, negotiateFormat } from '../reads/exposition.js';
+import { internals, requireCollector } from '../internal.js';
 import { dashboardSeries, type DashboardSeries } from '../operations/dashboard-data.js';
 import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
 import { type AccessPolicy, AuthorizeFailed, CallerAccess } from '../operations/caller-access.js';

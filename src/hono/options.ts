@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { CategoryRule } from '../endpoint-categories.js';
+import type { CategoryRule } from '../strings/endpoint-categories.js';
 import { type OptionNames, optionalFunction, refuseUnknownOptions, requireObject } from '../options/checks.js';
 
 export interface HonoMetricsOptions {

@@ -6,7 +6,7 @@
  */
 import type { Collector, CollectorStats } from '../collector.js';
 import { internals } from '../internal.js';
-import { shownEndpoint } from './endpoint-shown.js';
+import { shownEndpoint } from '../secrets/shown-endpoint.js';
 import { quantile } from './quantiles.js';
 import { withoutTenantIds } from './tenant-free-text.js';
 

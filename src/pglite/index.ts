@@ -4,9 +4,8 @@
  * See docs/database.md.
  */
 import type { Collector } from '../collector.js';
-import { requireCollector } from '../hook-arguments.js';
-import { currentTenantFor } from '../tenant/db-tenant.js';
-import { internals } from '../internal.js';
+import { currentTenantFor } from '../database/tenant-resolver.js';
+import { internals, requireCollector } from '../internal.js';
 import { PgliteState } from './client-state.js';
 import { resolvePgliteOptions, type PgliteInstrumentationOptions } from './options.js';
 import { isPgliteClient, type PgliteClient } from './pglite-client.js';

@@ -1,6 +1,6 @@
 import { type OptionNames, refuseUnknownOptions, requireObject } from '../options/checks.js';
-import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
-import { databaseOption } from '../postgres/options.js';
+import { tenantResolverOption, type TenantResolver } from '../database/tenant-resolver.js';
+import { databaseOption } from '../database/database-option.js';
 
 export interface PgliteInstrumentationOptions {
   /** The `database` label of the pool gauges. [default: `'pglite'`] */

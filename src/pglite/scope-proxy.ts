@@ -1,4 +1,4 @@
-import { reportSettlement } from '../settlement.js';
+import { reportSettlement } from '../database/settlement.js';
 import type { PgliteState } from './client-state.js';
 import type { PgliteClient, PgliteQueries, PgliteTransaction } from './pglite-client.js';
 

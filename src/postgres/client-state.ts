@@ -1,6 +1,8 @@
 import type { CollectorInternals } from '../internal.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
+import { sqlStateClassOfError } from './error-class.js';
 import { InFlightQueries } from './in-flight.js';
-import { recordQuery } from './query-observer.js';
+import type { PostgresQuery } from './postgres-js.js';
 import { SqlTextIds } from './sql-text.js';
 
 /** What every scope of one instrumented client (the client, its transactions, savepoints, reservations) shares. */
@@ -15,7 +17,7 @@ export class ClientState {
   /** The collector's family switches (changed in place by configure()): a query or transaction starting while db is off is not observed. */
   readonly families: CollectorInternals['families'];
   readonly inFlight = new InFlightQueries((query, started, tenant, inUse, holdsConnection, failed, value) =>
-    recordQuery(this, query, started, tenant, inUse, holdsConnection, failed, value),
+    this.recordQuery(query, started, tenant, inUse, holdsConnection, failed, value),
   );
 
   constructor(
@@ -29,5 +31,36 @@ export class ClientState {
   ) {
     this.sqlIds = new SqlTextIds((sql) => hooks.sqlId(sql));
     this.families = hooks.families;
+  }
+
+  /**
+   * Writes a settled query's record (query-observer.ts times it). `holdsConnection`: it ran on a connection of the
+   * pool, which it gives back now. Never throws: metrics must not change what the application sees.
+   */
+  recordQuery(
+    query: PostgresQuery,
+    started: number,
+    tenant: number,
+    inUse: number,
+    holdsConnection: boolean,
+    failed: boolean,
+    value: unknown,
+  ): void {
+    if (holdsConnection) this.busy--;
+    try {
+      this.hooks.writeQuery(
+        failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
+        failed ? sqlStateClassOfError(value) : 0,
+        this.sqlIds.of(query),
+        tenant,
+        this.database,
+        (performance.now() - started) / 1000,
+        inUse,
+        this.connectionLimit,
+      );
+    } catch (error) {
+      // The query's own outcome goes on regardless; the failure is counted and named in health().
+      this.hooks.hookFailed('instrumentPostgres', error);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { sqlStateClassCode } from '../sqlstate.js';
+import { sqlStateClassCode } from '../contract/sqlstate.js';
 
 /**
  * The SQLSTATE class of a failed query, as a record code; 0 when the server sent no SQLSTATE. Only a

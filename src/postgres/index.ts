@@ -4,9 +4,8 @@
  */
 import type { Sql } from 'postgres';
 import type { Collector } from '../collector.js';
-import { requireCollector } from '../hook-arguments.js';
-import { currentTenantFor } from '../tenant/db-tenant.js';
-import { internals } from '../internal.js';
+import { currentTenantFor } from '../database/tenant-resolver.js';
+import { internals, requireCollector } from '../internal.js';
 import { ClientState } from './client-state.js';
 import { resolvePostgresOptions, type PostgresInstrumentationOptions } from './options.js';
 import { isPostgresClient } from './postgres-js.js';

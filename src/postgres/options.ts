@@ -1,8 +1,6 @@
-import { connectionStringProblem } from '../connection-string.js';
-import { type OptionNames, quote, refuseUnknownOptions, requireObject } from '../options/checks.js';
-import { redact } from '../secrets/redact.js';
-import { isCleanLabel, LABEL_LIMITS } from '../contract/label-text.js';
-import { tenantResolverOption, type TenantResolver } from '../tenant/db-tenant.js';
+import { databaseOption } from '../database/database-option.js';
+import { type OptionNames, refuseUnknownOptions, requireObject } from '../options/checks.js';
+import { tenantResolverOption, type TenantResolver } from '../database/tenant-resolver.js';
 import type { PostgresSql } from './postgres-js.js';
 
 export interface PostgresInstrumentationOptions {
@@ -26,24 +24,6 @@ const OPTION_NAMES: OptionNames<PostgresInstrumentationOptions> = { database: tr
 
 /** Fallback label when neither the option nor the client names a database. */
 const UNNAMED_DATABASE = 'postgres';
-
-/** Checks a `database` option (the pool gauges' label): undefined, or 1 to LABEL_LIMITS.label clean characters that are no connection string. */
-export function databaseOption(database: unknown): string | undefined {
-  if (database === undefined) return undefined;
-  if (typeof database !== 'string') throw new TypeError(`options.database must be a string (got ${quote(database)})`);
-  const problem = connectionStringProblem(database);
-  if (problem !== undefined) {
-    throw new RangeError(
-      `options.database is a database name for the pool gauges' label (such as 'orders'), not a connection string: ${problem}; the value is not shown`,
-    );
-  }
-  if (database.length === 0 || !isCleanLabel(database, LABEL_LIMITS.label)) {
-    throw new RangeError(
-      `options.database must be 1 to ${LABEL_LIMITS.label} characters, without control characters (got ${quote(redact(database))})`,
-    );
-  }
-  return database;
-}
 
 /** Fills in the options of instrumentPostgres; throws a TypeError or RangeError naming the option. */
 export function resolvePostgresOptions(options: unknown, sql: PostgresSql): ResolvedPostgresOptions {

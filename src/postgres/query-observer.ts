@@ -1,6 +1,4 @@
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
 import type { ClientState } from './client-state.js';
-import { sqlStateClassOfError } from './error-class.js';
 import type { Settler } from './in-flight.js';
 import type { PostgresQuery } from './postgres-js.js';
 
@@ -42,7 +40,7 @@ function observeCursor(
   const settle = (failed: boolean, value: unknown): void => {
     if (settled) return;
     settled = true;
-    recordQuery(client, query, started, tenant, inUse, holdsConnection, failed, value);
+    client.recordQuery(query, started, tenant, inUse, holdsConnection, failed, value);
   };
   const resolved = (value: unknown): unknown => {
     settle(false, value);
@@ -68,33 +66,4 @@ function observeCursor(
       reject = settler;
     },
   });
-}
-
-/** Writes the query's record. Never throws: metrics must not change what the application sees. */
-export function recordQuery(
-  client: ClientState,
-  query: PostgresQuery,
-  started: number,
-  tenant: number,
-  inUse: number,
-  holdsConnection: boolean,
-  failed: boolean,
-  value: unknown,
-): void {
-  if (holdsConnection) client.busy--;
-  try {
-    client.hooks.writeQuery(
-      failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
-      failed ? sqlStateClassOfError(value) : 0,
-      client.sqlIds.of(query),
-      tenant,
-      client.database,
-      (performance.now() - started) / 1000,
-      inUse,
-      client.connectionLimit,
-    );
-  } catch (error) {
-    // The query's own outcome goes on regardless; the failure is counted and named in health().
-    client.hooks.hookFailed('instrumentPostgres', error);
-  }
 }

@@ -1,4 +1,4 @@
-import { reportSettlement } from '../settlement.js';
+import { reportSettlement } from '../database/settlement.js';
 import type { ClientState } from './client-state.js';
 
 type Callback = (sql: unknown) => unknown;

@@ -15,6 +15,10 @@
  * Both threads use this file: the worker records into sketches; the main thread merges the snapshots of several
  * shards (one route spans shards) and reads quantiles from them.
  */
+import type { SketchSnapshot } from '../contract/analytics.js';
+
+/** The snapshot's shape is the contract's (it crosses threads): re-exported for the sketch's readers. */
+export type { SketchSnapshot };
 
 export const RELATIVE_ACCURACY = 0.01;
 const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
@@ -26,19 +30,6 @@ const INITIAL_BUCKETS = 64;
 
 /** Asked before a sketch's bucket array grows from `fromBuckets` to `toBuckets`; false refuses the growth. */
 export type SketchGrowth = (fromBuckets: number, toBuckets: number) => boolean;
-
-/** A sketch as it crosses threads (structured clone) or leaves through an API. */
-export interface SketchSnapshot {
-  /** Bucket index of `counts[0]`. */
-  offset: number;
-  counts: number[];
-  zeroCount: number;
-  count: number;
-  sum: number;
-  /** NaN when empty. */
-  min: number;
-  max: number;
-}
 
 /** A sketch's bucket counts at one moment (LogSketch.mark), to read quantiles of what came after. */
 export interface SketchMark {

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../clock.js';
+import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../contract/clock.js';
 import type { RingHeader } from '../contract/ring-header.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';

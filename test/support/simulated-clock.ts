@@ -1,4 +1,4 @@
-import type { Clock, ClockTimer } from '../../dist/src/clock.js';
+import type { Clock, ClockTimer } from '../../dist/src/contract/clock.js';
 
 interface Pending {
   due: number;

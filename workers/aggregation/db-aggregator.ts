@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, TRANSACTION_COMMIT, QUERY_TYPES } from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
-import { sqlStateClass } from '../../src/sqlstate.js';
+import { sqlStateClass } from '../../src/contract/sqlstate.js';
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';

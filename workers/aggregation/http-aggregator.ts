@@ -1,5 +1,5 @@
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
-import { methodName } from '../../src/http-methods.js';
+import { methodName } from '../../src/contract/http-methods.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { Dictionary } from '../dictionary.js';

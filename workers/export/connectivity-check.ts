@@ -1,5 +1,5 @@
 import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
-import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
+import { shownEndpoint } from '../../src/secrets/shown-endpoint.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 

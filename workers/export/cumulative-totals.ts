@@ -24,7 +24,7 @@
  * that series' own line in GET /metrics starts from what is still pending.
  */
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import type { MetricFamilyText } from '../../src/exposition.js';
+import type { MetricFamilyText } from '../../src/contract/protocol.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../aggregation/memory-budget.js';
 import type { Batch } from './collection.js';

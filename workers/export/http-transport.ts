@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import { VERSION } from '../../src/version.js';
+import { VERSION } from '../../src/contract/version.js';
 import { RETRYABLE_STATUSES, retryAfterMillis } from './otlp-http.js';
 
 const gzipAsync = promisify(gzip);

@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
-import { shownEndpoint } from '../../src/operations/endpoint-shown.js';
+import { shownEndpoint } from '../../src/secrets/shown-endpoint.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 import { COMPONENT_TYPE, RETRYABLE_STATUSES } from './otlp-http.js';

@@ -1,5 +1,5 @@
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import { type Clock, SYSTEM_CLOCK, sleep } from '../../src/clock.js';
+import { type Clock, SYSTEM_CLOCK, sleep } from '../../src/contract/clock.js';
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -1,7 +1,7 @@
 import type { EndpointCell, TableCell, TenantAnalytics } from '../../src/contract/analytics.js';
 import { QUERY_TYPES } from '../../src/contract/codes.js';
 import { isTenantSlotId } from '../../src/contract/strings-layout.js';
-import { methodName } from '../../src/http-methods.js';
+import { methodName } from '../../src/contract/http-methods.js';
 import type { ActivityThresholds } from '../../src/contract/worker-config.js';
 import type { Dictionary } from '../dictionary.js';
 import type { SqlResolver } from '../labels/sql-resolver.js';

@@ -1,7 +1,7 @@
-import type { ShardAnalytics, TenantSelection } from './contract/analytics.js';
+import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { Exposition } from './exposition.js';
 import { ReadCoalescer } from './read-coalescer.js';
-import type { ShardSupervisor } from './supervisor/shard-supervisor.js';
+import type { ShardSupervisor } from '../supervisor/shard-supervisor.js';
 
 /** Where a shard's records stood when a scrape was asked for (ShardSupervisor.recordedPosition). */
 type Positions = { writeIndex: number; spilled: number }[];

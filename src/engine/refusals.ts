@@ -1,4 +1,4 @@
-import { errorMessage } from './secrets/redact.js';
+import { errorMessage } from '../secrets/redact.js';
 
 /** A refusal share below this, or fewer refusals than MIN_REFUSALS in the window, does not degrade health(). */
 export const REFUSAL_SHARE_DEGRADED = 0.01;

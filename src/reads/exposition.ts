@@ -5,20 +5,11 @@
  * once and joins the shards' chunks into one buffer, so no series is ever touched on the main thread.
  */
 
-export type ExpositionFormat = 'prometheus' | 'openmetrics';
+import type { MetricFamilyText } from '../contract/protocol.js';
 
-/** One metric of one shard: its samples already rendered, one line each, every line ending in a newline. */
-export interface MetricFamilyText {
-  /** The Prometheus family name: sanitised, counters ending in `_total` (ringmeter_records_written_total). */
-  name: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  help: string;
-  /**
-   * The sample lines as UTF-8, in chunks of whole lines (a few tens of kilobytes each, so that the worker encodes
-   * them a slice at a time); the same in both formats.
-   */
-  samples: Uint8Array[];
-}
+export type { MetricFamilyText };
+
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
 export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   prometheus: 'text/plain; version=0.0.4; charset=utf-8',
