@@ -53,7 +53,7 @@ export async function run(
   for (const tenantId of tenants)
     for (const route of routes) overflowing.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
   await overflowing.flush();
-  await internals(overflowing).pauseWorkers(true);
+  await internals(overflowing).testHooks.pauseWorkers(true);
 
   const ring = new Uint32Array(new SharedArrayBuffer(1 << 20));
   const ringFloats = new Float64Array(ring.buffer);
@@ -141,7 +141,7 @@ export async function run(
   });
 
   const droppedWhileTimed = collector.stats().ring.dropped + overflowing.stats().ring.dropped;
-  await internals(overflowing).pauseWorkers(false);
+  await internals(overflowing).testHooks.pauseWorkers(false);
   await shutdownReporting('the overflowing collector', overflowing);
 
   // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
@@ -212,9 +212,9 @@ async function waitForRoom(collector: Collector, records: number): Promise<void>
 async function keepOverflowing(collector: Collector, records: number): Promise<void> {
   const hooks = internals(collector);
   if ((collector.stats().ring.overflowRecords + records) * 32 > (1 << 27) / 2) {
-    await hooks.pauseWorkers(false);
+    await hooks.testHooks.pauseWorkers(false);
     await collector.flush();
-    await hooks.pauseWorkers(true);
+    await hooks.testHooks.pauseWorkers(true);
   }
   for (let ring = collector.stats().ring; ring.used < ring.capacity; ring = collector.stats().ring) {
     collector.recordHttp({ method: 'GET', route: routes[0], statusCode: 200, tenantId: tenants[0], durationSeconds: 0.01 });

@@ -49,8 +49,8 @@ const phases: Array<[string, () => Promise<void>]> = [
       await receiver.start(port);
     },
   ],
-  ['flood (worker throttled to ~1,000 records/s)', () => internals(collector).throttleWorkers(10)],
-  ['recovery', () => internals(collector).throttleWorkers(undefined)],
+  ['flood (worker throttled to ~1,000 records/s)', () => internals(collector).testHooks.throttleWorkers(10)],
+  ['recovery', () => internals(collector).testHooks.throttleWorkers(undefined)],
 ];
 
 const started = Date.now();

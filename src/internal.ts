@@ -5,7 +5,7 @@
 import { Collector, recorderOf } from './collector.js';
 import { TEST_HOOKS } from './options/resolve.js';
 import type { CollectorOptions } from './options/table.js';
-import type { Recorder } from './recorder.js';
+import type { Recorder } from './engine/recorder.js';
 
 export { resolveOptions } from './options/resolve.js';
 export { SYSTEM_ID, UNKNOWN_ID, INVALID_ID, OVERFLOW_ID } from './contract/strings-layout.js';
@@ -23,7 +23,7 @@ export function requireCollector(collector: unknown): Collector {
   return collector;
 }
 
-/** What a hook reaches behind a Collector: its recorder, typed from the source (recorder.ts), never re-declared. */
+/** What a hook reaches behind a Collector: its recorder, typed from the source (engine/recorder.ts), never re-declared. */
 export type CollectorInternals = Recorder;
 
 /**

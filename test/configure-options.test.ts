@@ -116,7 +116,7 @@ describe('configure() of the options the main thread acts on', () => {
     await target.configure({ workerHangMillis: 200 });
     // A flush answered: the worker has run drain passes (beaten), so it is past its start-up grace.
     await target.flush();
-    await internals(target).hangWorker(0);
+    await internals(target).testHooks.hangWorker(0);
     await waitFor(() => target.stats().workers.restarts === 1, 4_000, 'the hung worker replaced within 200 ms (+ polling)');
     await waitFor(() => target.stats().workers.running === 1, 4_000, 'the replacement running');
     target.recordHttp({ method: 'GET', route: '/after-hang', statusCode: 200, durationSeconds: 0.001 });

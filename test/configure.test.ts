@@ -197,7 +197,7 @@ describe('configure() on a running collector', () => {
       metrics: { tenant: false },
       exporters: ['otlp', 'prometheus'],
     });
-    await internals(collector).killWorker(0);
+    await internals(collector).testHooks.killWorker(0);
     send(collector, '/after-restart', 9);
     await collector.flush();
     expect(byRoute(second.points).get('/after-restart')).toBe(9);

@@ -116,7 +116,7 @@ describe('arguments of instrumentPostgres and drizzleLogger', () => {
 
   it('never throws from the logger, whatever Drizzle passes: a text that is no string is refused and counted', () => {
     const logger = drizzleLogger(loggerOnly);
-    expect(internals(loggerOnly).tenantScope.enabled).toBe(true);
+    expect(internals(loggerOnly).requestScope.enabled).toBe(true);
     expect(() => logger.logQuery(undefined as unknown as string, undefined as unknown as unknown[])).not.toThrow();
     expect(loggerOnly.stats().rejected).toBe(1);
     logger.logQuery('select 1', [

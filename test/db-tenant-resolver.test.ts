@@ -22,7 +22,7 @@ describe("a tenant resolver of the application instead of the middleware's reque
       },
     });
     try {
-      expect(internals(collector).tenantScope.enabled).toBe(false);
+      expect(internals(collector).requestScope.enabled).toBe(false);
       await context.run({ tenant: 'acme' }, async () => {
         await sql`select 1`;
         await sql.begin(async (tx) => tx`select 2`);

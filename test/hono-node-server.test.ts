@@ -133,7 +133,7 @@ describe('honoMetrics on a real @hono/node-server', () => {
 describe('tenant context for code inside the request', () => {
   it('reaches code awaited inside the handler and never leaks between concurrent requests', async () => {
     const { collector, receiver } = await startPipeline();
-    const scope = internals(collector).tenantScope;
+    const scope = internals(collector).requestScope;
     // What a database hook does when it attaches.
     scope.enable();
     const seen: Array<[string, string]> = [];
@@ -150,7 +150,7 @@ describe('tenant context for code inside the request', () => {
     });
     // Map a tenant string id back to its tenant: every id the test uses is interned in order below.
     const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
-    const ids = new Map(tenants.map((tenant) => [internals(collector).tenantId(tenant, 'test'), tenant]));
+    const ids = new Map(tenants.map((tenant) => [internals(collector).labels.tenantId(tenant, 'test'), tenant]));
     const labelOf = (id: number) => ids.get(id) ?? `id:${id}`;
 
     const server = await serveLocally(app);

@@ -31,7 +31,7 @@ describe('implausible finite values', () => {
       collector.recordQuery({ sql: 'select * from orders', tenantId: 'acme', durationSeconds: 0.002 });
       collector.recordTenantResource({ tenantId: 'acme', resourceType: 'storage', usage: Number.MAX_SAFE_INTEGER, dataType: 'bytes' });
       // A hook's fast path has no such check: the worker skips what the API would have refused (defence in depth).
-      hooks.writeHttp(1, 200, hooks.endpoints.intern('/orders'), hooks.tenantId('acme', 'test'), 1e308, 0, 0);
+      hooks.writer.writeHttp(1, 200, hooks.labels.endpoints.intern('/orders'), hooks.labels.tenantId('acme', 'test'), 1e308, 0, 0);
 
       expect(collector.stats().rejectedBy).toEqual({
         'recordHttp.durationSeconds': 3,
@@ -66,13 +66,13 @@ describe('implausible finite values', () => {
       expect(average?.value).toBe(86_400.5 / 2);
       expect(total(points, 'tenant_resource_usage_total', { tenant_id: 'acme' })).toBe(Number.MAX_SAFE_INTEGER);
 
-      const text = await hooks.renderMetrics('prometheus', 5_000);
+      const text = await hooks.reads.renderMetrics('prometheus', 5_000);
       const values = sampleValues(text);
       expect(values.length).toBeGreaterThan(0);
       expect(values.every(Number.isFinite)).toBe(true);
       expect(text).toContain('http_request_duration_seconds_sum{method="GET",route="/orders",tenant_id="acme"} 86400.5');
       // The analytics answer (latency sketches, sums, shares) too.
-      const [shard] = await hooks.analytics({ all: true }, 5_000);
+      const [shard] = await hooks.reads.analytics({ all: true }, 5_000);
       const acme = shard.tenants.find((tenant) => tenant.tenant === 'acme');
       expect(acme?.durationSumSeconds).toBe(86_400.5);
       expect(acme?.latency.sum).toBe(86_400.5);

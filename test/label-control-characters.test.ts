@@ -61,7 +61,7 @@ describe('control characters in labels the worker derives', () => {
       for (const point of receiver.points) {
         for (const value of Object.values(point.attributes)) if (typeof value === 'string') expect(value).not.toMatch(CONTROL);
       }
-      const text = await internals(collector).renderMetrics('prometheus', 5_000);
+      const text = await internals(collector).reads.renderMetrics('prometheus', 5_000);
       expect(durationCounts(text)).toEqual({
         'SELECT,invalid,acme': 4,
         'DELETE,invalid,acme': 1,
@@ -70,7 +70,7 @@ describe('control characters in labels the worker derives', () => {
       });
       expectCleanExposition(text);
       // The tenant analytics name tables by the same classification.
-      const [shard] = await internals(collector).analytics({ all: true }, 5_000);
+      const [shard] = await internals(collector).reads.analytics({ all: true }, 5_000);
       expect(shard.tenants[0].tables.map((table) => `${table.queryType} ${table.table} ${table.queries}`).sort()).toEqual([
         'DELETE invalid 1',
         'INSERT invalid 1',
@@ -104,10 +104,10 @@ describe('control characters in labels the worker derives', () => {
         'query_type=INSERT,table=invalid,tenant_id=acme': 3,
         'query_type=SELECT,table=invalid,tenant_id=acme': 3,
       });
-      const text = await internals(collector).renderMetrics('prometheus', 5_000);
+      const text = await internals(collector).reads.renderMetrics('prometheus', 5_000);
       expect(durationCounts(text)).toEqual({ 'INSERT,invalid,acme': 3, 'SELECT,invalid,acme': 3 });
       expectCleanExposition(text);
-      const openMetrics = await internals(collector).renderMetrics('openmetrics', 5_000);
+      const openMetrics = await internals(collector).reads.renderMetrics('openmetrics', 5_000);
       expect(openMetrics.split('\n').join('')).not.toMatch(CONTROL);
     } finally {
       await admin.unsafe(`drop schema if exists "${schema}" cascade`);

@@ -188,7 +188,7 @@ describe('operationsRoutes when something is wrong', () => {
     await traffic(app);
     // A render drains the ring first: the six records are then aggregated, unexported, and die with the worker.
     await app.request('/metrics');
-    await internals(collector).killWorker();
+    await internals(collector).testHooks.killWorker();
     const pipeline = await json(app, '/metrics/health');
     expect(pipeline.body.workers).toMatchObject({ count: 1, running: 1, restarts: 1 });
     expect(pipeline.body.records.lost).toBe(6);

@@ -66,7 +66,7 @@ describe('the overflow, end to end', () => {
   it('pushed past the memory bound: written + spilled + dropped = calls, and the memory it holds stays within the bound', async () => {
     const maxMemoryBytes = 4 * 1024 * 1024;
     ({ collector, receiver } = await startPipeline({ maxMemoryBytes }));
-    await internals(collector).pauseWorkers(true);
+    await internals(collector).testHooks.pauseWorkers(true);
     const before = process.memoryUsage().arrayBuffers;
     const calls = 2_000_000;
     for (let i = 0; i < calls; i++) {
@@ -80,7 +80,7 @@ describe('the overflow, end to end', () => {
     expect(held.spilled).toBe((held.overflowBytes / 32) | 0);
     expect(grown).toBeLessThanOrEqual(maxMemoryBytes);
 
-    await internals(collector).pauseWorkers(false);
+    await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(held.written + held.spilled);
     expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(held.dropped);
@@ -88,13 +88,13 @@ describe('the overflow, end to end', () => {
 
   it('survives a worker crash: segments the dead worker never read go to its replacement, nothing lost or doubled', async () => {
     ({ collector, receiver } = await startPipeline({ ringCapacity: 1_024 }));
-    await internals(collector).pauseWorkers(true);
+    await internals(collector).testHooks.pauseWorkers(true);
     const calls = 1_024 + 10_000;
     for (let i = 0; i < calls; i++) {
       collector.recordHttp({ method: 'GET', route: '/r', statusCode: 200, tenantId: `t${i % 7}`, durationSeconds: 0.01 });
     }
     expect(collector.stats().ring).toMatchObject({ written: 1_024, spilled: 10_000, dropped: 0 });
-    await internals(collector).killWorker();
+    await internals(collector).testHooks.killWorker();
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
     expect(collector.stats().workers).toMatchObject({ restarts: 1, lostRecords: 0 });

@@ -15,7 +15,7 @@ describe('a worker killed while its export is in flight (issue #28, item 12)', (
         (error: Error) => error,
       );
       await waitFor(() => receiver.requests.length === 1, 10_000, 'the export to reach the receiver');
-      await internals(collector).killWorker(0);
+      await internals(collector).testHooks.killWorker(0);
 
       // The backend got all 1,000 (delivered); the worker died before it heard back.
       expect(total(receiver.requests[0].points, 'http_requests_total')).toBe(1_000);

@@ -105,7 +105,7 @@ describe('health() and refusals', () => {
         '25 of 2025 record calls in the last 0 s were refused for invalid values (1.2 %; most: recordHttp.durationSeconds ×25)',
       ]);
 
-      internals(collector).hookFailed('honoMetrics', new Error('boom'));
+      internals(collector).writer.hookFailed('honoMetrics', new Error('boom'));
       expect(collector.stats().hookFailures).toEqual({ honoMetrics: 1 });
       expect(collector.health().reasons[0]).toBe("ringmeter's own hooks failed to record (1 in total; last: honoMetrics: boom)");
     } finally {
@@ -123,7 +123,7 @@ describe('test hooks', () => {
       otlp: { endpoint: 'http://127.0.0.1:9', timeoutMillis: 50 },
     });
     try {
-      await expect(internals(collector).pauseWorkers(true)).rejects.toThrow(
+      await expect(internals(collector).testHooks.pauseWorkers(true)).rejects.toThrow(
         'ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)',
       );
     } finally {

@@ -14,7 +14,7 @@ describe('worker faults and overload', () => {
     try {
       record(30);
       await waitFor(() => collector.stats().ring.used === 0, 5_000, 'the worker to drain');
-      await internals(collector).hangWorker(0);
+      await internals(collector).testHooks.hangWorker(0);
       record(20);
       await waitFor(() => collector.stats().workers.restarts === 1, 10_000, 'the hung worker to be replaced');
       expect(collector.stats().workers.lostRecords).toBe(30);
@@ -39,7 +39,7 @@ describe('worker faults and overload', () => {
     try {
       await collector.flush();
       // 2 records per pass, a pass at most every 50 ms once the rate is this low: at most 40 records/s.
-      await internals(collector).throttleWorkers(2);
+      await internals(collector).testHooks.throttleWorkers(2);
       const started = Date.now();
       let calls = 0;
       let wrong = 0;
@@ -59,7 +59,7 @@ describe('worker faults and overload', () => {
       // The overflow filled to its bound, then records were dropped (how many depends on the machine's speed).
       expect(flooded.ring.dropped).toBeGreaterThan(0);
 
-      await internals(collector).throttleWorkers(undefined);
+      await internals(collector).testHooks.throttleWorkers(undefined);
       await collector.flush();
       expect(collector.stats().ring).toMatchObject({ used: 0, overflowRecords: 0 });
       expect(total(receiver.points, 'http_requests_total')).toBe(flooded.ring.written + flooded.ring.spilled);

@@ -21,7 +21,7 @@ describe('a full ring', () => {
 
   it('keeps what does not fit in the overflow while the worker is held back, and exports all of it', async () => {
     ({ collector, receiver } = await startPipeline({ ringCapacity: 16 }));
-    await internals(collector).pauseWorkers(true);
+    await internals(collector).testHooks.pauseWorkers(true);
     const calls = 100;
     for (let i = 0; i < calls; i++) recordJob();
     const held = collector.stats();
@@ -35,7 +35,7 @@ describe('a full ring', () => {
       dropped: 0,
     });
 
-    await internals(collector).pauseWorkers(false);
+    await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
     expect(total(receiver.points, 'ringmeter.records.written')).toBe(16);
@@ -56,13 +56,13 @@ describe('a full ring', () => {
     // capacity, well under half a segment), which the flush makes sure it has published before it is paused.
     ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: 2 * SEGMENT_BYTES + SEGMENT_BYTES / 2 }));
     await collector.flush();
-    await internals(collector).pauseWorkers(true);
+    await internals(collector).testHooks.pauseWorkers(true);
     const calls = 20_000;
     for (let i = 0; i < calls; i++) recordJob();
     const kept = 16 + 2 * SEGMENT_RECORDS;
     expect(collector.stats().ring).toMatchObject({ written: 16, spilled: 2 * SEGMENT_RECORDS, dropped: calls - kept });
 
-    await internals(collector).pauseWorkers(false);
+    await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(kept);
     expect(total(receiver.points, 'ringmeter.records.written') + total(receiver.points, 'ringmeter.records.spilled')).toBe(kept);

@@ -29,7 +29,7 @@ describe('tenant analytics through a real collector', () => {
   });
 
   it('answers every tenant of the shard with exact counts', async () => {
-    const [shard, ...more] = await internals(collector).analytics({ all: true }, 5_000);
+    const [shard, ...more] = await internals(collector).reads.analytics({ all: true }, 5_000);
     expect(more).toEqual([]);
     const byName = Object.fromEntries(shard.tenants.map((t) => [t.tenant, t]));
     expect(Object.keys(byName).sort()).toEqual(['acme', 'globex']);
@@ -43,7 +43,7 @@ describe('tenant analytics through a real collector', () => {
   });
 
   it('answers only the tenants named', async () => {
-    const [shard] = await internals(collector).analytics({ all: false, tenants: ['globex', 'nobody'] }, 5_000);
+    const [shard] = await internals(collector).reads.analytics({ all: false, tenants: ['globex', 'nobody'] }, 5_000);
     expect(shard.tenants.map((t) => [t.tenant, t.requests])).toEqual([['globex', 10]]);
   });
 });

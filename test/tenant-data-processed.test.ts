@@ -57,7 +57,7 @@ describe('tenant_data_processed_bytes through a real collector and worker', () =
     expect(collector.stats().rejectedBy).toEqual({ 'recordTenantResource.resourceType': 1 });
 
     // The analytics answer counts the same bytes by data type.
-    const answers = await internals(collector).analytics({ all: true }, 5_000);
+    const answers = await internals(collector).reads.analytics({ all: true }, 5_000);
     const byName = Object.fromEntries(answers.flatMap((shard) => shard.tenants).map((t) => [t.tenant, t.processedBytes]));
     expect(byName).toEqual({
       acme: { request: 4_006, response: 40, storage: 5_120, export: 5e9 },

@@ -54,8 +54,8 @@ describe('tenant retention through real workers and the OTLP receiver', () => {
       // coming back at gaps around the retention (150–260 ms), so that its records land before, during and after
       // the handshakes that retire it: each must count for it, in whichever slot it has then.
       const deadline = Date.now() + 15_000;
-      while (hooks.tenantSlotsHeld > 60 - perWave) {
-        if (Date.now() > deadline) throw new Error(`wave ${wave}: slots still held (${hooks.tenantSlotsHeld})`);
+      while (hooks.labels.tenantSlotsHeld > 60 - perWave) {
+        if (Date.now() > deadline) throw new Error(`wave ${wave}: slots still held (${hooks.labels.tenantSlotsHeld})`);
         if (Date.now() - lastComeback >= 150 + comebackGapMillis) {
           request('comeback');
           lastComeback = Date.now();
@@ -85,20 +85,20 @@ describe('tenant retention through real workers and the OTLP receiver', () => {
       for (let i = 0; i < n; i++)
         collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: tenant, durationSeconds: 0.01 });
     };
-    await hooks.holdTenantForgets(true);
+    await hooks.testHooks.holdTenantForgets(true);
     for (let t = 0; t < 10; t++) record(`first-${t}`, 3);
     await collector.flush();
     // Step 2 done (every tenant retired: none live), step 3 held back by the worker.
-    await waitFor(() => hooks.tenantsKnown === 0, 10_000, 'the first tenants to be retired');
+    await waitFor(() => hooks.labels.tenantsKnown === 0, 10_000, 'the first tenants to be retired');
     await sleep(3 * RETENTION_MILLIS);
-    expect(hooks.tenantSlotsHeld).toBe(10);
+    expect(hooks.labels.tenantSlotsHeld).toBe(10);
     // Every slot is held (retiring), so a new tenant overflows, counted as such; exported before the crash.
     record('blocked', 1);
     await collector.flush();
 
-    await hooks.killWorker(0);
+    await hooks.testHooks.killWorker(0);
     // The replacement is told to forget the retiring slots, reports them, and the slots are freed.
-    await waitFor(() => hooks.tenantSlotsHeld === 0, 10_000, 'the retiring slots to be freed');
+    await waitFor(() => hooks.labels.tenantSlotsHeld === 0, 10_000, 'the retiring slots to be freed');
     for (let t = 0; t < 10; t++) record(`second-${t}`, 2);
     await collector.flush();
 

@@ -29,11 +29,11 @@ describe('a worker killed mid-stream', () => {
     record(50);
     await waitFor(() => collector.stats().ring.used === 0, 5_000, 'the worker to drain');
     // 40 records still in the ring when the worker dies.
-    await internals(collector).pauseWorkers(true);
+    await internals(collector).testHooks.pauseWorkers(true);
     record(40);
     expect(collector.stats().ring.used).toBe(40);
 
-    await internals(collector).killWorker(0);
+    await internals(collector).testHooks.killWorker(0);
     const afterKill = collector.stats();
     expect(afterKill.workers).toEqual({ count: 1, running: 1, restarts: 1, lostRecords: 50, possiblyDelivered: 0 });
 

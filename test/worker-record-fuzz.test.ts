@@ -320,20 +320,20 @@ describe('a real worker thread and records naming what nothing resolves', () => 
     const { collector, receiver } = await startPipeline();
     const hooks = internals(collector);
     try {
-      const route = hooks.endpoints.intern('/orders');
+      const route = hooks.labels.endpoints.intern('/orders');
       collector.recordHttp({ method: 'GET', route: '/orders', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
       // What a hook with a bug could write through the fast paths: ids nothing resolves, values nothing should hold.
-      hooks.writeHttp(GET, 200, route, -1, 0.01, 0, 0);
-      hooks.writeHttp(GET, 200, route, TENANT_ID_BASE + 1_000_000, 0.01, 0, 0);
-      hooks.writeHttp(GET, 200, 999_999, UNKNOWN_ID, 0.01, 0, 0);
-      hooks.writeHttp(GET, 200, route, UNKNOWN_ID, 1e308, 0, 0);
-      hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_SUCCESS, 0, 999_999, SYSTEM_ID, 0, 0.01, 0, 0);
-      hooks.writeUsage(hooks.labelId('storage'), -1, UNKNOWN_ID, 1, false);
-      hooks.writeTransaction(true, false, TENANT_ID_BASE + 1_000_000, 0);
+      hooks.writer.writeHttp(GET, 200, route, -1, 0.01, 0, 0);
+      hooks.writer.writeHttp(GET, 200, route, TENANT_ID_BASE + 1_000_000, 0.01, 0, 0);
+      hooks.writer.writeHttp(GET, 200, 999_999, UNKNOWN_ID, 0.01, 0, 0);
+      hooks.writer.writeHttp(GET, 200, route, UNKNOWN_ID, 1e308, 0, 0);
+      hooks.writer.writeQuery(QUERY_KEY_IS_SQL | QUERY_SUCCESS, 0, 999_999, SYSTEM_ID, 0, 0.01, 0, 0);
+      hooks.writer.writeUsage(hooks.labels.labelId('storage'), -1, UNKNOWN_ID, 1, false);
+      hooks.writer.writeTransaction(true, false, TENANT_ID_BASE + 1_000_000, 0);
       collector.recordHttp({ method: 'GET', route: '/orders', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
       // A scrape and an analytics read, where such records used to throw, then an export.
-      expect(await hooks.renderMetrics('prometheus', 5_000)).toContain('tenant_id="acme"} 2');
-      expect((await hooks.analytics({ all: true }, 5_000))[0].tenants.map((tenant) => tenant.tenant)).toEqual(['acme']);
+      expect(await hooks.reads.renderMetrics('prometheus', 5_000)).toContain('tenant_id="acme"} 2');
+      expect((await hooks.reads.analytics({ all: true }, 5_000))[0].tenants.map((tenant) => tenant.tenant)).toEqual(['acme']);
       await collector.flush();
       expect(collector.stats().workers).toEqual({ count: 1, running: 1, restarts: 0, lostRecords: 0, possiblyDelivered: 0 });
       expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'undecodable' })).toBe(7);

@@ -109,17 +109,17 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
       // when the handler returns; no response byte counting, no waiting for the response to finish.
       if (collector === undefined) throw new Error('the ring reference variant needs a collector');
       const inner = internals(collector);
-      const endpoints = inner.createEndpointInterner(() => 'api');
+      const endpoints = inner.labels.createEndpointInterner(() => 'api');
       const middleware: MiddlewareHandler = async function ringOnly(c, next) {
         const start = performance.now();
         await next();
         const incoming = (c.env as { incoming: { method: string; headers: Record<string, string | undefined> } }).incoming;
         const route = c.req.matchedRoutes[c.req.routeIndex];
-        inner.writeHttp(
+        inner.writer.writeHttp(
           methodId(incoming.method),
           c.res.status,
           endpoints.intern(route.path),
-          inner.tenantId(incoming.headers['x-tenant-id'], 'bench'),
+          inner.labels.tenantId(incoming.headers['x-tenant-id'], 'bench'),
           (performance.now() - start) / 1000,
           0,
           0,

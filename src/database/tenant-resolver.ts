@@ -17,8 +17,8 @@ export type TenantResolver = () => string | null | undefined;
  */
 export function currentTenantFor(hooks: CollectorInternals, resolver: TenantResolver | undefined, hook: string): () => number {
   if (resolver === undefined) {
-    hooks.tenantScope.enable();
-    return () => hooks.tenantScope.current();
+    hooks.requestScope.enable();
+    return () => hooks.requestScope.current();
   }
   const reason = `${hook}.tenant`;
   return () => {
@@ -26,10 +26,10 @@ export function currentTenantFor(hooks: CollectorInternals, resolver: TenantReso
     try {
       tenant = resolver();
     } catch {
-      return hooks.invalidTenant(reason);
+      return hooks.labels.invalidTenant(reason);
     }
     if (tenant === undefined || tenant === null) return SYSTEM_ID;
-    return hooks.tenantId(tenant, reason);
+    return hooks.labels.tenantId(tenant, reason);
   };
 }
 

@@ -47,13 +47,13 @@ class QueryCountingLogger implements Logger {
     if (!hooks.families.db || hooks.postgresInstrumented) return;
     try {
       if (typeof query !== 'string') {
-        hooks.reject('drizzleLogger.query');
+        hooks.writer.reject('drizzleLogger.query');
         return;
       }
-      hooks.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.sqlId(query), this.currentTenant(), EMPTY_ID, 0, 0, 0);
+      hooks.writer.writeQuery(QUERY_KEY_IS_SQL | QUERY_UNTIMED, 0, hooks.labels.sqlId(query), this.currentTenant(), EMPTY_ID, 0, 0, 0);
     } catch (error) {
       // A logger must never make Drizzle fail; the failure is counted and named in health().
-      hooks.hookFailed('drizzleLogger', error);
+      hooks.writer.hookFailed('drizzleLogger', error);
     }
   }
 }

@@ -7,14 +7,14 @@ export interface TenantSource {
 }
 
 /**
- * The tenant of the code running now, for the database hooks: the Hono middleware runs each request inside
+ * The request scope: the tenant of the code running now, for the database hooks: the Hono middleware runs each request inside
  * `run(…)`, and a query made anywhere below it finds the tenant with `current()`. Work outside any request is
  * attributed to `system`.
  *
  * AsyncLocalStorage is not free (on Node 20 it makes every promise in the process a little dearer), so the
  * middleware enters a scope only once a database hook has called `enable()`: without DB metrics, nothing is paid.
  */
-export class TenantScope {
+export class RequestScope {
   private readonly storage = new AsyncLocalStorage<number | TenantSource>();
   private active = false;
 

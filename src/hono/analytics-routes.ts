@@ -55,7 +55,7 @@ export function mountAnalyticsRoutes(
         }
         const { tenants, everyTenant } = listing;
         // Only the tenants to show cross to this thread: a caller allowed three of 10,000 tenants costs three.
-        const shards = await inner.analytics(tenants === '*' ? { all: true } : { all: false, tenants: [...tenants] }, timeoutMillis);
+        const shards = await inner.reads.analytics(tenants === '*' ? { all: true } : { all: false, tenants: [...tenants] }, timeoutMillis);
         // A list narrowed by ?tenant= withholds the figures that span every tenant, even from a '*' caller.
         const shown = { all: tenants === '*', tenants: shownTenants(shards, everyTenant) };
         return c.json({ at: new Date(latest(shards)).toISOString(), ...body(shown, shards) }, 200, NO_STORE);
@@ -81,7 +81,7 @@ export function mountAnalyticsRoutes(
           const found =
             isPseudoTenant(id) && !everyTenant
               ? undefined
-              : shownTenant(await inner.analytics({ all: false, tenants: [id] }, timeoutMillis), id, everyTenant);
+              : shownTenant(await inner.reads.analytics({ all: false, tenants: [id] }, timeoutMillis), id, everyTenant);
           if (found === undefined) return c.json({ error: 'no such tenant' }, 404, NO_STORE);
           return c.json(tenantReport(found), 200, NO_STORE);
         });

@@ -26,11 +26,9 @@ const TENANT_REASON = 'honoMetrics.tenant';
  */
 export function honoMetrics(collector: Collector, options?: HonoMetricsOptions): MiddlewareHandler {
   const resolved = resolveHonoOptions(options);
-  const inner = internals(collector);
-  const endpoints = inner.createEndpointInterner(categorizer(resolved.categories));
-  const scope = inner.tenantScope;
-  // The collector's switches, changed in place by configure(): read per request, never captured as a value.
-  const families = inner.families;
+  // `families`: the collector's switches, changed in place by configure(): read per request, never captured as a value.
+  const { labels, writer, requestScope: scope, families } = internals(collector);
+  const endpoints = labels.createEndpointInterner(categorizer(resolved.categories));
   const customTenant = resolved.tenant;
 
   /**
@@ -44,18 +42,18 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       try {
         tenant = customTenant(c);
       } catch {
-        return inner.invalidTenant(TENANT_REASON);
+        return labels.invalidTenant(TENANT_REASON);
       }
-      return inner.tenantId(tenant, TENANT_REASON);
+      return labels.tenantId(tenant, TENANT_REASON);
     }
     try {
       // On node-server the header object is already built; elsewhere ask Hono (it reads only this header).
       const value = headers !== undefined ? headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
       const tenant = Array.isArray(value) ? value[0] : value;
       // An empty header is a client that sent none: anonymous, like a missing one.
-      return tenant === undefined || tenant === '' ? UNKNOWN_ID : inner.tenantId(tenant, TENANT_REASON);
+      return tenant === undefined || tenant === '' ? UNKNOWN_ID : labels.tenantId(tenant, TENANT_REASON);
     } catch (error) {
-      inner.hookFailed('honoMetrics', error);
+      writer.hookFailed('honoMetrics', error);
       return UNKNOWN_ID;
     }
   }
@@ -122,7 +120,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
 
     recordingFailed(error: unknown): void {
-      inner.hookFailed('honoMetrics', error);
+      writer.hookFailed('honoMetrics', error);
     }
 
     responseDone(statusCode: number, responseBytes: number): void {
@@ -133,7 +131,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
 
     private emit(): void {
-      inner.writeHttp(
+      writer.writeHttp(
         this.method,
         this.status,
         this.endpoint,
@@ -169,7 +167,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
         exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
         watchExchange(incoming, headers, outgoing, exchange);
       } catch (error) {
-        inner.hookFailed('honoMetrics', error);
+        writer.hookFailed('honoMetrics', error);
         exchange = undefined;
       }
       let failed = false;
@@ -190,7 +188,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
           else if (tracked) recordFetchExchange(c, route, start, failed);
         } catch (error) {
           // Metrics must never change the application's response; the failure is counted and named in health().
-          inner.hookFailed('honoMetrics', error);
+          writer.hookFailed('honoMetrics', error);
         }
       }
       return;
@@ -209,7 +207,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
         if (!isUntrackedRoute(route)) recordFetchExchange(c, route, start, failed);
       } catch (error) {
         // Metrics must never change the application's response; the failure is counted and named in health().
-        inner.hookFailed('honoMetrics', error);
+        writer.hookFailed('honoMetrics', error);
       }
     }
   };
@@ -225,7 +223,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     const status = failed ? 500 : c.res.status;
     const method = c.req.method;
     const requestBytes = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 0 : byteCount(c.req.header('content-length'));
-    inner.writeHttp(
+    writer.writeHttp(
       methodId(method),
       status,
       endpointOf(route, status),

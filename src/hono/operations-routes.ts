@@ -48,7 +48,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.health,
       untracked(function ringmeterHealth(c) {
-        const report = healthReport(collector, staleExportMillis());
+        const report = healthReport(inner, staleExportMillis());
         return c.json(report.body, report.httpStatus);
       }),
     );
@@ -57,7 +57,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.metricsHealth,
       untracked(function ringmeterPipelineHealth(c) {
-        const report = pipelineReport(collector, staleExportMillis());
+        const report = pipelineReport(inner, staleExportMillis());
         return c.json(report.body, report.httpStatus);
       }),
     );
@@ -66,7 +66,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
     app.get(
       paths.performance,
       untracked(function ringmeterPerformance(c) {
-        const report = performanceReport(collector, cursor);
+        const report = performanceReport(inner, cursor);
         return c.json(report.body, report.httpStatus);
       }),
     );
@@ -80,7 +80,7 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
         const format = negotiateFormat(c.req.header('accept'));
         try {
           // Shared by concurrent scrapes; cancelled if every one of them goes (this one's client disconnecting).
-          const scrape = await inner.scrape(scrapeTimeoutMillis, c.req.raw.signal);
+          const scrape = await inner.reads.scrape(scrapeTimeoutMillis, c.req.raw.signal);
           return c.body(scrape.bytes(format), 200, { 'content-type': CONTENT_TYPES[format] });
         } catch (error) {
           // A partial scrape would look like counter resets; better none, saying why.
@@ -106,14 +106,14 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
         const refused = await refuseUnlessEveryTenant(access, c, 'json');
         if (refused !== undefined) return refused;
         // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
-        const pipeline = pipelineReport(collector, staleExportMillis()).body;
+        const pipeline = pipelineReport(inner, staleExportMillis()).body;
         let series: DashboardSeries[] = [];
         let tenants: TenantSummary[] = [];
         let metricsError: string | null = null;
         try {
           const [text, shards] = await Promise.all([
-            inner.renderMetrics('prometheus', scrapeTimeoutMillis),
-            inner.analytics({ all: true }, scrapeTimeoutMillis),
+            inner.reads.renderMetrics('prometheus', scrapeTimeoutMillis),
+            inner.reads.analytics({ all: true }, scrapeTimeoutMillis),
           ]);
           series = dashboardSeries(text);
           tenants = shownTenants(shards, true).map(tenantSummary);

@@ -1,27 +1,20 @@
 /**
  * The JSON bodies of the operations endpoints (GET /health, /metrics/health, /otel/performance), computed from
- * what the main thread can read without waiting: stats(), health() and each shard's state (Recorder.shardStates).
+ * what the main thread can read without waiting: health(), stats() and each shard's state (engine/status.ts).
  * Nothing here asks a worker anything, so a probe answers even while a worker is being replaced. No body names a
- * tenant: they hold counts, and their free text (reasons, errors) passes through tenant-free-text.ts.
+ * tenant: they hold counts, and their free text (reasons, errors) passes through tenant-free-text.ts. Verdicts are
+ * in the one health vocabulary (ok, degraded, failing) until a body is written: http-health.ts gives its words.
  */
-import type { Collector, CollectorStats } from '../collector.js';
-import { internals } from '../internal.js';
+import type { CollectorStats, HealthStatus } from '../api/types.js';
+import type { Recorder } from '../engine/recorder.js';
 import { shownEndpoint } from '../secrets/shown-endpoint.js';
+import { httpStatusOf, shownHealth } from './http-health.js';
 import { quantile } from './quantiles.js';
 import { withoutTenantIds } from './tenant-free-text.js';
-
-/** `healthy` and `degraded` answer 200 (metrics flow; degraded lists recent losses), `unhealthy` 503. */
-export type OperationsStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 export interface Report {
   httpStatus: 200 | 503;
   body: Record<string, unknown>;
-}
-
-const STATUS_OF = { ok: 'healthy', degraded: 'degraded', failing: 'unhealthy' } as const;
-
-function httpStatusOf(status: OperationsStatus): 200 | 503 {
-  return status === 'unhealthy' ? 503 : 200;
 }
 
 function iso(millis: number | undefined): string | null {
@@ -29,9 +22,8 @@ function iso(millis: number | undefined): string | null {
 }
 
 /** Why exports look stuck: none for `staleExportMillis` since the last one (or since start). */
-function staleReason(collector: Collector, staleExportMillis: number, now: number): string | undefined {
-  const inner = internals(collector);
-  const last = Math.max(inner.startedAtMillis, ...inner.shardStates().map((shard) => shard.lastExportAtMillis ?? 0));
+function staleReason(engine: Recorder, staleExportMillis: number, now: number): string | undefined {
+  const last = Math.max(engine.startedAtMillis, ...engine.status.shardStates().map((shard) => shard.lastExportAtMillis ?? 0));
   const age = now - last;
   return age > staleExportMillis
     ? `no export has finished for ${Math.round(age / 1000)} s (staleExportMillis: ${staleExportMillis})`
@@ -40,30 +32,29 @@ function staleReason(collector: Collector, staleExportMillis: number, now: numbe
 
 /**
  * What /health and /metrics/health both start from: the collector's health, with stuck exports added as a reason
- * (and making the verdict unhealthy), and the newest export time across shards (0: none yet).
+ * (and making the verdict failing), and the newest export time across shards (0: none yet).
  */
-function verdict(collector: Collector, staleExportMillis: number, now: number) {
-  const health = collector.health();
-  const shards = internals(collector).shardStates();
+function verdict(engine: Recorder, staleExportMillis: number, now: number) {
+  const health = engine.health();
+  const shards = engine.status.shardStates();
   const reasons = [...health.reasons];
-  const stale = staleReason(collector, staleExportMillis, now);
+  const stale = staleReason(engine, staleExportMillis, now);
   if (stale !== undefined) reasons.push(stale);
-  const status: OperationsStatus = stale !== undefined ? 'unhealthy' : STATUS_OF[health.status];
+  const status: HealthStatus = stale !== undefined ? 'failing' : health.status;
   const lastExportAt = Math.max(0, ...shards.map((shard) => shard.lastExportAtMillis ?? 0));
-  return { stats: health.stats, shards, reasons: reasons.map(shownText(collector)), status, stale, lastExportAt };
+  return { stats: health.stats, shards, reasons: reasons.map(shownText(engine)), status, stale, lastExportAt };
 }
 
 /** Free text as a body shows it: without any tenant id (tenant-free-text.ts). */
-function shownText(collector: Collector): (text: string) => string {
-  const tenants = internals(collector).liveTenantIds;
+function shownText(engine: Recorder): (text: string) => string {
+  const tenants = engine.labels.liveTenantIds;
   return (text) => withoutTenantIds(text, tenants);
 }
 
 /** GET /health: the service-level verdict, in the shape status pages and dashboards read. */
-export function healthReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
-  const { stats, shards, reasons, status, stale, lastExportAt } = verdict(collector, staleExportMillis, now);
-  const { options } = collector;
-  const inner = internals(collector);
+export function healthReport(engine: Recorder, staleExportMillis: number, now = Date.now()): Report {
+  const { stats, shards, reasons, status, stale, lastExportAt } = verdict(engine, staleExportMillis, now);
+  const { options } = engine;
   const enabled = options.metrics.http || options.metrics.db || options.metrics.tenant;
   const usedBytes = shards.reduce((sum, shard) => sum + shard.seriesBytes + shard.overflowBytes, 0);
   const total = stats.export.succeeded + stats.export.failed;
@@ -72,17 +63,17 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
   return {
     httpStatus: httpStatusOf(status),
     body: {
-      status,
+      status: shownHealth(status),
       reasons,
       services: {
         business_metrics: {
-          status: workersDown ? 'unhealthy' : 'healthy',
+          status: shownHealth(workersDown ? 'failing' : 'ok'),
           enabled,
-          active_tenants: inner.tenantsKnown,
+          active_tenants: engine.labels.tenantsKnown,
           memory_usage: { used_bytes: usedBytes, max_bytes: options.maxMemoryBytes, ratio: round(usedBytes / options.maxMemoryBytes) },
         },
         signoz_export: {
-          status: exportFailing ? 'unhealthy' : 'healthy',
+          status: shownHealth(exportFailing ? 'failing' : 'ok'),
           success_rate: total === 0 ? null : round(stats.export.succeeded / total),
           total_exports: total,
           failed_exports: stats.export.failed,
@@ -93,7 +84,7 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
             interval_millis: options.otlp.exportIntervalMillis,
             batchSize: options.otlp.batchSize,
             // The check of the endpoint the last configure() set (null if none did): status, when, and why not.
-            connectivity: connectivityReport(stats.export.connectivity, shownText(collector)),
+            connectivity: connectivityReport(stats.export.connectivity, shownText(engine)),
           },
         },
       },
@@ -102,13 +93,13 @@ export function healthReport(collector: Collector, staleExportMillis: number, no
 }
 
 /** GET /metrics/health: the collector's own pipeline, shard by shard and in total. */
-export function pipelineReport(collector: Collector, staleExportMillis: number, now = Date.now()): Report {
-  const { stats, shards, reasons, status, lastExportAt } = verdict(collector, staleExportMillis, now);
-  const { options } = collector;
+export function pipelineReport(engine: Recorder, staleExportMillis: number, now = Date.now()): Report {
+  const { stats, shards, reasons, status, lastExportAt } = verdict(engine, staleExportMillis, now);
+  const { options } = engine;
   return {
     httpStatus: httpStatusOf(status),
     body: {
-      status,
+      status: shownHealth(status),
       reasons,
       ring: {
         capacity: stats.ring.capacity,
@@ -128,7 +119,7 @@ export function pipelineReport(collector: Collector, staleExportMillis: number, 
         last_at: lastExportAt === 0 ? null : iso(lastExportAt),
         last_age_millis: lastExportAt === 0 ? null : now - lastExportAt,
         last_ok: shards.every((shard) => shard.lastExportOk !== false) && shards.some((shard) => shard.lastExportOk === true),
-        last_error: stats.export.lastError === undefined ? null : shownText(collector)(stats.export.lastError),
+        last_error: stats.export.lastError === undefined ? null : shownText(engine)(stats.export.lastError),
         last_duration_millis: stats.export.lastDurationMillis,
         succeeded: stats.export.succeeded,
         failed: stats.export.failed,
@@ -166,8 +157,8 @@ export interface PerformanceCursor {
  * main thread's cost per record is not measured in place (two clock reads per sampled record would distort a
  * ~55 ns call); bench/record-call.ts measures it (docs/benchmarks.md).
  */
-export function performanceReport(collector: Collector, cursor: PerformanceCursor, now = Date.now()): Report {
-  const shards = internals(collector).shardStates();
+export function performanceReport(engine: Recorder, cursor: PerformanceCursor, now = Date.now()): Report {
+  const shards = engine.status.shardStates();
   const records = shards.reduce((sum, shard) => sum + shard.written + shard.spilled, 0);
   const windowMillis = Math.max(1, now - cursor.atMillis);
   const since = records - cursor.records;

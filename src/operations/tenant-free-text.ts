@@ -14,17 +14,11 @@
  * there is text (a healthy body has none).
  */
 import { isPseudoTenant, TENANT_SLOT_UNITS } from '../contract/strings-layout.js';
+import type { KnownIds } from '../strings/tenant-slots.js';
 
 const PLACEHOLDER = '<tenant>';
 const TENANT_LABEL = /(tenant_id\\?"?\s*[=:]\s*)(\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|[^\s,;)}\]]+)/g;
 const WORD = /[\p{L}\p{N}_]/u;
-
-/** The tenant ids to look for: the live ones (Recorder.liveTenantIds). */
-export interface KnownIds {
-  has(id: string): boolean;
-  /** Whether some id is `units` UTF-16 units long: lengths none has are not tried. */
-  hasIdOfLength(units: number): boolean;
-}
 
 /** `text` with every tenant id it names replaced by `<tenant>`. */
 export function withoutTenantIds(text: string, tenants: KnownIds): string {

@@ -14,6 +14,8 @@ export interface OptionSite {
   readonly path: string;
   /** Whom a message blames: `options.otlp.endpoint`. */
   readonly name: string;
+  /** Whether a shard worker receives it: its row, or its group, is marked `worker`. */
+  readonly worker: boolean;
 }
 
 /** A level of the given options (the top, or a nested group) and the names it accepts, in the table's order. */
@@ -24,7 +26,14 @@ export interface GivenLevel {
   readonly names: readonly string[];
 }
 
-function walk(rows: Rows, given: readonly string[], path: readonly string[], sites: OptionSite[], levels: GivenLevel[]): void {
+function walk(
+  rows: Rows,
+  given: readonly string[],
+  path: readonly string[],
+  sites: OptionSite[],
+  levels: GivenLevel[],
+  worker = false,
+): void {
   const names: string[] = [];
   const level: GivenLevel = { name: ['options', ...given].join('.'), given, names };
   levels.push(level);
@@ -32,15 +41,21 @@ function walk(rows: Rows, given: readonly string[], path: readonly string[], sit
     if (row.kind === 'option') {
       names.push(key);
       const option = row as Option<unknown>;
-      sites.push({ row: option, given: [...given, key], path: [...path, key].join('.'), name: ['options', ...given, key].join('.') });
+      sites.push({
+        row: option,
+        given: [...given, key],
+        path: [...path, key].join('.'),
+        name: ['options', ...given, key].join('.'),
+        worker: worker || option.worker === true,
+      });
     } else if (row.flat) {
       // Its options are given at this level; only the resolved options group them.
       const inner: GivenLevel[] = [];
-      walk(row.rows, given, [...path, key], sites, inner);
+      walk(row.rows, given, [...path, key], sites, inner, worker || row.worker === true);
       names.push(...inner[0].names);
     } else {
       names.push(key);
-      walk(row.rows, [...given, key], [...path, key], sites, levels);
+      walk(row.rows, [...given, key], [...path, key], sites, levels, worker || row.worker === true);
     }
   }
 }
@@ -94,4 +109,22 @@ export function plainDefaults(): Record<string, unknown> {
   const defaults: Record<string, unknown> = {};
   for (const site of OPTION_SITES) if (isPlain(site.row.default)) setAt(defaults, site.given, site.row.default);
   return defaults;
+}
+
+/**
+ * The resolved values of the options a shard worker receives (and, with `liveOnly`, only those configure() may
+ * change), as resolved; lists and records copied, so that a worker's config never shares an object with the options.
+ */
+export function workerOptions(resolved: object, liveOnly = false): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const site of OPTION_SITES) {
+    if (!site.worker || (liveOnly && site.row.live === undefined)) continue;
+    const value = valueAt(resolved, site.path.split('.'));
+    setAt(
+      picked,
+      site.path.split('.'),
+      Array.isArray(value) ? [...value] : value !== null && typeof value === 'object' ? { ...value } : value,
+    );
+  }
+  return picked;
 }

@@ -30,7 +30,7 @@ export class PgliteState {
 
   /** The string id of `query()` / `exec()` text; a text that is no string is counted, not classified. */
   textId(text: unknown): number {
-    return typeof text === 'string' ? this.hooks.sqlId(text) : EMPTY_ID;
+    return typeof text === 'string' ? this.hooks.labels.sqlId(text) : EMPTY_ID;
   }
 
   /**
@@ -41,7 +41,7 @@ export class PgliteState {
     if (!Array.isArray(strings)) return EMPTY_ID;
     let id = this.templates.get(strings);
     if (id === undefined) {
-      id = typeof strings[0] === 'string' ? this.hooks.sqlId(templateText(strings as readonly string[])) : EMPTY_ID;
+      id = typeof strings[0] === 'string' ? this.hooks.labels.sqlId(templateText(strings as readonly string[])) : EMPTY_ID;
       this.templates.set(strings, id);
     }
     return id;
@@ -72,7 +72,7 @@ export class PgliteState {
     const settle = (failed: boolean, value: unknown): void => {
       if (holdsConnection) this.busy--;
       try {
-        this.hooks.writeQuery(
+        this.hooks.writer.writeQuery(
           failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
           failed ? sqlStateClassOfPgliteError(value) : 0,
           sql,
@@ -84,7 +84,7 @@ export class PgliteState {
         );
       } catch (error) {
         // The query's own outcome goes on regardless; the failure is counted and named in health().
-        this.hooks.hookFailed('instrumentPglite', error);
+        this.hooks.writer.hookFailed('instrumentPglite', error);
       }
     };
     let pending: Promise<unknown>;
@@ -108,10 +108,10 @@ export class PgliteState {
   /** Records how a transaction ended; never throws. */
   endTransaction(committed: boolean, tenant: number): void {
     try {
-      this.hooks.writeTransaction(committed, false, tenant, this.database);
+      this.hooks.writer.writeTransaction(committed, false, tenant, this.database);
     } catch (error) {
       // Never let metrics change the transaction's outcome; the failure is counted and named in health().
-      this.hooks.hookFailed('instrumentPglite', error);
+      this.hooks.writer.hookFailed('instrumentPglite', error);
     }
   }
 }

@@ -32,6 +32,10 @@ export function instrumentPglite<T extends object>(collector: Collector, pglite:
   const hooks = internals(collector);
   // The Drizzle logger then stands aside: this instance records each query itself, timed, so it is counted once.
   hooks.postgresInstrumented = true;
-  const state = new PgliteState(hooks, hooks.labelId(resolved.database), currentTenantFor(hooks, resolved.tenant, 'instrumentPglite'));
+  const state = new PgliteState(
+    hooks,
+    hooks.labels.labelId(resolved.database),
+    currentTenantFor(hooks, resolved.tenant, 'instrumentPglite'),
+  );
   return createClientProxy(state, pglite as PgliteClient) as unknown as T;
 }

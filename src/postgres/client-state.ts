@@ -29,7 +29,7 @@ export class ClientState {
     /** The string id of the tenant of the code running now (see db-tenant.ts). */
     readonly currentTenant: () => number,
   ) {
-    this.sqlIds = new SqlTextIds((sql) => hooks.sqlId(sql));
+    this.sqlIds = new SqlTextIds((sql) => hooks.labels.sqlId(sql));
     this.families = hooks.families;
   }
 
@@ -48,7 +48,7 @@ export class ClientState {
   ): void {
     if (holdsConnection) this.busy--;
     try {
-      this.hooks.writeQuery(
+      this.hooks.writer.writeQuery(
         failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
         failed ? sqlStateClassOfError(value) : 0,
         this.sqlIds.of(query),
@@ -60,7 +60,7 @@ export class ClientState {
       );
     } catch (error) {
       // The query's own outcome goes on regardless; the failure is counted and named in health().
-      this.hooks.hookFailed('instrumentPostgres', error);
+      this.hooks.writer.hookFailed('instrumentPostgres', error);
     }
   }
 }

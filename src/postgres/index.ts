@@ -34,7 +34,7 @@ export function instrumentPostgres<T extends Sql<any>>(collector: Collector, sql
   // Queries are attributed to the tenant of the request around them: the middleware's scope, or the app's resolver.
   const client = new ClientState(
     hooks,
-    hooks.labelId(resolved.database),
+    hooks.labels.labelId(resolved.database),
     resolved.connectionLimit,
     currentTenantFor(hooks, resolved.tenant, 'instrumentPostgres'),
   );

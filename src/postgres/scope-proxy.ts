@@ -155,7 +155,7 @@ class ScopeHandler implements ProxyHandler<PostgresSql> {
       observeQuery(this.client, query, this.holdsConnection);
     } catch (error) {
       // The query runs unobserved rather than differently; the failure is counted and named in health().
-      this.client.hooks.hookFailed('instrumentPostgres', error);
+      this.client.hooks.writer.hookFailed('instrumentPostgres', error);
     }
   }
 }

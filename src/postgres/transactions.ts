@@ -32,10 +32,10 @@ export function trackTransaction(
   const end = (committed: boolean): void => {
     if (!nested) client.busy--;
     try {
-      if (entered) hooks.writeTransaction(committed, nested, tenant, client.database);
+      if (entered) hooks.writer.writeTransaction(committed, nested, tenant, client.database);
     } catch (error) {
       // Never let metrics change the transaction's outcome; the failure is counted and named in health().
-      hooks.hookFailed('instrumentPostgres', error);
+      hooks.writer.hookFailed('instrumentPostgres', error);
     }
   };
   return reportSettlement(

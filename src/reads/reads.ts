@@ -1,5 +1,5 @@
 import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
-import { Exposition } from './exposition.js';
+import { Exposition, type ExpositionFormat } from './exposition.js';
 import { ReadCoalescer } from './read-coalescer.js';
 import type { ShardSupervisor } from '../supervisor/shard-supervisor.js';
 
@@ -53,6 +53,11 @@ export class Reads {
         slow.length === 1 ? `the worker of shard ${slow[0]}` : `the workers${slow.length > 1 ? ` of shards ${slow.join(', ')}` : ''}`;
       return new Error(`ringmeter: ${who} did not render ${slow.length === 1 ? 'its' : 'their'} metrics within ${timeoutMillis} ms`);
     });
+  }
+
+  /** GET /metrics as text (the dashboard's data): see scrape. */
+  async renderMetrics(format: ExpositionFormat, timeoutMillis: number, signal?: AbortSignal): Promise<string> {
+    return (await this.scrape(timeoutMillis, signal)).text(format);
   }
 
   /**

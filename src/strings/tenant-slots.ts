@@ -37,6 +37,13 @@ export interface Release {
   reforget: number[];
 }
 
+/** Tenant ids to look for in free text (the live ones: Labels.liveTenantIds, operations/tenant-free-text.ts). */
+export interface KnownIds {
+  has(id: string): boolean;
+  /** Whether some id is `units` UTF-16 units long: lengths none has are not tried. */
+  hasIdOfLength(units: number): boolean;
+}
+
 /** `a ≥ b` for free-running 32-bit counters (valid while they are less than 2^31 apart). */
 function atOrAfter(a: number, b: number): boolean {
   return (a - b) >>> 0 < 0x80000000;

@@ -49,7 +49,7 @@ export function valuesByLabels(points: ReceivedPoint[], metric: string): Record<
 /** Runs `work` as the Hono middleware runs a request of `tenant`: the database hooks attribute its queries to it. */
 export function asTenant<T>(collector: Collector, tenant: string, work: () => Promise<T>): Promise<T> {
   const hooks = internals(collector);
-  return hooks.tenantScope.run(hooks.tenantId(tenant, 'asTenant'), work);
+  return hooks.requestScope.run(hooks.labels.tenantId(tenant, 'asTenant'), work);
 }
 
 /** A stable key for a label set. */

@@ -1,0 +1,59 @@
+/**
+ * Test hooks: hold the workers back, slow them down, make one hang or die, measure their memory, so that tests can
+ * fill a ring, trip the hang detector or count a loss on purpose. They reach the workers on a port of their own
+ * (contract/test-hooks.ts), which only a collector made by createTestCollector (internal.ts) opens; on any other
+ * collector every hook throws.
+ */
+import type { WorkerMemory } from '../contract/test-hooks.js';
+import type { ShardSupervisor } from '../supervisor/shard-supervisor.js';
+
+export class WorkerTestHooks {
+  constructor(
+    private readonly supervisors: readonly ShardSupervisor[],
+    private readonly enabled: boolean,
+  ) {}
+
+  /** Hold back (or release) every worker. */
+  async pauseWorkers(paused: boolean): Promise<void> {
+    await Promise.all(this.all().map((supervisor) => supervisor.setPaused(paused)));
+  }
+
+  /** Terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
+  killWorker(shard = 0): Promise<void> {
+    return this.one(shard).kill();
+  }
+
+  /** Limit each worker's drain pass (undefined: no limit). */
+  async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
+    await Promise.all(this.all().map((supervisor) => supervisor.throttle(recordsPerPass)));
+  }
+
+  /** Keep every worker from obeying the main thread's tenantsForget (tenant retention), or let them. */
+  async holdTenantForgets(held: boolean): Promise<void> {
+    await Promise.all(this.all().map((supervisor) => supervisor.holdTenantForgets(held)));
+  }
+
+  /** Each worker's own memory after a full GC (with --expose-gc), and what its budget accounts. */
+  measureWorkerMemory(timeoutMillis = 10_000): Promise<WorkerMemory[]> {
+    return Promise.all(this.all().map((supervisor) => supervisor.measureMemory(timeoutMillis)));
+  }
+
+  /** Make one shard's worker hang. */
+  hangWorker(shard = 0): Promise<void> {
+    return this.one(shard).hang();
+  }
+
+  private all(): readonly ShardSupervisor[] {
+    this.requireEnabled();
+    return this.supervisors;
+  }
+
+  private one(shard: number): ShardSupervisor {
+    this.requireEnabled();
+    return this.supervisors[shard];
+  }
+
+  private requireEnabled(): void {
+    if (!this.enabled) throw new Error('ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)');
+  }
+}
