@@ -468,6 +468,8 @@ export class Recorder {
         exportsFailed: header.exportsFailed,
         lastExportAtMillis: supervisor.lastExportAtMillis,
         lastExportOk: supervisor.lastExportOk,
+        exportsSettledOk: supervisor.exportsSettled.ok,
+        exportsSettledFailed: supervisor.exportsSettled.failed,
         lastError: supervisor.lastError,
         exportDurationsMillis: [...supervisor.exportDurationsMillis],
       };

@@ -21,6 +21,9 @@ export interface ShardState {
   exportsFailed: number;
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
+  /** Exports settled with each outcome, whatever the exporter (exportsSucceeded/Failed count OTLP requests). */
+  exportsSettledOk: number;
+  exportsSettledFailed: number;
   lastError: string | undefined;
   /** Durations of the last exports that sent a request, oldest first. */
   exportDurationsMillis: number[];
