@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser: Debian's headless Chromium, driven by playwright-core, loads the page from a
  * @hono/node-server under traffic from three tenants (one with markup in its id) and must show them, escaped, with
- * figures that move between two refreshes, and no console error (a CSP violation would be one). Skipped, loudly,
+ * figures that agree with each other and with the analytics API (GET /metrics/tenants, /metrics/endpoints), one
+ * window, export counts that are stats()'s, and no console error (a CSP violation would be one). Skipped, loudly,
  * only where no chromium is installed (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -54,6 +55,13 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
+/** Seconds as the page writes milliseconds. */
+function millis(seconds: number | null): string {
+  if (seconds === null) return '–';
+  const ms = seconds * 1000;
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
+}
+
 async function send(tenant: string, path: string, times: number, method = 'GET'): Promise<void> {
   for (let i = 0; i < times; i++) {
     const response = await fetch(`${base}${path}`, { method, headers: { 'x-tenant-id': tenant } });
@@ -62,12 +70,12 @@ async function send(tenant: string, path: string, times: number, method = 'GET')
 }
 
 describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
-  it('shows the tenants sent, escaped, and figures that grow with more traffic, without a console error', async () => {
+  it('shows the tenants sent, escaped, with figures that agree with each other, with the analytics API and with stats(), over one window, without a console error', async () => {
     await send('acme', '/users/1', 5);
     await send('acme', '/boom', 2);
     await send('globex', '/orders', 3, 'POST');
     await send(HOSTILE, '/users/2', 1);
-    // Known latencies, recorded directly: 20 × 30 ms, all in the (25 ms, 50 ms] bucket, so p50 is estimated at 37.5 ms.
+    // Known latencies, recorded directly: 20 × 30 ms.
     const known = (durationSeconds: number) =>
       collector.recordHttp({
         method: 'GET',
@@ -90,58 +98,99 @@ describe.skipIf(!found)('the dashboard page in headless Chromium', () => {
     const pollsShown = async () => Number(await page.textContent('#polls'));
     await expect.poll(pollsShown, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
 
+    // Cells: tenant, route, requests, req/s, 5xx share, avg, p50, p95, p99 (ms), pattern.
     const tenantRows = () =>
       page.$$eval('tr.tenant', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const routeRows = () =>
+      page.$$eval('tr.endpoint', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     const first = await tenantRows();
     expect(first.map((cells) => cells[0]).sort()).toEqual([HOSTILE, 'acme', 'fixed', 'globex'].sort());
     const acmeRequests = (rows: string[][]) => rows.find((cells) => cells[0] === 'acme')?.[2];
     expect(acmeRequests(first)).toBe('7');
-    // The first reading has nothing before it: its figures are since start.
-    const fixedP50 = (rows: string[][]) => rows.find((cells) => cells[0] === 'fixed')?.[5];
-    expect(fixedP50(first)).toBe('37.5');
+    // The 20 × 30 ms of 'fixed', read from the worker's sketch: 30 ms at p50, p95 and p99 (a bucket interpolation
+    // said 37.5).
+    expect(first.find((cells) => cells[0] === 'fixed')?.slice(6, 10)).toEqual(['30.0', '30.0', '30.0', 'onboarding']);
+    for (const cells of first) expect(cells[9]).toBe('onboarding');
     // The hostile id is text, not markup: no element was made of it, no handler ran.
     expect(await page.$$eval('img', (images) => images.length)).toBe(0);
     expect(await page.title()).toBe('ringmeter dashboard');
-    const routes = await page.$$eval('tr.route td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent));
-    expect(routes).toEqual(expect.arrayContaining(['GET /users/:id', 'GET /boom', 'POST /orders']));
+    const tenantRoutes = await page.$$eval('tr.route td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent));
+    expect(tenantRoutes).toEqual(expect.arrayContaining(['GET /users/:id', 'GET /boom', 'POST /orders']));
     expect(await page.textContent('#status')).toBe('healthy');
-    // From the analytics data: every tenant sent is new (onboarding), and the 20 × 30 ms of 'fixed' read from the
-    // worker's sketch are 30 ms at p50, p95 and p99 (cells 8 to 11), where the bucket estimate said 37.5.
-    for (const cells of first) expect(cells[8]).toBe('onboarding');
-    expect(first.find((cells) => cells[0] === 'fixed')?.slice(8, 12)).toEqual(['onboarding', '30.0', '30.0', '30.0']);
-    const acmeSketch = first.find((cells) => cells[0] === 'acme')!.slice(9, 12);
-    for (const percentile of acmeSketch) expect(Number(percentile)).toBeGreaterThan(0);
 
-    // More traffic: the next refreshes show it, with a rate, a 5xx share and estimated percentiles over the window.
+    // More traffic: the next refreshes show it, with a rate over the page's one window.
     const polls = await pollsShown();
     await send('acme', '/users/1', 10);
     await send('acme', '/boom', 2);
     await expect.poll(pollsShown, { timeout: 10_000 }).toBeGreaterThan(polls);
     await expect.poll(async () => acmeRequests(await tenantRows()), { timeout: 10_000 }).toBe('19');
     const acme = (await tenantRows()).find((cells) => cells[0] === 'acme')!;
-    expect(Number(acme[3])).toBeGreaterThan(0); // req/s
-    expect(acme[4]).toMatch(/^\d+\.\d %$/); // 5xx share over the window
-    expect(Number.parseFloat(acme[4])).toBeGreaterThan(0);
-    for (const percentile of acme.slice(5, 8)) expect(Number(percentile)).toBeGreaterThan(0);
-    expect(await page.$$eval('#chart polyline', (lines) => lines.map((line) => line.getAttribute('points') ?? ''))).toSatisfy(
-      (lines: string[]) => lines.length === 3 && lines.every((points) => points.length > 0),
-    );
-    const pipeline = await page.textContent('#pipeline');
-    expect(pipeline).toMatch(/ring fill\d+ \/ \d+/);
-    expect(pipeline).not.toContain(receiver.url);
+    expect(Number(acme[3])).toBeGreaterThan(0); // req/s over the window
+    expect(acme[4]).toBe('21.1 %'); // 4 of 19 since first seen, as the API's error_rate
+    // One window, named once: the span of the rate columns, in seconds.
+    expect(await page.textContent('#window')).toMatch(/^\d+ s$/);
+    expect(await page.$$('#window')).toHaveLength(1);
+    expect(await page.textContent('body')).not.toMatch(/last 30 s|over the last/);
 
-    // Later figures are over the window (here, since the first reading): 20 × 300 ms more, in (250 ms, 500 ms],
-    // are all it holds for this tenant, so p50 is estimated at 375 ms, the 30 ms ones before no longer weighing in.
+    // Later latencies: 20 × 300 ms more for 'fixed'. Since first seen, from the sketch: p50 (rank 19 of 0..39) is
+    // still 30 ms, p95 and p99 are 300 ms within 1 %.
     for (let i = 0; i < 20; i++) known(0.3);
-    await expect.poll(async () => fixedP50(await tenantRows()), { timeout: 10_000 }).toBe('375');
-    // Since first seen, from the sketch: 20 × 30 ms and 20 × 300 ms, so p50 (rank 19 of 0..39) is still 30 ms and
-    // p95, p99 are 300 ms within 1 %.
+    await expect.poll(async () => (await tenantRows()).find((cells) => cells[0] === 'fixed')?.[2], { timeout: 10_000 }).toBe('40');
     const fixedSketch = (await tenantRows())
       .find((cells) => cells[0] === 'fixed')!
-      .slice(9, 12)
+      .slice(6, 9)
       .map(Number);
     expect(fixedSketch[0]).toBe(30);
     for (const percentile of fixedSketch.slice(1)) expect(Math.abs(percentile - 300) / 300).toBeLessThanOrEqual(0.01);
+
+    // Every figure on the page is the analytics API's, read in the same instant: pause the traffic (there is none
+    // now), take one reading of the page and one of the API.
+    await expect.poll(pollsShown, { timeout: 10_000 }).toBeGreaterThan(await pollsShown());
+    const [tenantsShown, routesShown] = [await tenantRows(), await routeRows()];
+    const api = (await (await fetch(`${base}/metrics/tenants`)).json()) as { tenants: any[] };
+    expect(tenantsShown.map((cells) => cells[0])).toEqual(
+      api.tenants.map((t) => t.tenant).sort((a: string, b: string) => (a < b ? -1 : 1)),
+    );
+    for (const cells of tenantsShown) {
+      const listed = api.tenants.find((t) => t.tenant === cells[0]);
+      const { avg, p50, p95, p99 } = listed.latency_seconds;
+      expect([cells[2], ...cells.slice(5, 9), cells[9]]).toEqual([
+        String(listed.calls),
+        ...[avg, p50, p95, p99].map(millis),
+        listed.activity_pattern,
+      ]);
+    }
+    const endpoints = (await (await fetch(`${base}/metrics/endpoints`)).json()) as { endpoints: any[] };
+    expect(routesShown.map((cells) => [cells[0], cells[1], ...cells.slice(4, 8)])).toEqual(
+      endpoints.endpoints.map((e) => {
+        const { p50, p95, p99 } = e.latency_seconds;
+        return [`${e.method} ${e.route}`, String(e.calls), ...[e.avg_response_seconds, p50, p95, p99].map(millis)];
+      }),
+    );
+    // The tenant × route rows add up to their tenant's requests.
+    const tenantRouteRows = await page.$$eval('tr.route', (rows) =>
+      rows.map((row) => [row.getAttribute('data-tenant') ?? '', row.querySelectorAll('td')[2]?.textContent ?? '']),
+    );
+    for (const cells of tenantsShown) {
+      const sum = tenantRouteRows.filter(([tenant]) => tenant === cells[0]).reduce((total, [, requests]) => total + Number(requests), 0);
+      expect(sum).toBe(Number(cells[2]));
+    }
+
+    // Exports: the exporter in use, and counts from the same source as the last export's outcome and stats().
+    await collector.flush();
+    const pipelineFacts = async () =>
+      Object.fromEntries(
+        await page.$$eval('#pipeline dt', (terms) => terms.map((dt) => [dt.textContent ?? '', dt.nextElementSibling?.textContent ?? ''])),
+      );
+    await expect
+      .poll(async () => (await pipelineFacts())['OTLP requests'], { timeout: 10_000 })
+      .toBe(`${collector.stats().export.succeeded} ok, ${collector.stats().export.failed} failed`);
+    const facts = await pipelineFacts();
+    expect(facts.exporters).toBe('otlp');
+    expect(facts.exports).toMatch(/^[1-9]\d* ok, 0 failed$/);
+    expect(facts['last export']).toMatch(/^ok, \d+ s ago$/);
+    expect(facts['ring fill']).toMatch(/^\d+ \/ \d+/);
+    expect(await page.textContent('#pipeline')).not.toContain(receiver.url);
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true });

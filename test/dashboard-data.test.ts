@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DashboardData } from '../dist/src/contract/dashboard.js';
 import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { honoMetrics, operationsRoutes } from 'ringmeter/hono';
@@ -36,7 +39,7 @@ describe('the dashboard routes', () => {
     expect((await app.request('/metrics/dashboard/data')).status).toBe(404);
   });
 
-  it('serve one self-contained page under a policy that allows only its own inline script and style', async () => {
+  it('serve the page and its script (a compiled source file) under a policy that allows only that script, by hash', async () => {
     const app = await setUp();
     const response = await app.request('/metrics/dashboard');
     expect(response.status).toBe(200);
@@ -44,12 +47,23 @@ describe('the dashboard routes', () => {
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
     const html = await response.text();
-    // No external resource: nothing loaded from elsewhere, no innerHTML anywhere in the script.
-    expect(html).not.toMatch(/<script src|<link |https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    // Nothing loaded from elsewhere: one script, beside the page, whose integrity is the policy's hash.
+    expect(html).not.toMatch(/<link |https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    const tags = [...html.matchAll(/<script ([^>]*)>/g)].map((match) => match[1]);
+    const hash = /script-src '(sha256-[^']+)'/.exec(csp)?.[1];
+    expect(tags).toEqual([`type="module" src="dashboard/dashboard.js" integrity="${hash}"`]);
+    const script = await app.request('/metrics/dashboard/dashboard.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const source = await script.text();
+    expect(`sha256-${createHash('sha256').update(source).digest('base64')}`).toBe(hash);
+    // The compiled file of src/hono/dashboard/dashboard.ts, shipped in the package; no innerHTML anywhere in it.
+    expect(source).toBe(readFileSync(new URL('../dist/src/hono/dashboard/dashboard.js', import.meta.url), 'utf8'));
+    expect(source).not.toContain('innerHTML');
     expect(html).not.toContain('innerHTML');
   });
 
-  it('give per tenant and route the cumulative totals and histogram, joined over status codes, and are not traffic', async () => {
+  it("give every tenant, its routes and the routes over all tenants from the analytics answer, the API's figures, and are not traffic", async () => {
     const app = await setUp();
     for (let i = 0; i < 3; i++) await app.request('/users/1', { headers: { 'x-tenant-id': 'acme' } });
     for (let i = 0; i < 2; i++) await app.request('/boom', { headers: { 'x-tenant-id': 'acme' } });
@@ -59,31 +73,68 @@ describe('the dashboard routes', () => {
 
     const response = await app.request('/metrics/dashboard/data');
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const data = (await response.json()) as { at: number; series: any[]; metrics_error: string | null; pipeline: any };
-    expect(data.metrics_error).toBeNull();
+    const data = (await response.json()) as DashboardData;
+    expect(data.analytics_error).toBeNull();
     expect(data.at).toBeGreaterThan(Date.now() - 10_000);
+    // Per tenant and per tenant × route: the analytics cells, the dashboard's own requests not among them.
     expect(
-      data.series.map(({ tenant, method, route, requests, serverErrors }) => ({ tenant, method, route, requests, serverErrors })),
+      data.tenants.map((t) => [
+        t.tenant,
+        t.requests,
+        t.server_errors,
+        t.activity_pattern,
+        t.routes.map((r) => [r.method, r.route, r.requests, r.server_errors]),
+      ]),
     ).toEqual([
-      { tenant: HOSTILE, method: 'GET', route: '/users/:id', requests: 1, serverErrors: 0 },
-      { tenant: 'acme', method: 'GET', route: '/boom', requests: 2, serverErrors: 2 },
-      { tenant: 'acme', method: 'GET', route: '/users/:id', requests: 3, serverErrors: 0 },
+      [HOSTILE, 1, 0, 'onboarding', [['GET', '/users/:id', 1, 0]]],
+      [
+        'acme',
+        5,
+        2,
+        'onboarding',
+        [
+          ['GET', '/boom', 2, 2],
+          ['GET', '/users/:id', 3, 0],
+        ],
+      ],
     ]);
-    for (const s of data.series) {
-      expect(s.cumulative).toHaveLength(s.bounds.length + 1);
-      expect(s.cumulative.at(-1)).toBe(s.requests);
-      expect([...s.cumulative].sort((a: number, b: number) => a - b)).toEqual(s.cumulative);
-      expect(s.sumSeconds).toBeGreaterThan(0);
+    // The same figures as the analytics API: tenants from GET /metrics/tenants, routes from GET /metrics/endpoints.
+    const api = (await (await app.request('/metrics/tenants')).json()) as { tenants: any[] };
+    for (const t of data.tenants) {
+      const listed = api.tenants.find((entry) => entry.tenant === t.tenant);
+      expect([t.requests, t.server_errors, t.client_errors, t.requests_last_hour]).toEqual([
+        listed.calls,
+        listed.server_errors,
+        listed.client_errors,
+        listed.requests_last_hour,
+      ]);
+      expect(t.latency_seconds).toEqual({
+        avg: listed.latency_seconds.avg,
+        p50: listed.latency_seconds.p50,
+        p95: listed.latency_seconds.p95,
+        p99: listed.latency_seconds.p99,
+      });
     }
-    expect(data.pipeline).toMatchObject({ status: 'healthy', ring: { capacity: expect.any(Number) }, export: { failed: 0 } });
-    // The analytics summaries the page shows the pattern and the sketch percentiles from: the dashboard's own
-    // requests are not among the calls.
-    const tenants = (data as unknown as { tenants: any[] }).tenants;
-    expect(tenants.map((t) => [t.tenant, t.calls, t.server_errors, t.activity_pattern])).toEqual([
-      [HOSTILE, 1, 0, 'onboarding'],
-      ['acme', 5, 2, 'onboarding'],
-    ]);
-    expect(tenants[1].latency_seconds.p99).toBeGreaterThan(0);
+    const endpoints = (await (await app.request('/metrics/endpoints')).json()) as { endpoints: any[] };
+    expect(data.routes.map((r) => [r.method, r.route, r.requests, r.server_errors, r.latency_seconds])).toEqual(
+      endpoints.endpoints.map((e) => [
+        e.method,
+        e.route,
+        e.calls,
+        e.server_errors,
+        { avg: e.avg_response_seconds, p50: e.latency_seconds.p50, p95: e.latency_seconds.p95, p99: e.latency_seconds.p99 },
+      ]),
+    );
+    expect(data.routes.map((r) => r.requests)).toEqual([4, 2]);
+    // The pipeline: the exporters in use, and export counts from the same messages as the last export.
+    expect(data.pipeline).toMatchObject({ status: 'healthy', exporters: ['otlp'], ring: { capacity: expect.any(Number) } });
+    await collector.flush();
+    const after = (await (await app.request('/metrics/dashboard/data')).json()) as DashboardData;
+    const { exports } = after.pipeline;
+    expect(exports.failed).toBe(0);
+    expect(exports.ok).toBeGreaterThanOrEqual(1);
+    expect(exports.last_ok).toBe(true);
+    expect(after.pipeline.otlp_requests).toMatchObject({ succeeded: collector.stats().export.succeeded, failed: 0 });
     expect(JSON.stringify(data)).not.toContain(receiver.url);
   });
 

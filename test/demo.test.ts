@@ -136,8 +136,8 @@ describe.concurrent('the demo (npm start) on the embedded database', () => {
     const dashboard = await exchange(`${api}/metrics/dashboard`, 'GET');
     expect(dashboard.status).toBe(200);
     expect(dashboard.text).toContain('<title>ringmeter dashboard</title>');
-    const board = JSON.parse((await exchange(`${api}/metrics/dashboard/data`, 'GET')).text) as { series: { tenant: string }[] };
-    expect(board.series.map(({ tenant }) => tenant)).toContain('test-suite');
+    const board = JSON.parse((await exchange(`${api}/metrics/dashboard/data`, 'GET')).text) as { tenants: { tenant: string }[] };
+    expect(board.tenants.map(({ tenant }) => tenant)).toContain('test-suite');
     // The analytics API, printed with the others, open to this machine (the demo's authorize: loopback callers).
     expect(running.stdout).toContain(`tenants           ${api}/metrics/tenants   ${api}/metrics/tenants/acme`);
     expect(running.stdout).toContain(`endpoints         ${api}/metrics/endpoints`);

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { honoMetrics, operationsRoutes, type OperationsRoutesOptions } from 'ringmeter/hono';
-import { readSamples } from '../dist/src/operations/prometheus-samples.js';
+import { readSamples } from './support/prometheus-samples.js';
 import { startPipeline } from './support/harness.js';
 import { type LocalServer, serveLocally } from './support/node-server.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';

@@ -22,6 +22,8 @@ describe('the published package', () => {
     expect(files).toContain('dist/workers/shard-worker.js');
     expect(files).toContain('dist/src/index.js');
     expect(files).toContain('dist/src/hono/index.d.ts');
+    // The dashboard's browser script, compiled from src/hono/dashboard/dashboard.ts and served by the operations routes.
+    expect(files).toContain('dist/src/hono/dashboard/dashboard.js');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.some((file) => file.startsWith('dist/bench') || file.startsWith('test/'))).toBe(false);
 

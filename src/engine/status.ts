@@ -37,6 +37,9 @@ export interface ShardState {
   exportsFailed: number;
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
+  /** Exports settled with each outcome, whatever the exporter (exportsSucceeded/Failed count OTLP requests). */
+  exportsSettledOk: number;
+  exportsSettledFailed: number;
   lastError: string | undefined;
   /** Durations of the last exports that sent a request, oldest first. */
   exportDurationsMillis: number[];
@@ -179,6 +182,8 @@ export class Status {
         exportsFailed: header.exportsFailed,
         lastExportAtMillis: supervisor.lastExportAtMillis,
         lastExportOk: supervisor.lastExportOk,
+        exportsSettledOk: supervisor.exportsSettled.ok,
+        exportsSettledFailed: supervisor.exportsSettled.failed,
         lastError: supervisor.lastError,
         exportDurationsMillis: [...supervisor.exportDurationsMillis],
       };

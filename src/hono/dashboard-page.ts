@@ -1,10 +1,11 @@
 /**
- * The dashboard page (GET /metrics/dashboard): one HTML document with its style and script inline, so that it needs
- * no build step, no CDN and no other route. The Content-Security-Policy allows exactly that inline script and style
- * (by hash) and fetches to the same origin, so even a tenant id that slipped into markup could not run.
+ * The dashboard page (GET /metrics/dashboard): one HTML document with its style inline and its script served beside
+ * it (GET <page>/dashboard.js: src/hono/dashboard/dashboard.ts, compiled for the browser), no CDN. The
+ * Content-Security-Policy allows exactly that script and that style (by hash: the script tag carries the same hash
+ * as its integrity) and fetches to the same origin, so even a tenant id that slipped into markup could not run.
  */
 import { createHash } from 'node:crypto';
-import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+import { readFileSync } from 'node:fs';
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d2330; background: #f6f7f9; }
@@ -31,18 +32,22 @@ const BODY = `
 <h1>ringmeter <span id="status" class="badge">…</span></h1>
 <p class="note"><span id="updated">loading…</span> · refreshes every 2 s · <span id="polls">0</span> updates · <span id="tenant-count">0</span> tenants</p>
 <ul id="reasons"></ul>
-<h2>Tenants and routes <span class="note" id="window"></span></h2>
+<p class="note">Every figure counts since the tenant was first seen, as GET /metrics/tenants and /metrics/endpoints give it;
+percentiles come from the workers' latency sketches (within 1 % of the exact value). Req/s is the one figure over a window:
+the last <strong id="window">…</strong> (between two refreshes of this page, at most 30 s apart).</p>
+<h2>Tenants</h2>
 <table>
-<thead><tr><th colspan="3"></th><th colspan="5" class="group">last 30 s (percentiles estimated)</th><th colspan="4" class="group">since first seen (sketch, ±1 %)</th></tr>
-<tr><th>Tenant</th><th>Route</th><th>Requests</th><th>Req/s</th><th>5xx share</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Pattern</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead>
+<thead><tr><th>Tenant</th><th>Route</th><th>Requests</th><th>Req/s</th><th>5xx share</th><th>avg ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Pattern</th></tr></thead>
+<tbody id="tenants"></tbody>
+</table>
+<p class="note">A tenant's route rows are its own calls; their percentiles are the route's over every tenant, in the next table.</p>
+<h2>Routes, all tenants</h2>
+<table>
+<thead><tr><th>Route</th><th>Requests</th><th>Req/s</th><th>5xx share</th><th>avg ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead>
 <tbody id="routes"></tbody>
 </table>
-<p class="note">Requests: total since the workers started. Rates, 5xx share and percentiles: over the last 30 s. Percentiles are
-<strong>estimated</strong> from the latency histogram's buckets (linear interpolation inside the bucket), so they are only as precise
-as the bucket bounds. The columns since first seen: per tenant, from the analytics data (activity pattern; percentiles from the
-workers' latency sketches, within 1 % of the exact value).</p>
-<h2>Latency, all tenants, last 5 minutes <span class="note"><span class="k0">■ p50</span> <span class="k1">■ p95</span> <span class="k2">■ p99</span> (ms, estimated, 30 s window)</span></h2>
-<svg id="chart" width="720" height="180" viewBox="0 0 720 180" role="img" aria-label="p50, p95 and p99 latency over the last 5 minutes"></svg>
+<h2>Requests per second, all tenants, last 5 minutes</h2>
+<svg id="chart" width="720" height="180" viewBox="0 0 720 180" role="img" aria-label="requests per second over the last 5 minutes"></svg>
 <h2>Pipeline</h2>
 <div class="bar" title="ring fill"><div id="ring-bar"></div></div>
 <dl id="pipeline"></dl>
@@ -53,21 +58,33 @@ function sha256(text: string): string {
 }
 
 export interface DashboardPage {
-  html: string;
+  /** The page, its script loaded from `scriptPath`. */
+  html(scriptPath: string): string;
   contentSecurityPolicy: string;
+  /** The compiled browser script (src/hono/dashboard/dashboard.ts). */
+  script: string;
 }
+
+/** The script's file name beside the page: GET <page>/dashboard.js. */
+export const DASHBOARD_SCRIPT_NAME = 'dashboard.js';
 
 let page: DashboardPage | undefined;
 
-/** The page and its policy, made on first request (nothing is computed on import). */
+/** The page, its policy and its script, read and hashed on first request (nothing is done on import). */
 export function dashboardPage(): DashboardPage {
-  page ??= {
-    html: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+  if (page !== undefined) return page;
+  const script = readFileSync(new URL(`./dashboard/${DASHBOARD_SCRIPT_NAME}`, import.meta.url), 'utf8');
+  const scriptHash = sha256(script);
+  page = {
+    script,
+    html: (
+      scriptPath,
+    ) => `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ringmeter dashboard</title><style>${STYLE}</style></head>
-<body>${BODY}<script>${DASHBOARD_SCRIPT}</script></body></html>\n`,
+<body>${BODY}<script type="module" src="${scriptPath}" integrity="${scriptHash.slice(1, -1)}"></script></body></html>\n`,
     contentSecurityPolicy: [
       "default-src 'none'",
-      `script-src ${sha256(DASHBOARD_SCRIPT)}`,
+      `script-src ${scriptHash}`,
       `style-src ${sha256(STYLE)}`,
       "connect-src 'self'",
       "base-uri 'none'",

@@ -138,11 +138,15 @@ export function resolveOperationsOptions(
     }
     if (seen.has(path)) throw new RangeError(`options.paths.${name} repeats the path ${quote(path)}`);
     seen.add(path);
-    // The page polls its data at `<path>/data`, which must not shadow another endpoint either.
+    // The page polls its data at `<path>/data` and loads its script from `<path>/dashboard.js`, which must not
+    // shadow another endpoint either.
     if (name === 'dashboard') {
       if (seen.has(dashboardDataPath(path)))
         throw new RangeError(`options.paths.dashboard puts its data on ${quote(dashboardDataPath(path))}, another endpoint's path`);
       seen.add(dashboardDataPath(path));
+      if (seen.has(dashboardScriptPath(path)))
+        throw new RangeError(`options.paths.dashboard puts its script on ${quote(dashboardScriptPath(path))}, another endpoint's path`);
+      seen.add(dashboardScriptPath(path));
     }
   }
   return {
@@ -183,4 +187,9 @@ function millis(name: string, value: unknown): number {
 /** Where the dashboard page fetches its figures: beside the page, so one auth rule on a prefix covers both. */
 export function dashboardDataPath(pagePath: string): string {
   return `${pagePath.replace(/\/+$/, '')}/data`;
+}
+
+/** Where the dashboard page's script is served: beside the page (dashboard-page.ts names the file). */
+export function dashboardScriptPath(pagePath: string): string {
+  return `${pagePath.replace(/\/+$/, '')}/dashboard.js`;
 }

@@ -2,15 +2,13 @@ import { Hono, type Context } from 'hono';
 import type { Collector } from '../collector.js';
 import { CONTENT_TYPES, negotiateFormat } from '../reads/exposition.js';
 import { internals, requireCollector } from '../internal.js';
-import { dashboardSeries, type DashboardSeries } from '../operations/dashboard-data.js';
+import { readDashboardData } from '../operations/dashboard-data.js';
 import { healthReport, performanceReport, pipelineReport, type PerformanceCursor } from '../operations/reports.js';
 import { type AccessPolicy, AuthorizeFailed, CallerAccess } from '../operations/caller-access.js';
-import { tenantSummary, type TenantSummary } from '../operations/tenant-report.js';
-import { shownTenants } from '../operations/tenant-visibility.js';
 import { errorMessage } from '../secrets/redact.js';
 import { mountAnalyticsRoutes } from './analytics-routes.js';
-import { dashboardPage } from './dashboard-page.js';
-import { dashboardDataPath, resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
+import { DASHBOARD_SCRIPT_NAME, dashboardPage } from './dashboard-page.js';
+import { dashboardDataPath, dashboardScriptPath, resolveOperationsOptions, type OperationsRoutesOptions } from './operations-options.js';
 import { untracked } from './untracked.js';
 
 /**
@@ -22,8 +20,9 @@ import { untracked } from './untracked.js';
  * With `authorize` (or `authorizeTenants`), also the analytics routes (analytics-routes.ts): GET /metrics/tenants,
  * /metrics/tenants/:id, /metrics/endpoints and /metrics/database, each showing only the tenants authorize lets the
  * caller see; and GET /metrics, whose series name every tenant, only for callers allowed every tenant ('*'), unless
- * `metricsAccess: 'open'`. With `dashboard: true` (which needs authorize), also the live dashboard page and the
- * JSON it polls (`<page>/data`), both for '*' callers only, as the page lists every tenant.
+ * `metricsAccess: 'open'`. With `dashboard: true` (which needs authorize), also the live dashboard page, its script
+ * (`<page>/dashboard.js`) and the JSON it polls (`<page>/data`), all for '*' callers only, as the page lists every
+ * tenant.
  *
  * [options.paths={ health: '/health', metricsHealth: '/metrics/health', performance: '/otel/performance', metrics: '/metrics',
  *   dashboard: '/metrics/dashboard', tenants: '/metrics/tenants', endpoints: '/metrics/endpoints', database: '/metrics/database' }]
@@ -91,13 +90,23 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
   }
   if (access !== undefined) mountAnalyticsRoutes(app, collector, access, paths, scrapeTimeoutMillis);
   if (resolved.dashboard && access !== undefined && paths.dashboard !== false) {
+    // Relative to the page (whose path has no trailing slash), so that it works wherever the routes are mounted.
+    const scriptSrc = `${paths.dashboard.split('/').pop()}/${DASHBOARD_SCRIPT_NAME}`;
     app.get(
       paths.dashboard,
       untracked(async function ringmeterDashboard(c) {
         const refused = await refuseUnlessEveryTenant(access, c, 'json');
         if (refused !== undefined) return refused;
         const { html, contentSecurityPolicy } = dashboardPage();
-        return c.html(html, 200, { 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
+        return c.html(html(scriptSrc), 200, { 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
+      }),
+    );
+    app.get(
+      dashboardScriptPath(paths.dashboard),
+      untracked(async function ringmeterDashboardScript(c) {
+        const refused = await refuseUnlessEveryTenant(access, c, 'json');
+        if (refused !== undefined) return refused;
+        return c.body(dashboardPage().script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
       }),
     );
     app.get(
@@ -105,22 +114,12 @@ export function operationsRoutes(collector: Collector, options?: OperationsRoute
       untracked(async function ringmeterDashboardData(c) {
         const refused = await refuseUnlessEveryTenant(access, c, 'json');
         if (refused !== undefined) return refused;
-        // The pipeline state first: it needs no worker, so the page still shows why when the scrape fails.
+        // The pipeline state first: it needs no worker, so the page still shows why when the workers do not answer.
         const pipeline = pipelineReport(inner, staleExportMillis()).body;
-        let series: DashboardSeries[] = [];
-        let tenants: TenantSummary[] = [];
-        let metricsError: string | null = null;
-        try {
-          const [text, shards] = await Promise.all([
-            inner.reads.renderMetrics('prometheus', scrapeTimeoutMillis),
-            inner.reads.analytics({ all: true }, scrapeTimeoutMillis),
-          ]);
-          series = dashboardSeries(text);
-          tenants = shownTenants(shards, true).map(tenantSummary);
-        } catch (error) {
-          metricsError = errorMessage(error);
-        }
-        return c.json({ at: Date.now(), series, tenants, metrics_error: metricsError, pipeline }, 200, { 'cache-control': 'no-store' });
+        // The structured analytics read the analytics routes make (shared by concurrent callers, cancelled with them).
+        const analytics = () => inner.reads.analytics({ all: true }, scrapeTimeoutMillis, c.req.raw.signal);
+        const data = await readDashboardData(analytics, pipeline, errorMessage);
+        return c.json(data, 200, { 'cache-control': 'no-store' });
       }),
     );
   }

@@ -7,8 +7,10 @@ import type { HealthStatus } from '../api/types.js';
 
 const WORDS = { ok: 'healthy', degraded: 'degraded', failing: 'unhealthy' } as const;
 
-/** A verdict as a health body shows it. */
-export function shownHealth(status: HealthStatus): (typeof WORDS)[HealthStatus] {
+/** A verdict as a health body shows it: `healthy`, `degraded` or `unhealthy`. */
+export type ShownHealth = (typeof WORDS)[HealthStatus];
+
+export function shownHealth(status: HealthStatus): ShownHealth {
   return WORDS[status];
 }
 

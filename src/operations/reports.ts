@@ -8,13 +8,50 @@
 import type { CollectorStats, HealthStatus } from '../api/types.js';
 import type { Recorder } from '../engine/recorder.js';
 import { shownEndpoint } from '../secrets/shown-endpoint.js';
-import { httpStatusOf, shownHealth } from './http-health.js';
+import { httpStatusOf, type ShownHealth, shownHealth } from './http-health.js';
 import { quantile } from './quantiles.js';
 import { withoutTenantIds } from './tenant-free-text.js';
 
-export interface Report {
+export interface Report<Body = Record<string, unknown>> {
   httpStatus: 200 | 503;
-  body: Record<string, unknown>;
+  body: Body;
+}
+
+/** GET /metrics/health's body (the dashboard shows part of it: dashboard-data.ts). */
+export interface PipelineBody {
+  status: ShownHealth;
+  reasons: string[];
+  ring: { capacity: number; used: number; fill_ratio: number; written: number };
+  overflow: { spilled: number; records: number; bytes: number };
+  records: { dropped: number; rejected: number; lost: number; possibly_delivered: number };
+  workers: { count: number; running: number; restarts: number };
+  /** The exporters in use now (configure() may change them). */
+  exporters: string[];
+  export: {
+    last_at: string | null;
+    last_age_millis: number | null;
+    last_ok: boolean;
+    last_error: string | null;
+    last_duration_millis: number | undefined;
+    /** Exports settled (intervals), by outcome, whatever the exporter: the same messages as last_at and last_ok. */
+    settled_ok: number;
+    settled_failed: number;
+    /** OTLP requests (stats().export): 0 while OTLP is not an exporter. */
+    succeeded: number;
+    failed: number;
+    attempts: number;
+  };
+  series: { held: number; max_per_metric: number; overflowed_records: number; memory_bytes: number; max_memory_bytes: number };
+  shards: {
+    shard: number;
+    running: boolean;
+    restarts: number;
+    ring_used: number;
+    overflow_records: number;
+    series: number;
+    last_export_at: string | null;
+    last_export_ok: boolean | null;
+  }[];
 }
 
 function iso(millis: number | undefined): string | null {
@@ -79,7 +116,9 @@ export function healthReport(engine: Recorder, staleExportMillis: number, now = 
           failed_exports: stats.export.failed,
           last_export_at: lastExportAt === 0 ? null : iso(lastExportAt),
           configuration: {
-            endpoint: shownEndpoint(options.otlp.endpoint),
+            exporters: [...options.exporters],
+            // Only the endpoint in use: with the console (or no) exporter, none is.
+            endpoint: options.exporters.includes('otlp') ? shownEndpoint(options.otlp.endpoint) : null,
             interval: `${options.otlp.exportIntervalMillis / 1000}s`,
             interval_millis: options.otlp.exportIntervalMillis,
             batchSize: options.otlp.batchSize,
@@ -93,7 +132,7 @@ export function healthReport(engine: Recorder, staleExportMillis: number, now = 
 }
 
 /** GET /metrics/health: the collector's own pipeline, shard by shard and in total. */
-export function pipelineReport(engine: Recorder, staleExportMillis: number, now = Date.now()): Report {
+export function pipelineReport(engine: Recorder, staleExportMillis: number, now = Date.now()): Report<PipelineBody> {
   const { stats, shards, reasons, status, lastExportAt } = verdict(engine, staleExportMillis, now);
   const { options } = engine;
   return {
@@ -115,12 +154,15 @@ export function pipelineReport(engine: Recorder, staleExportMillis: number, now 
         possibly_delivered: stats.workers.possiblyDelivered,
       },
       workers: { count: stats.workers.count, running: stats.workers.running, restarts: stats.workers.restarts },
+      exporters: [...options.exporters],
       export: {
         last_at: lastExportAt === 0 ? null : iso(lastExportAt),
         last_age_millis: lastExportAt === 0 ? null : now - lastExportAt,
         last_ok: shards.every((shard) => shard.lastExportOk !== false) && shards.some((shard) => shard.lastExportOk === true),
         last_error: stats.export.lastError === undefined ? null : shownText(engine)(stats.export.lastError),
         last_duration_millis: stats.export.lastDurationMillis,
+        settled_ok: shards.reduce((sum, shard) => sum + shard.exportsSettledOk, 0),
+        settled_failed: shards.reduce((sum, shard) => sum + shard.exportsSettledFailed, 0),
         succeeded: stats.export.succeeded,
         failed: stats.export.failed,
         attempts: stats.export.attempts,

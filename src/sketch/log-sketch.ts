@@ -4,13 +4,17 @@
  * every value in a bucket is within α of the bucket's representative 2γ^i / (γ + 1), so a quantile read from the
  * sketch is within α = 1 % of the sample value at the same rank, however skewed the distribution.
  *
- * Memory: one float64 count per bucket between the smallest and the largest bucket seen, kept dense. With
- * α = 1 % a decade spans 116 buckets, so request latencies from 1 ms to 10 s take ~470 buckets (~3.7 KiB), and
- * MAX_BUCKETS bounds any sketch however wide its values: past it the lowest buckets are folded into one (the low
- * quantiles lose their accuracy first, the p50/p95/p99 that matter keep theirs). Values at or below
- * MIN_TRACKED_VALUE (1 ns in seconds) count in a zero bucket. A sketch made with a `grow` callback (the worker's,
- * charged to its memory budget) asks it before its bucket array grows; refused, a value beyond the array counts in
- * its nearest edge bucket: counts and sums stay exact, only the extreme quantiles lose accuracy.
+ * Memory: one count per bucket between the smallest and the largest bucket seen, kept dense, in the narrowest
+ * unsigned integer that holds the largest count (1 byte per bucket until a bucket passes 255, then 2, then 4, then
+ * a float64 past 2^32 − 1: widened in place, never saturated, so counts stay exact). With α = 1 % a decade spans
+ * 116 buckets, so request latencies from 1 ms to 2 s take ~380 buckets: 380 bytes for a tenant with up to 255
+ * requests in any one bucket, 760 up to 65,535 (a float64 per bucket took 3 KiB). MAX_BUCKETS bounds any sketch
+ * however wide its values: past it the lowest buckets are folded into one (the low quantiles lose their accuracy
+ * first, the p50/p95/p99 that matter keep theirs). Values at or below MIN_TRACKED_VALUE (1 ns in seconds) count in
+ * a zero bucket. A sketch made with a `grow` callback (the worker's, charged to its memory budget) asks it before
+ * its bucket array grows; refused, a value beyond the array counts in its nearest edge bucket: counts and sums stay
+ * exact, only the extreme quantiles lose accuracy. A widening is told to the callback too, `forced`: it cannot be
+ * refused (the alternative is a wrong count), and it happens at most three times per sketch.
  *
  * Both threads use this file: the worker records into sketches; the main thread merges the snapshots of several
  * shards (one route spans shards) and reads quantiles from them.
@@ -28,20 +32,51 @@ export const MIN_TRACKED_VALUE = 1e-9;
 export const MAX_BUCKETS = 2048;
 const INITIAL_BUCKETS = 64;
 
-/** Asked before a sketch's bucket array grows from `fromBuckets` to `toBuckets`; false refuses the growth. */
-export type SketchGrowth = (fromBuckets: number, toBuckets: number) => boolean;
+/**
+ * Asked before a sketch's bucket array grows from `fromBuckets` to `toBuckets`, which costs `addedBytes` more
+ * (bucketArrayBytes); false refuses the growth. `forced`: a widening of the counts (same buckets, wider integers),
+ * which happens whatever the answer: the callback accounts it.
+ */
+export type SketchGrowth = (fromBuckets: number, toBuckets: number, addedBytes: number, forced: boolean) => boolean;
+
+/** A sketch's bucket array: the narrowest type that holds its counts (see the file comment). */
+export type BucketCounts = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** The widths a bucket array goes through, narrowest first, with the largest count each holds. */
+const WIDTHS = [
+  { make: (length: number): BucketCounts => new Uint8Array(length), bytes: 1, max: 0xff },
+  { make: (length: number): BucketCounts => new Uint16Array(length), bytes: 2, max: 0xffff },
+  { make: (length: number): BucketCounts => new Uint32Array(length), bytes: 4, max: 0xffff_ffff },
+  { make: (length: number): BucketCounts => new Float64Array(length), bytes: 8, max: Number.MAX_SAFE_INTEGER },
+] as const;
+
+/**
+ * V8 keeps a typed array of at most 64 bytes inside its heap object; a larger one has a native backing store of its
+ * own, whose objects and allocation cost ~256 bytes beside the buckets (measured, test/memory-costs.test.ts).
+ */
+const IN_HEAP_ARRAY_BYTES = 64;
+export const NATIVE_ARRAY_OVERHEAD_BYTES = 256;
+
+/** What a bucket array of `byteLength` bytes costs beyond the sketch's own object. */
+export function bucketArrayBytes(byteLength: number): number {
+  return byteLength + (byteLength > IN_HEAP_ARRAY_BYTES ? NATIVE_ARRAY_OVERHEAD_BYTES : 0);
+}
 
 /** A sketch's bucket counts at one moment (LogSketch.mark), to read quantiles of what came after. */
 export interface SketchMark {
   offset: number;
   used: number;
-  counts: Float64Array;
+  counts: BucketCounts;
   zeroCount: number;
   count: number;
 }
 
 export class LogSketch {
-  private counts: Float64Array;
+  private counts: BucketCounts;
+  /** Index in WIDTHS of the counts' type. */
+  private width = 0;
+  /** The largest count the counts' type holds. */
+  private maxCount: number = WIDTHS[0].max;
   /** Bucket index of counts[0]; meaningful once `used` > 0. */
   private offset = 0;
   /** Buckets in use, from counts[0]. */
@@ -57,7 +92,7 @@ export class LogSketch {
     initialBuckets = INITIAL_BUCKETS,
     private readonly grow?: SketchGrowth,
   ) {
-    this.counts = new Float64Array(initialBuckets);
+    this.counts = WIDTHS[0].make(initialBuckets);
   }
 
   /** Adds `value` (≥ 0, finite; anything else is ignored: the record was validated before it got here). */
@@ -116,7 +151,12 @@ export class LogSketch {
 
   /** Bytes this sketch holds (for memory budgets): its bucket array plus a fixed overhead. */
   get bytes(): number {
-    return this.counts.byteLength + 96;
+    return bucketArrayBytes(this.counts.byteLength) + 96;
+  }
+
+  /** Bytes per bucket now (1, 2, 4 or 8: see the file comment). */
+  get bytesPerBucket(): number {
+    return WIDTHS[this.width].bytes;
   }
 
   snapshot(): SketchSnapshot {
@@ -138,7 +178,8 @@ export class LogSketch {
    * off; the high quantiles are not affected.
    */
   mark(reuse?: SketchMark): SketchMark {
-    const counts = reuse !== undefined && reuse.counts.length >= this.used ? reuse.counts : new Float64Array(this.used);
+    const fits = reuse !== undefined && reuse.counts.length >= this.used && reuse.counts.BYTES_PER_ELEMENT === this.bytesPerBucket;
+    const counts = fits ? reuse.counts : WIDTHS[this.width].make(this.used);
     counts.set(this.counts.subarray(0, this.used));
     counts.fill(0, this.used);
     return { offset: this.offset, used: this.used, counts, zeroCount: this.zeroCount, count: this.count };
@@ -178,21 +219,21 @@ export class LogSketch {
     if (this.used === 0) {
       this.offset = index;
       this.used = 1;
-      this.counts[0] = weight;
+      this.bump(0, weight);
       return;
     }
     if (index < this.offset) {
       const shift = this.offset - index;
       if (this.used + shift > MAX_BUCKETS || !this.ensureCapacity(this.used + shift)) {
         // Too wide, or the growth refused: fold the new low value into the lowest bucket.
-        this.counts[0] = (this.counts[0] ?? 0) + weight;
+        this.bump(0, weight);
         return;
       }
       this.counts.copyWithin(shift, 0, this.used);
       this.counts.fill(0, 0, shift);
       this.offset = index;
       this.used += shift;
-      this.counts[0] = weight;
+      this.bump(0, weight);
       return;
     }
     let position = index - this.offset;
@@ -204,7 +245,8 @@ export class LogSketch {
       this.counts.copyWithin(0, fold, this.used);
       this.used = Math.max(1, this.used - fold);
       this.counts.fill(0, this.used);
-      this.counts[0] = folded;
+      this.counts[0] = 0;
+      this.bump(0, folded);
       this.offset += fold;
       position = index - this.offset;
     }
@@ -213,15 +255,38 @@ export class LogSketch {
       if (!this.ensureCapacity(position + 1)) position = this.counts.length - 1;
       this.used = Math.max(this.used, position + 1);
     }
-    this.counts[position] = (this.counts[position] ?? 0) + weight;
+    this.bump(position, weight);
+  }
+
+  /** Adds `weight` to bucket `position`, widening the counts first if the sum would not fit. */
+  private bump(position: number, weight: number): void {
+    const sum = this.counts[position] + weight;
+    if (sum > this.maxCount) this.widen(sum);
+    this.counts[position] = sum;
+  }
+
+  /** Moves the counts to the narrowest wider type that holds `count` (forced: see SketchGrowth). */
+  private widen(count: number): void {
+    let width = this.width;
+    while (WIDTHS[width].max < count && width < WIDTHS.length - 1) width++;
+    const length = this.counts.length;
+    const from = bucketArrayBytes(this.counts.byteLength);
+    const wider = WIDTHS[width].make(length);
+    wider.set(this.counts.subarray(0, this.used));
+    this.grow?.(length, length, bucketArrayBytes(wider.byteLength) - from, true);
+    this.counts = wider;
+    this.width = width;
+    this.maxCount = WIDTHS[width].max;
   }
 
   /** Grows the bucket array to hold `buckets`; false when the growth was refused (nothing changed). */
   private ensureCapacity(buckets: number): boolean {
     if (buckets <= this.counts.length) return true;
     const length = Math.min(MAX_BUCKETS, Math.max(buckets, this.counts.length * 2));
-    if (this.grow !== undefined && !this.grow(this.counts.length, length)) return false;
-    const grown = new Float64Array(length);
+    const { bytes, make } = WIDTHS[this.width];
+    const addedBytes = bucketArrayBytes(length * bytes) - bucketArrayBytes(this.counts.byteLength);
+    if (this.grow !== undefined && !this.grow(this.counts.length, length, addedBytes, false)) return false;
+    const grown = make(length);
     grown.set(this.counts.subarray(0, this.used));
     this.counts = grown;
     return true;

@@ -96,6 +96,8 @@ export class ShardSupervisor {
   /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
   lastExportAtMillis: number | undefined;
   lastExportOk: boolean | undefined;
+  /** Exports settled (OTLP or not), by outcome: counted from the messages that set lastExport*, so they agree. */
+  readonly exportsSettled = { ok: 0, failed: 0 };
   /** Durations of the last exports that sent something, oldest first, at most EXPORT_DURATIONS_KEPT. */
   readonly exportDurationsMillis: number[] = [];
   private attemptsSeen = 0;
@@ -470,6 +472,8 @@ export class ShardSupervisor {
     this.seen = { dropped: this.ring.dropped };
     this.lastExportAtMillis = now;
     this.lastExportOk = message.ok;
+    if (message.ok) this.exportsSettled.ok++;
+    else this.exportsSettled.failed++;
     // Only an export that sent a request has a duration (one waiting out a Retry-After sends none).
     const attempts = this.header().exportAttempts;
     if (attempts !== this.attemptsSeen) {

@@ -7,6 +7,7 @@ import type { Dictionary } from '../dictionary.js';
 import type { SqlResolver } from '../labels/sql-resolver.js';
 import { activityPatterns } from './activity-pattern.js';
 import type { ActivityWindows } from './activity-window.js';
+import type { EndpointCells } from './endpoint-cells.js';
 import type { Profile } from './tenant-profile.js';
 
 /**
@@ -18,6 +19,7 @@ export class ProfileReader {
     private readonly dictionary: Dictionary,
     private readonly sql: SqlResolver,
     private readonly windows: ActivityWindows,
+    private readonly cells: EndpointCells,
     private readonly thresholds: ActivityThresholds,
   ) {}
 
@@ -28,15 +30,13 @@ export class ProfileReader {
     let celled = 0;
     for (const [key, cell] of p.endpoints) {
       const [method, route] = this.endpointName(key);
-      const { window, ...counts } = cell;
-      const lastHour = this.windows.lastHour(window, nowMillis);
-      celled += lastHour;
-      endpoints.push({ method, route, ...counts, requestsLastHour: lastHour });
+      const counts = this.cells.read(cell, nowMillis);
+      celled += counts.requestsLastHour;
+      endpoints.push({ method, route, ...counts });
     }
     if (p.endpointOverflow !== undefined) {
       // The overflow cell keeps no window: its hour is the tenant's less its cells' (every window counts the same minutes).
-      const { window, ...counts } = p.endpointOverflow;
-      endpoints.push({ method: '_OTHER', route: '__overflow__', ...counts, requestsLastHour: requestsLastHour - celled });
+      endpoints.push({ method: '_OTHER', route: '__overflow__', ...p.endpointOverflow, requestsLastHour: requestsLastHour - celled });
     }
     const tables: TableCell[] = [];
     for (const [key, cell] of p.tables ?? []) {

@@ -9,29 +9,24 @@ import { TenantInterval } from './tenant-interval.js';
  * measured); docs/architecture.md ("Memory accounting") gives the figures.
  *
  * - PROFILE_BYTES: the profile object, its endpoint Map, its latency sketch (object and INITIAL_LATENCY_BUCKETS
- *   buckets, twice: the interval keeps a copy, the mark, for its p95), its TenantInterval with the two anomaly
- *   baselines, and the two overflow cells it may need later (reserved now, so that a cell refused at the bound
- *   always has somewhere to go). Its activity window is a slab slot (activity-window.ts), charged by the slab.
- * - ENDPOINT_CELL_BYTES, TABLE_CELL_BYTES, USAGE_ENTRY_BYTES: one cell object and its Map entry (a Map's table
- *   doubles: the entry is charged at twice its share). An endpoint cell's window is a slab slot too.
+ *   one-byte buckets, twice: the interval keeps a copy, the mark, for its p95), its TenantInterval with the two
+ *   anomaly baselines, and the two overflow cells it may need later (reserved now, so that a cell refused at the
+ *   bound always has somewhere to go). Its activity window is a slab slot (activity-window.ts), charged by the slab.
+ * - ENDPOINT_CELL_BYTES: an endpoint cell's Map entry (key to slot; a Map's table doubles: the entry is charged at
+ *   twice its share); the cell itself (counters and window) is a slot of the endpoint cells' slabs, charged by them.
+ * - TABLE_CELL_BYTES, USAGE_ENTRY_BYTES: one cell object and its Map entry.
  * - ROUTE_SKETCH_BYTES: a route's sketch (object, initial buckets) and its Map entry.
- * - A sketch's bucket array growth is charged as it grows: 8 bytes per bucket, 16 for a tenant's latency sketch
- *   (its interval's mark copies it), and SKETCH_ARRAY_BYTES (twice) when a tenant's sketch first outgrows its
- *   INITIAL_LATENCY_BUCKETS, which V8 keeps inside the heap object (≤ 64 bytes): larger arrays have a native
- *   backing store of their own.
+ * - A sketch's bucket array is charged as it grows or widens (log-sketch.ts, bucketArrayBytes: its bytes, and a
+ *   native backing store's overhead once it outgrows the 64 bytes V8 keeps inside the heap object), twice for a
+ *   tenant's latency sketch (its interval's mark copies it).
  */
-export const PROFILE_BYTES = 1_792;
-export const ENDPOINT_CELL_BYTES = 192;
+export const PROFILE_BYTES = 1_536;
+export const ENDPOINT_CELL_BYTES = 64;
 export const TABLE_CELL_BYTES = 128;
 export const USAGE_ENTRY_BYTES = 48;
-export const ROUTE_SKETCH_BYTES = 1_280;
-/** Beside its buckets, what a sketch's new bucket array costs: a typed array's objects and native backing store. */
-export const SKETCH_ARRAY_BYTES = 256;
-/** A tenant's latency sketch starts small (64 bytes, kept in its heap object); it grows as its latencies spread. */
+export const ROUTE_SKETCH_BYTES = 640;
+/** A tenant's latency sketch starts small (8 one-byte buckets, kept in its heap object); it grows as its latencies spread. */
 export const INITIAL_LATENCY_BUCKETS = 8;
-
-/** An endpoint cell's counters as the contract names them, plus its activity window (-1: none, the overflow cell). */
-export type HttpCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'> & { window: number };
 
 /** A table cell's counters as the contract names them. */
 export type QueryCell = Omit<TableCell, 'table' | 'queryType'>;
@@ -50,12 +45,12 @@ export type Profile = Pick<
 > & {
   tenantId: number;
   latency: LogSketch;
-  /** Its slot in the shard's activity windows. */
+  /** Its slot in the shard's per-minute activity windows (the activity patterns read it). */
   window: number;
-  /** key = endpoint id × 16 + method id; at most MAX_CELLS_PER_TENANT. */
-  endpoints: Map<number, HttpCell>;
+  /** Endpoint cell slots (endpoint-cells.ts) by key = endpoint id × 16 + method id; at most MAX_CELLS_PER_TENANT. */
+  endpoints: Map<number, number>;
   /** Requests on endpoints beyond the cap or refused a cell at the memory bound; made on first use. */
-  endpointOverflow: HttpCell | undefined;
+  endpointOverflow: OverflowCell | undefined;
   /** key = (table id × 2 + isSql) × 8 + query type; made on first use. */
   tables: Map<number, QueryCell> | undefined;
   tableOverflow: QueryCell | undefined;
@@ -73,6 +68,9 @@ export type Profile = Pick<
   /** Bytes charged to the budget for this profile (its window slot aside), given back when it is forgotten. */
   chargedBytes: number;
 };
+
+/** An endpoint overflow cell: no window of its own (its hour is the tenant's less its cells', profile-reader.ts). */
+export type OverflowCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLastHour'>;
 
 export function newProfile(tenantId: number, nowMillis: number, window: number, grow: SketchGrowth): Profile {
   return {
@@ -101,8 +99,8 @@ export function newProfile(tenantId: number, nowMillis: number, window: number, 
   };
 }
 
-export function newHttpCell(window: number): HttpCell {
-  return { requests: 0, serverErrors: 0, clientErrors: 0, durationSumSeconds: 0, requestBytes: 0, responseBytes: 0, window };
+export function newOverflowCell(): OverflowCell {
+  return { requests: 0, serverErrors: 0, clientErrors: 0, durationSumSeconds: 0, requestBytes: 0, responseBytes: 0 };
 }
 
 export function newQueryCell(): QueryCell {

@@ -12,19 +12,17 @@ import { SqlResolver } from '../labels/sql-resolver.js';
 import { ProfileReader } from './profile-reader.js';
 import { activityPatterns } from './activity-pattern.js';
 import { ActivityWindows } from './activity-window.js';
+import { EndpointCells } from './endpoint-cells.js';
 import type { IntervalTotals, TenantTotals } from './tenant-interval.js';
 import {
   ENDPOINT_CELL_BYTES,
-  type HttpCell,
-  INITIAL_LATENCY_BUCKETS,
-  newHttpCell,
+  newOverflowCell,
   newProfile,
   newQueryCell,
   PROFILE_BYTES,
   type Profile,
   type QueryCell,
   ROUTE_SKETCH_BYTES,
-  SKETCH_ARRAY_BYTES,
   TABLE_CELL_BYTES,
   USAGE_ENTRY_BYTES,
 } from './tenant-profile.js';
@@ -43,15 +41,16 @@ const MAP_BYTES = 192;
  * `analytics` requests. Ids are kept as they arrive and decoded to strings only when read, so a record costs a Map
  * lookup or two and a sketch insert. Memory is charged to the shard's budget as it is made or grows (costs in
  * tenant-profile.ts): a client-chosen tenant gets a profile only through `admit` (tenant-admission.ts folds the
- * others into `__overflow__`); per tenant, one latency sketch (≤ MAX_BUCKETS), one 60-minute window, ≤ 64 endpoint
- * cells (each with its window) and ≤ 64 table cells, then one overflow cell per family, which also takes what the
- * budget refuses a cell of its own.
+ * others into `__overflow__`); per tenant, one latency sketch (≤ MAX_BUCKETS, one byte per bucket while its
+ * counts fit), one 60-minute window, ≤ 64 endpoint cells (slots of one slab, each with a coarse hour: endpoint-cells.ts)
+ * and ≤ 64 table cells, then one overflow cell per family, which also takes what the budget refuses a cell of its own.
  */
 export class TenantProfiles {
   private readonly profiles = new Map<number, Profile>();
   private readonly routes = new Map<number, LogSketch>();
   private readonly dbLatency: LogSketch;
   private readonly windows: ActivityWindows;
+  private readonly cells: EndpointCells;
   private readonly sql: SqlResolver;
   private readonly reader: ProfileReader;
   private connectionsInUse = 0;
@@ -61,7 +60,11 @@ export class TenantProfiles {
   /** When the last closed interval began; -1 before the first close. */
   private closedStartMillis = -1;
   /** Growth of a shard-wide sketch (routes, database), charged to the budget: its buckets (its array's own cost is in ROUTE_SKETCH_BYTES). */
-  private readonly growShared = (fromBuckets: number, toBuckets: number) => this.budget.tryReserve((toBuckets - fromBuckets) * 8);
+  private readonly growShared = (_from: number, _to: number, addedBytes: number, forced: boolean) => {
+    if (!forced) return this.budget.tryReserve(addedBytes);
+    this.budget.charge(addedBytes);
+    return true;
+  };
 
   constructor(
     private readonly dictionary: Dictionary,
@@ -74,7 +77,8 @@ export class TenantProfiles {
     this.sql = new SqlResolver(dictionary);
     this.intervalStartMillis = nowMillis;
     this.windows = new ActivityWindows(budget);
-    this.reader = new ProfileReader(dictionary, this.sql, this.windows, thresholds);
+    this.cells = new EndpointCells(budget);
+    this.reader = new ProfileReader(dictionary, this.sql, this.windows, this.cells, thresholds);
     // One per shard, whatever the traffic: charged, never refused.
     budget.charge(ROUTE_SKETCH_BYTES);
     this.dbLatency = new LogSketch(undefined, this.growShared);
@@ -113,11 +117,14 @@ export class TenantProfiles {
   }
 
   private create(tenantId: number, nowMillis: number, window: number): Profile {
-    // A tenant's latency sketch grows charged twice (its interval's mark copies its buckets); its first growth
-    // moves the buckets off the V8 heap, into an array with a native backing store of its own (SKETCH_ARRAY_BYTES).
-    const profile: Profile = newProfile(tenantId, nowMillis, window, (fromBuckets, toBuckets) =>
-      this.chargeTo(profile, 2 * ((toBuckets - fromBuckets) * 8 + (fromBuckets <= INITIAL_LATENCY_BUCKETS ? SKETCH_ARRAY_BYTES : 0))),
-    );
+    // A tenant's latency sketch grows charged twice: its interval's mark copies its buckets. A widening (forced:
+    // log-sketch.ts) is charged whatever the budget says, as a count must not be wrong.
+    const profile: Profile = newProfile(tenantId, nowMillis, window, (_from, _to, addedBytes, forced) => {
+      if (!forced) return this.chargeTo(profile, 2 * addedBytes);
+      this.budget.charge(2 * addedBytes);
+      profile.chargedBytes += 2 * addedBytes;
+      return true;
+    });
     this.profiles.set(tenantId, profile);
     return profile;
   }
@@ -130,22 +137,20 @@ export class TenantProfiles {
   }
 
   /**
-   * A new endpoint cell with its window, or the tenant's overflow cell when it has MAX_CELLS_PER_TENANT already or
-   * the budget refuses (the overflow cell was paid for with the profile).
+   * A new endpoint cell (a slot of the cells' slabs), or -1 for the tenant's overflow cell when it has
+   * MAX_CELLS_PER_TENANT already or the budget refuses (the overflow cell was paid for with the profile).
    */
-  private endpointCell(p: Profile, key: number): HttpCell {
+  private endpointCell(p: Profile, key: number): number {
     if (p.endpoints.size < MAX_CELLS_PER_TENANT && this.chargeTo(p, ENDPOINT_CELL_BYTES)) {
-      const window = this.windows.allocate();
-      if (window >= 0) {
-        const cell = newHttpCell(window);
+      const cell = this.cells.allocate();
+      if (cell >= 0) {
         p.endpoints.set(key, cell);
         return cell;
       }
       this.budget.unreserve(ENDPOINT_CELL_BYTES);
       p.chargedBytes -= ENDPOINT_CELL_BYTES;
     }
-    p.endpointOverflow ??= newHttpCell(-1);
-    return p.endpointOverflow;
+    return -1;
   }
 
   private tableCell(p: Profile, key: number): QueryCell {
@@ -185,13 +190,17 @@ export class TenantProfiles {
     this.windows.add(p.window, nowMillis);
     const key = endpoint * 16 + (method & 15);
     const cell = p.endpoints.get(key) ?? this.endpointCell(p, key);
-    cell.requests++;
-    cell.serverErrors += serverError;
-    cell.clientErrors += clientError;
-    cell.durationSumSeconds += seconds;
-    cell.requestBytes += requestBytes;
-    cell.responseBytes += responseBytes;
-    if (cell.window >= 0) this.windows.add(cell.window, nowMillis);
+    if (cell >= 0) this.cells.add(cell, nowMillis, serverError, clientError, seconds, requestBytes, responseBytes);
+    else {
+      p.endpointOverflow ??= newOverflowCell();
+      const overflow = p.endpointOverflow;
+      overflow.requests++;
+      overflow.serverErrors += serverError;
+      overflow.clientErrors += clientError;
+      overflow.durationSumSeconds += seconds;
+      overflow.requestBytes += requestBytes;
+      overflow.responseBytes += responseBytes;
+    }
     let route = this.routes.get(key);
     if (route === undefined && this.routes.size < MAX_ROUTE_SKETCHES && this.budget.tryReserve(ROUTE_SKETCH_BYTES)) {
       route = new LogSketch(undefined, this.growShared);
@@ -323,7 +332,7 @@ export class TenantProfiles {
       const profile = this.profiles.get(id);
       if (profile === undefined) continue;
       this.windows.release(profile.window);
-      for (const cell of profile.endpoints.values()) this.windows.release(cell.window);
+      for (const cell of profile.endpoints.values()) this.cells.release(cell);
       this.budget.release(profile.chargedBytes);
       this.profiles.delete(id);
     }

@@ -1,7 +1,7 @@
 /**
- * Reads samples back from the Prometheus text format 0.0.4 that the workers render for GET /metrics, so that the
- * dashboard's figures come from the very totals a Prometheus would scrape (nothing counted twice, nothing new asked
- * of the workers). Only what that renderer writes is understood: `name{labels} value`, no timestamps needed.
+ * Test support: reads samples back from the Prometheus text format 0.0.4 that the workers render for GET /metrics,
+ * so that a test can check a scrape's values. Only what that renderer writes is understood: `name{labels} value`.
+ * (The library itself parses no Prometheus text: the dashboard reads the workers' structured analytics.)
  */
 
 export interface Sample {
