@@ -7,7 +7,7 @@ import { TENANT_ID_BASE } from '../src/contract/strings-layout.js';
 import { RingHeader } from '../src/contract/ring-header.js';
 import { RingReader } from '../src/ring/ring-reader.js';
 import { SpillReader } from '../src/ring/spill-reader.js';
-import { isTestHookMessage, type TestHookMessage } from '../src/contract/test-hooks.js';
+import type { TestHookCall } from '../src/contract/test-hooks.js';
 import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/contract/protocol.js';
 import { VERSION } from '../src/contract/version.js';
@@ -95,6 +95,8 @@ export class Shard implements TestHookTarget {
   private sender: OtlpSender;
   private readonly resource: Resource;
   private readonly port: MessagePort;
+  /** The test hooks' port: only a worker of a collector made for tests has one (src/contract/test-hooks.ts). */
+  private readonly testPort: MessagePort | undefined;
   private readonly config: WorkerConfig;
   private readonly clock: Clock;
   private drainTimer: ClockTimer | undefined;
@@ -137,6 +139,7 @@ export class Shard implements TestHookTarget {
     this.clock = clock;
     this.config = config;
     this.port = task.port;
+    this.testPort = task.testPort;
     this.header = new RingHeader(task.ring);
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
     this.spill = new SpillReader(this.header);
@@ -196,7 +199,11 @@ export class Shard implements TestHookTarget {
   }
 
   start(): void {
-    this.port.on('message', (message: MainToWorker | TestHookMessage) => this.handle(message));
+    this.port.on('message', (message: MainToWorker) => this.handle(message));
+    this.testPort?.on('message', (message: TestHookCall) => {
+      const reply = obeyTestHook(this, message);
+      if (reply !== undefined) this.testPort?.postMessage(reply);
+    });
     this.lastDrainMillis = this.clock.nowMillis();
     this.scheduleDrain(MAX_DRAIN_INTERVAL_MILLIS);
     this.scheduleExport();
@@ -304,7 +311,7 @@ export class Shard implements TestHookTarget {
       if (this.notBeforeMillis >= plan.deadlineMillis) {
         // The backend asked us to wait (Retry-After) past this export's deadline: everything stays pending until then.
         const reason = `the backend at ${this.sender.shownUrl} asked to retry after ${Math.ceil(waitMillis / 1000)} s (Retry-After); data is kept until then`;
-        this.post({ type: 'exported', ok: false, error: reason, rejectedPoints: 0, droppedPoints: 0 });
+        this.reportExported({ ok: false, error: reason });
         return { ok: false, reason };
       }
       // The wait ends within the deadline: wait it out (draining goes on meanwhile), then export what came meanwhile too.
@@ -393,14 +400,15 @@ export class Shard implements TestHookTarget {
     this.header.setLastExportMicros((performance.now() - started) * 1000);
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     this.afterExportSettled();
-    this.post({
-      type: 'exported',
-      ok: failures.length === 0,
-      error: failures.length === 0 ? undefined : failures.join('; '),
-      refusal: refusals.length === 0 ? undefined : refusals.join('; '),
+    this.reportExported(
+      {
+        ok: failures.length === 0,
+        error: failures.length === 0 ? undefined : failures.join('; '),
+        refusal: refusals.length === 0 ? undefined : refusals.join('; '),
+      },
       rejectedPoints,
       droppedPoints,
-    });
+    );
     const problems = [...failures, ...refusals];
     return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
   }
@@ -419,7 +427,7 @@ export class Shard implements TestHookTarget {
     }
     this.header.setOverflowed(this.http.overflowed + this.db.overflowed + this.usage.usage.overflowed);
     this.afterExportSettled();
-    this.post({ type: 'exported', ok: true, rejectedPoints: 0, droppedPoints: 0 });
+    this.reportExported({ ok: true });
     return { ok: true };
   }
 
@@ -537,14 +545,7 @@ export class Shard implements TestHookTarget {
     this.scheduleDrain(nextDrainDelayMillis(consumed, elapsedMillis, this.config.ringCapacity, !this.paused && consumed >= DRAIN_SLICE));
   }
 
-  private handle(message: MainToWorker | TestHookMessage): void {
-    if (isTestHookMessage(message)) {
-      // Only a collector made for tests turns these on; a production worker ignores them.
-      if (!this.config.testHooks) return;
-      const reply = obeyTestHook(this, message);
-      if (reply !== undefined) this.port.postMessage(reply);
-      return;
-    }
+  private handle(message: MainToWorker): void {
     switch (message.type) {
       case 'flush':
         void this.requestExport(this.clock.nowMillis() + message.timeoutMillis).then((outcome) => {
@@ -695,6 +696,12 @@ export class Shard implements TestHookTarget {
     await this.sender.shutdown().catch(() => {});
     this.post(outcome.ok ? { type: 'stopped', id } : { type: 'stopped', id, reason: outcome.reason });
     this.port.close();
+  }
+
+  /** An export settled: its counts go to the header first (stats() reads them there), then the main thread is told. */
+  private reportExported(outcome: { ok: boolean; error?: string; refusal?: string }, rejectedPoints = 0, droppedPoints = 0): void {
+    this.header.addExportSettled(outcome.ok, rejectedPoints, droppedPoints);
+    this.post({ type: 'exported', ...outcome });
   }
 
   private post(message: WorkerToMain): void {

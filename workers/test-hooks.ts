@@ -1,4 +1,4 @@
-import type { TestHookMessage, TestHookReply } from '../src/contract/test-hooks.js';
+import type { TestHookCall, TestHookReply } from '../src/contract/test-hooks.js';
 
 /** What a test hook may change in a shard (Shard implements it). */
 export interface TestHookTarget {
@@ -9,8 +9,8 @@ export interface TestHookTarget {
   budgetBytes(): { used: number; limit: number };
 }
 
-/** Obeys one test-hook message (see src/contract/test-hooks.ts); returns the reply to send, if any. */
-export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): TestHookReply | undefined {
+/** Obeys one test-hook call (see src/contract/test-hooks.ts); returns the reply to send, if any. */
+export function obeyTestHook(target: TestHookTarget, message: TestHookCall): TestHookReply | undefined {
   switch (message.type) {
     case 'testPause':
       target.setPaused(message.paused);
@@ -39,6 +39,12 @@ export function obeyTestHook(target: TestHookTarget, message: TestHookMessage): 
         collected: gc !== undefined,
       };
     }
+    case 'testThrow':
+      // Out of the message handler, where nothing catches it: the thread ends with the error, as with a bug.
+      setImmediate(() => {
+        throw new Error('ringmeter test hook: an error nothing caught');
+      });
+      return undefined;
     case 'testHang':
       // A worker stuck in a loop, which only termination ends.
       for (;;);

@@ -4,7 +4,9 @@ import type { ShardAnalytics, TenantSelection } from './analytics.js';
 
 /**
  * Messages between the main thread and a shard worker, over one MessagePort per shard. Records go through the
- * ring; only when it is full do they come here, a segment of thousands at a time, shared, not copied.
+ * ring; only when it is full do they come here, a segment of thousands at a time, shared, not copied. A message
+ * with an `id` is a call (src/supervisor/worker-calls.ts): the worker answers it once, with the same id. Counts
+ * travel in the ring's header slots (ring-layout.ts), never in messages.
  */
 
 /** The piscina task that starts a shard's worker. It resolves as soon as the worker runs; the worker keeps going. */
@@ -13,6 +15,8 @@ export interface StartShardTask {
   ring: SharedArrayBuffer;
   strings: SharedArrayBuffer;
   port: MessagePort;
+  /** The test hooks' port (test-hooks.ts): given only to a worker of a collector made for tests. */
+  testPort?: MessagePort;
   config: WorkerConfig;
 }
 
@@ -60,18 +64,17 @@ export type MainToWorker =
    * never reported.
    */
   | { type: 'tenantsForget'; ids: number[] };
-// Test hooks travel on the same port but are typed, and gated, apart: see test-hooks.ts.
 
 export type WorkerToMain =
   | { type: 'flushed'; id: number }
   | { type: 'flushFailed'; id: number; reason: string }
   | { type: 'stopped'; id: number; reason?: string }
   /**
-   * Sent after every export, so that stats() and health() can be read synchronously: `ok` unless a request failed
-   * (`error` says how), `rejectedPoints` the backend refused in a partial success (`refusal` says what it said; an
-   * accepted request, so no failure), `droppedPoints` dropped with a batch refused for good (400 and the like).
+   * Sent after every export, once its counts are in the header (RingHeader.addExportSettled), so that stats() and
+   * health() can be read synchronously: `ok` unless a request failed (`error` says how); `refusal`, what the
+   * backend said refusing points in a partial success (an accepted request, so no failure).
    */
-  | { type: 'exported'; ok: boolean; error?: string; refusal?: string; rejectedPoints: number; droppedPoints: number }
+  | { type: 'exported'; ok: boolean; error?: string; refusal?: string }
   | ({ type: 'rendered'; id: number } & ShardRender)
   /** Read `id` was cancelled (cancelRead) before it finished: no other answer comes for it. */
   | { type: 'readCancelled'; id: number }

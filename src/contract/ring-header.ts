@@ -1,5 +1,9 @@
 import {
   DROPPED,
+  DROPPED_POINTS,
+  EXPORTS_SETTLED_FAILED,
+  EXPORTS_SETTLED_OK,
+  REJECTED_POINTS,
   EXPORT_ATTEMPTS,
   EXPORT_FAILED,
   EXPORT_SUCCEEDED,
@@ -31,7 +35,7 @@ import {
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Named access to one ring's header (layout.ts says which thread writes which slot). Every read is an
+ * Named access to one ring's header (ring-layout.ts says which thread writes which slot). Every read is an
  * `Atomics.load` and every write an `Atomics.store` or `Atomics.add`, so a value is never torn and a store
  * publishes whatever the writer wrote before it. Setters are grouped by the thread that may call them.
  *
@@ -105,9 +109,31 @@ export class RingHeader {
   get inFlightSpillRecords(): number {
     return Atomics.load(this.slots, IN_FLIGHT_SPILL_RECORDS);
   }
+  /** Times the shard's worker was replaced. */
+  get restarts(): number {
+    return Atomics.load(this.slots, RESTARTS) >>> 0;
+  }
+  /** Records lost with a worker that died holding them. */
+  get lost(): number {
+    return Atomics.load(this.slots, LOST) >>> 0;
+  }
+  /** Records whose export was out when their worker died. */
+  get possiblyDelivered(): number {
+    return Atomics.load(this.slots, POSSIBLY_DELIVERED) >>> 0;
+  }
+  get rejectedPoints(): number {
+    return Atomics.load(this.slots, REJECTED_POINTS) >>> 0;
+  }
+  get droppedPoints(): number {
+    return Atomics.load(this.slots, DROPPED_POINTS) >>> 0;
+  }
+  /** Exports settled, by outcome (one per interval, whatever the exporters). */
+  get exportsSettled(): { ok: number; failed: number } {
+    return { ok: Atomics.load(this.slots, EXPORTS_SETTLED_OK) >>> 0, failed: Atomics.load(this.slots, EXPORTS_SETTLED_FAILED) >>> 0 };
+  }
 
   // --- written by the main thread only ---
-  /** Publishes every record below `index` (after their plain stores: see layout.ts). */
+  /** Publishes every record below `index` (after their plain stores: see ring-layout.ts). */
   publishWriteIndex(index: number): void {
     Atomics.store(this.slots, WRITE_INDEX, index);
   }
@@ -117,14 +143,14 @@ export class RingHeader {
   setRejected(total: number): void {
     Atomics.store(this.slots, REJECTED, total | 0);
   }
-  setLost(total: number): void {
-    Atomics.store(this.slots, LOST, total | 0);
+  addLost(records: number): void {
+    Atomics.add(this.slots, LOST, records);
   }
-  setRestarts(total: number): void {
-    Atomics.store(this.slots, RESTARTS, total | 0);
+  addRestart(): void {
+    Atomics.add(this.slots, RESTARTS, 1);
   }
-  setPossiblyDelivered(total: number): void {
-    Atomics.store(this.slots, POSSIBLY_DELIVERED, total | 0);
+  addPossiblyDelivered(records: number): void {
+    Atomics.add(this.slots, POSSIBLY_DELIVERED, records);
   }
   setSpillBytes(bytes: number): void {
     Atomics.store(this.slots, SPILL_BYTES, Math.min(bytes, INT32_MAX));
@@ -163,6 +189,15 @@ export class RingHeader {
   }
   addExportFailed(): void {
     Atomics.add(this.slots, EXPORT_FAILED, 1);
+  }
+  /**
+   * An export settled: `ok` unless a request of it failed; `rejectedPoints` the backend refused in partial
+   * successes, `droppedPoints` dropped with batches refused for good. Before the `exported` message that says so.
+   */
+  addExportSettled(ok: boolean, rejectedPoints: number, droppedPoints: number): void {
+    Atomics.add(this.slots, REJECTED_POINTS, rejectedPoints);
+    Atomics.add(this.slots, DROPPED_POINTS, droppedPoints);
+    Atomics.add(this.slots, ok ? EXPORTS_SETTLED_OK : EXPORTS_SETTLED_FAILED, 1);
   }
   setLastExportMicros(micros: number): void {
     Atomics.store(this.slots, LAST_EXPORT_MICROS, Math.min(INT32_MAX, Math.round(micros)));

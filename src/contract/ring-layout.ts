@@ -39,6 +39,9 @@
  * - SPILL_BYTES (main) and SERIES_BYTES (worker) are the two halves of the shard's memory bound: each side reads
  *   the other's before it grows. SERIES_BYTES is everything the worker's budget accounts (series, tenant state,
  *   GET /metrics totals); TENANTS_ADMITTED, TENANTS_FOLDED and RECORDS_FOLDED say what the bound did to tenants.
+ * - Every count stats() and the operations endpoints show lives here, once: RESTARTS, LOST and POSSIBLY_DELIVERED
+ *   (main thread), the export counts and REJECTED_POINTS, DROPPED_POINTS, EXPORTS_SETTLED_* (worker). The main
+ *   thread reads them where they are; nothing keeps a second copy.
  */
 
 /** Bytes in the header: three 64-byte cache lines. */
@@ -119,6 +122,13 @@ export const TENANTS_ADMITTED = 40;
 export const TENANTS_FOLDED = 41;
 /** Records aggregated under `__overflow__` because of the memory bound, since the worker started. */
 export const RECORDS_FOLDED = 42;
+/** Data points the backend refused in partial successes (never resent), since the shard started. */
+export const REJECTED_POINTS = 43;
+/** Data points dropped with batches the backend refused for good (400 and the like), since the shard started. */
+export const DROPPED_POINTS = 44;
+/** Exports settled (one per interval, whatever the exporters), by outcome: accepted whole, or not. */
+export const EXPORTS_SETTLED_OK = 45;
+export const EXPORTS_SETTLED_FAILED = 46;
 
 /** Bytes per record. */
 export const RECORD_BYTES = 32;

@@ -1,11 +1,11 @@
 /**
- * Test hooks: messages that hold a worker back, slow it down or make it hang, so that tests can fill a ring or
- * trip the hang detector on purpose. They are not part of the production protocol (protocol.ts): a worker handles
- * them only when its collector was made by `createTestCollector` (internal.ts), which sets TEST_HOOKS in the
- * options; any other worker ignores them.
+ * Test hooks: calls that hold a worker back, slow it down, make it hang or fail, or measure it, so that tests can
+ * fill a ring, trip the hang detector or count a loss on purpose. They are no part of the production protocol
+ * (protocol.ts) and do not travel on its port: a worker gets a port of its own for them (StartShardTask.testPort)
+ * only when its collector was made by `createTestCollector` (internal.ts); any other worker has nothing to listen on.
  */
 
-export type TestHookMessage =
+export type TestHookCall =
   /** Stop (or restart) draining; answered with `testHookDone` once in effect, so that a test counts exactly. */
   | { type: 'testPause'; id: number; paused: boolean }
   /** Drain at most `recordsPerPass` records per pass (undefined: no limit); answered like testPause. */
@@ -18,7 +18,9 @@ export type TestHookMessage =
    */
   | { type: 'testHoldTenantForgets'; id: number; held: boolean }
   /** Collect the worker's garbage (when the process runs with --expose-gc) and answer with `testMemory`. */
-  | { type: 'testMeasureMemory'; id: number };
+  | { type: 'testMeasureMemory'; id: number }
+  /** Throw where nothing catches it, as a bug in the worker's own code would: the thread ends. Never answered. */
+  | { type: 'testThrow' };
 
 /** A worker's own memory after a full GC, and what its memory budget holds (the memory tests compare them). */
 export interface WorkerMemory {
@@ -36,13 +38,3 @@ export interface WorkerMemory {
 }
 
 export type TestHookReply = { type: 'testHookDone'; id: number } | ({ type: 'testMemory'; id: number } & WorkerMemory);
-
-export function isTestHookMessage(message: { type: string }): message is TestHookMessage {
-  return (
-    message.type === 'testPause' ||
-    message.type === 'testThrottle' ||
-    message.type === 'testHang' ||
-    message.type === 'testHoldTenantForgets' ||
-    message.type === 'testMeasureMemory'
-  );
-}

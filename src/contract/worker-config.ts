@@ -19,8 +19,6 @@ export interface WorkerConfig extends WorkerOptions {
   tenantSlots: number;
   /** The resource every export carries: the service's names and attributes, the SDK's, ringmeter's, the shard's. */
   resource: Record<string, ResourceAttributeValue>;
-  /** Whether the worker listens for test hooks (its test port, contract/test-hooks.ts); false in production. */
-  testHooks: boolean;
 }
 
 /** The thresholds of the activity patterns (docs/tenants.md). */

@@ -28,7 +28,9 @@ export class Shards {
       });
       rings.push(ring);
       const config = workerConfig(options, shard, labels.stringTableEntries);
-      supervisors.push(new ShardSupervisor(shard, ring, labels.strings.buffer, config, options.workerHangMillis, SYSTEM_CLOCK, slots));
+      supervisors.push(
+        new ShardSupervisor(shard, ring, labels.strings.buffer, config, options.workerHangMillis, SYSTEM_CLOCK, slots, options.testHooks),
+      );
     }
     this.rings = rings;
     this.supervisors = supervisors;

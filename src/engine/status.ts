@@ -6,7 +6,7 @@
 import type { CollectorHealth, CollectorStats } from '../api/types.js';
 import { OVERFLOWED } from '../contract/ring-layout.js';
 import type { ResolvedOptions } from '../options/table.js';
-import type { ConnectivityState, ShardSupervisor } from '../supervisor/shard-supervisor.js';
+import type { ConnectivityState, Incident } from '../supervisor/shard-status.js';
 import type { Labels } from './labels.js';
 import type { Refusals } from './refusals.js';
 import type { Shards } from './shards.js';
@@ -56,7 +56,7 @@ export class Status {
 
   /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined if none changed it. */
   get connectivity(): ConnectivityState | undefined {
-    return this.shards.supervisors[0].connectivity;
+    return this.shards.supervisors[0].status.connectivity;
   }
 
   /** The pipeline's state as a verdict: see CollectorHealth. `closed`: whether shutdown() was called. */
@@ -69,13 +69,17 @@ export class Status {
     if (stats.workers.running < stats.workers.count && !closed) {
       failing.push(`${stats.workers.count - stats.workers.running} of ${stats.workers.count} workers are being replaced`);
     }
-    if (supervisors.some((supervisor) => supervisor.failing))
+    if (supervisors.some((supervisor) => supervisor.status.failing))
       failing.push(`the last export failed: ${stats.export.lastError ?? 'unknown error'}`);
     const now = Date.now();
-    const recent = (kind: keyof ShardSupervisor['incidents']) =>
-      supervisors.some((supervisor) => now - (supervisor.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
+    const recent = (kind: Incident) =>
+      supervisors.some((supervisor) => now - (supervisor.status.incidents[kind] ?? -Infinity) < HEALTH_WINDOW_MILLIS);
     if (recent('ringFull'))
       degraded.push(`records were dropped because the ring was full and its overflow at maxMemoryBytes (${stats.ring.dropped} in total)`);
+    if (recent('workerFailed')) {
+      const failure = supervisors.map((supervisor) => supervisor.status.workerFailure).find((text) => text !== undefined);
+      degraded.push(`a worker failed and was replaced: ${failure ?? 'unknown error'}`);
+    }
     if (recent('workerLoss')) degraded.push(`a worker died with unexported records (${stats.workers.lostRecords} lost in total)`);
     if (recent('workerDiedExporting')) {
       degraded.push(
@@ -122,15 +126,13 @@ export class Status {
       exports.succeeded += header.exportsSucceeded;
       exports.failed += header.exportsFailed;
       exports.lastDurationMillis = Math.max(exports.lastDurationMillis, header.lastExportMicros / 1000);
+      exports.rejectedDataPoints += header.rejectedPoints;
+      exports.droppedDataPoints += header.droppedPoints;
       series += header.series;
       memory.usedBytes += header.seriesBytes + writer.spill.bytes;
       memory.tenants += header.tenantsAdmitted;
       memory.foldedTenants += header.tenantsFolded;
       memory.foldedRecords += header.recordsFolded;
-    }
-    for (const supervisor of supervisors) {
-      exports.rejectedDataPoints += supervisor.rejectedPoints;
-      exports.droppedDataPoints += supervisor.droppedPoints;
     }
     const connectivity = this.connectivity;
     return {
@@ -140,7 +142,7 @@ export class Status {
       hookFailures: this.refusals.failures(),
       export: {
         ...exports,
-        lastError: supervisors.map((supervisor) => supervisor.lastError).find((error) => error !== undefined),
+        lastError: supervisors.map((supervisor) => supervisor.status.lastError).find((error) => error !== undefined),
         connectivity:
           connectivity === undefined
             ? undefined
@@ -151,9 +153,9 @@ export class Status {
       workers: {
         count: supervisors.length,
         running: supervisors.filter((supervisor) => supervisor.running).length,
-        restarts: supervisors.reduce((sum, supervisor) => sum + supervisor.restartCount, 0),
-        lostRecords: supervisors.reduce((sum, supervisor) => sum + supervisor.lostRecords, 0),
-        possiblyDelivered: supervisors.reduce((sum, supervisor) => sum + supervisor.possiblyDeliveredRecords, 0),
+        restarts: rings.reduce((sum, writer) => sum + writer.header.restarts, 0),
+        lostRecords: rings.reduce((sum, writer) => sum + writer.header.lost, 0),
+        possiblyDelivered: rings.reduce((sum, writer) => sum + writer.header.possiblyDelivered, 0),
       },
       sqlTexts: { distinct: this.labels.sqlTextsHeld, max: options.maxSqlTexts },
     };
@@ -163,11 +165,13 @@ export class Status {
   shardStates(): ShardState[] {
     return this.shards.rings.map((ring, shard) => {
       const supervisor = this.shards.supervisors[shard];
+      const { status } = supervisor;
       const header = ring.header;
+      const settled = header.exportsSettled;
       return {
         running: supervisor.running,
-        restarts: supervisor.restartCount,
-        lostRecords: supervisor.lostRecords,
+        restarts: header.restarts,
+        lostRecords: header.lost,
         ringCapacity: ring.capacity,
         ringUsed: ring.used,
         written: ring.written,
@@ -180,12 +184,12 @@ export class Status {
         overflowedRecords: header.load(OVERFLOWED),
         exportsSucceeded: header.exportsSucceeded,
         exportsFailed: header.exportsFailed,
-        lastExportAtMillis: supervisor.lastExportAtMillis,
-        lastExportOk: supervisor.lastExportOk,
-        exportsSettledOk: supervisor.exportsSettled.ok,
-        exportsSettledFailed: supervisor.exportsSettled.failed,
-        lastError: supervisor.lastError,
-        exportDurationsMillis: [...supervisor.exportDurationsMillis],
+        lastExportAtMillis: status.lastExportAtMillis,
+        lastExportOk: status.lastExportOk,
+        exportsSettledOk: settled.ok,
+        exportsSettledFailed: settled.failed,
+        lastError: status.lastError,
+        exportDurationsMillis: [...status.exportDurationsMillis],
       };
     });
   }

@@ -31,7 +31,6 @@ export function workerConfig(options: ResolvedOptions, shard: number, stringTabl
     stringTableEntries,
     tenantSlots: options.maxTenants,
     resource,
-    testHooks: options.testHooks,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Test hooks: hold the workers back, slow them down, make one hang or die, measure their memory, so that tests can
- * fill a ring, trip the hang detector or count a loss on purpose. They reach the workers on a port of their own
+ * Test hooks: hold the workers back, slow them down, make one hang, fail or die, measure their memory, so that tests
+ * can fill a ring, trip the hang detector or count a loss on purpose. They reach the workers on a port of their own
  * (contract/test-hooks.ts), which only a collector made by createTestCollector (internal.ts) opens; on any other
  * collector every hook throws.
  */
@@ -15,27 +15,37 @@ export class WorkerTestHooks {
 
   /** Hold back (or release) every worker. */
   async pauseWorkers(paused: boolean): Promise<void> {
-    await Promise.all(this.all().map((supervisor) => supervisor.setPaused(paused)));
+    await Promise.all(this.all().map((supervisor) => supervisor.testCall((id) => ({ type: 'testPause', id, paused }))));
   }
 
   /** Terminate one shard's worker as if it had crashed; resolves when its replacement runs. */
   killWorker(shard = 0): Promise<void> {
-    return this.one(shard).kill();
+    return this.one(shard).replaceWorker('terminate');
   }
 
   /** Limit each worker's drain pass (undefined: no limit). */
   async throttleWorkers(recordsPerPass: number | undefined): Promise<void> {
-    await Promise.all(this.all().map((supervisor) => supervisor.throttle(recordsPerPass)));
+    await Promise.all(this.all().map((supervisor) => supervisor.testCall((id) => ({ type: 'testThrottle', id, recordsPerPass }))));
   }
 
   /** Keep every worker from obeying the main thread's tenantsForget (tenant retention), or let them. */
   async holdTenantForgets(held: boolean): Promise<void> {
-    await Promise.all(this.all().map((supervisor) => supervisor.holdTenantForgets(held)));
+    await Promise.all(this.all().map((supervisor) => supervisor.testCall((id) => ({ type: 'testHoldTenantForgets', id, held }))));
   }
 
   /** Each worker's own memory after a full GC (with --expose-gc), and what its budget accounts. */
   measureWorkerMemory(timeoutMillis = 10_000): Promise<WorkerMemory[]> {
-    return Promise.all(this.all().map((supervisor) => supervisor.measureMemory(timeoutMillis)));
+    return Promise.all(
+      this.all().map((supervisor) =>
+        // Given up after `timeoutMillis`: a worker that never answers does not hold the test for good.
+        supervisor.testCall<WorkerMemory>((id) => ({ type: 'testMeasureMemory', id }), AbortSignal.timeout(timeoutMillis)),
+      ),
+    );
+  }
+
+  /** Make one shard's worker throw where nothing catches it, as a bug of its own would; resolves once it is replaced. */
+  failWorker(shard = 0): Promise<void> {
+    return this.one(shard).replaceWorker('throw');
   }
 
   /** Make one shard's worker hang. */

@@ -5,7 +5,7 @@ import type { RingHeader } from '../contract/ring-header.js';
 export type RecordSink = (words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number) => boolean;
 
 /**
- * The consumer side of one shard's ring, in the worker (layout.ts says who writes what). It is the only writer of
+ * The consumer side of one shard's ring, in the worker (contract/ring-layout.ts says who writes what). It is the only writer of
  * READ_INDEX, and stores it only after every record below the new value went through the sink.
  */
 export class RingReader {

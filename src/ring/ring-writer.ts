@@ -29,7 +29,7 @@ const NO_STAMPS: TenantStamps = { ring: new Uint32Array(0), segments: new Uint32
 const TWO_TO_32 = 2 ** 32;
 
 /**
- * The producer side of one shard's ring (see layout.ts for who writes what). Every method is synchronous, never
+ * The producer side of one shard's ring (see contract/ring-layout.ts for who writes what). Every method is synchronous, never
  * throws for any number it is given, and never waits: when the ring is full the record goes to the overflow
  * (spill.ts), and only when that is at its memory bound is the record dropped and counted.
  */

@@ -1,111 +1,49 @@
-import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../contract/clock.js';
+import { type MainToWorker, type ShardRender, type StartShardTask, unexpectedMessage, type WorkerToMain } from '../contract/protocol.js';
 import type { RingHeader } from '../contract/ring-header.js';
+import type { TestHookCall } from '../contract/test-hooks.js';
+import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { RingWriter } from '../ring/ring-writer.js';
 import type { SpillSegment } from '../ring/spill.js';
-import type { TestHookMessage, TestHookReply, WorkerMemory } from '../contract/test-hooks.js';
-import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
-import { unexpectedMessage, type MainToWorker, type ShardRender, type StartShardTask, type WorkerToMain } from '../contract/protocol.js';
 import { errorMessage } from '../secrets/redact.js';
-import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { TenantSlots } from '../strings/tenant-slots.js';
-import { TenantHandshake } from './tenant-handshake.js';
-import { ReadLane, type ReadLaneHost } from './read-lane.js';
+import { LossCount } from './loss-count.js';
 import { ProgressWatch } from './progress-watch.js';
+import { ReadCancelled, ReadLane } from './read-lane.js';
 import { restartDelayMillis } from './restart-backoff.js';
+import { RetentionHandshake } from './retention-handshake.js';
+import { ShardStatus } from './shard-status.js';
+import { ShardThread } from './shard-thread.js';
+import { WorkerCalls } from './worker-calls.js';
+import { WorkerLink } from './worker-link.js';
 
-/** The compiled worker entry, next to this file's compiled tree (dist/src/supervisor → dist/workers). */
-const WORKER_FILE = new URL('../../workers/shard-worker.js', import.meta.url).href;
-/** Export durations kept for the p50/p99 of GET /otel/performance. */
-const EXPORT_DURATIONS_KEPT = 64;
-/**
- * The worker's V8 young generation, at most (MiB). Its state lives in typed arrays and a few objects per tenant,
- * charged to maxMemoryBytes; what it allocates beyond is short-lived (an export's data points). Left at V8's
- * default, an export of 10,000 series grew the young generation's semi-spaces to their 16 MiB maximum and kept
- * them: the worker's heap held ~23 MiB more than it used after a full GC. With 8 MiB it holds ~4 MiB more
- * (docs/architecture.md, "Memory accounting").
- */
-const WORKER_YOUNG_GENERATION_MB = 8;
-
-/** The connectivity check of a configured endpoint, as the main thread last heard of it. */
-export interface ConnectivityState {
-  /** Which check (they are numbered per shard); a late answer to an older one is ignored. */
-  checkId: number;
-  status: 'pending' | 'reachable' | 'unreachable';
-  checkedAtMillis: number | undefined;
-  /** Why it failed, redacted. */
-  error: string | undefined;
-  /** Whether an export succeeded after the result came: it proves the endpoint works, whatever the check said. */
-  exportedSince: boolean;
-}
-
-interface Pending {
-  resolve(): void;
-  reject(error: Error): void;
-}
+const TEST_HOOKS_OFF = 'ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)';
 
 /**
- * Runs one shard's worker in its own single-thread piscina pool and keeps it running: a worker that exits, throws
- * or stops making progress (its heartbeat stands still for `workerHangMillis`) is replaced, the replacement resumes
- * from the ring's READ_INDEX, and the records the dead worker had aggregated but not exported are counted as lost.
- *
- * One pool per shard pins each shard to its own thread: the start task returns at once (the shard lives on in the
- * worker's event loop), so a shared pool would see idle workers and could start two shards on one thread.
+ * Runs one shard's worker (shard-thread.ts) and keeps it running. A worker that exits, throws or stops making progress
+ * (its heartbeat stands still for `workerHangMillis`) takes one path (workerGone): every call awaiting it fails, what
+ * it held is counted as lost or possibly delivered (loss-count.ts), and a replacement starts after a back-off,
+ * resuming from the ring's READ_INDEX. Everything asked of the worker is a call (worker-calls.ts), reads one at a
+ * time per kind (read-lane.ts), test hooks on a port of their own. Counts live in the ring's header; what only a
+ * message says, in ShardStatus.
  */
 export class ShardSupervisor {
-  private readonly pool: Piscina;
-  private port: MessagePort | undefined;
-  private threadId = -1;
+  private readonly thread: ShardThread;
+  private worker: WorkerLink | undefined;
+  /** Settles once a worker runs (again). */
   private ready: Promise<void>;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
   private closing = false;
-  private restarts = 0;
-  private lostTotal = 0;
-  private possiblyDeliveredTotal = 0;
-  /**
-   * READ_INDEX and SPILL_RECORDS_READ up to which losses were already counted, so that two deaths in a row never
-   * count a record twice.
-   */
-  private lostThrough: { ring: number; spill: number };
+  private readonly calls = new WorkerCalls((awaited) => this.worker?.keepAlive(awaited));
+  private readonly renderLane: ReadLane<ShardRender>;
+  private readonly analyticsLane: ReadLane<ShardAnalytics>;
   private readonly progress: ProgressWatch;
   private hangTimer: ClockTimer | undefined;
   private watching = true;
-  private lastExportError: string | undefined;
-  private exportFailing = false;
-  private rejectedPointsTotal = 0;
-  private droppedPointsTotal = 0;
-  private seen = { dropped: 0 };
-  /** When each kind of loss was last noticed (ms since the epoch), for health(). */
-  readonly incidents: Partial<Record<'ringFull' | 'workerLoss' | 'workerDiedExporting' | 'exportRejected', number>> = {};
-  /** Read-only questions (GET /metrics renders, analytics), each kind one at a time in the worker (read-lane.ts). */
-  private readonly readLaneHost: ReadLaneHost = {
-    post: (message) => {
-      if (this.port === undefined) return false;
-      this.post(message);
-      return true;
-    },
-    nextId: () => this.nextId++,
-    busyChanged: () => this.holdPortWhileAwaited(),
-  };
-  private readonly renderLane = new ReadLane<ShardRender>(this.readLaneHost);
-  private readonly analyticsLane = new ReadLane<ShardAnalytics>(this.readLaneHost);
-  /** Test hook: the worker's memory measurement (measureMemory). */
-  private readonly memoryLane = new ReadLane<WorkerMemory>(this.readLaneHost);
-  /** The last export's end (ms since the epoch) and outcome; undefined before the first. */
-  lastExportAtMillis: number | undefined;
-  lastExportOk: boolean | undefined;
-  /** Exports settled (OTLP or not), by outcome: counted from the messages that set lastExport*, so they agree. */
-  readonly exportsSettled = { ok: 0, failed: 0 };
-  /** Durations of the last exports that sent something, oldest first, at most EXPORT_DURATIONS_KEPT. */
-  readonly exportDurationsMillis: number[] = [];
-  private attemptsSeen = 0;
-  /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined before any. */
-  connectivity: ConnectivityState | undefined;
-  private checks = 0;
+  private readonly losses: LossCount;
+  readonly status: ShardStatus;
   /** Tenant retention's main-thread steps for this shard; undefined without tenant slots. */
-  private readonly tenants: TenantHandshake | undefined;
+  private readonly retention: RetentionHandshake | undefined;
 
   constructor(
     private readonly shard: number,
@@ -118,88 +56,53 @@ export class ShardSupervisor {
     private readonly clock: Clock = SYSTEM_CLOCK,
     /** The main thread's tenant slots (shared by every shard), for the retention handshake; none without it. */
     tenantSlots?: TenantSlots,
+    /** Whether the worker gets a test-hook port (createTestCollector). */
+    private readonly testHooks = false,
   ) {
-    this.tenants = tenantSlots === undefined ? undefined : new TenantHandshake(shard, ring, tenantSlots);
+    this.retention = tenantSlots === undefined ? undefined : new RetentionHandshake(shard, ring, tenantSlots);
     this.progress = new ProgressWatch(workerHangMillis, clock.nowMillis());
-    this.pool = new Piscina({
-      filename: WORKER_FILE,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      // The default 'sync' mode parks an idle worker in Atomics.wait, which would freeze the shard's timers.
-      atomics: 'disabled',
-      // The worker reads no environment: every setting arrives in its config (read once, on this thread).
-      env: {},
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
-    // Without a listener, an error thrown in the worker after its start task returned would crash the host.
-    this.pool.on('error', () => {});
-    this.lostThrough = { ring: this.header().exportedReadIndex, spill: this.header().exportedSpillRecords };
+    this.status = new ShardStatus(ring.header, () => ring.dropped);
+    this.losses = new LossCount(ring.header);
+    const lanes = {
+      call: <T>(message: (id: number) => MainToWorker) => {
+        const worker = this.worker;
+        return worker === undefined ? undefined : this.calls.call<T>((id) => worker.post(message(id)));
+      },
+      cancel: (id: number) => this.post({ type: 'cancelRead', id }),
+    };
+    this.renderLane = new ReadLane<ShardRender>(lanes);
+    this.analyticsLane = new ReadLane<ShardAnalytics>(lanes);
+    this.thread = new ShardThread((error) => this.threadFailed(error));
     ring.onSpillSealed((segment) => this.sendSpill(segment));
     this.ready = this.launch();
     this.watchProgress();
   }
 
-  /** The hang check, re-armed after each look; it never keeps the process alive. */
-  private watchProgress(): void {
-    this.hangTimer = this.clock.setTimeout(() => {
-      if (!this.watching) return;
-      this.checkProgress();
-      this.watchProgress();
-    }, this.progress.pollMillis);
-    this.hangTimer.unref();
+  private get header(): RingHeader {
+    return this.ring.header;
   }
 
-  private stopWatching(): void {
-    this.watching = false;
-    this.clock.clearTimeout(this.hangTimer);
-  }
-
-  get restartCount(): number {
-    return this.restarts;
-  }
-
-  get lostRecords(): number {
-    return this.lostTotal;
-  }
-
-  /** Records whose export was out when their worker died: the backend may have them (never counted as lost). */
-  get possiblyDeliveredRecords(): number {
-    return this.possiblyDeliveredTotal;
-  }
-
-  get lastError(): string | undefined {
-    return this.lastExportError;
-  }
-
-  /** Whether the last export failed (its data is pending, or was dropped if the backend refused it for good). */
-  get failing(): boolean {
-    return this.exportFailing;
-  }
-
-  /** Data points the backend refused in partial successes. */
-  get rejectedPoints(): number {
-    return this.rejectedPointsTotal;
-  }
-
-  /** Data points dropped with batches the backend refused for good. */
-  get droppedPoints(): number {
-    return this.droppedPointsTotal;
+  /** Whether a worker is running now (false while one is being replaced, or after shutdown). */
+  get running(): boolean {
+    return this.worker !== undefined && !this.closing;
   }
 
   /**
    * Resolves once everything published before the call has been exported; rejects saying why not. The export may
    * take `timeoutMillis`: a Retry-After that ends within it is waited out, one that ends later makes it reject.
    */
-  flush(timeoutMillis: number): Promise<void> {
-    return this.request({ type: 'flush', id: 0, timeoutMillis });
+  async flush(timeoutMillis: number): Promise<void> {
+    const outcome = await this.request<{ failed?: string }>((id) => ({ type: 'flush', id, timeoutMillis }));
+    if (outcome.failed !== undefined) throw new Error(`ringmeter: export failed: ${outcome.failed}`);
   }
 
   /** Exports what is left within `deadlineMillis` (ms since the epoch), then stops the worker and its pool. */
   async shutdown(deadlineMillis: number): Promise<void> {
     this.stopWatching();
     try {
-      await this.request({ type: 'shutdown', id: 0, deadlineMillis });
+      const outcome = await this.request<{ failed?: string }>((id) => ({ type: 'shutdown', id, deadlineMillis }));
+      if (outcome.failed !== undefined)
+        throw new Error(`ringmeter: shard ${this.shard} stopped, but its last export failed: ${outcome.failed}`);
     } finally {
       await this.terminate();
     }
@@ -209,7 +112,7 @@ export class ShardSupervisor {
   async terminate(): Promise<void> {
     this.stopWatching();
     this.closing = true;
-    await this.pool.destroy();
+    await this.thread.destroy();
   }
 
   /**
@@ -220,17 +123,15 @@ export class ShardSupervisor {
    */
   async configure(settings: LiveWorkerSettings, check: boolean): Promise<void> {
     this.config = { ...this.config, ...settings };
-    const checkId = check ? ++this.checks : undefined;
-    if (checkId !== undefined) {
-      this.connectivity = { checkId, status: 'pending', checkedAtMillis: undefined, error: undefined, exportedSince: false };
-    }
+    const checkId = check ? this.status.checkStarted() : undefined;
+    const message = (id: number): MainToWorker => ({ type: 'configure', id, settings, checkId });
     try {
-      await this.request({ type: 'configure', id: 0, settings, checkId });
+      await this.request(message);
     } catch (error) {
       if (this.closing) throw error;
       // The worker died before it answered: its replacement was launched with this.config, so the change holds;
       // asking it again (a no-op for settings it already has) runs the connectivity check the dead one owed.
-      if (checkId !== undefined) await this.request({ type: 'configure', id: 0, settings, checkId }).catch(() => {});
+      if (checkId !== undefined) await this.request(message).catch(() => {});
     }
   }
 
@@ -239,50 +140,10 @@ export class ShardSupervisor {
     this.progress.hangMillis = hangMillis;
   }
 
-  /** Whether a worker is running now (false while one is being replaced, or after shutdown). */
-  get running(): boolean {
-    return this.port !== undefined && !this.closing;
-  }
-
-  /** Test hook: drain at most `recordsPerPass` records per drain pass (undefined: no limit). */
-  async throttle(recordsPerPass: number | undefined): Promise<void> {
-    await this.request({ type: 'testThrottle', id: 0, recordsPerPass });
-  }
-
-  /** Test hook: keep the worker from obeying tenantsForget (or obey the kept ones now). */
-  async holdTenantForgets(held: boolean): Promise<void> {
-    await this.request({ type: 'testHoldTenantForgets', id: 0, held });
-  }
-
-  /** Slots of this shard retired and not yet freed (tenant retention). */
-  get tenantsInHandshake(): number {
-    return this.tenants?.inHandshake ?? 0;
-  }
-
-  /** Test hook: make the worker hang in a loop (the hang detector must replace it). */
-  async hang(): Promise<void> {
-    await this.ready;
-    this.post({ type: 'testHang' });
-  }
-
-  /** Test hook: stop or restart draining (the ring fills while paused). */
-  async setPaused(paused: boolean): Promise<void> {
-    await this.request({ type: 'testPause', id: 0, paused });
-  }
-
-  /** Test hook: terminate the worker as if it had crashed. */
-  async kill(): Promise<void> {
-    await this.ready;
-    const exited = new Promise<void>((resolve) => this.port?.once('close', () => resolve()));
-    await this.terminateWorker();
-    await exited;
-    await this.ready;
-  }
-
   /**
-   * This shard's series for GET /metrics, rendered in the worker (exposition.ts). Waits for a replacement if the
-   * worker is down; rejects if the worker dies before it answers, or when `signal` aborts (the render stops).
-   * Callers share renders above (Recorder.scrape); deadlines are theirs.
+   * This shard's series for GET /metrics, rendered in the worker (reads/exposition.ts). Waits for a replacement if
+   * the worker is down; rejects if the worker dies before it answers, or when `signal` aborts (the render stops).
+   * Callers share renders above (reads/reads.ts); deadlines are theirs.
    */
   render(signal?: AbortSignal): Promise<ShardRender> {
     // The open overflow segment goes first (as for flush), so the render counts every record written before the call.
@@ -302,12 +163,6 @@ export class ShardSupervisor {
     return this.analyticsLane.read((id) => ({ type: 'analytics', id, selection }), signal);
   }
 
-  /** Test hook: the worker's own memory after a full GC, and what its budget accounts (test-hooks.ts). */
-  measureMemory(timeoutMillis: number): Promise<WorkerMemory> {
-    // A read like any other (one at a time, rejected if the worker dies), given up after `timeoutMillis`.
-    return this.memoryLane.read((id) => ({ type: 'testMeasureMemory', id }) as unknown as MainToWorker, AbortSignal.timeout(timeoutMillis));
-  }
-
   /** Whether this shard's worker has a render to answer now (for a scrape's timeout message). */
   get rendering(): boolean {
     return this.renderLane.busy;
@@ -318,36 +173,45 @@ export class ShardSupervisor {
     return { ...this.renderLane.counts };
   }
 
-  /** While an answer is awaited the port keeps the process alive (`await collector.flush()` at the end of a script). */
-  private holdPortWhileAwaited(): void {
-    if (this.pending.size > 0 || this.renderLane.busy || this.analyticsLane.busy || this.memoryLane.busy) this.port?.ref();
-    else this.port?.unref();
+  /** Test hook: a call on the test port (contract/test-hooks.ts); with `signal`, given up when it aborts. */
+  async testCall<T = undefined>(message: (id: number) => TestHookCall, signal?: AbortSignal): Promise<T> {
+    while (this.worker === undefined) await this.ready;
+    const worker = this.worker;
+    if (worker.testPort === undefined) throw new Error(TEST_HOOKS_OFF);
+    return this.calls.call<T>((id) => worker.postTest(message(id)), signal).answer;
   }
 
-  private async request(
-    message: Extract<MainToWorker, { type: 'flush' | 'shutdown' | 'configure' }> | Exclude<TestHookMessage, { type: 'testHang' }>,
-  ): Promise<void> {
+  /** Test hook: make the worker hang in a loop (the hang detector must replace it). Never answered. */
+  async hang(): Promise<void> {
+    await this.ready;
+    if (this.worker?.postTest({ type: 'testHang' }) === false) throw new Error(TEST_HOOKS_OFF);
+  }
+
+  /**
+   * Test hook: end the worker as if it crashed (`terminate`), or as if its own code threw where nothing catches it
+   * (`throw`); resolves once its replacement runs.
+   */
+  async replaceWorker(how: 'terminate' | 'throw'): Promise<void> {
+    await this.ready;
+    const worker = this.worker;
+    if (worker === undefined) return;
+    if (how === 'throw' && !worker.postTest({ type: 'testThrow' })) throw new Error(TEST_HOOKS_OFF);
+    if (how === 'terminate') await this.terminateWorker(worker);
+    await worker.closed;
+    await this.ready;
+  }
+
+  /** A call of the running worker, after the overflow's open segment (messages arrive in order: it is read first). */
+  private async request<T = undefined>(message: (id: number) => MainToWorker): Promise<T> {
     // The worker may have died since `ready` resolved: wait for its replacement.
-    while (this.port === undefined) await this.ready;
-    const id = this.nextId++;
-    const port = this.port;
-    // The overflow's open segment goes first: messages arrive in order, so the worker reads it before the request.
+    while (this.worker === undefined) await this.ready;
     this.ring.spill.seal();
-    // While an answer is awaited the port keeps the process alive, so that `await collector.flush()` at the end
-    // of a script completes; otherwise it must not (see launch()).
-    port.ref();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.pending.set(id, { resolve, reject });
-        this.post({ ...message, id });
-      });
-    } finally {
-      if (this.pending.size === 0 && !this.renderLane.busy && !this.analyticsLane.busy && !this.memoryLane.busy) port.unref();
-    }
+    const worker = this.worker;
+    return this.calls.call<T>((id) => worker.post(message(id))).answer;
   }
 
-  private post(message: MainToWorker | TestHookMessage): void {
-    this.port?.postMessage(message);
+  private post(message: MainToWorker): void {
+    this.worker?.post(message);
   }
 
   /**
@@ -360,87 +224,110 @@ export class ShardSupervisor {
   }
 
   private async launch(): Promise<void> {
-    const { port1, port2 } = new MessageChannel();
-    const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port: port2, config: this.config };
-    port1.on('message', (message: WorkerToMain | TestHookReply) => this.handle(message));
-    port1.once('close', () => this.onWorkerExit(port1));
-    // The port must not keep the host process alive; the worker's own timers do not either (see shard-worker.ts).
-    port1.unref();
-    this.port = port1;
-    this.progress.launched(this.clock.nowMillis(), this.header().heartbeat);
+    const worker = new WorkerLink(
+      this.testHooks,
+      (message) => this.handle(message),
+      (reply) => this.calls.settle(reply.id, { ok: true, value: reply.type === 'testMemory' ? reply : undefined }),
+    );
+    const { port, testPort } = worker.workerEnds;
+    const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port, testPort, config: this.config };
+    // The worker's end closes when its thread ends, however it ends.
+    void worker.closed.then(() => this.workerGone(worker));
+    this.worker = worker;
+    this.progress.launched(this.clock.nowMillis(), this.header.heartbeat);
     // Segments a dead worker never read (or that were sealed while there was none), before any new one.
     for (const segment of this.ring.spill.unreadSegments()) this.sendSpill(segment);
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
     // state for them from records still in the ring), so they never stay retiring for good.
-    this.postIf(this.tenants?.forReplacement());
+    this.postIf(this.retention?.forReplacement());
     // Reads that waited for a worker (asked while none ran, or left by a dead one's exit).
     this.renderLane.workerReady();
     this.analyticsLane.workerReady();
-    this.memoryLane.workerReady();
     try {
-      this.threadId = await this.pool.run(task, { transferList: [port2 as TransferListItem] });
+      worker.threadId = await this.thread.start(task, testPort === undefined ? [port] : [port, testPort]);
     } catch (error) {
-      // The start task failed (the thread may live on): close our end, so that onWorkerExit schedules the next
-      // attempt, with back-off.
-      this.lastExportError = `worker failed to start: ${errorMessage(error)}`;
-      port1.close();
+      // The start task failed (the thread may live on): the same path as any failure, with back-off.
+      this.workerGone(worker, `the worker of shard ${this.shard} failed to start: ${errorMessage(error)}`);
     }
   }
 
-  private handle(message: WorkerToMain | TestHookReply): void {
+  /**
+   * The one failure path: the worker exited (its port closed), threw (piscina's 'error'), failed to start, or hung
+   * (terminated by the progress watch, which left the reason in `worker.failure`). Runs once per worker. Every call awaiting it fails, its
+   * loss is counted, and unless the collector is closing, a replacement starts after the back-off once piscina has
+   * removed the dead thread.
+   */
+  private workerGone(worker: WorkerLink | undefined, failure = worker?.failure): void {
+    if (worker === undefined || worker.gone) return;
+    worker.gone = true;
+    if (this.worker === worker) this.worker = undefined;
+    worker.close();
+    const now = this.clock.nowMillis();
+    const { lost, possiblyDelivered } = this.losses.count();
+    this.status.onLoss(lost, possiblyDelivered, now);
+    if (failure !== undefined) this.status.onWorkerFailed(failure, now);
+    const inFlight = possiblyDelivered > 0 ? `, ${possiblyDelivered} possibly delivered (their export was in flight)` : '';
+    this.calls.failAll(
+      new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost${inFlight}`),
+    );
+    if (this.closing) return;
+    const delay = restartDelayMillis(this.header.restarts);
+    // The replacement exports the count (it lives in the header, so none is counted twice).
+    this.header.addRestart();
+    this.ready = (async () => {
+      await this.sleep(delay);
+      if (worker.threadId !== undefined) await this.thread.removal(worker.threadId, (millis) => this.sleep(millis));
+      if (!this.closing) await this.launch();
+    })();
+  }
+
+  /**
+   * An error thrown in the worker after its start task returned (piscina's 'error'): the shard's own code failed,
+   * and the thread ends with it. Said in health() and stats() whichever comes first, this or the port's close.
+   */
+  private threadFailed(error: unknown): void {
+    const failure = `the worker of shard ${this.shard} failed: ${errorMessage(error)}`;
+    const worker = this.worker;
+    if (worker !== undefined && !worker.gone) this.workerGone(worker, failure);
+    // Its exit came first and took the failure path: the error still says why.
+    else this.status.onWorkerFailed(failure, this.clock.nowMillis());
+  }
+
+  private handle(message: WorkerToMain): void {
     switch (message.type) {
       case 'flushed':
       case 'configured':
-      case 'testHookDone':
-      case 'stopped': {
-        const pending = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (message.type === 'stopped' && message.reason !== undefined) {
-          pending?.reject(new Error(`ringmeter: shard ${this.shard} stopped, but its last export failed: ${message.reason}`));
-        } else {
-          pending?.resolve();
-        }
+        this.calls.settle(message.id, { ok: true, value: {} });
         return;
-      }
-      case 'flushFailed': {
-        const pending = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        pending?.reject(new Error(`ringmeter: export failed: ${message.reason}`));
+      case 'flushFailed':
+        this.calls.settle(message.id, { ok: true, value: { failed: message.reason } });
         return;
-      }
-      case 'exported':
-        this.onExported(message);
+      case 'stopped':
+        this.calls.settle(message.id, { ok: true, value: { failed: message.reason } });
         return;
       case 'rendered': {
         const { families, readIndex, spillRecordsRead } = message;
-        this.renderLane.answered(message.id, { families, readIndex, spillRecordsRead });
+        this.calls.settle(message.id, { ok: true, value: { families, readIndex, spillRecordsRead } });
         return;
       }
-      case 'readCancelled':
-        if (!this.renderLane.answered(message.id, undefined)) this.analyticsLane.answered(message.id, undefined);
+      case 'analyzed':
+        this.calls.settle(message.id, { ok: true, value: message.result });
         return;
-      case 'testMemory':
-        this.memoryLane.answered(message.id, message);
+      case 'readCancelled':
+        this.calls.settle(message.id, { ok: false, error: new ReadCancelled() });
+        return;
+      case 'exported':
+        this.postIf(this.retention?.release());
+        this.status.onExported(message, this.clock.nowMillis());
         return;
       case 'connectivity':
-        // Only the check of the latest configure() counts: an older one tested an endpoint no longer in use.
-        if (this.connectivity?.checkId !== message.checkId) return;
-        this.connectivity = {
-          checkId: message.checkId,
-          status: message.ok ? 'reachable' : 'unreachable',
-          checkedAtMillis: this.clock.nowMillis(),
-          error: message.error,
-          exportedSince: false,
-        };
-        return;
-      case 'analyzed':
-        this.analyticsLane.answered(message.id, message.result);
+        this.status.onConnectivity(message, this.clock.nowMillis());
         return;
       case 'tenantsIdle':
-        this.postIf(this.tenants?.onIdle(message));
+        this.postIf(this.retention?.onIdle(message));
         return;
       case 'tenantsForgotten':
-        this.postIf(this.tenants?.onForgotten(message));
+        this.postIf(this.retention?.onForgotten(message));
         return;
       case 'console':
         // The console exporter's output: one write of whole lines, in the order this shard's worker sent them.
@@ -455,131 +342,41 @@ export class ShardSupervisor {
     if (message !== undefined) this.post(message);
   }
 
-  private onExported(message: Extract<WorkerToMain, { type: 'exported' }>): void {
-    this.postIf(this.tenants?.release());
-    const now = this.clock.nowMillis();
-    this.exportFailing = !message.ok;
-    // Only after the check's answer: the hand-over export to the old endpoint comes before it and proves nothing.
-    if (message.ok && this.connectivity !== undefined && this.connectivity.status !== 'pending') this.connectivity.exportedSince = true;
-    if (!message.ok) this.lastExportError = message.error;
-    // A partial success is no failure (health() says degraded), but its refusal is the last error the backend gave.
-    else if (message.refusal !== undefined) this.lastExportError = message.refusal;
-    this.rejectedPointsTotal += message.rejectedPoints;
-    this.droppedPointsTotal += message.droppedPoints;
-    if (message.rejectedPoints + message.droppedPoints > 0) this.incidents.exportRejected = now;
-    // Drops and refusals are noticed here, once per export, so that the record path never reads a clock.
-    if (this.ring.dropped > this.seen.dropped) this.incidents.ringFull = now;
-    this.seen = { dropped: this.ring.dropped };
-    this.lastExportAtMillis = now;
-    this.lastExportOk = message.ok;
-    if (message.ok) this.exportsSettled.ok++;
-    else this.exportsSettled.failed++;
-    // Only an export that sent a request has a duration (one waiting out a Retry-After sends none).
-    const attempts = this.header().exportAttempts;
-    if (attempts !== this.attemptsSeen) {
-      this.attemptsSeen = attempts;
-      this.exportDurationsMillis.push(this.header().lastExportMicros / 1000);
-      if (this.exportDurationsMillis.length > EXPORT_DURATIONS_KEPT) this.exportDurationsMillis.shift();
-    }
+  /** The hang check, re-armed after each look; it never keeps the process alive. */
+  private watchProgress(): void {
+    this.hangTimer = this.clock.setTimeout(() => {
+      if (!this.watching) return;
+      this.checkProgress();
+      this.watchProgress();
+    }, this.progress.pollMillis);
+    this.hangTimer.unref();
   }
 
-  private onWorkerExit(port: MessagePort): void {
-    if (port !== this.port) return;
-    this.port = undefined;
-    const { lost, possiblyDelivered } = this.countLoss();
-    const inFlight = possiblyDelivered > 0 ? `, ${possiblyDelivered} possibly delivered (their export was in flight)` : '';
-    for (const [, pending] of this.pending) {
-      pending.reject(
-        new Error(
-          `ringmeter: the worker of shard ${this.shard} exited before it answered; ${lost} aggregated records were lost${inFlight}`,
-        ),
-      );
-    }
-    this.pending.clear();
-    const readLost = new Error(`ringmeter: the worker of shard ${this.shard} exited before it answered a read (render or analytics)`);
-    this.renderLane.workerExited(readLost);
-    this.analyticsLane.workerExited(readLost);
-    this.memoryLane.workerExited(readLost);
-    if (this.closing) return;
-    const delay = restartDelayMillis(this.restarts);
-    this.restarts++;
-    // The replacement exports the count (the baseline lives in the header, so none is counted twice).
-    this.header().setRestarts(this.restarts);
-    const deadThread = this.threadId;
-    this.ready = (async () => {
-      await this.sleep(delay);
-      // piscina removes a dead thread asynchronously; a task sent before that would land on the dying thread.
-      for (let waited = 0; waited < 2_000 && this.pool.threads.some((t) => t.threadId === deadThread); waited += 10) await this.sleep(10);
-      await this.launch();
-    })();
-  }
-
-  /**
-   * Records the dead worker had consumed (from the ring and the overflow) but not exported: only its memory held
-   * them. Those an export of it had on the way (below the in-flight positions it published before sending) are
-   * possibly delivered: the backend may have taken them, so they are counted apart, never as lost.
-   */
-  private countLoss(): { lost: number; possiblyDelivered: number } {
-    const header = this.header();
-    const ring = unexportedSince(this.lostThrough.ring, header.exportedReadIndex, header.inFlightReadIndex, header.readIndex);
-    const spill = unexportedSince(
-      this.lostThrough.spill,
-      header.exportedSpillRecords,
-      header.inFlightSpillRecords,
-      header.spillRecordsRead,
-    );
-    this.lostThrough = { ring: header.readIndex, spill: header.spillRecordsRead };
-    const lost = ring.lost + spill.lost;
-    const possiblyDelivered = ring.inFlight + spill.inFlight;
-    const now = this.clock.nowMillis();
-    if (lost > 0) {
-      this.lostTotal += lost;
-      this.incidents.workerLoss = now;
-      header.setLost(this.lostTotal);
-    }
-    if (possiblyDelivered > 0) {
-      this.possiblyDeliveredTotal += possiblyDelivered;
-      this.incidents.workerDiedExporting = now;
-      header.setPossiblyDelivered(this.possiblyDeliveredTotal);
-    }
-    return { lost, possiblyDelivered };
+  private stopWatching(): void {
+    this.watching = false;
+    this.clock.clearTimeout(this.hangTimer);
   }
 
   private checkProgress(): void {
     const now = this.clock.nowMillis();
     this.ring.spill.trimIdle(now);
-    if (this.port === undefined) return;
-    this.postIf(this.tenants?.release());
-    const stalledMillis = this.progress.check(this.header().heartbeat, now);
+    const worker = this.worker;
+    if (worker === undefined) return;
+    this.postIf(this.retention?.release());
+    const stalledMillis = this.progress.check(this.header.heartbeat, now);
     if (stalledMillis !== undefined) {
-      this.lastExportError = `worker of shard ${this.shard} made no progress for ${stalledMillis} ms and was replaced`;
-      void this.terminateWorker();
+      // Said when its port closes: the termination's exit takes the one failure path.
+      worker.failure = `worker of shard ${this.shard} made no progress for ${stalledMillis} ms and was replaced`;
+      void this.terminateWorker(worker);
     }
+  }
+
+  private async terminateWorker(worker: WorkerLink): Promise<void> {
+    if (worker.threadId !== undefined) await this.thread.terminate(worker.threadId);
   }
 
   /** A wait that never keeps the process alive. */
   private sleep(millis: number): Promise<void> {
     return new Promise((resolve) => this.clock.setTimeout(resolve, millis).unref());
   }
-
-  private async terminateWorker(): Promise<void> {
-    const worker = this.pool.threads.find((thread) => thread.threadId === this.threadId);
-    await worker?.terminate();
-  }
-
-  private header(): RingHeader {
-    return this.ring.header;
-  }
-}
-
-/**
- * Records read up to `read` and not covered by the last export, nor by a loss already counted (`countedThrough`):
- * those below `inFlight` (what an export on the way covered) and the rest. Positions are free-running 32-bit
- * counters, compared by their difference.
- */
-function unexportedSince(countedThrough: number, exported: number, inFlight: number, read: number): { inFlight: number; lost: number } {
-  const from = ((countedThrough - exported) | 0) > 0 ? countedThrough : exported;
-  const unexported = (read - from) >>> 0;
-  const sent = ((inFlight - from) | 0) > 0 ? Math.min((inFlight - from) >>> 0, unexported) : 0;
-  return { inFlight: sent, lost: unexported - sent };
 }

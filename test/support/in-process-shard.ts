@@ -8,7 +8,7 @@ const DEFAULT_ACTIVITY: WorkerConfig['activity'] = resolveOptions({ env: {} }).a
 
 /**
  * The worker config of a shard driven in-process by a test (one shard, small ring and tables, HTTP/DB/tenant
- * families on, no test hooks): each test states only what it depends on.
+ * families on; no test port, so no test hooks): each test states only what it depends on.
  */
 export function inProcessWorkerConfig(
   overrides: Omit<Partial<WorkerConfig>, 'otlp'> & { otlp?: Partial<WorkerConfig['otlp']> } = {},
@@ -36,7 +36,6 @@ export function inProcessWorkerConfig(
     slowQueryMillis: 500,
     tenantRetentionMillis: 3_600_000,
     metrics: { http: true, db: true, tenant: true, runtime: false },
-    testHooks: false,
     exporters: ['otlp'],
     activity: { ...DEFAULT_ACTIVITY },
     ...rest,

@@ -8,7 +8,7 @@ import { RingWriter } from '../../dist/src/ring/ring-writer.js';
 import { InternBudget, TenantInterner } from '../../dist/src/strings/interner.js';
 import { StringTableWriter } from '../../dist/src/strings/string-table.js';
 import { TenantSlots } from '../../dist/src/strings/tenant-slots.js';
-import { TenantHandshake } from '../../dist/src/supervisor/tenant-handshake.js';
+import { RetentionHandshake } from '../../dist/src/supervisor/retention-handshake.js';
 import { Shard } from '../../dist/workers/shard.js';
 import { inProcessWorkerConfig } from './in-process-shard.js';
 import { SimulatedClock } from './simulated-clock.js';
@@ -58,7 +58,7 @@ export function retentionHarness(
   const slots = new TenantSlots(maxTenants, 1, TENANT_ID_BASE);
   const tenants = new TenantInterner(strings, slots, new InternBudget(maxTenants), 128);
   const ring = new RingWriter(config.ringCapacity, config.maxMemoryBytes, { ring: slots.ringStamp, segments: slots.segmentStamp });
-  const handshake = new TenantHandshake(0, ring, slots);
+  const handshake = new RetentionHandshake(0, ring, slots);
   const shard = new Shard({ shard: 0, ring: ring.buffer, strings: strings.buffer, port: port2, config }, clock);
   const route = strings.append(`/orders${ENDPOINT_SEPARATOR}api`);
   const resource = strings.append('storage');

@@ -10,7 +10,7 @@ import type { TenantSlots } from '../strings/tenant-slots.js';
  * have passed its fence. Everything runs on the main thread, between record writes (message handlers and timers),
  * so no record is half-written while it looks at the stamps.
  */
-export class TenantHandshake {
+export class RetentionHandshake {
   /** This shard's slots retired and not yet freed. */
   private readonly retiring = new Set<number>();
 
