@@ -5,7 +5,7 @@
  * (a few hot tenants, as real traffic is).
  */
 import { HttpAggregator } from '../workers/aggregation/http-aggregator.js';
-import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../workers/memory-budget.js';
 import { Dictionary } from '../workers/dictionary.js';
 import { HEADER_BYTES, RECORD_WORDS, TENANT } from '../src/contract/ring-layout.js';
 import { KIND_HTTP, tag } from '../src/contract/codes.js';

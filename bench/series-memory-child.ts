@@ -3,7 +3,7 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 import { HTTP_DURATION_BOUNDARIES } from '../src/contract/metrics.js';
 import { HistogramStore } from '../workers/aggregation/histogram-store.js';
-import { MemoryBudget } from '../workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../workers/memory-budget.js';
 
 const [implementation, seriesText] = process.argv.slice(2);
 const series = Number(seriesText);

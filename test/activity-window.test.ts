@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActivityWindows, WINDOW_MINUTES } from '../dist/workers/tenants/activity-window.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 
 const MINUTE = 60_000;
 

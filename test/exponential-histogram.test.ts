@@ -8,7 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ExponentialHistogramStore, type ExponentialPointView } from '../dist/workers/aggregation/exponential-histogram-store.js';
 import { bucketIndex, lowerBoundary } from '../dist/workers/aggregation/exponential-mapping.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 
 const NOW = 1_700_000_000_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpAggregator } from '../dist/workers/aggregation/http-aggregator.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';
 import { HEADER_BYTES } from '../dist/src/contract/ring-layout.js';
 import { KIND_HTTP, tag } from '../dist/src/contract/codes.js';

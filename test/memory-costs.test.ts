@@ -4,7 +4,7 @@ import { METRICS } from '../dist/src/contract/metrics.js';
 import { A, AUX, B, KEY, TAG, TENANT, VALUE_FLOAT } from '../dist/src/contract/ring-layout.js';
 import { resolveOptions } from '../dist/src/options/resolve.js';
 import { StringTableWriter } from '../dist/src/strings/string-table.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';
 import { Collection } from '../dist/workers/export/collection.js';
 import { CumulativeTotals } from '../dist/workers/export/cumulative-totals.js';

@@ -3,7 +3,7 @@ import { METRICS } from '../dist/src/contract/metrics.js';
 import { OVERFLOW_ID, TENANT_ID_BASE } from '../dist/src/contract/strings-layout.js';
 import { LogSketch } from '../dist/src/sketch/log-sketch.js';
 import { CounterStore } from '../dist/workers/aggregation/counter-store.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { Collection } from '../dist/workers/export/collection.js';
 import { CumulativeTotals } from '../dist/workers/export/cumulative-totals.js';
 import { TenantAdmission } from '../dist/workers/tenants/tenant-admission.js';

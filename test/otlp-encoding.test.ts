@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, type MetricDefinition } from '../dist/src/contract/metrics.js';
 import { ExponentialHistogramStore, type ExponentialPointView } from '../dist/workers/aggregation/exponential-histogram-store.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { AttributeKey, EncodedAttribute } from '../dist/workers/export/otlp/attributes.js';
 import { JsonMetricsWriter } from '../dist/workers/export/otlp/json-writer.js';
 import { type MetricsWriter, type WriterIdentity, wireKindOf } from '../dist/workers/export/otlp/metrics-writer.js';

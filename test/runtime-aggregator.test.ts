@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KIND_RUNTIME, RUNTIME_EVENT_LOOP_DELAY_P99, tag } from '../dist/src/contract/codes.js';
 import { HEADER_BYTES } from '../dist/src/contract/ring-layout.js';
 import { RingWriter } from '../dist/src/ring/ring-writer.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { RuntimeAggregator } from '../dist/workers/aggregation/runtime-aggregator.js';
 import { Collection } from '../dist/workers/export/collection.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HistogramStore } from '../dist/workers/aggregation/histogram-store.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { SumStore } from '../dist/workers/aggregation/sum-store.js';
 
 const NOW = 1_700_000_000_000;

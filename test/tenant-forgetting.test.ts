@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CounterStore } from '../dist/workers/aggregation/counter-store.js';
-import { MemoryBudget } from '../dist/workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { SumStore } from '../dist/workers/aggregation/sum-store.js';
 import { TenantForgetting } from '../dist/workers/tenant-forgetting.js';
 import { TenantSlots } from '../src/strings/tenant-slots.js';

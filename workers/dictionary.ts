@@ -9,7 +9,7 @@ import {
   type TenantRegionViews,
 } from '../src/contract/strings-layout.js';
 import { hasControlCharacter } from '../src/contract/label-text.js';
-import type { MemoryBudget } from './aggregation/memory-budget.js';
+import type { MemoryBudget } from './memory-budget.js';
 
 /** What an entry of the table may be used as (a bit set per entry, worked out once when it is decoded). */
 const AS_LABEL = 1;

@@ -107,7 +107,7 @@ export class RecordCheck {
   /**
    * A written tenant slot, or an entry of the table that can be a label (the main thread writes only the
    * pseudo-tenants' there, UNKNOWN_ID to SYSTEM_ID; tests that drive a shard in-process name tenants by table
-   * entries too), of this shard: records are sharded by tenant id (recorder.ts), and a tenant's series must have
+   * entries too), of this shard: records are sharded by tenant id (src/engine/record-writer.ts), and a tenant's series must have
    * one writer.
    */
   private ownTenant(tenant: number): boolean {

@@ -16,7 +16,7 @@ import type { LiveWorkerSettings, WorkerConfig } from '../src/contract/worker-co
 import { settingsChange } from './live-settings.js';
 import { DbAggregator } from './aggregation/db-aggregator.js';
 import { HttpAggregator } from './aggregation/http-aggregator.js';
-import { MemoryBudget } from './aggregation/memory-budget.js';
+import { MemoryBudget } from './memory-budget.js';
 import { RuntimeAggregator } from './aggregation/runtime-aggregator.js';
 import { UsageAggregator } from './aggregation/usage-aggregator.js';
 import { Dictionary } from './dictionary.js';

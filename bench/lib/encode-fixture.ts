@@ -1,6 +1,6 @@
 import { DB_DURATION_BOUNDARIES, METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import { ExponentialHistogramStore } from '../../workers/aggregation/exponential-histogram-store.js';
-import { MemoryBudget } from '../../workers/aggregation/memory-budget.js';
+import { MemoryBudget } from '../../workers/memory-budget.js';
 
 /**
  * The typed-array columns an export reads, for `series` series of the shapes ringmeter exports: a counter with four

@@ -10,7 +10,7 @@ import { SqlResolver } from '../labels/sql-resolver.js';
 import { CounterStore } from './counter-store.js';
 import { collectCounter, collectHistogram } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { tenantAttributes } from './tenant-attributes.js';
 
 export interface DbAggregatorOptions {

@@ -1,6 +1,10 @@
 import { bucketIndex, MAX_SCALE, MIN_SCALE, scaleReduction } from './exponential-mapping.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { SeriesStore, type Generation } from './series-store.js';
+import type { ExponentialPointView } from '../export/otlp/metrics-writer.js';
+
+/** The view an export reads a taken series through is the writer's (metrics-writer.ts): re-exported for the store's readers. */
+export type { ExponentialPointView };
 
 /** The specification's defaults (metrics/sdk.md, "Base2 Exponential Bucket Histogram Aggregation"). */
 export const DEFAULT_MAX_SIZE = 160;
@@ -13,23 +17,6 @@ export interface ExponentialHistogramOptions {
   maxSize?: number;
   /** The scale a series starts at (and keeps while its values fit). [default: 20] */
   maxScale?: number;
-}
-
-/**
- * One taken data point, as a writer reads it: filled in place by `ExponentialHistogramStore.readTaken`, so that
- * encoding needs no object per point. Bucket `offset + i` holds `counts[countsAt + i]` for i < `countsLength`.
- */
-export interface ExponentialPointView {
-  scale: number;
-  count: number;
-  zeroCount: number;
-  sum: number;
-  min: number;
-  max: number;
-  offset: number;
-  counts: Uint32Array;
-  countsAt: number;
-  countsLength: number;
 }
 
 /**

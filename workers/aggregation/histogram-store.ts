@@ -1,4 +1,4 @@
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { SeriesStore, type Generation } from './series-store.js';
 
 /**

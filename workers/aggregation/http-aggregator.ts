@@ -9,7 +9,7 @@ import { CounterStore } from './counter-store.js';
 import { collectCounter, collectHistogram, collectSum } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
 import type { Generation } from './series-store.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { SumStore } from './sum-store.js';
 import { tenantAttributes } from './tenant-attributes.js';
 

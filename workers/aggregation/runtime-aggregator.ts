@@ -16,7 +16,7 @@ import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
 import type { Collection } from '../export/collection.js';
 import { collectHistogram } from './export-helpers.js';
 import { HistogramStore } from './histogram-store.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 
 /** Which gauge each main-thread sample sets. */
 const MAIN_SAMPLES: Record<number, { metric: 'appMemoryUsage' | 'appCpuUsage' | 'appEventLoopDelay'; attributes: Record<string, string> }> =

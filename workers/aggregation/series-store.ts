@@ -1,5 +1,5 @@
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 
 /** A counter of removals, possibly shared by several stores. */
 export interface Generation {

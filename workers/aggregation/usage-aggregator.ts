@@ -4,7 +4,7 @@ import { METRICS } from '../../src/contract/metrics.js';
 import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { collectSum } from './export-helpers.js';
-import type { MemoryBudget } from './memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { SumStore } from './sum-store.js';
 import { tenantAttributes } from './tenant-attributes.js';
 

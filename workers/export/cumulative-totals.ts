@@ -26,7 +26,7 @@
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { MetricFamilyText } from '../../src/contract/protocol.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
-import type { Reservations } from '../aggregation/memory-budget.js';
+import type { Reservations } from '../memory-budget.js';
 import type { Batch } from './collection.js';
 import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
 

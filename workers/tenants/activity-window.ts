@@ -1,4 +1,4 @@
-import type { MemoryBudget } from '../aggregation/memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 
 /**
  * Requests per minute over the last hour, as rings of 60 minute buckets: exact to the minute. `lastHour` sums the

@@ -1,5 +1,5 @@
 import type { EndpointCell } from '../../src/contract/analytics.js';
-import type { MemoryBudget } from '../aggregation/memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import { ActivityWindows } from './activity-window.js';
 
 /**

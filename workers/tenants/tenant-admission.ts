@@ -1,5 +1,5 @@
 import { OVERFLOW_ID, TENANT_ID_BASE } from '../../src/contract/strings-layout.js';
-import type { MemoryBudget } from '../aggregation/memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 
 const UNSEEN = 0;
 const ADMITTED = 1;

@@ -1,6 +1,6 @@
 import { COST_RESOURCES, type ShardAnalytics, type TenantAnalytics, type TenantSelection } from '../../src/contract/analytics.js';
 import { tenantAttributes } from '../aggregation/tenant-attributes.js';
-import type { MemoryBudget } from '../aggregation/memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import type { Collection } from '../export/collection.js';
 import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';

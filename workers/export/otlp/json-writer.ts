@@ -1,5 +1,4 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import type { ExponentialPointView } from '../../aggregation/exponential-histogram-store.js';
 import { encodeAttributes, jsonDouble, type EncodedAttribute } from './attributes.js';
 import {
   checkBucketCount,
@@ -9,6 +8,7 @@ import {
   type Temporality,
   type WireKind,
   type WriterIdentity,
+  type ExponentialPointView,
 } from './metrics-writer.js';
 import { toNanoDecimal } from './unix-nanos.js';
 

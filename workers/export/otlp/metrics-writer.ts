@@ -1,6 +1,23 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import type { ExponentialPointView } from '../../aggregation/exponential-histogram-store.js';
 import type { AttributeValue, EncodedAttribute } from './attributes.js';
+
+/**
+ * One taken data point, as a writer reads it: filled in place by `ExponentialHistogramStore.readTaken`, so that
+ * encoding needs no object per point. Bucket `offset + i` holds `counts[countsAt + i]` for i < `countsLength`.
+ * Defined here, by its reader: the store (aggregation/exponential-histogram-store.ts) fills it.
+ */
+export interface ExponentialPointView {
+  scale: number;
+  count: number;
+  zeroCount: number;
+  sum: number;
+  min: number;
+  max: number;
+  offset: number;
+  counts: Uint32Array;
+  countsAt: number;
+  countsLength: number;
+}
 
 /** OTEL_EXPORTER_OTLP_PROTOCOL's two HTTP values, by the encoding each names. */
 export type WireFormat = 'protobuf' | 'json';

@@ -1,5 +1,4 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import type { ExponentialPointView } from '../../aggregation/exponential-histogram-store.js';
 import { encodeAttributes, type EncodedAttribute } from './attributes.js';
 import {
   checkBucketCount,
@@ -8,6 +7,7 @@ import {
   type Temporality,
   type WireKind,
   type WriterIdentity,
+  type ExponentialPointView,
 } from './metrics-writer.js';
 import {
   concatBytes,
