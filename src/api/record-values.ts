@@ -25,7 +25,7 @@ export function isUsage(value: unknown): value is number {
   return typeof value === 'number' && value >= 0 && value <= VALUE_LIMITS.usage;
 }
 
-/** A finite, non-negative byte count; beyond 2^48 the record saturates it (recorder.ts). */
+/** A finite, non-negative byte count; beyond 2^48 the record saturates it (engine/record-writer.ts). */
 export function isByteCount(value: unknown): value is number {
   return typeof value === 'number' && value >= 0 && value !== Infinity;
 }

@@ -35,7 +35,7 @@ export type MainToWorker =
    */
   | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
   /**
-   * Render this shard's series for `GET /metrics`, cumulative since the worker started (exposition.ts); answered
+   * Render this shard's series for `GET /metrics`, cumulative since the worker started (src/reads/exposition.ts); answered
    * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was. The main thread sends
    * one at a time (src/supervisor/read-lane.ts); the worker renders in slices (workers/render-queue.ts).
    */

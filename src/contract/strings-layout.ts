@@ -40,7 +40,7 @@ export const SYSTEM_ID = 5;
  * The tenant ids that pool traffic rather than name one tenant: requests without a tenant (`unknown`), with an
  * unusable one (`invalid`), beyond `maxTenants` (`__overflow__`), and work outside any request (`system`). A real
  * tenant never carries one of these names: a tenant id equal to one (exact, case-sensitive, as label values are)
- * is recorded as `invalid` and counted (recorder.ts); the analytics routes show them only to callers allowed every
+ * is recorded as `invalid` and counted (engine/labels.ts); the analytics routes show them only to callers allowed every
  * tenant (docs/tenants.md, "Reserved tenant ids").
  */
 export const PSEUDO_TENANTS: readonly string[] = Object.freeze(

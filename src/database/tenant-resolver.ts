@@ -7,7 +7,7 @@ export type TenantResolver = () => string | null | undefined;
 
 /**
  * How a database hook finds the tenant of the code running a query. By default, the request scope the Hono
- * middleware keeps (turned on here, since it has a cost: see TenantScope). With the application's own resolver,
+ * middleware keeps (turned on here, since it has a cost: see RequestScope, engine/request-scope.ts). With the application's own resolver,
  * that scope is not needed: a service that already carries a request context (its own AsyncLocalStorage, an
  * OpenTelemetry context) reads the tenant from there and pays for no second one.
  *

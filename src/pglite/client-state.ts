@@ -24,7 +24,7 @@ export class PgliteState {
     readonly hooks: CollectorInternals,
     /** String id of the database label. */
     readonly database: number,
-    /** The string id of the tenant of the code running now (see db-tenant.ts). */
+    /** The string id of the tenant of the code running now (see database/tenant-resolver.ts). */
     readonly currentTenant: () => number,
   ) {}
 

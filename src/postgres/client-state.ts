@@ -26,7 +26,7 @@ export class ClientState {
     readonly database: number,
     /** The client's max; 0 = unknown. */
     readonly connectionLimit: number,
-    /** The string id of the tenant of the code running now (see db-tenant.ts). */
+    /** The string id of the tenant of the code running now (see database/tenant-resolver.ts). */
     readonly currentTenant: () => number,
   ) {
     this.sqlIds = new SqlTextIds((sql) => hooks.labels.sqlId(sql));

@@ -46,7 +46,7 @@ export function mergeFamilies(shards: readonly (readonly MetricFamilyText[])[], 
 }
 
 /**
- * One scrape: every shard's families, shared by the callers of one coalesced read (Recorder.scrape). Each format's
+ * One scrape: every shard's families, shared by the callers of one coalesced read (Reads.scrape, reads.ts). Each format's
  * bytes are joined once, on first use: a wave of scrapes answers from one buffer, written to every socket without a
  * copy per caller.
  */

@@ -69,7 +69,7 @@ export class TenantSlots {
 
   /**
    * `shards` and `idBase` say which shard a slot belongs to: the record of slot s carries the tenant id
-   * idBase + s and goes to shard (idBase + s) % shards (recorder.ts).
+   * idBase + s and goes to shard (idBase + s) % shards (engine/record-writer.ts).
    */
   constructor(
     readonly maxTenants: number,
