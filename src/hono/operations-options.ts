@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AccessPolicy } from '../operations/caller-access.js';
-import { integerIn, type OptionNames, optionalFunction, quote, refuseUnknownOptions, requireObject } from '../options/checks.js';
+import { flag, integerIn, type OptionNames, optionalFunction, quote, refuseUnknownOptions, requireObject } from '../options/checks.js';
 
 /** Where each operations endpoint is mounted; `false` leaves it out. */
 export interface OperationsPaths {
@@ -113,8 +113,7 @@ export function resolveOperationsOptions(
   const { paths = {} } = options;
   requireObject('options.paths', paths);
   refuseUnknownOptions('options.paths', paths, PATH_NAMES);
-  const { dashboard = false } = options;
-  if (typeof dashboard !== 'boolean') throw new TypeError(`options.dashboard must be a boolean (got ${quote(dashboard)})`);
+  const dashboard = flag('options.dashboard', options.dashboard ?? false);
   const access = accessPolicy(options);
   if (dashboard && access === undefined) {
     throw new TypeError(
