@@ -38,14 +38,14 @@ export type {
   TransactionRecord,
 } from './api/types.js';
 
+/** Set by Collector's static block: the one way to reach a collector's private recorder. */
+let readRecorder: (collector: Collector) => Recorder;
+
 /**
  * The recording side of ringmeter. Record methods run on the request path: they validate, turn strings into ids
  * (a Map lookup once a string is known) and write one record into the tenant's shard ring. They never throw and
  * never wait; what they refuse is counted in `stats().rejected`, what a full ring drops in `stats().ring.dropped`.
  */
-/** Set by Collector's static block: the one way to reach a collector's private recorder. */
-let readRecorder: (collector: Collector) => Recorder;
-
 export class Collector {
   /** Everything behind the record API; reached by ringmeter's own hooks through recorderOf() (internal.ts). */
   readonly #recorder: Recorder;
