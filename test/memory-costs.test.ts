@@ -144,8 +144,8 @@ describe('what the worker charges to maxMemoryBytes, against what V8 measures (h
         const attributes = { method: 'GET', route: `/r${i % 64}/:id`, status_code: 200, tenant_id: `tenant-${i}` };
         if (kind === 'counter') collection.add(METRICS.httpRequests, attributes, NOW, 3);
         else {
-          const buckets = { boundaries: [...METRICS.httpDuration.boundaries], counts: [...counts, 1] };
-          collection.add(METRICS.httpDuration, attributes, NOW, { buckets, sum: 0.1, count: 1, min: 0.1, max: 0.1 });
+          const histogram = { counts: Uint32Array.from([...counts, 1]), sum: 0.1, count: 1, min: 0.1, max: 0.1 };
+          collection.add(METRICS.httpDuration, attributes, NOW, histogram);
         }
       }
       return collection.batches;

@@ -1,5 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { type Clock, type ClockTimer, SYSTEM_CLOCK, sleep } from '../src/contract/clock.js';
 import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../src/contract/codes.js';
 import { RECORD_WORDS, TENANT } from '../src/contract/ring-layout.js';
@@ -93,7 +92,6 @@ export class Shard implements TestHookTarget {
   private readonly self: SelfMetrics;
   /** Replaced by configure() between two exports, never during one (see reconfigure). */
   private sender: OtlpSender;
-  private readonly resource: Resource;
   private readonly port: MessagePort;
   /** The test hooks' port: only a worker of a collector made for tests has one (src/contract/test-hooks.ts). */
   private readonly testPort: MessagePort | undefined;
@@ -186,8 +184,7 @@ export class Shard implements TestHookTarget {
       this.admission.forget(tenants);
       for (const id of tenants) dictionary.forgetTenant(id);
     });
-    this.sender = new OtlpSender(config.otlp, retryClock(clock));
-    this.resource = resourceFromAttributes(config.resource);
+    this.sender = new OtlpSender(config.otlp, { resource: config.resource, scope: SCOPE }, retryClock(clock));
   }
 
   /**
@@ -351,7 +348,7 @@ export class Shard implements TestHookTarget {
         const batch = batches[i];
         const requestStarted = performance.now();
         const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
-        const result = await this.sender.send(batch.toResourceMetrics(this.resource, SCOPE), deadlineMillis);
+        const result = await this.sender.send(batch, deadlineMillis);
         this.lastOtlpAccepted = result.outcome === 'accepted';
         const seconds = (performance.now() - requestStarted) / 1000;
         this.header.addExportAttempts(result.attempts);
@@ -642,7 +639,7 @@ export class Shard implements TestHookTarget {
     this.http.setTenantMetrics(settings.metrics.tenant);
     if (change.sender) {
       const retired = this.sender;
-      this.sender = new OtlpSender(this.config.otlp, retryClock(this.clock));
+      this.sender = new OtlpSender(this.config.otlp, { resource: this.config.resource, scope: SCOPE }, retryClock(this.clock));
       void retired.shutdown().catch(() => {});
     }
     if (change.target) {

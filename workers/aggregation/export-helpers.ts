@@ -117,7 +117,7 @@ export function collectHistogram(
     idleMillis,
     (s) => store.deltaCount(s) !== 0,
     (series) => {
-      const counts = store.deltaBuckets(series);
+      const counts = store.deltaBucketCounts(series);
       const sum = store.deltaSum(series);
       let count = 0;
       for (const c of counts) count += c;
@@ -127,13 +127,7 @@ export function collectHistogram(
         definition,
         attributes,
         store.startTimes[series],
-        {
-          buckets: { boundaries: store.boundaries as number[], counts },
-          sum,
-          count,
-          min,
-          max,
-        },
+        { counts, sum, count, min, max },
         {
           commit() {
             store.commit(series, counts, sum);

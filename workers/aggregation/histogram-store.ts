@@ -64,8 +64,13 @@ export class HistogramStore extends SeriesStore {
   }
 
   deltaBuckets(series: number): number[] {
+    return Array.from(this.deltaBucketCounts(series));
+  }
+
+  /** A copy of the series' pending bucket counts, as an export point carries them. */
+  deltaBucketCounts(series: number): Uint32Array {
     const at = (series * this.floatStride + STATS) * 2;
-    return Array.from(this.words.subarray(at, at + this.buckets));
+    return this.words.slice(at, at + this.buckets);
   }
 
   deltaSum(series: number): number {
@@ -82,7 +87,7 @@ export class HistogramStore extends SeriesStore {
   }
 
   /** The backend accepted these buckets and this sum: they are no longer pending. */
-  commit(series: number, buckets: readonly number[], sum: number): void {
+  commit(series: number, buckets: ArrayLike<number>, sum: number): void {
     const at = (series * this.floatStride + STATS) * 2;
     for (let b = 0; b < this.buckets; b++) this.words[at + b] -= buckets[b];
     this.floats[series * this.floatStride + SUM] -= sum;

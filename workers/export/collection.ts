@@ -1,14 +1,4 @@
-import { ValueType, type Attributes } from '@opentelemetry/api';
-import { millisToHrTime } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
 
 /** What happens to a data point's source once its batch's fate is known. */
@@ -19,21 +9,40 @@ export interface Settlement {
   abort?(): void;
 }
 
-type Point = DataPoint<number> | DataPoint<Histogram>;
+/**
+ * An explicit-bucket histogram's delta: `counts` has one more entry than the metric definition's boundaries (the
+ * OpenTelemetry convention, see histogram-store.ts). A copy, owned by the point.
+ */
+export interface HistogramValue {
+  readonly counts: Uint32Array;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A sum's or gauge's number, or a histogram's delta. */
+export type PointValue = number | HistogramValue;
+
+/** One collected data point: its attributes, the start of the interval it covers, its value. */
+export interface DataPoint {
+  readonly attributes: Attributes;
+  readonly startMillis: number;
+  readonly value: PointValue;
+}
 
 const STEPS_PER_PROGRESS = 4_096;
 
-/** One export request: at most `batchSize` data points, and the settlements of their sources. */
+/**
+ * One export request: at most `batchSize` data points, grouped by metric, and the settlements of their sources.
+ * Every point of a batch ends at the collection's `endMillis`.
+ */
 export class Batch {
-  readonly points = new Map<MetricDefinition, Point[]>();
+  readonly points = new Map<MetricDefinition, DataPoint[]>();
   readonly settlements: Settlement[] = [];
   size = 0;
 
-  toResourceMetrics(resource: Resource, scope: { name: string; version: string }): ResourceMetrics {
-    const metrics: MetricData[] = [];
-    for (const [definition, dataPoints] of this.points) metrics.push(metricData(definition, dataPoints));
-    return { resource, scopeMetrics: [{ scope, metrics }] };
-  }
+  constructor(readonly endMillis: number) {}
 
   commit(): void {
     for (const settlement of this.settlements) settlement.commit();
@@ -51,7 +60,6 @@ export class Batch {
 export class Collection {
   readonly batches: Batch[] = [];
   readonly endMillis: number;
-  private readonly endTime;
   private current: Batch | undefined;
   private steps = 0;
 
@@ -67,7 +75,6 @@ export class Collection {
     private readonly onProgress?: () => void,
   ) {
     this.endMillis = endMillis;
-    this.endTime = millisToHrTime(endMillis);
   }
 
   /** Called once per series visited. */
@@ -75,10 +82,10 @@ export class Collection {
     if (++this.steps % STEPS_PER_PROGRESS === 0) this.onProgress?.();
   }
 
-  add(definition: MetricDefinition, attributes: Attributes, startMillis: number, value: number | Histogram, settlement?: Settlement): void {
+  add(definition: MetricDefinition, attributes: Attributes, startMillis: number, value: PointValue, settlement?: Settlement): void {
     let batch = this.current;
     if (batch === undefined || batch.size >= this.batchSize) {
-      batch = new Batch();
+      batch = new Batch(this.endMillis);
       this.batches.push(batch);
       this.current = batch;
     }
@@ -87,43 +94,8 @@ export class Collection {
       points = [];
       batch.points.set(definition, points);
     }
-    points.push({ startTime: millisToHrTime(startMillis), endTime: this.endTime, attributes, value } as Point);
+    points.push({ attributes, startMillis, value });
     batch.size++;
     if (settlement !== undefined) batch.settlements.push(settlement);
-  }
-}
-
-function metricData(definition: MetricDefinition, dataPoints: Point[]): MetricData {
-  const descriptor = {
-    name: definition.name,
-    description: definition.description,
-    unit: definition.unit,
-    valueType: definition.kind === 'counter' && definition.unit !== '1' ? ValueType.INT : ValueType.DOUBLE,
-  };
-  switch (definition.kind) {
-    case 'counter':
-      return {
-        descriptor,
-        aggregationTemporality: AggregationTemporality.DELTA,
-        dataPointType: DataPointType.SUM,
-        isMonotonic: true,
-        dataPoints: dataPoints as DataPoint<number>[],
-      };
-    case 'gauge':
-      return {
-        descriptor,
-        aggregationTemporality: AggregationTemporality.DELTA,
-        dataPointType: DataPointType.GAUGE,
-        dataPoints: dataPoints as DataPoint<number>[],
-      };
-    case 'histogram':
-      return {
-        descriptor,
-        aggregationTemporality: AggregationTemporality.DELTA,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: dataPoints as DataPoint<Histogram>[],
-      };
-    default:
-      throw new TypeError(`unknown metric kind ${String((definition as MetricDefinition).kind)}`);
   }
 }

@@ -17,7 +17,12 @@ export type ConnectivityResult = { ok: true } | { ok: false; error: string };
  * secret scrubbed from what the backend said.
  */
 export async function checkConnectivity(otlp: WorkerConfig['otlp']): Promise<ConnectivityResult> {
-  const transport = new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression });
+  const transport = new HttpTransport({
+    url: otlp.endpoint,
+    headers: otlp.headers,
+    compression: otlp.compression,
+    contentType: 'application/json',
+  });
   const scrubber = new SecretScrubber(configuredSecrets(otlp));
   const said = (text: string) => `${shownEndpoint(otlp.endpoint)}: ${scrubber.scrub(text)}`;
   try {

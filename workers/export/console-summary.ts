@@ -8,9 +8,8 @@
  * the 95th-percentile observation (nearest rank): as precise as the histogram's buckets, never interpolated;
  * `>10000ms` when it fell beyond the last bound.
  */
-import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
-import type { Batch } from './collection.js';
+import type { Batch, HistogramValue, PointValue } from './collection.js';
 
 /** Tenants, routes and query groups shown per interval, the busiest first. */
 export const CONSOLE_TOP = 5;
@@ -36,7 +35,7 @@ export function consoleSummary(batches: readonly Batch[], endMillis: number, sha
   let spilled = 0;
   let dropped = 0;
   let overflowed = 0;
-  const each = (definition: MetricDefinition, visit: (attributes: Record<string, unknown>, value: number | Histogram) => void) => {
+  const each = (definition: MetricDefinition, visit: (attributes: Record<string, unknown>, value: PointValue) => void) => {
     for (const batch of batches) for (const point of batch.points.get(definition) ?? []) visit(point.attributes, point.value);
   };
   each(METRICS.httpRequests, (a, value) => {
@@ -48,7 +47,7 @@ export function consoleSummary(batches: readonly Batch[], endMillis: number, sha
     }
   });
   each(METRICS.httpDuration, (a, value) => {
-    const buckets = (value as Histogram).buckets.counts;
+    const buckets = (value as HistogramValue).counts;
     for (const target of [http, entry(tenants, String(a.tenant_id)), entry(routes, `${a.method} ${a.route}`)]) add(target, buckets);
   });
   each(METRICS.dbQueries, (a, value) => {
@@ -56,11 +55,11 @@ export function consoleSummary(batches: readonly Batch[], endMillis: number, sha
     if (a.success === 'false') db.errors += value as number;
   });
   each(METRICS.dbQueryDuration, (a, value) => {
-    const histogram = value as Histogram;
+    const histogram = value as HistogramValue;
     const group = entry(queries, `${a.query_type} ${a.table}`);
     group.count += histogram.count;
-    add(group, histogram.buckets.counts);
-    add(db, histogram.buckets.counts);
+    add(group, histogram.counts);
+    add(db, histogram.counts);
   });
   each(METRICS.recordsWritten, (_a, value) => {
     written += value as number;
@@ -104,7 +103,7 @@ function entry(tallies: Tallies, key: string): Tally {
   return found;
 }
 
-function add(target: Tally, counts: readonly number[]): void {
+function add(target: Tally, counts: ArrayLike<number>): void {
   for (let i = 0; i < counts.length; i++) target.buckets[i] = (target.buckets[i] ?? 0) + counts[i];
 }
 

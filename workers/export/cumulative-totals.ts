@@ -23,11 +23,10 @@
  * (`otel_metric_overflow="true"`, the label the stores' overflow series carry): every total stays exact, only
  * that series' own line in GET /metrics starts from what is still pending.
  */
-import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { MetricFamilyText } from '../../src/contract/protocol.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../memory-budget.js';
-import type { Batch } from './collection.js';
+import type { Batch, PointValue } from './collection.js';
 import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
 
 /** One series' running value, as render combines it: a number (counter, gauge) or a histogram's counts, sum and count. */
@@ -322,7 +321,7 @@ function tenantPair(key: string): string {
   return key.slice(at, end + 1);
 }
 
-function addPoint(family: Family, cell: number, value: number | Histogram): void {
+function addPoint(family: Family, cell: number, value: PointValue): void {
   if (typeof value === 'number') {
     // A gauge is its latest value; points of one family arrive in the order they were collected.
     if (family.definition.kind === 'gauge') family.values[cell] = value;
@@ -330,12 +329,12 @@ function addPoint(family: Family, cell: number, value: number | Histogram): void
     return;
   }
   const at = cell * family.buckets;
-  for (let i = 0; i < family.buckets; i++) family.counts[at + i] += value.buckets.counts[i] ?? 0;
+  for (let i = 0; i < family.buckets; i++) family.counts[at + i] += value.counts[i] ?? 0;
   family.values[cell] += value.count;
   family.sums[cell] += value.sum ?? 0;
 }
 
-function addPending(family: Map<string, Cell>, definition: MetricDefinition, key: string, value: number | Histogram): void {
+function addPending(family: Map<string, Cell>, definition: MetricDefinition, key: string, value: PointValue): void {
   let cell = family.get(key);
   if (typeof value === 'number') {
     if (cell === undefined) family.set(key, { value, counts: undefined, sum: 0 });
@@ -343,11 +342,11 @@ function addPending(family: Map<string, Cell>, definition: MetricDefinition, key
     return;
   }
   if (cell === undefined) {
-    cell = { value: 0, counts: new Array<number>(value.buckets.counts.length).fill(0), sum: 0 };
+    cell = { value: 0, counts: new Array<number>(value.counts.length).fill(0), sum: 0 };
     family.set(key, cell);
   }
   const counts = cell.counts as number[];
-  for (let i = 0; i < counts.length; i++) counts[i] += value.buckets.counts[i] ?? 0;
+  for (let i = 0; i < counts.length; i++) counts[i] += value.counts[i] ?? 0;
   cell.value += value.count;
   cell.sum += value.sum ?? 0;
 }

@@ -2,9 +2,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { VERSION } from '../../src/contract/version.js';
-import { RETRYABLE_STATUSES, retryAfterMillis } from './otlp-http.js';
+import { HttpStatusError, RETRYABLE_STATUSES, retryAfterMillis, type Transport, type TransportResponse } from './otlp-http.js';
 
 const gzipAsync = promisify(gzip);
 /** A response body larger than this is not read (a misbehaving backend must not grow the worker's memory). */
@@ -14,6 +13,8 @@ export interface HttpTransportOptions {
   url: string;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
+  /** The request body's encoding: application/x-protobuf or application/json. */
+  contentType: string;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface HttpTransportOptions {
  * gave one), anything else is a permanent failure that must not be retried. Gzip runs off the event loop's hot
  * path (zlib's thread pool); connections are kept alive.
  */
-export class HttpTransport implements IExporterTransport {
+export class HttpTransport implements Transport {
   private readonly url: URL;
   private readonly agent: HttpAgent;
   private readonly headers: Record<string, string>;
@@ -33,15 +34,15 @@ export class HttpTransport implements IExporterTransport {
     this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
     this.headers = {
       ...options.headers,
-      'Content-Type': 'application/json',
+      'Content-Type': options.contentType,
       'User-Agent': `ringmeter/${VERSION}`,
       ...(options.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
     };
   }
 
-  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+  async send(data: Uint8Array, timeoutMillis: number): Promise<TransportResponse> {
     const body = this.options.compression === 'gzip' ? await gzipAsync(data) : data;
-    return new Promise<ExportResponse>((resolve) => {
+    return new Promise<TransportResponse>((resolve) => {
       const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
       const request = send(
         this.url,
@@ -85,22 +86,18 @@ function readBody(response: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function classify(response: IncomingMessage, body: Buffer): ExportResponse {
+function classify(response: IncomingMessage, body: Buffer): TransportResponse {
   const status = response.statusCode ?? 0;
-  if (status >= 200 && status <= 299) return { status: 'success', data: body };
+  if (status >= 200 && status <= 299) return { status: 'success', data: body, contentType: response.headers['content-type'] };
   if (RETRYABLE_STATUSES.has(status)) {
     return {
       status: 'retryable',
       retryInMillis: retryAfterMillis(response.headers['retry-after'], Date.now()),
-      error: new OTLPExporterError(response.statusMessage ?? 'retryable status', status),
+      error: new HttpStatusError(response.statusMessage ?? 'retryable status', status),
     };
   }
   return {
     status: 'failure',
-    error: new OTLPExporterError(
-      response.statusMessage ?? 'export rejected',
-      status,
-      body.toString('utf8', 0, Math.min(body.length, 1_000)),
-    ),
+    error: new HttpStatusError(response.statusMessage ?? 'export rejected', status, body.toString('utf8', 0, Math.min(body.length, 1_000))),
   };
 }

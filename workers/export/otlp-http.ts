@@ -19,3 +19,31 @@ export function retryAfterMillis(value: string | undefined, nowMillis: number): 
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis);
 }
+
+/** How one HTTP request ended, as the retry loop and the sender read it. */
+export type TransportResponse =
+  /** 2xx: `data` is the response body (it may hold a partial success), read by its `contentType`. */
+  | { status: 'success'; data?: Uint8Array; contentType?: string }
+  /** 429, 502, 503, 504, a network error or a timeout: `retryInMillis` is the server's Retry-After, when it gave one. */
+  | { status: 'retryable'; error?: Error; retryInMillis?: number }
+  /** Any other status: resending would fail the same way. */
+  | { status: 'failure'; error: Error };
+
+/** One request per `send`, within `timeoutMillis`. */
+export interface Transport {
+  send(data: Uint8Array, timeoutMillis: number): Promise<TransportResponse>;
+  shutdown(): void;
+}
+
+/** An HTTP answer other than 2xx: its reason phrase as the message, the status as `code`, the start of the body as `data`. */
+export class HttpStatusError extends Error {
+  override readonly name = 'HttpStatusError';
+
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly data?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,25 +1,15 @@
-import { ExportResultCode } from '@opentelemetry/core';
-import { AggregationTemporalityPreference, OTLPMetricExporterBase } from '@opentelemetry/exporter-metrics-otlp-http';
-import {
-  createOtlpNetworkExportDelegate,
-  ExporterMetrics,
-  OTLPExporterError,
-  type ExportResponse,
-  type IExporterTransport,
-} from '@opentelemetry/otlp-exporter-base';
-import {
-  JsonMetricsSerializer,
-  MetricsExporterMetricsHelper,
-  type IExportMetricsPartialSuccess,
-  type IExportMetricsServiceResponse,
-  type ISerializer,
-} from '@opentelemetry/otlp-transformer';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
 import { shownEndpoint } from '../../src/secrets/shown-endpoint.js';
-import type { WorkerConfig } from '../../src/contract/worker-config.js';
+import type { Batch } from './collection.js';
 import { HttpTransport } from './http-transport.js';
-import { COMPONENT_TYPE, RETRYABLE_STATUSES } from './otlp-http.js';
+import { HttpStatusError, RETRYABLE_STATUSES, type TransportResponse } from './otlp-http.js';
+import { AttributeEncoder } from './otlp/attributes.js';
+import { JsonMetricsWriter } from './otlp/json-writer.js';
+import type { MetricsWriter, WireFormat, WriterIdentity } from './otlp/metrics-writer.js';
+import { ProtobufMetricsWriter } from './otlp/protobuf-writer.js';
+import { writeRequestBody } from './otlp/request-body.js';
+import { decodeExportResponse } from './otlp/response-decoder.js';
 import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';
 
 /** How one export request ended, as the shard must act on it. */
@@ -35,123 +25,83 @@ export type SendResult =
   /** Refused for good (400 and the like): resending it would fail the same way. */
   | { outcome: 'rejected'; attempts: number; error: string; errorType: string };
 
-/** What one request met on its way through the exporter: filled in by the transport and the serializer. */
-interface RequestTrace {
-  readonly deadlineMillis: number;
-  retried?: { response: ExportResponse; attempts: number };
-  partialSuccess?: IExportMetricsPartialSuccess;
-}
-
 /**
- * Sends batches through @opentelemetry/exporter-metrics-otlp-http's exporter (OTLPMetricExporterBase and the OTLP
- * export delegate, JSON encoding), over a transport of our own (http-transport.ts + retrying-transport.ts): the
- * stock one retries well but then hides the status, the Retry-After and the partial success, all of which the shard
- * needs in order to keep, drop or count data correctly.
- *
- * The exporter hands back only success or failure, so each request carries a trace of its own through it: the
- * delegate serialises the ResourceMetrics synchronously, passes the very bytes to the transport and the very response
- * body to the deserialiser, so the trace follows those objects by identity (WeakMaps; nothing is shared between
- * requests, and nothing outlives them).
+ * The OTLP exporter of a shard: one export path, a batch of collected data points → a MetricsWriter (protobuf or
+ * JSON, straight from the points) → the retrying transport → the HTTP transport (gzip, one request per attempt).
+ * Every answer is read here, so the shard learns the status, the Retry-After and the partial success of each
+ * request, which it needs in order to keep, drop or count data correctly.
  */
 export class OtlpSender {
-  private readonly exporter: OTLPMetricExporterBase;
   private readonly transport: RetryingTransport;
-  private readonly byMetrics = new WeakMap<ResourceMetrics, RequestTrace>();
-  private readonly byRequestBody = new WeakMap<Uint8Array, RequestTrace>();
-  private readonly byResponseBody = new WeakMap<Uint8Array, RequestTrace>();
+  private readonly writer: MetricsWriter;
+  private readonly encoder = new AttributeEncoder();
   private readonly scrubber: SecretScrubber;
   /** The endpoint as messages name it: scheme, host and path (no user info, no query string). */
   readonly shownUrl: string;
 
-  constructor(otlp: WorkerConfig['otlp'], clock: RetryClock = SYSTEM_RETRY_CLOCK) {
+  constructor(otlp: WorkerConfig['otlp'], identity: WriterIdentity, clock: RetryClock = SYSTEM_RETRY_CLOCK) {
     this.scrubber = new SecretScrubber(configuredSecrets(otlp));
     this.shownUrl = shownEndpoint(otlp.endpoint);
+    this.writer = makeWriter('json', identity);
     this.transport = new RetryingTransport(
-      new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression }),
+      new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression, contentType: this.writer.contentType }),
       undefined,
       clock,
     );
-    const serializer: ISerializer<ResourceMetrics, IExportMetricsServiceResponse> = {
-      serializeRequest: (metrics) => {
-        const body = JsonMetricsSerializer.serializeRequest(metrics);
-        const trace = this.byMetrics.get(metrics);
-        if (body !== undefined && trace !== undefined) this.byRequestBody.set(body, trace);
-        return body;
-      },
-      deserializeResponse: (body) => {
-        const response = JsonMetricsSerializer.deserializeResponse(body);
-        const trace = this.byResponseBody.get(body);
-        if (trace !== undefined) trace.partialSuccess = response.partialSuccess;
-        return response;
-      },
-    };
-    const tracing: IExporterTransport = {
-      send: async (body) => {
-        const trace = this.byRequestBody.get(body);
-        // Every body comes from serializeRequest above, so a trace is always there; the fallback is a plain deadline.
-        const retried = await this.transport.send(body, trace?.deadlineMillis ?? clock.now() + otlp.timeoutMillis);
-        if (trace !== undefined) trace.retried = retried;
-        const { response } = retried;
-        if (response.status === 'success' && response.data !== undefined && trace !== undefined)
-          this.byResponseBody.set(response.data, trace);
-        return response;
-      },
-      shutdown: () => this.transport.shutdown(),
-    };
-    // The shard sends one request at a time and waits for its result; but the delegate takes a finished request off
-    // its queue only a microtask after reporting it, by when the shard may have sent the next batch: hence two.
-    const delegate = createOtlpNetworkExportDelegate(
-      { timeoutMillis: otlp.timeoutMillis, concurrencyLimit: 2, compression: otlp.compression },
-      serializer,
-      // No meter provider: a no-op; the shard counts the exporter's results itself (self-metrics.ts).
-      new ExporterMetrics({
-        componentType: COMPONENT_TYPE,
-        metricsHelper: MetricsExporterMetricsHelper,
-        url: otlp.endpoint,
-        meterProvider: undefined,
-        responseAttributesFromError: () => ({}),
-      }),
-      tracing,
-    );
-    this.exporter = new OTLPMetricExporterBase(delegate, { temporalityPreference: AggregationTemporalityPreference.DELTA });
   }
 
   /** Sends one batch, retrying what may be retried until `deadlineMillis` (ms since the epoch). */
-  send(metrics: ResourceMetrics, deadlineMillis: number): Promise<SendResult> {
-    const trace: RequestTrace = { deadlineMillis };
-    this.byMetrics.set(metrics, trace);
-    return new Promise((resolve) => {
-      this.exporter.export(metrics, (result) =>
-        resolve(outcomeOf(trace, result.code === ExportResultCode.SUCCESS, result.error, this.scrubber, this.shownUrl)),
-      );
-    });
+  async send(batch: Batch, deadlineMillis: number): Promise<SendResult> {
+    let body: Uint8Array;
+    try {
+      body = writeRequestBody(batch, this.writer, this.encoder);
+    } catch (error) {
+      // A point the writer cannot encode is our bug, never the backend's: the batch would fail the same way again.
+      this.writer.finish();
+      return {
+        outcome: 'rejected',
+        attempts: 0,
+        error: `${this.shownUrl}: ${this.scrubber.errorMessage(error)}`,
+        errorType: errorType(error),
+      };
+    }
+    let attempts = 0;
+    let response: TransportResponse;
+    try {
+      ({ response, attempts } = await this.transport.send(body, deadlineMillis));
+    } catch (error) {
+      response = { status: 'retryable', error: error as Error };
+    }
+    return this.outcomeOf(response, attempts);
   }
 
   shutdown(): Promise<void> {
-    return this.exporter.shutdown();
+    this.transport.shutdown();
+    return Promise.resolve();
+  }
+
+  /** The shard's view of a finished request. */
+  private outcomeOf(response: TransportResponse, attempts: number): SendResult {
+    if (response.status === 'success') {
+      const summary = decodeExportResponse(response.data ?? new Uint8Array(0), response.contentType, this.writer.format);
+      return {
+        outcome: 'accepted',
+        attempts,
+        rejectedPoints: summary.rejectedDataPoints,
+        rejection: summary.errorMessage ? this.scrubber.scrub(summary.errorMessage) : undefined,
+      };
+    }
+    const error = response.error;
+    const status = error instanceof HttpStatusError ? error.code : undefined;
+    const failure = { attempts, error: `${this.shownUrl}: ${describe(error, status, this.scrubber)}`, errorType: errorType(error, status) };
+    if (status !== undefined && !RETRYABLE_STATUSES.has(status)) return { outcome: 'rejected', ...failure };
+    const retryAfterMillis = response.status === 'retryable' ? response.retryInMillis : undefined;
+    return { outcome: 'retryable', ...failure, retryAfterMillis };
   }
 }
 
-/** The shard's view of a finished request, from what its trace recorded (and the exporter's own error, if it never sent). */
-function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unknown, scrubber: SecretScrubber, url: string): SendResult {
-  const attempts = trace.retried?.attempts ?? 0;
-  const response = trace.retried?.response;
-  if (succeeded) {
-    const rejected = Number(trace.partialSuccess?.rejectedDataPoints ?? 0);
-    const rejection = trace.partialSuccess?.errorMessage;
-    return {
-      outcome: 'accepted',
-      attempts,
-      rejectedPoints: Number.isFinite(rejected) ? rejected : 0,
-      rejection: rejection ? scrubber.scrub(rejection) : undefined,
-    };
-  }
-  const error = response !== undefined && response.status !== 'success' ? response.error : exporterError;
-  const status = error instanceof OTLPExporterError && typeof error.code === 'number' ? error.code : undefined;
-  const failure = { attempts, error: `${url}: ${describe(error, status, scrubber)}`, errorType: errorType(error, status) };
-  if (status !== undefined && !RETRYABLE_STATUSES.has(status)) return { outcome: 'rejected', ...failure };
-  const retryAfterMillis = response?.status === 'retryable' ? response.retryInMillis : undefined;
-  return { outcome: 'retryable', ...failure, retryAfterMillis };
+function makeWriter(format: WireFormat, identity: WriterIdentity): MetricsWriter {
+  return format === 'json' ? new JsonMetricsWriter(identity) : new ProtobufMetricsWriter(identity);
 }
 
 function describe(error: unknown, status: number | undefined, scrubber: SecretScrubber): string {
@@ -160,7 +110,7 @@ function describe(error: unknown, status: number | undefined, scrubber: SecretSc
 }
 
 /** The error.type attribute of a failed export: the HTTP status, or the error's code or name. */
-function errorType(error: unknown, status: number | undefined): string {
+function errorType(error: unknown, status?: number): string {
   if (status !== undefined) return String(status);
   if (error === null || typeof error !== 'object') return 'unknown';
   const { code, name } = error as { code?: unknown; name?: unknown };

@@ -1,5 +1,5 @@
-import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { type Clock, SYSTEM_CLOCK, sleep } from '../../src/contract/clock.js';
+import type { Transport, TransportResponse } from './otlp-http.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -36,7 +36,7 @@ export const SYSTEM_RETRY_CLOCK: RetryClock = retryClock(SYSTEM_CLOCK);
 
 /** How one send ended: the last answer, and how many requests it took. */
 export interface RetriedResponse {
-  response: ExportResponse;
+  response: TransportResponse;
   attempts: number;
 }
 
@@ -48,7 +48,7 @@ export interface RetriedResponse {
  */
 export class RetryingTransport {
   constructor(
-    private readonly transport: IExporterTransport,
+    private readonly transport: Transport,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     private readonly clock: RetryClock = SYSTEM_RETRY_CLOCK,
   ) {}

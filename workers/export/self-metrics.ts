@@ -155,7 +155,7 @@ export class SelfMetrics {
         exporterAttributes(errorType),
         duration.startMillis,
         {
-          buckets: { boundaries: METRICS.exporterDuration.boundaries as unknown as number[], counts: duration.counts },
+          counts: Uint32Array.from(duration.counts),
           count: duration.count,
           sum: duration.sum,
           min: duration.min,

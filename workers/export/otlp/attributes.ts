@@ -112,3 +112,44 @@ export class AttributeKey {
 export function encodeAttributes(attributes: Readonly<Record<string, AttributeValue>>): EncodedAttribute[] {
   return Object.entries(attributes).map(([key, value]) => new EncodedAttribute(key, value));
 }
+
+/** The encoder's cache is emptied when it holds this many attributes (label values are capped upstream; a backstop). */
+const MAX_CACHED_ATTRIBUTES = 1 << 18;
+
+/**
+ * Encodes a data point's attributes (a record of label values) through a cache of key → value → EncodedAttribute,
+ * so that each distinct attribute is encoded once per worker and a point costs one map lookup per label. The array
+ * returned is reused by the next call: a writer reads it during its call only (metrics-writer.ts).
+ */
+export class AttributeEncoder {
+  private readonly byKey = new Map<string, Map<AttributeValue, EncodedAttribute>>();
+  private readonly scratch: EncodedAttribute[] = [];
+  private cached = 0;
+
+  encode(attributes: Readonly<Record<string, unknown>>): readonly EncodedAttribute[] {
+    const out = this.scratch;
+    out.length = 0;
+    for (const key in attributes) {
+      const value = attributes[key];
+      // Data points carry scalar labels only; anything else (undefined, arrays) is not an OTLP scalar: left out.
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+      let values = this.byKey.get(key);
+      if (values === undefined) {
+        values = new Map();
+        this.byKey.set(key, values);
+      }
+      let encoded = values.get(value);
+      if (encoded === undefined) {
+        if (this.cached >= MAX_CACHED_ATTRIBUTES) {
+          for (const cache of this.byKey.values()) cache.clear();
+          this.cached = 0;
+        }
+        encoded = new EncodedAttribute(key, value);
+        values.set(value, encoded);
+        this.cached++;
+      }
+      out.push(encoded);
+    }
+    return out;
+  }
+}
