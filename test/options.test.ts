@@ -280,6 +280,21 @@ describe('environment variable validation: the variable is named', () => {
       RangeError,
       'OTEL_EXPORTER_OTLP_METRICS_HEADERS holds a badly percent-encoded pair',
     ],
+    [
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      RangeError,
+      "OTEL_EXPORTER_OTLP_PROTOCOL 'grpc' is not supported: ringmeter exports OTLP over HTTP only; use 'http/protobuf' or 'http/json'",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/xml' },
+      RangeError,
+      "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL must be one of 'http/protobuf', 'http/json' (got \"http/xml\")",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'exponential' },
+      RangeError,
+      "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION must be one of 'explicit_bucket_histogram', 'base2_exponential_bucket_histogram' (got \"exponential\")",
+    ],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'region' }, RangeError, "OTEL_RESOURCE_ATTRIBUTES must be a list of key=value pairs (a pair has no '=')"],
   ];
   for (const [variables, type, message] of cases) {
@@ -312,6 +327,8 @@ describe('environment variable validation: the variable is named', () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
         OTEL_EXPORTER_OTLP_HEADERS: 'signoz-ingestion-key=abc%3D%3D',
         OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram',
         OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
         OTEL_METRIC_EXPORT_INTERVAL: '15000',
         METRICS_BATCH_SIZE: '256',
@@ -330,6 +347,8 @@ describe('environment variable validation: the variable is named', () => {
       endpoint: 'http://collector:4318/v1/metrics',
       headers: { 'signoz-ingestion-key': 'abc==' },
       compression: 'none',
+      protocol: 'http/json',
+      histogramAggregation: 'base2_exponential_bucket_histogram',
       timeoutMillis: 2500,
       exportIntervalMillis: 15_000,
       batchSize: 256,
@@ -364,6 +383,8 @@ describe('environment variable validation: the variable is named', () => {
       endpoint: 'http://localhost:4318/v1/metrics',
       headers: {},
       compression: 'gzip',
+      protocol: 'http/protobuf',
+      histogramAggregation: 'explicit_bucket_histogram',
       timeoutMillis: 10_000,
       exportIntervalMillis: 30_000,
       batchSize: 512,

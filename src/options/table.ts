@@ -51,6 +51,23 @@ const exporterList: Check<readonly ExporterName[]> = (name, value) => {
   return result;
 };
 
+/** The OTLP/HTTP encodings ringmeter sends (OTEL_EXPORTER_OTLP_PROTOCOL's values but `grpc`). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+
+/** `http/protobuf` or `http/json`; `grpc`, a value the specification defines, is refused with what is supported. */
+const otlpProtocol: Check<OtlpProtocol> = (name, value) => {
+  if (value === 'grpc') {
+    throw new RangeError(
+      `${name} 'grpc' is not supported: ringmeter exports OTLP over HTTP only; use ${OTLP_PROTOCOLS.map((p) => `'${p}'`).join(' or ')}`,
+    );
+  }
+  return oneOfIn(name, value, OTLP_PROTOCOLS);
+};
+
+/** How duration histograms are exported (OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION's values). */
+export type HistogramAggregation = 'explicit_bucket_histogram' | 'base2_exponential_bucket_histogram';
+
 /**
  * `otlp.endpoint` given as a base URL (no path, or `/`) gets the OTLP/HTTP metrics path, as OTEL_EXPORTER_OTLP_ENDPOINT
  * does: `http://collector:4318` means `http://collector:4318/v1/metrics`. A URL with a path is used as it is.
@@ -130,6 +147,28 @@ export const OPTIONS = {
         default: 'gzip',
         variables: [textVariable('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'), textVariable('OTEL_EXPORTER_OTLP_COMPRESSION')],
         live: ['target'],
+        worker: true,
+      }),
+      /**
+       * The encoding of export requests: `http/protobuf` (application/x-protobuf) or `http/json` (application/json);
+       * `grpc` is refused. [default: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else 'http/protobuf']
+       */
+      protocol: option({
+        check: otlpProtocol,
+        default: 'http/protobuf' as OtlpProtocol,
+        variables: [textVariable('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'), textVariable('OTEL_EXPORTER_OTLP_PROTOCOL')],
+        live: ['target'],
+        worker: true,
+      }),
+      /**
+       * How the duration histograms are exported: explicit buckets, or base-2 exponential histograms (at most 160
+       * buckets, scale up to 20, chosen per series). Fixed at creation: the workers' stores are made for it.
+       * [default: OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION, else 'explicit_bucket_histogram']
+       */
+      histogramAggregation: option({
+        check: oneOf('explicit_bucket_histogram', 'base2_exponential_bucket_histogram'),
+        default: 'explicit_bucket_histogram' as HistogramAggregation,
+        variables: [textVariable('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION')],
         worker: true,
       }),
       /** Deadline for one export request, retries included. [default: 10000] */

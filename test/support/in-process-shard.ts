@@ -25,6 +25,8 @@ export function inProcessWorkerConfig(
       endpoint: 'http://127.0.0.1:9/v1/metrics',
       headers: {},
       compression: 'gzip',
+      protocol: 'http/protobuf',
+      histogramAggregation: 'explicit_bucket_histogram',
       timeoutMillis: 2_000,
       exportIntervalMillis: 3_600_000,
       batchSize: 1_000,

@@ -35,11 +35,11 @@ export interface ReceivedRequest {
   points: ReceivedPoint[];
 }
 
-/** What the receiver answers; the default is 200 with an empty JSON body. `statusText`: the reason phrase. */
+/** What the receiver answers; the default is 200 with an empty JSON body. `statusText`: the reason phrase; `body` may be bytes (protobuf). */
 export type Responder = (
   request: ReceivedRequest,
   index: number,
-) => { status: number; statusText?: string; headers?: Record<string, string>; body?: string; delayMillis?: number } | 'reset';
+) => { status: number; statusText?: string; headers?: Record<string, string>; body?: string | Uint8Array; delayMillis?: number } | 'reset';
 
 /**
  * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends

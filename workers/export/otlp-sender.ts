@@ -6,7 +6,7 @@ import { HttpTransport } from './http-transport.js';
 import { HttpStatusError, RETRYABLE_STATUSES, type TransportResponse } from './otlp-http.js';
 import { AttributeEncoder } from './otlp/attributes.js';
 import { JsonMetricsWriter } from './otlp/json-writer.js';
-import type { MetricsWriter, WireFormat, WriterIdentity } from './otlp/metrics-writer.js';
+import { type MetricsWriter, type WireFormat, type WriterIdentity, wireFormatOf } from './otlp/metrics-writer.js';
 import { ProtobufMetricsWriter } from './otlp/protobuf-writer.js';
 import { writeRequestBody } from './otlp/request-body.js';
 import { decodeExportResponse } from './otlp/response-decoder.js';
@@ -42,7 +42,7 @@ export class OtlpSender {
   constructor(otlp: WorkerConfig['otlp'], identity: WriterIdentity, clock: RetryClock = SYSTEM_RETRY_CLOCK) {
     this.scrubber = new SecretScrubber(configuredSecrets(otlp));
     this.shownUrl = shownEndpoint(otlp.endpoint);
-    this.writer = makeWriter('json', identity);
+    this.writer = makeWriter(wireFormatOf(otlp.protocol), identity);
     this.transport = new RetryingTransport(
       new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression, contentType: this.writer.contentType }),
       undefined,

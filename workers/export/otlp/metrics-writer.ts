@@ -22,6 +22,11 @@ export interface ExponentialPointView {
 /** OTEL_EXPORTER_OTLP_PROTOCOL's two HTTP values, by the encoding each names. */
 export type WireFormat = 'protobuf' | 'json';
 
+/** The wire format an `otlp.protocol` names. */
+export function wireFormatOf(protocol: 'http/protobuf' | 'http/json'): WireFormat {
+  return protocol === 'http/json' ? 'json' : 'protobuf';
+}
+
 export const CONTENT_TYPES: Readonly<Record<WireFormat, string>> = {
   protobuf: 'application/x-protobuf',
   json: 'application/json',
