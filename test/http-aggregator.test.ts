@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { HistogramStore } from '../dist/workers/aggregation/histogram-store.js';
 import { HttpAggregator } from '../dist/workers/aggregation/http-aggregator.js';
 import { MemoryBudget } from '../dist/workers/memory-budget.js';
 import { Dictionary } from '../dist/workers/dictionary.js';
@@ -37,7 +38,8 @@ describe('HttpAggregator linked series', () => {
     // Duration series key: (kind | method << 8, worker-local route id, tenant string id).
     record(200, 0.01);
     record(200, 0.02);
-    const durations = aggregator.durations;
+    // Explicit buckets (the default aggregation).
+    const durations = aggregator.durations as HistogramStore;
     const first = durations.seriesOf(1 | (1 << 8), 0, tenant, NOW);
     expect(durations.deltaCount(first)).toBe(2);
     // The duration series goes (as an idle series would), its number is reused by another key…

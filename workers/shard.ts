@@ -147,7 +147,13 @@ export class Shard implements TestHookTarget {
     const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots, budget);
     this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
-    const common = { maxSeries: config.maxSeries, budget, nowMillis: now, idleMillis: config.seriesIdleMillis };
+    const common = {
+      maxSeries: config.maxSeries,
+      budget,
+      nowMillis: now,
+      idleMillis: config.seriesIdleMillis,
+      histogramAggregation: config.otlp.histogramAggregation,
+    };
     this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, now, config.seriesIdleMillis);

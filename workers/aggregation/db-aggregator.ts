@@ -8,8 +8,8 @@ import type { Dictionary } from '../dictionary.js';
 import type { Collection } from '../export/collection.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
 import { CounterStore } from './counter-store.js';
-import { collectCounter, collectHistogram } from './export-helpers.js';
-import { HistogramStore } from './histogram-store.js';
+import { collectCounter } from './export-helpers.js';
+import { type DurationAggregation, type DurationStore, collectDurations, durationStore } from './duration-store.js';
 import type { MemoryBudget } from '../memory-budget.js';
 import { tenantAttributes } from './tenant-attributes.js';
 
@@ -18,6 +18,8 @@ export interface DbAggregatorOptions {
   budget: MemoryBudget;
   nowMillis: number;
   idleMillis: number;
+  /** How the duration histogram is kept and exported (otlp.histogramAggregation). [default: explicit buckets] */
+  histogramAggregation?: DurationAggregation;
 }
 
 /** Per database: what the pool gauges are derived from (see docs/database.md for their exact meaning). */
@@ -41,7 +43,7 @@ export class DbAggregator {
   /** Key: (query type | success code << 4 | SQLSTATE class << 16, tenant); success codes index SUCCESS_LABELS. */
   readonly queries: CounterStore;
   /** Key: (query type, table, tenant). */
-  readonly durations: HistogramStore;
+  readonly durations: DurationStore;
   /** Key: (status | nested << 8, tenant). */
   readonly transactions: CounterStore;
   private readonly pools = new Map<number, PoolState>();
@@ -58,7 +60,14 @@ export class DbAggregator {
     const { maxSeries, budget, nowMillis } = options;
     this.sql = new SqlResolver(dictionary);
     this.queries = new CounterStore(2, maxSeries, budget, nowMillis).foldTenants(1);
-    this.durations = new HistogramStore(3, METRICS.dbQueryDuration.boundaries, maxSeries, budget, nowMillis).foldTenants(2);
+    this.durations = durationStore(
+      options.histogramAggregation ?? 'explicit_bucket_histogram',
+      3,
+      METRICS.dbQueryDuration,
+      maxSeries,
+      budget,
+      nowMillis,
+    ).foldTenants(2);
     this.transactions = new CounterStore(2, maxSeries, budget, nowMillis).foldTenants(1);
     this.idleMillis = options.idleMillis;
   }
@@ -134,7 +143,7 @@ export class DbAggregator {
       if (code >>> 16 !== 0) attributes.error_class = sqlStateClass(code >>> 16);
       return attributes;
     });
-    collectHistogram(collection, METRICS.dbQueryDuration, durations, idle, (s) => ({
+    collectDurations(collection, METRICS.dbQueryDuration, durations, idle, (s) => ({
       query_type: QUERY_TYPES[durations.keys[s * 3]],
       table: sql.tables.name(durations.keys[s * 3 + 1]),
       ...tenantAttributes(dictionary, durations.keys[s * 3 + 2]),

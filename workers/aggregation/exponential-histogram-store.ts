@@ -119,6 +119,11 @@ export class ExponentialHistogramStore extends SeriesStore {
     return this.ints[at + COUNT] !== 0 || this.ints[at + this.slotFloats * 2 + TAKEN] !== 0;
   }
 
+  /** Whether the series' taken point is out in an export that has not settled yet. */
+  isTaken(series: number): boolean {
+    return this.ints[series * this.stride * 2 + this.slotFloats * 2 + TAKEN] !== 0;
+  }
+
   /** Values recorded since the last take (those a take would carry now). */
   liveCount(series: number): number {
     return this.ints[series * this.stride * 2 + COUNT] >>> 0;

@@ -7,6 +7,7 @@ import type { Collection } from '../export/collection.js';
 import { EndpointResolver } from '../labels/endpoint-resolver.js';
 import { CounterStore } from './counter-store.js';
 import { collectCounter, collectHistogram, collectSum } from './export-helpers.js';
+import { type DurationAggregation, type DurationStore, collectDurations, durationStore } from './duration-store.js';
 import { HistogramStore } from './histogram-store.js';
 import type { Generation } from './series-store.js';
 import type { MemoryBudget } from '../memory-budget.js';
@@ -41,6 +42,8 @@ export interface HttpAggregatorOptions {
   budget: MemoryBudget;
   nowMillis: number;
   idleMillis: number;
+  /** How the duration histogram is kept and exported (otlp.histogramAggregation). [default: explicit buckets] */
+  histogramAggregation?: DurationAggregation;
   /** Whether records feed the tenant rows at first; configure() changes it (setTenantMetrics). */
   tenantMetrics: boolean;
 }
@@ -56,7 +59,7 @@ export class HttpAggregator {
   /** Key: (TAG word = kind | method | status, route, tenant). */
   readonly requests: CounterStore;
   /** Key: (kind | method, route, tenant). */
-  readonly durations: HistogramStore;
+  readonly durations: DurationStore;
   /** Key: (method, route). */
   readonly requestSizes: HistogramStore;
   readonly responseSizes: HistogramStore;
@@ -79,7 +82,15 @@ export class HttpAggregator {
     this.endpoints = new EndpointResolver(dictionary);
     this.requests = new CounterStore(3, maxSeries, budget, nowMillis, LINKS).foldTenants(2);
     const generation = this.linkedGeneration;
-    this.durations = new HistogramStore(3, METRICS.httpDuration.boundaries, maxSeries, budget, nowMillis, generation).foldTenants(2);
+    this.durations = durationStore(
+      options.histogramAggregation ?? 'explicit_bucket_histogram',
+      3,
+      METRICS.httpDuration,
+      maxSeries,
+      budget,
+      nowMillis,
+      generation,
+    ).foldTenants(2);
     this.requestSizes = new HistogramStore(2, METRICS.httpRequestSize.boundaries, maxSeries, budget, nowMillis, generation);
     this.responseSizes = new HistogramStore(2, METRICS.httpResponseSize.boundaries, maxSeries, budget, nowMillis, generation);
     this.tenants = new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation).foldTenants(0);
@@ -192,7 +203,7 @@ export class HttpAggregator {
         ...tenantAttributes(dictionary, requests.keys[at + 2]),
       };
     });
-    collectHistogram(collection, METRICS.httpDuration, durations, idle, (s) => {
+    collectDurations(collection, METRICS.httpDuration, durations, idle, (s) => {
       const at = s * 3;
       return {
         method: methodName((durations.keys[at] >>> 8) & 0xff),

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
+import type { ExponentialPointView } from './otlp/metrics-writer.js';
 
 /** What happens to a data point's source once its batch's fate is known. */
 export interface Settlement {
@@ -21,8 +22,20 @@ export interface HistogramValue {
   readonly max: number;
 }
 
-/** A sum's or gauge's number, or a histogram's delta. */
-export type PointValue = number | HistogramValue;
+/**
+ * A base-2 exponential histogram's delta (positive range and zero bucket): bucket `offset + i` holds `counts[i]`.
+ * Shaped as the writer's ExponentialPointView (countsAt 0), so that it is written as it is. A copy, owned by the point.
+ */
+export interface ExponentialValue extends ExponentialPointView {
+  readonly countsAt: 0;
+}
+
+/** A sum's or gauge's number, or a histogram's delta (explicit buckets or base-2 exponential). */
+export type PointValue = number | HistogramValue | ExponentialValue;
+
+export function isExponential(value: PointValue): value is ExponentialValue {
+  return typeof value === 'object' && 'scale' in value;
+}
 
 /** One collected data point: its attributes, the start of the interval it covers, its value. */
 export interface DataPoint {

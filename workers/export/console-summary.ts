@@ -10,6 +10,7 @@
  */
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Batch, HistogramValue, PointValue } from './collection.js';
+import { explicitValue } from './explicit-view.js';
 
 /** Tenants, routes and query groups shown per interval, the busiest first. */
 export const CONSOLE_TOP = 5;
@@ -36,7 +37,8 @@ export function consoleSummary(batches: readonly Batch[], endMillis: number, sha
   let dropped = 0;
   let overflowed = 0;
   const each = (definition: MetricDefinition, visit: (attributes: Record<string, unknown>, value: PointValue) => void) => {
-    for (const batch of batches) for (const point of batch.points.get(definition) ?? []) visit(point.attributes, point.value);
+    for (const batch of batches)
+      for (const point of batch.points.get(definition) ?? []) visit(point.attributes, explicitValue(definition, point.value));
   };
   each(METRICS.httpRequests, (a, value) => {
     const count = value as number;

@@ -27,6 +27,7 @@ import type { MetricFamilyText } from '../../src/contract/protocol.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../memory-budget.js';
 import type { Batch, PointValue } from './collection.js';
+import { explicitValue } from './explicit-view.js';
 import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
 
 /** One series' running value, as render combines it: a number (counter, gauge) or a histogram's counts, sum and count. */
@@ -321,7 +322,8 @@ function tenantPair(key: string): string {
   return key.slice(at, end + 1);
 }
 
-function addPoint(family: Family, cell: number, value: PointValue): void {
+function addPoint(family: Family, cell: number, point: PointValue): void {
+  const value = explicitValue(family.definition, point);
   if (typeof value === 'number') {
     // A gauge is its latest value; points of one family arrive in the order they were collected.
     if (family.definition.kind === 'gauge') family.values[cell] = value;
@@ -334,7 +336,8 @@ function addPoint(family: Family, cell: number, value: PointValue): void {
   family.sums[cell] += value.sum ?? 0;
 }
 
-function addPending(family: Map<string, Cell>, definition: MetricDefinition, key: string, value: PointValue): void {
+function addPending(family: Map<string, Cell>, definition: MetricDefinition, key: string, point: PointValue): void {
+  const value = explicitValue(definition, point);
   let cell = family.get(key);
   if (typeof value === 'number') {
     if (cell === undefined) family.set(key, { value, counts: undefined, sum: 0 });
