@@ -65,7 +65,7 @@ export class Recorder {
   constructor(resolved: ResolvedOptions) {
     this.options = resolved;
     this.initialOptions = resolved;
-    this.families = { ...resolved.metrics };
+    this.families = familiesOf(resolved);
     this.labels = new Labels(resolved, this.refusals);
     this.shards = new Shards(resolved, this.labels);
     this.writer = new RecordWriter(this.shards.rings, this.refusals);
@@ -78,8 +78,8 @@ export class Recorder {
   /** Stops the runtime sampler and, with metrics.runtime on, starts one on the interval in effect (it samples at once). */
   private restartRuntimeSampler(): void {
     this.runtimeSampler?.stop();
-    const { metrics, runtimeMetricsIntervalMillis } = this.options;
-    this.runtimeSampler = metrics.runtime ? new RuntimeSampler(this.shards.rings[0], runtimeMetricsIntervalMillis) : undefined;
+    const { runtimeMetricsIntervalMillis } = this.options;
+    this.runtimeSampler = this.families.runtime ? new RuntimeSampler(this.shards.rings[0], runtimeMetricsIntervalMillis) : undefined;
   }
 
   /**
@@ -97,7 +97,7 @@ export class Recorder {
     this.options = next;
     this.labels.setCaps(next);
     // In place: the hooks hold this object (see `families`).
-    Object.assign(this.families, next.metrics);
+    Object.assign(this.families, familiesOf(next));
     if (change.effects.has('sampler')) this.restartRuntimeSampler();
     this.shards.setHangMillis(next.workerHangMillis);
     const settings = liveWorkerSettings(next);
@@ -137,4 +137,9 @@ export class Recorder {
     if (records === 0) return undefined;
     return `ringmeter: ${records} records were recorded but never exported: the process exited without collector.shutdown() (await it on the way out, or pass handleSignals: true)`;
   }
+}
+
+/** The families the record calls and hooks see: none at all on a disabled collector (it has no ring to write to). */
+function familiesOf(options: ResolvedOptions): Required<MetricFamiliesOptions> {
+  return options.disabled ? { http: false, db: false, tenant: false, runtime: false } : { ...options.metrics };
 }

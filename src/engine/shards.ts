@@ -20,7 +20,9 @@ export class Shards {
     const rings: RingWriter[] = [];
     const supervisors: ShardSupervisor[] = [];
     const slots = labels.tenantSlots;
-    for (let shard = 0; shard < options.workers; shard++) {
+    // A disabled collector (options.disabled) has no shard: nothing is written, nothing drained or exported.
+    const shards = options.disabled ? 0 : options.workers;
+    for (let shard = 0; shard < shards; shard++) {
       // The tenant stamps let retention tell whether a tenant was written since a worker proposed forgetting it.
       const ring = new RingWriter(options.ringCapacity, Math.floor(options.maxMemoryBytes / options.workers), {
         ring: slots.ringStamp,

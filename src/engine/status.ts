@@ -56,7 +56,7 @@ export class Status {
 
   /** The connectivity check of the endpoint the last configure() set (shard 0 runs it); undefined if none changed it. */
   get connectivity(): ConnectivityState | undefined {
-    return this.shards.supervisors[0].status.connectivity;
+    return this.shards.supervisors[0]?.status.connectivity;
   }
 
   /** The pipeline's state as a verdict: see CollectorHealth. `closed`: whether shutdown() was called. */

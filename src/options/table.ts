@@ -24,7 +24,15 @@ import {
   text,
 } from './checks.js';
 import { type Earlier, type GivenOf, group, type LiveNames, option, type ResolvedOf, type WorkerNames } from './option.js';
-import { booleanVariable, derivedVariable, integerVariable, keyValueVariable, listVariable, textVariable } from './variables.js';
+import {
+  booleanVariable,
+  derivedVariable,
+  integerVariable,
+  keyValueVariable,
+  listVariable,
+  otelBooleanVariable,
+  textVariable,
+} from './variables.js';
 
 /** Attribute values a resource may carry. */
 export type ResourceAttributeValue = string | number | boolean;
@@ -95,6 +103,12 @@ const MIN_IDLE_MILLIS = 100;
 const FAR = 2 ** 40;
 
 export const OPTIONS = {
+  /**
+   * A collector that records nothing and exports nothing: no ring, no worker, every record call and hook one branch,
+   * flush() and shutdown() resolved at once (the OpenTelemetry SDK's OTEL_SDK_DISABLED). [default: OTEL_SDK_DISABLED
+   * (only `true` disables), else false]
+   */
+  disabled: option({ check: flag, default: false, variables: [otelBooleanVariable('OTEL_SDK_DISABLED')] }),
   /** service.name resource attribute. [default: OTEL_SERVICE_NAME, else 'unknown_service:node'] */
   serviceName: option({
     check: text(1, 256),

@@ -63,3 +63,11 @@ export function keyValueVariable(name: string): Variable<Record<string, string>>
     },
   };
 }
+
+/**
+ * A boolean the OpenTelemetry way (OTEL_SDK_DISABLED): only `true`, in any case, is true; anything else, empty
+ * included, is false (the specification says so, rather than refusing the value).
+ */
+export function otelBooleanVariable(name: string): Variable<boolean> {
+  return { name, parse: (_name, value) => value.trim().toLowerCase() === 'true' };
+}
