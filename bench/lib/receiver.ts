@@ -1,9 +1,32 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 
+/** The official OTLP definitions (devDependency @otlp-proto/official, as test/support/otlp-proto.ts): protobuf bodies. */
+const ExportMetricsServiceRequest = (
+  createRequire(import.meta.url)('@otlp-proto/official/build/src/generated/root.js') as {
+    opentelemetry: {
+      proto: {
+        collector: {
+          metrics: {
+            v1: Record<string, { decode(bytes: Uint8Array): object; toObject(m: object, o: object): Record<string, any> }>;
+          };
+        };
+      };
+    };
+  }
+).opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+
+/** A request body as OTLP/JSON-shaped objects: protobuf (by Content-Type) decoded with the official definitions, else JSON. */
+function decodeBody(body: Buffer, contentType: string | undefined): any {
+  if ((contentType ?? '').startsWith('application/x-protobuf'))
+    return ExportMetricsServiceRequest.toObject(ExportMetricsServiceRequest.decode(body), { longs: String, enums: Number, json: true });
+  return JSON.parse(body.toString('utf8'));
+}
+
 /**
- * A local OTLP/HTTP endpoint for benchmarks: accepts every request, decodes it (gunzip + JSON) as a real backend
+ * A local OTLP/HTTP endpoint for benchmarks: accepts every request, decodes it (gunzip, then protobuf or JSON) as a real backend
  * would, and counts requests, data points and the sum of every http_requests_total point.
  */
 export class CountingReceiver {
@@ -23,14 +46,14 @@ export class CountingReceiver {
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
         this.bytes += raw.length;
-        const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'));
+        const body = decodeBody(req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw, req.headers['content-type']);
         this.requests++;
         // Count only what can be acknowledged: a client that gave up will send the data again.
         if (req.socket.destroyed) return;
         for (const resource of body.resourceMetrics ?? []) {
           for (const scope of resource.scopeMetrics ?? []) {
             for (const metric of scope.metrics ?? []) {
-              const points = (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
+              const points = (metric.sum ?? metric.gauge ?? metric.histogram ?? metric.exponentialHistogram)?.dataPoints ?? [];
               this.points += points.length;
               if (metric.name === 'http_requests_total')
                 for (const point of points) this.httpRequestsTotal += Number(point.asInt ?? point.asDouble ?? 0);

@@ -1,3 +1,4 @@
+import type { ExportRow } from '../export.js';
 import { renderBarChart, type Panel } from './chart.js';
 import { encodeSection } from './encode-report.js';
 import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
@@ -112,24 +113,18 @@ export function renderMarkdown(latest: Latest): string {
       ...memory.map((m) => `| ${m.implementation} | ${m.series.toLocaleString('en')} | ${Math.round(m.bytesPerSeries)} |`),
     );
   }
-  const exported = sections.export as
-    | {
-        series: number;
-        dataPoints: number;
-        requests: number;
-        gzipBytes: number;
-        medianMillis: number;
-        minMillis: number;
-        maxMillis: number;
-      }
-    | undefined;
-  if (exported) {
+  const exported = sections.export as ExportRow[] | undefined;
+  if (Array.isArray(exported) && exported.length > 0) {
     parts.push(
       '',
-      '## Export',
+      '## Export: the worker thread CPU per data point',
       '',
-      `${exported.series.toLocaleString('en')} series → ${exported.dataPoints.toLocaleString('en')} data points in ${exported.requests} requests ` +
-        `(${round(exported.gzipBytes / 1024)} KiB gzip): median ${round(exported.medianMillis)} ms (min ${round(exported.minMillis)}, max ${round(exported.maxMillis)}).`,
+      '| series | protocol | data points | requests | gzip KiB | worker µs/point | other threads µs/point (gzip) | wall ms |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|',
+      ...exported.map(
+        (r) =>
+          `| ${r.series.toLocaleString('en')} | ${r.protocol} | ${r.dataPoints.toLocaleString('en')} | ${r.requests} | ${r.wireKiB} | ${r.workerMicrosPerPoint} | ${r.otherThreadsMicrosPerPoint} | ${r.medianWallMillis} |`,
+      ),
     );
   }
   const encode = sections.encode as Parameters<typeof encodeSection>[0] | undefined;
