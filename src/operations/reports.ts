@@ -94,7 +94,10 @@ export function healthReport(engine: Recorder, staleExportMillis: number, now = 
   const { options } = engine;
   const enabled = options.metrics.http || options.metrics.db || options.metrics.tenant;
   const usedBytes = shards.reduce((sum, shard) => sum + shard.seriesBytes + shard.overflowBytes, 0);
-  const total = stats.export.succeeded + stats.export.failed;
+  // Exports settled (one per interval, flush or hand-over), whatever the exporters: the figures the live page shows
+  // (dashboard-data.ts), not the OTLP requests, which the console exporter never makes.
+  const failedExports = shards.reduce((sum, shard) => sum + shard.exportsSettledFailed, 0);
+  const total = shards.reduce((sum, shard) => sum + shard.exportsSettledOk, 0) + failedExports;
   const exportFailing = shards.some((shard) => shard.lastExportOk === false) || stale !== undefined;
   const workersDown = stats.workers.running < stats.workers.count;
   return {
@@ -111,9 +114,9 @@ export function healthReport(engine: Recorder, staleExportMillis: number, now = 
         },
         signoz_export: {
           status: shownHealth(exportFailing ? 'failing' : 'ok'),
-          success_rate: total === 0 ? null : round(stats.export.succeeded / total),
+          success_rate: total === 0 ? null : round((total - failedExports) / total),
           total_exports: total,
-          failed_exports: stats.export.failed,
+          failed_exports: failedExports,
           last_export_at: lastExportAt === 0 ? null : iso(lastExportAt),
           configuration: {
             exporters: [...options.exporters],
