@@ -1,4 +1,5 @@
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
+import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPE_SHIFT } from '../contract/codes.js';
+import { EMPTY_ID } from '../contract/strings-layout.js';
 import type { CollectorInternals } from '../internal.js';
 
 /** The SQLSTATE class code (contract/sqlstate.ts) of a driver's error; 0 when it has none. */
@@ -33,6 +34,38 @@ export function recordSettledQuery(
       (performance.now() - started) / 1000,
       inUse,
       connectionLimit,
+    );
+  } catch (error) {
+    hooks.writer.hookFailed(hook, error);
+  }
+}
+
+/**
+ * Writes the record of an operation a hook knows by its query type and table rather than by SQL text (an ORM's
+ * model operation): as recordSettledQuery, without pool reading. `queryType` an index of QUERY_TYPES; `table` a
+ * label id.
+ */
+export function recordSettledOperation(
+  hooks: CollectorInternals,
+  hook: string,
+  failed: boolean,
+  value: unknown,
+  errorClassOf: ErrorClassOf,
+  queryType: number,
+  table: number,
+  tenant: number,
+  started: number,
+): void {
+  try {
+    hooks.writer.writeQuery(
+      (failed ? 0 : QUERY_SUCCESS) | (queryType << QUERY_TYPE_SHIFT),
+      failed ? errorClassOf(value) : 0,
+      table,
+      tenant,
+      EMPTY_ID,
+      (performance.now() - started) / 1000,
+      0,
+      0,
     );
   } catch (error) {
     hooks.writer.hookFailed(hook, error);
