@@ -9,4 +9,5 @@ export const BENCHMARKS = [
   'export',
   'encode',
   'postgres-overhead',
+  'pg-overhead',
 ] as const;

@@ -3,7 +3,7 @@ import { integerIn, quote, refuseUnknownOptions, requireObject } from './options
 import type { LiveOptions } from './options/live.js';
 import { resolveOptions } from './options/resolve.js';
 import type { CollectorOptions, MetricFamiliesOptions, ResolvedOptions } from './options/table.js';
-import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, queryTypeId } from './contract/codes.js';
+import { BYTES_DATA_TYPE, HTTP_BODY_DATA_TYPES, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_TYPE_SHIFT, queryTypeId } from './contract/codes.js';
 import type {
   CollectorHealth,
   CollectorStats,
@@ -143,7 +143,7 @@ export class Collector {
           this.#writer.reject(type < 0 ? 'recordQuery.queryType' : 'recordQuery.table');
           return;
         }
-        detail |= type << 4;
+        detail |= type << QUERY_TYPE_SHIFT;
         key = table === undefined ? EMPTY_ID : this.#labels.labelId(table);
       }
       const tenant = this.#labels.tenantId(tenantId, 'recordQuery.tenantId');

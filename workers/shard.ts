@@ -579,6 +579,9 @@ export class Shard implements TestHookTarget {
         if (this.heldForgets !== undefined) this.heldForgets.push(message.ids);
         else this.forgetRetired(message.ids);
         return;
+      case 'tenantCreated':
+        this.profiles.setCreated(message.id, message.tenant, message.createdMillis);
+        return;
       case 'analytics':
         // Read-only: drains what is published so the answer is current, touches no export state.
         this.drainAll();

@@ -29,6 +29,8 @@ export const KIND_RUNTIME = 5;
  * RUNTIME      detail = RUNTIME_* sample, code = GC kind (RUNTIME_GC only), VALUE = the sample.
  */
 export const QUERY_SUCCESS = 1;
+/** Where the query type sits in a QUERY record's detail (bits 4-7), when KEY is a table rather than a SQL text. */
+export const QUERY_TYPE_SHIFT = 4;
 export const QUERY_KEY_IS_SQL = 2;
 /**
  * Set by the Drizzle logger hook, which sees a query before it runs: counted (success unknown, QUERY_SUCCESS is

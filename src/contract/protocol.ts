@@ -63,7 +63,12 @@ export type MainToWorker =
    * their data, and reports each with `tenantsForgotten`. Also sent to a replacement worker for the slots a dead one
    * never reported.
    */
-  | { type: 'tenantsForget'; ids: number[] };
+  | { type: 'tenantsForget'; ids: number[] }
+  /**
+   * A tenant's creation date from the application's tenantCreatedAt (epoch ms), for `onboarding`. `tenant` is the
+   * id the slot held when the date was asked: the worker applies it only if the slot still holds that tenant.
+   */
+  | { type: 'tenantCreated'; id: number; tenant: string; createdMillis: number };
 
 export type WorkerToMain =
   | { type: 'flushed'; id: number }

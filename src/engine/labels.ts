@@ -72,6 +72,11 @@ export class Labels {
     return INVALID_ID;
   }
 
+  /** Tells `listener` of each tenant that takes a slot, once the slot holds it (tenantCreatedAt). */
+  onNewTenant(listener: (tenant: string, id: number) => void): void {
+    this.tenants.onNewTenant = listener;
+  }
+
   /** A SQL text's string id (the text cut to LABEL_LIMITS.sql first). */
   sqlId(sql: string): number {
     return this.sqlTexts.intern(sql);

@@ -22,6 +22,7 @@ import { RecordWriter } from './record-writer.js';
 import { Refusals } from './refusals.js';
 import { RequestScope } from './request-scope.js';
 import { Shards } from './shards.js';
+import { TenantCreationDates } from './tenant-creation.js';
 import { Status } from './status.js';
 import { liveWorkerSettings } from './worker-config.js';
 import { WorkerTestHooks } from './worker-test-hooks.js';
@@ -73,6 +74,16 @@ export class Recorder {
     this.reads = new Reads(this.shards.supervisors);
     this.testHooks = new WorkerTestHooks(this.shards.supervisors, resolved.testHooks);
     this.restartRuntimeSampler();
+    const { tenantCreatedAt } = resolved;
+    if (tenantCreatedAt !== undefined) {
+      const dates = new TenantCreationDates(
+        tenantCreatedAt,
+        (id, tenant, createdMillis) => this.shards.tenantCreated(id, tenant, createdMillis),
+        (error) => this.refusals.hookFailed('tenantCreatedAt', error),
+        resolved.maxTenants,
+      );
+      this.labels.onNewTenant((tenant, id) => dates.noteNewTenant(tenant, id));
+    }
   }
 
   /** Stops the runtime sampler and, with metrics.runtime on, starts one on the interval in effect (it samples at once). */

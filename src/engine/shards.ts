@@ -51,6 +51,11 @@ export class Shards {
   }
 
   /** configure(): a new workerHangMillis, from each supervisor's next look at its worker's heartbeat. */
+  /** A tenant's creation date, to the worker of its shard (the shard its records go to: record-writer.ts). */
+  tenantCreated(id: number, tenant: string, createdMillis: number): void {
+    this.supervisors[id % this.supervisors.length].tenantCreated(id, tenant, createdMillis);
+  }
+
   setHangMillis(hangMillis: number): void {
     for (const supervisor of this.supervisors) supervisor.setHangMillis(hangMillis);
   }

@@ -16,6 +16,7 @@ import {
   integer,
   numberAboveAtMost,
   oneOf,
+  optionalFunction,
   oneOfIn,
   powerOfTwo,
   quote,
@@ -33,6 +34,9 @@ import {
   otelBooleanVariable,
   textVariable,
 } from './variables.js';
+
+/** The application's creation date of a tenant: a Date, epoch milliseconds, or undefined when unknown; or a Promise of one. */
+export type TenantCreatedAt = (tenantId: string) => Date | number | undefined | null | Promise<Date | number | undefined | null>;
 
 /** Attribute values a resource may carry. */
 export type ResourceAttributeValue = string | number | boolean;
@@ -254,6 +258,18 @@ export const OPTIONS = {
   maxSeries: option({ check: integer(1, 100_000_000), default: 100_000, worker: true }),
   /** Distinct tenant ids; more are recorded as '__overflow__'. [default: 10000] */
   maxTenants: option({ check: integer(1, 10_000_000), default: 10_000, live: ['main'], fixedCeiling: SIZED_THE_STRING_TABLE }),
+  /**
+   * When a tenant was created (a Date or epoch milliseconds; undefined when unknown), sync or async, so that the
+   * `onboarding` pattern follows the tenant's creation. Called off the request path, once per tenant id new to
+   * this process (results cached), never for a known one. [default: none: onboarding follows the first record
+   * this process saw, so after a restart every active tenant is onboarding for onboardingWindowMillis]
+   */
+  tenantCreatedAt: option({
+    check: (name, value) =>
+      optionalFunction<TenantCreatedAt>(name, value, '(tenantId: string) => Date | number | undefined (or a Promise of one)'),
+    // None (a computed default: a plain undefined is no default the table can tell from a missing one).
+    default: () => undefined,
+  }),
   /** Distinct routes; more are recorded as '__overflow__'. [default: 2000] */
   maxRoutes: option({ check: integer(1, 1_000_000), default: 2_000, live: ['main'], fixedCeiling: SIZED_THE_STRING_TABLE }),
   /** Distinct SQL texts; more are classified as '__overflow__'. [default: 1000] */

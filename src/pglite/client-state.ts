@@ -1,14 +1,16 @@
 import type { CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
 import { EMPTY_ID } from '../contract/strings-layout.js';
 import { templateText } from '../postgres/sql-text.js';
-import { sqlStateClassOfPgliteError } from './error-class.js';
+import { recordEndedTransaction, recordSettledQuery } from '../database/records.js';
+import { sqlStateClassOfServerError } from '../database/server-error-class.js';
 
 /**
  * PGlite runs one backend in the process: one connection, which every query and transaction waits for in turn.
  * The pool gauges see a pool of one.
  */
 const CONNECTION_LIMIT = 1;
+
+const HOOK = 'instrumentPglite';
 
 /** What the client proxy and the proxies of its transactions share. */
 export class PgliteState {
@@ -71,21 +73,19 @@ export class PgliteState {
     const inUse = holdsConnection ? ++this.busy : this.busy;
     const settle = (failed: boolean, value: unknown): void => {
       if (holdsConnection) this.busy--;
-      try {
-        this.hooks.writer.writeQuery(
-          failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
-          failed ? sqlStateClassOfPgliteError(value) : 0,
-          sql,
-          tenant,
-          this.database,
-          (performance.now() - started) / 1000,
-          inUse,
-          CONNECTION_LIMIT,
-        );
-      } catch (error) {
-        // The query's own outcome goes on regardless; the failure is counted and named in health().
-        this.hooks.writer.hookFailed('instrumentPglite', error);
-      }
+      recordSettledQuery(
+        this.hooks,
+        HOOK,
+        failed,
+        value,
+        sqlStateClassOfServerError,
+        sql,
+        tenant,
+        this.database,
+        started,
+        inUse,
+        CONNECTION_LIMIT,
+      );
     };
     let pending: Promise<unknown>;
     try {
@@ -107,11 +107,6 @@ export class PgliteState {
 
   /** Records how a transaction ended; never throws. */
   endTransaction(committed: boolean, tenant: number): void {
-    try {
-      this.hooks.writer.writeTransaction(committed, false, tenant, this.database);
-    } catch (error) {
-      // Never let metrics change the transaction's outcome; the failure is counted and named in health().
-      this.hooks.writer.hookFailed('instrumentPglite', error);
-    }
+    recordEndedTransaction(this.hooks, HOOK, committed, false, tenant, this.database);
   }
 }

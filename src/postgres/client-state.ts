@@ -1,5 +1,5 @@
 import type { CollectorInternals } from '../internal.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS } from '../contract/codes.js';
+import { recordSettledQuery } from '../database/records.js';
 import { sqlStateClassOfError } from './error-class.js';
 import { InFlightQueries } from './in-flight.js';
 import type { PostgresQuery } from './postgres-js.js';
@@ -47,20 +47,26 @@ export class ClientState {
     value: unknown,
   ): void {
     if (holdsConnection) this.busy--;
+    let sql: number;
     try {
-      this.hooks.writer.writeQuery(
-        failed ? QUERY_KEY_IS_SQL : QUERY_KEY_IS_SQL | QUERY_SUCCESS,
-        failed ? sqlStateClassOfError(value) : 0,
-        this.sqlIds.of(query),
-        tenant,
-        this.database,
-        (performance.now() - started) / 1000,
-        inUse,
-        this.connectionLimit,
-      );
+      sql = this.sqlIds.of(query);
     } catch (error) {
       // The query's own outcome goes on regardless; the failure is counted and named in health().
       this.hooks.writer.hookFailed('instrumentPostgres', error);
+      return;
     }
+    recordSettledQuery(
+      this.hooks,
+      'instrumentPostgres',
+      failed,
+      value,
+      sqlStateClassOfError,
+      sql,
+      tenant,
+      this.database,
+      started,
+      inUse,
+      this.connectionLimit,
+    );
   }
 }

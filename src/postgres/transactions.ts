@@ -1,3 +1,4 @@
+import { recordEndedTransaction } from '../database/records.js';
 import { reportSettlement } from '../database/settlement.js';
 import type { ClientState } from './client-state.js';
 
@@ -31,12 +32,8 @@ export function trackTransaction(
   if (!nested) client.busy++;
   const end = (committed: boolean): void => {
     if (!nested) client.busy--;
-    try {
-      if (entered) hooks.writer.writeTransaction(committed, nested, tenant, client.database);
-    } catch (error) {
-      // Never let metrics change the transaction's outcome; the failure is counted and named in health().
-      hooks.writer.hookFailed('instrumentPostgres', error);
-    }
+    // Never lets metrics change the transaction's outcome: a failure is counted and named in health().
+    if (entered) recordEndedTransaction(hooks, 'instrumentPostgres', committed, nested, tenant, client.database);
   };
   return reportSettlement(
     () =>

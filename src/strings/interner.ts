@@ -56,6 +56,9 @@ export class LabelInterner {
  * counts live tenants, so a retired tenant makes room under `maxTenants` at once, while its slot waits for its fence.
  */
 export class TenantInterner {
+  /** Told of each tenant that takes a slot (tenantCreatedAt, engine/tenant-creation.ts); must not throw or block. */
+  onNewTenant: ((tenant: string, id: number) => void) | undefined;
+
   constructor(
     private readonly table: StringTableWriter,
     private readonly slots: TenantSlots,
@@ -81,6 +84,7 @@ export class TenantInterner {
     // Every slot is held (live, or retired and waiting for its fence): overflow until one is freed.
     if (slot < 0) return OVERFLOW_ID;
     this.table.writeTenant(slot, value);
+    this.onNewTenant?.(value, TENANT_ID_BASE + slot);
     return TENANT_ID_BASE + slot;
   }
 }

@@ -29,6 +29,8 @@ const TEST_HOOKS_OFF = 'ringmeter: test hooks are off; make the collector with c
  * message says, in ShardStatus.
  */
 export class ShardSupervisor {
+  /** The creation date told to the worker, per tenant slot id (tenantCreated). */
+  private readonly creationDates = new Map<number, MainToWorker>();
   private readonly thread: ShardThread;
   private worker: WorkerLink | undefined;
   /** Settles once a worker runs (again). */
@@ -136,6 +138,18 @@ export class ShardSupervisor {
   }
 
   /** configure(): a new workerHangMillis, used from the next look at the heartbeat. */
+  /**
+   * Tells the worker when a tenant was created (tenantCreatedAt). Kept per tenant slot (the latest per slot: at
+   * most maxTenants), so that a replacement worker is told again: its profiles start empty, and the slot's tenant
+   * would otherwise be onboarding again from its next record. A stale entry (the slot changed hands) is ignored by
+   * the worker, which checks the tenant id.
+   */
+  tenantCreated(id: number, tenant: string, createdMillis: number): void {
+    const message: MainToWorker = { type: 'tenantCreated', id, tenant, createdMillis };
+    this.creationDates.set(id, message);
+    this.post(message);
+  }
+
   setHangMillis(hangMillis: number): void {
     this.progress.hangMillis = hangMillis;
   }
@@ -240,6 +254,7 @@ export class ShardSupervisor {
     // Slots a dead worker was told to forget and never reported: the replacement is told again (it may have
     // state for them from records still in the ring), so they never stay retiring for good.
     this.postIf(this.retention?.forReplacement());
+    for (const message of this.creationDates.values()) this.post(message);
     // Reads that waited for a worker (asked while none ran, or left by a dead one's exit).
     this.renderLane.workerReady();
     this.analyticsLane.workerReady();

@@ -1,6 +1,13 @@
 import type { Attributes } from '@opentelemetry/api';
 import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
-import { QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, TRANSACTION_COMMIT, QUERY_TYPES } from '../../src/contract/codes.js';
+import {
+  QUERY_KEY_IS_SQL,
+  QUERY_SUCCESS,
+  QUERY_TYPE_SHIFT,
+  QUERY_UNTIMED,
+  TRANSACTION_COMMIT,
+  QUERY_TYPES,
+} from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { sqlStateClass } from '../../src/contract/sqlstate.js';
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
@@ -98,7 +105,7 @@ export class DbAggregator {
       queryType = this.sql.queryType(key);
       table = this.sql.table(key);
     } else {
-      queryType = detail >>> 4;
+      queryType = detail >>> QUERY_TYPE_SHIFT;
       table = this.explicitTable(key);
     }
     const untimed = (detail & QUERY_UNTIMED) !== 0;

@@ -15,7 +15,8 @@ import { WINDOW_MINUTES } from './activity-window.js';
 export function activityPatterns(
   perMinute: Uint32Array,
   lastHour: number,
-  firstSeenMillis: number,
+  /** The tenant's creation (tenantCreatedAt) when known, else when this worker first saw it. */
+  onboardingSinceMillis: number,
   nowMillis: number,
   thresholds: ActivityThresholds,
 ): ActivityPattern[] {
@@ -24,7 +25,7 @@ export function activityPatterns(
   for (let i = 0; i < thresholds.burstMinutes; i++) busiest += sorted[i];
   let idle = 0;
   for (let i = 0; i < WINDOW_MINUTES; i++) if (perMinute[i] === 0) idle++;
-  const onboarding = nowMillis - firstSeenMillis < thresholds.onboardingWindowMillis;
+  const onboarding = nowMillis - onboardingSinceMillis < thresholds.onboardingWindowMillis;
   const batch = lastHour > 0 && busiest >= thresholds.burstShare * lastHour && idle >= thresholds.burstMinIdleMinutes;
   const steady = !batch && WINDOW_MINUTES - idle >= thresholds.steadyMinActiveMinutes;
   const volume: ActivityPattern =

@@ -8,7 +8,7 @@ import type { SqlResolver } from '../labels/sql-resolver.js';
 import { activityPatterns } from './activity-pattern.js';
 import type { ActivityWindows } from './activity-window.js';
 import type { EndpointCells } from './endpoint-cells.js';
-import type { Profile } from './tenant-profile.js';
+import { onboardingSince, type Profile } from './tenant-profile.js';
 
 /**
  * The read side of the tenant profiles (TenantProfiles.analytics): a profile as the analytics contract gives it,
@@ -59,7 +59,7 @@ export class ProfileReader {
       responseBytes: p.responseBytes,
       processedBytes: this.processedBytes(p),
       requestsLastHour,
-      pattern: activityPatterns(this.windows.perMinute(p.window), requestsLastHour, p.firstSeenMillis, nowMillis, this.thresholds)[0],
+      pattern: activityPatterns(this.windows.perMinute(p.window), requestsLastHour, onboardingSince(p), nowMillis, this.thresholds)[0],
       anomalies: p.interval.anomalies(),
       costShare: p.interval.costShare,
       endpoints,

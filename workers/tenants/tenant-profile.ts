@@ -44,6 +44,11 @@ export type Profile = Pick<
   | 'responseBytes'
 > & {
   tenantId: number;
+  /**
+   * When the tenant was created, as the application's `tenantCreatedAt` said (epoch ms); NaN when it gave none:
+   * then `onboarding` follows firstSeenMillis, the first record this worker aggregated for it.
+   */
+  createdMillis: number;
   latency: LogSketch;
   /** Its slot in the shard's per-minute activity windows (the activity patterns read it). */
   window: number;
@@ -75,6 +80,7 @@ export type OverflowCell = Omit<EndpointCell, 'method' | 'route' | 'requestsLast
 export function newProfile(tenantId: number, nowMillis: number, window: number, grow: SketchGrowth): Profile {
   return {
     tenantId,
+    createdMillis: Number.NaN,
     firstSeenMillis: nowMillis,
     lastSeenMillis: nowMillis,
     requests: 0,
@@ -97,6 +103,11 @@ export function newProfile(tenantId: number, nowMillis: number, window: number, 
     interval: new TenantInterval(),
     chargedBytes: 0,
   };
+}
+
+/** Since when `onboarding` counts for a profile: the tenant's creation when known, else its first record here. */
+export function onboardingSince(profile: Profile): number {
+  return Number.isNaN(profile.createdMillis) ? profile.firstSeenMillis : profile.createdMillis;
 }
 
 export function newOverflowCell(): OverflowCell {

@@ -19,6 +19,7 @@ import {
   newOverflowCell,
   newProfile,
   newQueryCell,
+  onboardingSince,
   PROFILE_BYTES,
   type Profile,
   type QueryCell,
@@ -47,6 +48,8 @@ const MAP_BYTES = 192;
  */
 export class TenantProfiles {
   private readonly profiles = new Map<number, Profile>();
+  /** Creation dates that arrived before their tenant's profile (setCreated). */
+  private readonly pendingCreated = new Map<number, number>();
   private readonly routes = new Map<number, LogSketch>();
   private readonly dbLatency: LogSketch;
   private readonly windows: ActivityWindows;
@@ -116,6 +119,19 @@ export class TenantProfiles {
     return profile;
   }
 
+  /**
+   * The application's creation date of a tenant (`tenantCreatedAt`, on the main thread), for `onboarding`. It may
+   * come before the tenant's first record is drained: then it waits in `pendingCreated` (one entry per tenant slot
+   * at most) for the profile. Retention's forget drops both. The slot may have changed hands (retention) since the
+   * main thread asked for the date: only the tenant it was asked for (`tenant`) gets it.
+   */
+  setCreated(tenantId: number, tenant: string, createdMillis: number): void {
+    if (this.dictionary.label(tenantId) !== tenant) return;
+    const profile = this.profiles.get(tenantId);
+    if (profile !== undefined) profile.createdMillis = createdMillis;
+    else this.pendingCreated.set(tenantId, createdMillis);
+  }
+
   private create(tenantId: number, nowMillis: number, window: number): Profile {
     // A tenant's latency sketch grows charged twice: its interval's mark copies its buckets. A widening (forced:
     // log-sketch.ts) is charged whatever the budget says, as a count must not be wrong.
@@ -125,6 +141,11 @@ export class TenantProfiles {
       profile.chargedBytes += 2 * addedBytes;
       return true;
     });
+    const created = this.pendingCreated.get(tenantId);
+    if (created !== undefined) {
+      profile.createdMillis = created;
+      this.pendingCreated.delete(tenantId);
+    }
     this.profiles.set(tenantId, profile);
     return profile;
   }
@@ -281,7 +302,7 @@ export class TenantProfiles {
           ? activityPatterns(
               this.windows.perMinute(p.window),
               this.windows.lastHour(p.window, nowMillis),
-              p.firstSeenMillis,
+              onboardingSince(p),
               nowMillis,
               this.thresholds,
             )[0]
@@ -329,6 +350,7 @@ export class TenantProfiles {
    */
   forgetIds(ids: ReadonlySet<number>): void {
     for (const id of ids) {
+      this.pendingCreated.delete(id);
       const profile = this.profiles.get(id);
       if (profile === undefined) continue;
       this.windows.release(profile.window);
