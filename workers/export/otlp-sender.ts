@@ -4,7 +4,6 @@ import {
   createOtlpNetworkExportDelegate,
   ExporterMetrics,
   OTLPExporterError,
-  type ExportResponse,
   type IExporterTransport,
 } from '@opentelemetry/otlp-exporter-base';
 import {
@@ -20,25 +19,35 @@ import { shownEndpoint } from '../../src/secrets/shown-endpoint.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { HttpTransport } from './http-transport.js';
 import { COMPONENT_TYPE, RETRYABLE_STATUSES } from './otlp-http.js';
-import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';
+import { type RetriedResponse, RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';
 
-/** How one export request ended, as the shard must act on it. */
+/**
+ * How one export request ended, as the shard must act on it. `timedOutAfterSending`: an attempt timed out after its
+ * whole request had gone out, so the backend may have taken it; data sent again after that may arrive twice.
+ */
 export type SendResult =
   /** The backend took the batch; `rejectedPoints` of it it refused for good (an OTLP partial success). */
-  | { outcome: 'accepted'; attempts: number; rejectedPoints: number; rejection: string | undefined }
+  | { outcome: 'accepted'; attempts: number; timedOutAfterSending: boolean; rejectedPoints: number; rejection: string | undefined }
   /*
    * `error` and `rejection` are safe to show: every configured header value and URL secret is scrubbed from them
    * (a backend may echo the key it refused), and `error` starts with the URL tried, without its credentials.
    */
   /** Worth retrying (429, 502, 503, 504, a network error or timeout): keep the data for the next export. */
-  | { outcome: 'retryable'; attempts: number; error: string; errorType: string; retryAfterMillis: number | undefined }
+  | {
+      outcome: 'retryable';
+      attempts: number;
+      timedOutAfterSending: boolean;
+      error: string;
+      errorType: string;
+      retryAfterMillis: number | undefined;
+    }
   /** Refused for good (400 and the like): resending it would fail the same way. */
-  | { outcome: 'rejected'; attempts: number; error: string; errorType: string };
+  | { outcome: 'rejected'; attempts: number; timedOutAfterSending: boolean; error: string; errorType: string };
 
 /** What one request met on its way through the exporter: filled in by the transport and the serializer. */
 interface RequestTrace {
   readonly deadlineMillis: number;
-  retried?: { response: ExportResponse; attempts: number };
+  retried?: RetriedResponse;
   partialSuccess?: IExportMetricsPartialSuccess;
 }
 
@@ -135,6 +144,7 @@ export class OtlpSender {
 /** The shard's view of a finished request, from what its trace recorded (and the exporter's own error, if it never sent). */
 function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unknown, scrubber: SecretScrubber, url: string): SendResult {
   const attempts = trace.retried?.attempts ?? 0;
+  const timedOutAfterSending = trace.retried?.timedOutAfterSending ?? false;
   const response = trace.retried?.response;
   if (succeeded) {
     const rejected = Number(trace.partialSuccess?.rejectedDataPoints ?? 0);
@@ -142,13 +152,19 @@ function outcomeOf(trace: RequestTrace, succeeded: boolean, exporterError: unkno
     return {
       outcome: 'accepted',
       attempts,
+      timedOutAfterSending,
       rejectedPoints: Number.isFinite(rejected) ? rejected : 0,
       rejection: rejection ? scrubber.scrub(rejection) : undefined,
     };
   }
   const error = response !== undefined && response.status !== 'success' ? response.error : exporterError;
   const status = error instanceof OTLPExporterError && typeof error.code === 'number' ? error.code : undefined;
-  const failure = { attempts, error: `${url}: ${describe(error, status, scrubber)}`, errorType: errorType(error, status) };
+  const failure = {
+    attempts,
+    timedOutAfterSending,
+    error: `${url}: ${describe(error, status, scrubber)}`,
+    errorType: errorType(error, status),
+  };
   if (status !== undefined && !RETRYABLE_STATUSES.has(status)) return { outcome: 'rejected', ...failure };
   const retryAfterMillis = response?.status === 'retryable' ? response.retryInMillis : undefined;
   return { outcome: 'retryable', ...failure, retryAfterMillis };
