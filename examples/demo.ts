@@ -9,6 +9,9 @@
  *   PORT           the API's port (default 3000; 0 = any free port)
  *   DEMO_SECONDS   stop by itself after this long (default 0: run until stopped)
  *   DEMO_EXPORT_SECONDS  export (and print a summary) this often (default 5)
+ *   DEMO_RATE      multiply every tenant's request rate by this (default 1)
+ *   DEMO_MAX_ORDERS  keep the newest this many orders (default 10000): the rest are deleted every 10 s, so the
+ *                  embedded database, which lives in this process's memory, stays bounded however long it runs
  *   DATABASE_URL   use this PostgreSQL server instead of the embedded one
  *
  * This file is the demo's edge: the only one that reads the environment (createCollector reads the OTEL_* ones).
@@ -18,13 +21,15 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createCollector, type Collector, type ExporterName } from '../src/index.js';
 import { createDemoApp, DEMO_OPERATIONS } from './demo-app.js';
-import { openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
+import { DEFAULT_MAX_ORDERS, openEmbeddedOrders, openServerOrders, type OrderStore } from './orders.js';
 import { demoTenants, TrafficGenerator } from './traffic.js';
 
 interface DemoConfig {
   port: number;
   seconds: number;
   exportIntervalMillis: number;
+  rateScale: number;
+  maxOrders: number;
   databaseUrl: string | undefined;
   /** The OTLP endpoint the collector reads from the environment, if any. */
   otlpEndpoint: string | undefined;
@@ -42,11 +47,18 @@ function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
   const exportSeconds = Number(env.DEMO_EXPORT_SECONDS ?? 5);
   if (!Number.isFinite(exportSeconds) || exportSeconds <= 0)
     throw new RangeError(`DEMO_EXPORT_SECONDS must be a number of seconds above 0 (got ${env.DEMO_EXPORT_SECONDS})`);
+  const rateScale = Number(env.DEMO_RATE ?? 1);
+  if (!Number.isFinite(rateScale) || rateScale <= 0) throw new RangeError(`DEMO_RATE must be a number above 0 (got ${env.DEMO_RATE})`);
+  const maxOrders = Number(env.DEMO_MAX_ORDERS ?? DEFAULT_MAX_ORDERS);
+  if (!Number.isSafeInteger(maxOrders) || maxOrders < 1)
+    throw new RangeError(`DEMO_MAX_ORDERS must be an integer of 1 or more (got ${env.DEMO_MAX_ORDERS})`);
   const otlpEndpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
   return {
     port,
     seconds,
     exportIntervalMillis: Math.round(exportSeconds * 1_000),
+    rateScale,
+    maxOrders,
     databaseUrl: env.DATABASE_URL || undefined,
     otlpEndpoint,
     exporters: env.OTEL_METRICS_EXPORTER ? undefined : otlpEndpoint === undefined ? ['console'] : ['otlp'],
@@ -61,7 +73,10 @@ async function main(config: DemoConfig): Promise<void> {
   });
   let orders: OrderStore;
   try {
-    orders = config.databaseUrl === undefined ? await openEmbeddedOrders(collector) : await openServerOrders(collector, config.databaseUrl);
+    orders =
+      config.databaseUrl === undefined
+        ? await openEmbeddedOrders(collector, config.maxOrders)
+        : await openServerOrders(collector, config.databaseUrl, config.maxOrders);
   } catch (error) {
     await collector.shutdown().catch(() => {});
     throw new Error(`could not open the demo's database: ${(error as Error).message}`);
@@ -81,13 +96,15 @@ async function main(config: DemoConfig): Promise<void> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const tenants = demoTenants(config.seconds > 0 ? Math.max(1, Math.round(config.seconds / 3)) : 30);
-  const traffic = new TrafficGenerator(base, tenants);
+  const traffic = new TrafficGenerator(base, tenants, config.rateScale);
   let printer: NodeJS.Timeout | undefined;
+  const pruner = new OrderPruner(orders);
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> => {
     stopping ??= (async () => {
       console.log(`\n${why}: stopping the traffic, then the collector (final export)…`);
       clearInterval(printer);
+      await pruner.stop();
       await traffic.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -108,6 +125,7 @@ async function main(config: DemoConfig): Promise<void> {
     tenants.map(({ tenant, pattern }) => `${tenant} (${pattern})`),
   );
   traffic.start();
+  pruner.start();
   printer = setInterval(() => printPipeline(collector), config.exportIntervalMillis);
 
   if (config.seconds > 0) setTimeout(() => void stop(`${config.seconds} s (DEMO_SECONDS) are up`), config.seconds * 1_000);
@@ -125,7 +143,7 @@ function printBanner(base: string, orders: OrderStore, config: DemoConfig, tenan
       `  database          ${base}${DEMO_OPERATIONS.database}   (analytics: from this machine only)`,
       `  health            ${base}${DEMO_OPERATIONS.health}`,
       `  prometheus        ${base}${DEMO_OPERATIONS.metrics}`,
-      `  stored in         ${orders.description}`,
+      `  stored in         ${orders.description}, the newest ${orders.maxOrders} orders kept`,
       `  metrics to        ${metricsDestination(config)}`,
       `  traffic from      ${tenants.join(', ')}`,
       `  runs              ${config.seconds > 0 ? `${config.seconds} s (DEMO_SECONDS)` : 'until Ctrl+C'}`,
@@ -136,6 +154,44 @@ function printBanner(base: string, orders: OrderStore, config: DemoConfig, tenan
 function metricsDestination({ exporters, otlpEndpoint }: DemoConfig): string {
   if (exporters === undefined) return 'the exporters of OTEL_METRICS_EXPORTER';
   return otlpEndpoint ?? 'the console, every interval (set OTEL_EXPORTER_OTLP_ENDPOINT for SigNoz)';
+}
+
+/** How often the store deletes all but its newest orders. */
+const PRUNE_INTERVAL_MILLIS = 10_000;
+
+/**
+ * Keeps the store at its newest `maxOrders` orders, every PRUNE_INTERVAL_MILLIS: one prune at a time (a slow one
+ * delays the next rather than overlapping it), and a failure is said on stderr and tried again next time.
+ */
+class OrderPruner {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly orders: OrderStore) {}
+
+  start(): void {
+    this.timer = setTimeout(() => this.prune(), PRUNE_INTERVAL_MILLIS);
+  }
+
+  /** Stops pruning; resolves once a prune under way has ended (the store may then be closed). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private prune(): void {
+    this.running = this.orders
+      .prune()
+      .then(
+        () => {},
+        (error: Error) => console.error(`ringmeter demo: pruning old orders failed: ${error.message}`),
+      )
+      .finally(() => {
+        if (!this.stopped) this.timer = setTimeout(() => this.prune(), PRUNE_INTERVAL_MILLIS);
+      });
+  }
 }
 
 /** The pipeline's own state, once per interval; the console exporter prints the traffic itself. */

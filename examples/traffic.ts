@@ -66,9 +66,11 @@ export class TrafficGenerator {
   private timer: NodeJS.Timeout | undefined;
   private started = 0;
 
+  /** `rateScale` multiplies every tenant's rate (2: twice the requests, in the same patterns). */
   constructor(
     private readonly base: string,
     private readonly tenants: readonly TenantPattern[],
+    private readonly rateScale = 1,
     private readonly random: () => number = Math.random,
   ) {
     this.credit = tenants.map(() => 0);
@@ -88,7 +90,7 @@ export class TrafficGenerator {
   private tick(): void {
     const seconds = (performance.now() - this.started) / 1000;
     this.tenants.forEach((tenant, index) => {
-      this.credit[index] += (tenant.rate(seconds) * TICK_MILLIS) / 1000;
+      this.credit[index] += (tenant.rate(seconds) * this.rateScale * TICK_MILLIS) / 1000;
       for (; this.credit[index] >= 1; this.credit[index]--) {
         if (this.inFlight.size >= MAX_IN_FLIGHT) {
           this.shed++;

@@ -47,6 +47,7 @@ describe('ring layout', () => {
       layout.SERIES_BYTES,
       layout.UNDECODABLE,
       layout.EXPORTED_UNDECODABLE,
+      layout.POSSIBLY_DUPLICATED_POINTS,
     ];
     for (const slot of main) expect(Math.floor((slot * 4) / 64)).toBe(0);
     for (const slot of worker) expect(Math.floor((slot * 4) / 64)).toBeGreaterThanOrEqual(1);

@@ -344,6 +344,7 @@ export class Shard implements TestHookTarget {
     const refusals: string[] = [];
     let rejectedPoints = 0;
     let droppedPoints = 0;
+    let possiblyDuplicatedPoints = 0;
     const batches = collection.batches;
     if (!this.config.exporters.includes('otlp')) return this.settleUnsent(batches, collection.endMillis);
     // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
@@ -358,6 +359,9 @@ export class Shard implements TestHookTarget {
         this.lastOtlpAccepted = result.outcome === 'accepted';
         const seconds = (performance.now() - requestStarted) / 1000;
         this.header.addExportAttempts(result.attempts);
+        // A request that timed out after going out whole may have been taken: its data goes again (in a retry that
+        // was accepted, or with the next export), and the backend may then hold it twice. Counted, never silent.
+        if (result.timedOutAfterSending && result.outcome !== 'rejected') possiblyDuplicatedPoints += batch.size;
         if (result.outcome === 'accepted') {
           batch.commit();
           this.totals.absorb(batch);
@@ -411,6 +415,7 @@ export class Shard implements TestHookTarget {
       },
       rejectedPoints,
       droppedPoints,
+      possiblyDuplicatedPoints,
     );
     const problems = [...failures, ...refusals];
     return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
@@ -705,8 +710,13 @@ export class Shard implements TestHookTarget {
   }
 
   /** An export settled: its counts go to the header first (stats() reads them there), then the main thread is told. */
-  private reportExported(outcome: { ok: boolean; error?: string; refusal?: string }, rejectedPoints = 0, droppedPoints = 0): void {
-    this.header.addExportSettled(outcome.ok, rejectedPoints, droppedPoints);
+  private reportExported(
+    outcome: { ok: boolean; error?: string; refusal?: string },
+    rejectedPoints = 0,
+    droppedPoints = 0,
+    possiblyDuplicatedPoints = 0,
+  ): void {
+    this.header.addExportSettled(outcome.ok, rejectedPoints, droppedPoints, possiblyDuplicatedPoints);
     this.post({ type: 'exported', ...outcome });
   }
 

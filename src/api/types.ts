@@ -105,6 +105,11 @@ export interface CollectorStats {
     rejectedDataPoints: number;
     /** Data points dropped with batches the backend refused for good (400 and the like). */
     droppedDataPoints: number;
+    /**
+     * Data points of requests that timed out after going out whole: the backend may have taken them, and they are
+     * sent again (delivery is at least once), so it may hold them twice.
+     */
+    possiblyDuplicatedDataPoints: number;
     lastError: string | undefined;
     lastDurationMillis: number;
     /**

@@ -1,6 +1,7 @@
 import {
   DROPPED,
   DROPPED_POINTS,
+  POSSIBLY_DUPLICATED_POINTS,
   EXPORTS_SETTLED_FAILED,
   EXPORTS_SETTLED_OK,
   REJECTED_POINTS,
@@ -127,6 +128,10 @@ export class RingHeader {
   get droppedPoints(): number {
     return Atomics.load(this.slots, DROPPED_POINTS) >>> 0;
   }
+  /** Data points sent again after a request of theirs timed out once it had gone out whole. */
+  get possiblyDuplicatedPoints(): number {
+    return Atomics.load(this.slots, POSSIBLY_DUPLICATED_POINTS) >>> 0;
+  }
   /** Exports settled, by outcome (one per interval, whatever the exporters). */
   get exportsSettled(): { ok: number; failed: number } {
     return { ok: Atomics.load(this.slots, EXPORTS_SETTLED_OK) >>> 0, failed: Atomics.load(this.slots, EXPORTS_SETTLED_FAILED) >>> 0 };
@@ -192,11 +197,13 @@ export class RingHeader {
   }
   /**
    * An export settled: `ok` unless a request of it failed; `rejectedPoints` the backend refused in partial
-   * successes, `droppedPoints` dropped with batches refused for good. Before the `exported` message that says so.
+   * successes, `droppedPoints` dropped with batches refused for good, `possiblyDuplicatedPoints` in requests that
+   * timed out after going out whole. Before the `exported` message that says so.
    */
-  addExportSettled(ok: boolean, rejectedPoints: number, droppedPoints: number): void {
+  addExportSettled(ok: boolean, rejectedPoints: number, droppedPoints: number, possiblyDuplicatedPoints: number): void {
     Atomics.add(this.slots, REJECTED_POINTS, rejectedPoints);
     Atomics.add(this.slots, DROPPED_POINTS, droppedPoints);
+    Atomics.add(this.slots, POSSIBLY_DUPLICATED_POINTS, possiblyDuplicatedPoints);
     Atomics.add(this.slots, ok ? EXPORTS_SETTLED_OK : EXPORTS_SETTLED_FAILED, 1);
   }
   setLastExportMicros(micros: number): void {

@@ -40,7 +40,8 @@
  *   the other's before it grows. SERIES_BYTES is everything the worker's budget accounts (series, tenant state,
  *   GET /metrics totals); TENANTS_ADMITTED, TENANTS_FOLDED and RECORDS_FOLDED say what the bound did to tenants.
  * - Every count stats() and the operations endpoints show lives here, once: RESTARTS, LOST and POSSIBLY_DELIVERED
- *   (main thread), the export counts and REJECTED_POINTS, DROPPED_POINTS, EXPORTS_SETTLED_* (worker). The main
+ *   (main thread), the export counts and REJECTED_POINTS, DROPPED_POINTS, POSSIBLY_DUPLICATED_POINTS, EXPORTS_SETTLED_*
+ *   (worker). The main
  *   thread reads them where they are; nothing keeps a second copy.
  */
 
@@ -129,6 +130,11 @@ export const DROPPED_POINTS = 44;
 /** Exports settled (one per interval, whatever the exporters), by outcome: accepted whole, or not. */
 export const EXPORTS_SETTLED_OK = 45;
 export const EXPORTS_SETTLED_FAILED = 46;
+/**
+ * Data points of requests that timed out after going out whole, since the shard started: the backend may have
+ * taken them, and their data is (or was) sent again, so the backend may hold them twice.
+ */
+export const POSSIBLY_DUPLICATED_POINTS = 47;
 
 /** Bytes per record. */
 export const RECORD_BYTES = 32;

@@ -109,7 +109,15 @@ export class Status {
       overflowBytes: 0,
       dropped: 0,
     };
-    const exports = { attempts: 0, succeeded: 0, failed: 0, rejectedDataPoints: 0, droppedDataPoints: 0, lastDurationMillis: 0 };
+    const exports = {
+      attempts: 0,
+      succeeded: 0,
+      failed: 0,
+      rejectedDataPoints: 0,
+      droppedDataPoints: 0,
+      possiblyDuplicatedDataPoints: 0,
+      lastDurationMillis: 0,
+    };
     const memory = { limitBytes: options.maxMemoryBytes, usedBytes: 0, tenants: 0, foldedTenants: 0, foldedRecords: 0 };
     let rejected = 0;
     let series = 0;
@@ -128,6 +136,7 @@ export class Status {
       exports.lastDurationMillis = Math.max(exports.lastDurationMillis, header.lastExportMicros / 1000);
       exports.rejectedDataPoints += header.rejectedPoints;
       exports.droppedDataPoints += header.droppedPoints;
+      exports.possiblyDuplicatedDataPoints += header.possiblyDuplicatedPoints;
       series += header.series;
       memory.usedBytes += header.seriesBytes + writer.spill.bytes;
       memory.tenants += header.tenantsAdmitted;

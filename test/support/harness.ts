@@ -52,6 +52,29 @@ export function asTenant<T>(collector: Collector, tenant: string, work: () => Pr
   return hooks.requestScope.run(hooks.labels.tenantId(tenant, 'asTenant'), work);
 }
 
+/**
+ * What the backend received twice: data points of `requests` (accepted, in arrival order) whose data a later
+ * accepted point carries again. A delta point's start time moves on only when its export is accepted, so two
+ * accepted points of one series with the same start mean the first one's export timed out at the client after the
+ * backend had taken it, and its data was sent again (delivery is at least once). Counters and histograms only.
+ * `value`: their total for `metric` (as `total` sums it); `points`: how many there are, over every metric.
+ */
+export function resent(requests: readonly { points: ReceivedPoint[] }[], metric: string): { value: number; points: number } {
+  const latest = new Map<string, ReceivedPoint>();
+  let value = 0;
+  let points = 0;
+  for (const point of requests.flatMap((request) => request.points)) {
+    if (point.type === 'gauge') continue;
+    const key = `${point.metric} ${labelKey(point.attributes)} ${point.startTimeUnixNano}`;
+    const earlier = latest.get(key);
+    latest.set(key, point);
+    if (earlier === undefined) continue;
+    points++;
+    if (earlier.metric === metric) value += earlier.type === 'histogram' ? (earlier.count ?? 0) : (earlier.value ?? 0);
+  }
+  return { value, points };
+}
+
 /** A stable key for a label set. */
 export function labelKey(attributes: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));

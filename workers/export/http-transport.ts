@@ -43,6 +43,8 @@ export class HttpTransport implements Transport {
   async send(data: Uint8Array, timeoutMillis: number): Promise<TransportResponse> {
     const body = this.options.compression === 'gzip' ? await gzipAsync(data) : data;
     return new Promise<TransportResponse>((resolve) => {
+      // Whether the whole request reached the socket: a timeout after that may be a request the backend took.
+      let sentWhole = false;
       const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
       const request = send(
         this.url,
@@ -59,10 +61,16 @@ export class HttpTransport implements Transport {
           );
         },
       );
+      request.on('finish', () => {
+        sentWhole = true;
+      });
       request.on('error', (error: Error & { code?: string }) => {
         // An abort is our own timeout: name it so, as the exporter would.
         const timedOut = error.name === 'AbortError' || error.code === 'ABORT_ERR';
-        resolve({ status: 'retryable', error: timedOut ? Object.assign(new Error('Request timed out'), { code: 'timeout' }) : error });
+        resolve({
+          status: 'retryable',
+          error: timedOut ? Object.assign(new Error('Request timed out'), { code: 'timeout', sentWhole }) : error,
+        });
       });
       request.end(body);
     });
@@ -71,6 +79,17 @@ export class HttpTransport implements Transport {
   shutdown(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Whether a failed send timed out after its whole request had gone out: the backend may have taken it (the answer
+ * came too late, or the client's timer ran before the socket's answer on a busy thread), so resending its data may
+ * deliver it twice.
+ */
+export function timedOutAfterSending(response: TransportResponse): boolean {
+  if (response.status !== 'retryable') return false;
+  const error = response.error as (Error & { code?: unknown; sentWhole?: unknown }) | undefined;
+  return error?.code === 'timeout' && error.sentWhole === true;
 }
 
 function readBody(response: IncomingMessage): Promise<Buffer> {

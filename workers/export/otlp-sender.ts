@@ -12,18 +12,28 @@ import { writeRequestBody } from './otlp/request-body.js';
 import { decodeExportResponse } from './otlp/response-decoder.js';
 import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';
 
-/** How one export request ended, as the shard must act on it. */
+/**
+ * How one export request ended, as the shard must act on it. `timedOutAfterSending`: an attempt timed out after its
+ * whole request had gone out, so the backend may have taken it; data sent again after that may arrive twice.
+ */
 export type SendResult =
   /** The backend took the batch; `rejectedPoints` of it it refused for good (an OTLP partial success). */
-  | { outcome: 'accepted'; attempts: number; rejectedPoints: number; rejection: string | undefined }
+  | { outcome: 'accepted'; attempts: number; timedOutAfterSending: boolean; rejectedPoints: number; rejection: string | undefined }
   /*
    * `error` and `rejection` are safe to show: every configured header value and URL secret is scrubbed from them
    * (a backend may echo the key it refused), and `error` starts with the URL tried, without its credentials.
    */
   /** Worth retrying (429, 502, 503, 504, a network error or timeout): keep the data for the next export. */
-  | { outcome: 'retryable'; attempts: number; error: string; errorType: string; retryAfterMillis: number | undefined }
+  | {
+      outcome: 'retryable';
+      attempts: number;
+      timedOutAfterSending: boolean;
+      error: string;
+      errorType: string;
+      retryAfterMillis: number | undefined;
+    }
   /** Refused for good (400 and the like): resending it would fail the same way. */
-  | { outcome: 'rejected'; attempts: number; error: string; errorType: string };
+  | { outcome: 'rejected'; attempts: number; timedOutAfterSending: boolean; error: string; errorType: string };
 
 /**
  * The OTLP exporter of a shard: one export path, a batch of collected data points → a MetricsWriter (protobuf or
@@ -61,18 +71,20 @@ export class OtlpSender {
       return {
         outcome: 'rejected',
         attempts: 0,
+        timedOutAfterSending: false,
         error: `${this.shownUrl}: ${this.scrubber.errorMessage(error)}`,
         errorType: errorType(error),
       };
     }
     let attempts = 0;
+    let timedOutAfterSending = false;
     let response: TransportResponse;
     try {
-      ({ response, attempts } = await this.transport.send(body, deadlineMillis));
+      ({ response, attempts, timedOutAfterSending } = await this.transport.send(body, deadlineMillis));
     } catch (error) {
       response = { status: 'retryable', error: error as Error };
     }
-    return this.outcomeOf(response, attempts);
+    return this.outcomeOf(response, attempts, timedOutAfterSending);
   }
 
   shutdown(): Promise<void> {
@@ -81,19 +93,25 @@ export class OtlpSender {
   }
 
   /** The shard's view of a finished request. */
-  private outcomeOf(response: TransportResponse, attempts: number): SendResult {
+  private outcomeOf(response: TransportResponse, attempts: number, timedOutAfterSending: boolean): SendResult {
     if (response.status === 'success') {
       const summary = decodeExportResponse(response.data ?? new Uint8Array(0), response.contentType, this.writer.format);
       return {
         outcome: 'accepted',
         attempts,
+        timedOutAfterSending,
         rejectedPoints: summary.rejectedDataPoints,
         rejection: summary.errorMessage ? this.scrubber.scrub(summary.errorMessage) : undefined,
       };
     }
     const error = response.error;
     const status = error instanceof HttpStatusError ? error.code : undefined;
-    const failure = { attempts, error: `${this.shownUrl}: ${describe(error, status, this.scrubber)}`, errorType: errorType(error, status) };
+    const failure = {
+      attempts,
+      timedOutAfterSending,
+      error: `${this.shownUrl}: ${describe(error, status, this.scrubber)}`,
+      errorType: errorType(error, status),
+    };
     if (status !== undefined && !RETRYABLE_STATUSES.has(status)) return { outcome: 'rejected', ...failure };
     const retryAfterMillis = response.status === 'retryable' ? response.retryInMillis : undefined;
     return { outcome: 'retryable', ...failure, retryAfterMillis };

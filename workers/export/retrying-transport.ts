@@ -1,4 +1,5 @@
 import { type Clock, SYSTEM_CLOCK, sleep } from '../../src/contract/clock.js';
+import { timedOutAfterSending } from './http-transport.js';
 import type { Transport, TransportResponse } from './otlp-http.js';
 
 export interface RetryPolicy {
@@ -38,6 +39,8 @@ export const SYSTEM_RETRY_CLOCK: RetryClock = retryClock(SYSTEM_CLOCK);
 export interface RetriedResponse {
   response: TransportResponse;
   attempts: number;
+  /** Some attempt timed out after its whole request had gone out: the backend may hold this data already. */
+  timedOutAfterSending: boolean;
 }
 
 /**
@@ -56,12 +59,14 @@ export class RetryingTransport {
   async send(data: Uint8Array, deadlineMillis: number): Promise<RetriedResponse> {
     const { policy, clock } = this;
     let backoff = policy.initialBackoffMillis;
+    let timedOut = false;
     for (let attempts = 1; ; attempts++) {
       const response = await this.transport.send(data, Math.max(1, deadlineMillis - clock.now()));
-      if (response.status !== 'retryable' || attempts >= policy.maxAttempts) return { response, attempts };
+      timedOut ||= timedOutAfterSending(response);
+      if (response.status !== 'retryable' || attempts >= policy.maxAttempts) return { response, attempts, timedOutAfterSending: timedOut };
       const jittered = Math.min(backoff * (1 + (clock.random() * 2 - 1) * policy.jitter), policy.maxBackoffMillis);
       const wait = response.retryInMillis ?? jittered;
-      if (clock.now() + wait >= deadlineMillis) return { response, attempts };
+      if (clock.now() + wait >= deadlineMillis) return { response, attempts, timedOutAfterSending: timedOut };
       await clock.sleep(wait);
       backoff = Math.min(backoff * policy.multiplier, policy.maxBackoffMillis);
     }
