@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^ringmeter\/postgres$/, replacement: dist('postgres/index.js') },
       { find: /^ringmeter\/drizzle$/, replacement: dist('drizzle/index.js') },
       { find: /^ringmeter\/pglite$/, replacement: dist('pglite/index.js') },
+      { find: /^ringmeter\/express$/, replacement: dist('express/index.js') },
+      { find: /^ringmeter\/fastify$/, replacement: dist('fastify/index.js') },
     ],
   },
   test: {

@@ -225,3 +225,15 @@ function countingPush(this: IncomingMessage, ...args: unknown[]): boolean {
   if (exchange !== undefined && chunk !== null) exchange.requestBytes += chunkBytes(chunk, encoding);
   return Reflect.apply(Object.getPrototypeOf(this).push, this, args);
 }
+
+/**
+ * The exchange waiting for `response`, found through its connection's queue (no per-request map): for code that
+ * learns about a request from elsewhere than the middleware (Express's router tracing channel names the response).
+ */
+export function exchangeOf(response: ServerResponse): NodeExchange | undefined {
+  const socket = response.req?.socket;
+  const queue = socket === null || socket === undefined ? undefined : connections.get(socket);
+  let exchange = queue?.head;
+  while (exchange !== undefined && exchange.response !== response) exchange = exchange.queued;
+  return exchange;
+}
