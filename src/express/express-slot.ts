@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestSlot } from '../http/request-slot.js';
+import { FrameworkSlot } from '../http/framework-recording.js';
 import { isUntrackedHandler } from '../http/untracked-handlers.js';
 
 /**
@@ -8,9 +8,7 @@ import { isUntrackedHandler } from '../http/untracked-handlers.js';
  * *matched* (`/tenants/acme`), never its pattern (`/tenants/:tenantId`), so each mount's pattern is kept by the
  * matched prefix it produced, for the handlers below it.
  */
-export class ExpressSlot extends RequestSlot {
-  /** The request, for a custom tenant resolver (cleared once recorded: the slot must not keep it alive). */
-  request: IncomingMessage | undefined = undefined;
+export class ExpressSlot<Req extends IncomingMessage = IncomingMessage> extends FrameworkSlot<Req> {
   /** The full pattern of the last route whose handler ran; undefined: none ran (a 404 of no route). */
   route: string | undefined = undefined;
   /** Whether that handler was marked untracked(): the request is then not recorded. */
@@ -20,13 +18,12 @@ export class ExpressSlot extends RequestSlot {
   /** Mounts entered: matched prefix (req.baseUrl inside the mount) and pattern, in pairs, outermost first. */
   private readonly mounts: string[] = [];
 
-  reset(request: IncomingMessage): this {
-    this.request = request;
+  override begin(request: Req): void {
+    super.begin(request);
     this.route = undefined;
     this.untracked = false;
     this.traced = false;
     this.mounts.length = 0;
-    return this;
   }
 
   /**
