@@ -14,7 +14,7 @@ const UNTRACKED_ROUTE = Symbol('ringmeter.untracked');
 
 /** Marks, as the route is added, a route whose handler is marked untracked(). */
 function markUntrackedRoute(route: RouteOptions): void {
-  if (isUntrackedHandler(route.handler)) route.config = { ...route.config, [UNTRACKED_ROUTE]: true };
+  if (isUntrackedHandler(route.handler)) route.config = { ...route.config, [UNTRACKED_ROUTE]: true } as RouteOptions['config'];
 }
 
 /**
