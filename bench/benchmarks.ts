@@ -3,6 +3,7 @@ export const BENCHMARKS = [
   'record-call',
   'hono-overhead',
   'node-server-overhead',
+  'framework-overhead',
   'http-e2e',
   'aggregation',
   'series-memory',

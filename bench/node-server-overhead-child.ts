@@ -14,7 +14,7 @@ import { createCollector, type Collector } from '../src/index.js';
 import { BASELINE_BUILD_VARIANT, benchMiddleware, buildBenchApp, ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
 import { memoryConnections } from './lib/memory-connections.js';
 import { CountingReceiver } from './lib/receiver.js';
-import { threadCpuNanos } from './lib/thread-cpu.js';
+import { serveCpuMeasurements } from './lib/cpu-child.js';
 
 const CONNECTIONS = 32;
 
@@ -52,43 +52,13 @@ const requests = TENANTS.map((tenant, i) => ({
   headers: { 'x-tenant-id': tenant },
 }));
 const load = memoryConnections(server, CONNECTIONS, requests);
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
-/**
- * The least main-thread CPU per request over `windows` windows of `count` requests, after a warm-up window and a
- * full GC. The least, because what disturbs a window on a shared machine (another process on the core's sibling
- * thread, cache pollution) only ever adds time.
- */
-async function measure(count: number, windows: number): Promise<number> {
-  await load.run(count);
-  gc();
-  let least = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < windows; i++) {
-    const before = threadCpuNanos();
-    const servedBefore = served;
-    await load.run(count);
-    const after = threadCpuNanos();
-    if (before === undefined || after === undefined) throw new Error('thread CPU time is not readable here (Linux only)');
-    if (served - servedBefore !== count) throw new Error(`${variant}: ${served - servedBefore} requests served of ${count}`);
-    least = Math.min(least, (after - before) / count);
-  }
-  return least;
-}
-
-process.on('message', (message: { type: string; requests?: number; windows?: number }) => {
-  if (message.type === 'measure') {
-    measure(message.requests ?? 10_000, message.windows ?? 5).then(
-      (nanosPerRequest) => process.send!({ type: 'measured', nanosPerRequest }),
-      (error: unknown) => process.send!({ type: 'failed', error: String(error) }),
-    );
-  } else if (message.type === 'stop') {
-    void (async () => {
-      load.close();
-      await collector?.shutdown();
-      await receiver.stop();
-      await close();
-      process.send!({ type: 'stopped' }, () => process.exit(0));
-    })();
-  }
-});
-process.send!({ type: 'ready' });
+serveCpuMeasurements(
+  variant,
+  load,
+  () => served,
+  async () => {
+    await collector?.shutdown();
+    await receiver.stop();
+    await close();
+  },
+);

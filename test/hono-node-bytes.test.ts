@@ -9,7 +9,7 @@ import { pointsNamed, startPipeline } from './support/harness.js';
 import { type LocalServer, serveLocally } from './support/node-server.js';
 
 // Response sizes on node-server come from the length Node sent, or, for bodies of unknown length, from counting
-// the writes (see src/hono/node-exchange.ts). These cases cover each way a body reaches Node, over one keep-alive
+// the writes (see src/http/node-exchange.ts). These cases cover each way a body reaches Node, over one keep-alive
 // connection, so that reused per-request slots are exercised too.
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });

@@ -7,7 +7,7 @@ import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
 import { type LocalServer, serveLocally } from './support/node-server.js';
 
-// On node-server an exchange waits for its response's finish in a queue per connection (src/hono/node-exchange.ts).
+// On node-server an exchange waits for its response's finish in a queue per connection (src/http/node-exchange.ts).
 // Pipelined requests put several exchanges in one queue at once, with handlers that complete out of order: each
 // must still be recorded once, with its own tenant, status and size.
 

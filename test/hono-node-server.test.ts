@@ -1,4 +1,3 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
@@ -8,36 +7,7 @@ import { internals, SYSTEM_ID } from 'ringmeter/internal';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { pointsNamed, startPipeline } from './support/harness.js';
 import { type LocalServer, serveLocally } from './support/node-server.js';
-
-interface Exchange {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** A raw node:http client: counts exactly the body bytes it sends and receives. */
-function exchange(
-  port: number,
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; chunks?: string[]; body?: string } = {},
-): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (options.body !== undefined) req.end(options.body);
-    else if (options.chunks !== undefined) {
-      // No Content-Length: node:http sends Transfer-Encoding: chunked.
-      for (const chunk of options.chunks) req.write(chunk);
-      req.end();
-    } else req.end();
-  });
-}
+import { exchange } from './support/http-client.js';
 
 describe('honoMetrics on a real @hono/node-server', () => {
   let collector: Collector;

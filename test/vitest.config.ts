@@ -16,6 +16,8 @@ export default defineConfig({
       { find: /^ringmeter\/pglite$/, replacement: dist('pglite/index.js') },
       { find: /^ringmeter\/pg$/, replacement: dist('pg/index.js') },
       { find: /^ringmeter\/prisma$/, replacement: dist('prisma/index.js') },
+      { find: /^ringmeter\/express$/, replacement: dist('express/index.js') },
+      { find: /^ringmeter\/fastify$/, replacement: dist('fastify/index.js') },
     ],
   },
   test: {

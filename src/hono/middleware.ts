@@ -8,7 +8,9 @@ import { internals } from '../internal.js';
 import { UNKNOWN_ID, UNMATCHED_ID } from '../contract/strings-layout.js';
 import type { TenantSource } from '../engine/request-scope.js';
 import { lengthKnown } from './node-response.js';
-import { countResponseWrites, settleIfClosed, watchExchange, type NodeExchange } from './node-exchange.js';
+import { countResponseWrites, settleIfClosed, watchExchange } from '../http/node-exchange.js';
+import { RequestSlot, SlotPool, type SlotOwner } from '../http/request-slot.js';
+import { headerTenant, resolvedTenant } from '../http/tenant-of.js';
 import { DEFAULT_TENANT_HEADER, resolveHonoOptions, type HonoMetricsOptions } from './options.js';
 import { isUntrackedRoute } from './untracked.js';
 import { matchedRoute } from './matched-route.js';
@@ -31,27 +33,13 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
   const endpoints = labels.createEndpointInterner(categorizer(resolved.categories));
   const customTenant = resolved.tenant;
 
-  /**
-   * The tenant's string id, never negative. What the application's resolver gives that is no tenant id (a number,
-   * an object, '', a reserved name), and a resolver that throws, are `invalid`, counted in
-   * stats().rejectedBy['honoMetrics.tenant']: the application's mistake, never the request's failure.
-   */
+  /** The request's tenant id (see http/tenant-of.ts: the same rules in every middleware). */
   function tenantOf(c: Context, headers: IncomingHttpHeaders | undefined): number {
-    if (customTenant !== undefined) {
-      let tenant: unknown;
-      try {
-        tenant = customTenant(c);
-      } catch {
-        return labels.invalidTenant(TENANT_REASON);
-      }
-      return labels.tenantId(tenant, TENANT_REASON);
-    }
+    if (customTenant !== undefined) return resolvedTenant(labels, customTenant, c, TENANT_REASON);
     try {
       // On node-server the header object is already built; elsewhere ask Hono (it reads only this header).
       const value = headers !== undefined ? headers[DEFAULT_TENANT_HEADER] : c.req.header(DEFAULT_TENANT_HEADER);
-      const tenant = Array.isArray(value) ? value[0] : value;
-      // An empty header is a client that sent none: anonymous, like a missing one.
-      return tenant === undefined || tenant === '' ? UNKNOWN_ID : labels.tenantId(tenant, TENANT_REASON);
+      return headerTenant(labels, value, TENANT_REASON);
     } catch (error) {
       writer.hookFailed('honoMetrics', error);
       return UNKNOWN_ID;
@@ -75,79 +63,40 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
     }
   }
 
-  /**
-   * A request on @hono/node-server: recorded when both the handler chain and the response are done, whichever
-   * comes last (the response, but for a client that went away during a streamed body). Instances are reused
-   * (see `pool`): they are fixed-shape slots, released once their record is written.
-   */
-  class NodeRequest implements NodeExchange {
-    requestBytes = 0;
-    responseBytes = 0;
-    counted = false;
-    uploadCounted = false;
-    response: ServerResponse | undefined = undefined;
-    queued: NodeExchange | undefined = undefined;
-    private start = 0;
-    private method = 0;
-    private endpoint = -1;
-    private tenant = UNKNOWN_ID;
-    private status = 0;
-    private done = false;
-    private closed = false;
-
-    open(start: number, method: number, tenant: number): this {
-      this.start = start;
-      this.method = method;
-      this.tenant = tenant;
-      this.requestBytes = 0;
-      this.responseBytes = 0;
-      this.counted = false;
-      this.uploadCounted = false;
-      this.done = false;
-      this.closed = false;
-      return this;
-    }
-
-    handlerDone(c: Context, route: RouterRoute | undefined, outgoing: ServerResponse, failed: boolean): void {
-      if (customTenant !== undefined) this.tenant = tenantOf(c, undefined);
-      const res = c.res;
-      this.endpoint = endpointOf(route, failed ? 500 : res.status);
-      // Only a body whose length Node will not know is counted write by write (see node-exchange.ts).
-      if (!failed && !outgoing.headersSent && !lengthKnown(res)) countResponseWrites(outgoing, this);
-      this.done = true;
-      if (this.closed) this.emit();
-      else settleIfClosed(outgoing, this);
-    }
-
-    recordingFailed(error: unknown): void {
-      writer.hookFailed('honoMetrics', error);
-    }
-
-    responseDone(statusCode: number, responseBytes: number): void {
-      this.status = statusCode;
-      this.responseBytes = responseBytes;
-      this.closed = true;
-      if (this.done) this.emit();
-    }
-
-    private emit(): void {
+  /** Writes a finished request's record, then frees its slot for the next request. */
+  const owner: SlotOwner<RequestSlot> = {
+    complete(slot) {
       writer.writeHttp(
-        this.method,
-        this.status,
-        this.endpoint,
-        this.tenant,
-        (performance.now() - this.start) / 1000,
-        this.requestBytes,
-        this.responseBytes,
+        slot.method,
+        slot.status,
+        slot.endpoint,
+        slot.tenant,
+        (performance.now() - slot.start) / 1000,
+        slot.requestBytes,
+        slot.responseBytes,
       );
-      if (pool.length < POOL_LIMIT) pool.push(this);
-    }
-  }
+      pool.release(slot);
+    },
+    failed(error) {
+      writer.hookFailed('honoMetrics', error);
+    },
+  };
+  const pool = new SlotPool(() => new RequestSlot(owner));
 
-  /** Slots kept for reuse at most; beyond, a burst's slots are left to the garbage collector. */
-  const POOL_LIMIT = 1024;
-  /** Slots whose request is recorded, ready for the next one: no allocation per request in the steady state. */
-  const pool: NodeRequest[] = [];
+  /**
+   * The handler chain of a node-server request returned: its route, its tenant (a custom resolver may read what
+   * the chain set) and, for a body whose length Node will not know, the writes to count (see node-exchange.ts).
+   */
+  function handlerDone(slot: RequestSlot, c: Context, route: RouterRoute | undefined, outgoing: ServerResponse, failed: boolean): void {
+    if (customTenant !== undefined) slot.tenant = tenantOf(c, undefined);
+    const res = c.res;
+    slot.endpoint = endpointOf(route, failed ? 500 : res.status);
+    if (!failed && !outgoing.headersSent && !lengthKnown(res)) countResponseWrites(outgoing, slot);
+    // Recorded now if Node already reported the response done; else at its finish, or now if the client left.
+    const closed = slot.responseClosed;
+    slot.handlerDone();
+    if (!closed) settleIfClosed(outgoing, slot);
+  }
 
   const ringmeterHono: MiddlewareHandler = async function ringmeterHono(c, next) {
     if (!families.http) return next();
@@ -162,9 +111,9 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
       const headers = incoming.headers;
       // The built-in tenant is the raw header, final from the start: read it now, once (tenantOf never throws).
       const tenant = customTenant === undefined ? tenantOf(c, headers) : UNKNOWN_ID;
-      let exchange: NodeRequest | undefined;
+      let exchange: RequestSlot | undefined;
       try {
-        exchange = (pool.pop() ?? new NodeRequest()).open(start, methodId(incoming.method ?? ''), tenant);
+        exchange = pool.take().open(start, methodId(incoming.method ?? ''), tenant);
         watchExchange(incoming, headers, outgoing, exchange);
       } catch (error) {
         writer.hookFailed('honoMetrics', error);
@@ -184,7 +133,7 @@ export function honoMetrics(collector: Collector, options?: HonoMetricsOptions):
           // swallow the handler's error.)
           const route = matchedRoute(c);
           const tracked = !isUntrackedRoute(route);
-          if (tracked && exchange !== undefined) exchange.handlerDone(c, route, outgoing, failed);
+          if (tracked && exchange !== undefined) handlerDone(exchange, c, route, outgoing, failed);
           else if (tracked) recordFetchExchange(c, route, start, failed);
         } catch (error) {
           // Metrics must never change the application's response; the failure is counted and named in health().

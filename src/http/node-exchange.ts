@@ -2,9 +2,9 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * On @hono/node-server the raw Node request and response are at hand, and the response is written after the
- * middleware chain has returned (a streamed body much later). So a request is recorded when Node reports its
- * response finished, with the bytes that really went out.
+ * On a Node HTTP server (@hono/node-server, Express, Fastify) the raw Node request and response are at hand, and
+ * the response is written after the middleware chain has returned or from inside it (a streamed body much later).
+ * So a request is recorded when Node reports its response finished, with the bytes that really went out.
  *
  * Why it is built this way (each measured, see docs/benchmarks.md): per-request listeners, per-request own
  * properties on Node's objects and per-request WeakMap entries cost microseconds per request, in Node's and V8's
@@ -224,4 +224,16 @@ function countingPush(this: IncomingMessage, ...args: unknown[]): boolean {
   const [chunk, encoding] = args;
   if (exchange !== undefined && chunk !== null) exchange.requestBytes += chunkBytes(chunk, encoding);
   return Reflect.apply(Object.getPrototypeOf(this).push, this, args);
+}
+
+/**
+ * The exchange waiting for `response`, found through its connection's queue (no per-request map): for code that
+ * learns about a request from elsewhere than the middleware (Express's router tracing channel names the response).
+ */
+export function exchangeOf(response: ServerResponse): NodeExchange | undefined {
+  const socket = response.req?.socket;
+  const queue = socket === null || socket === undefined ? undefined : connections.get(socket);
+  let exchange = queue?.head;
+  while (exchange !== undefined && exchange.response !== response) exchange = exchange.queued;
+  return exchange;
 }

@@ -1,0 +1,6 @@
+export { expressMetrics } from './middleware.js';
+export type { ExpressMetricsMiddleware } from './middleware.js';
+export type { ExpressMetricsOptions } from './options.js';
+export { DEFAULT_TENANT_HEADER } from '../http/options.js';
+export type { CategoryRule } from '../strings/endpoint-categories.js';
+export { markUntracked as untracked } from '../http/untracked-handlers.js';
