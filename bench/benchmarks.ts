@@ -4,6 +4,7 @@ export const BENCHMARKS = [
   'hono-overhead',
   'node-server-overhead',
   'http-e2e',
+  'idle-cost',
   'aggregation',
   'series-memory',
   'export',

@@ -3,6 +3,7 @@ import { encodeSection } from './encode-report.js';
 import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
 import { e2eCpuTables } from './e2e-table.js';
 import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
+import type { IdleCost } from '../idle-cost.js';
 import type { PostgresOverheadResult } from '../postgres-overhead.js';
 import type { RunInfo } from './results.js';
 import type { Comparison } from './rounds.js';
@@ -90,6 +91,20 @@ export function renderMarkdown(latest: Latest): string {
       `Sustained ${s.seconds} s with ringmeter exporting every 5 s: ${s.served} requests served, ${s.exportedHttpRequests} exported in http_requests_total, ${s.ringDropped} ring drops; ` +
         `${Math.round(s.requestsPerSecond)} req/s. Server heap ${s.heapUsedBeforeMiB} → ${s.heapUsedAfterMiB} MiB, RSS ${s.rssBeforeMiB} → ${s.rssAfterMiB} MiB. ` +
         `CPU (ringmeter's own app_cpu_usage_percent, mean): process ${round(s.cpuPercent.process)} %, main thread ${round(s.cpuPercent.main)} %, metrics worker ${round(s.cpuPercent.metricsWorker)} %.`,
+    );
+  }
+  const idle = sections['idle-cost'] as IdleCost[] | undefined;
+  if (idle) {
+    parts.push(
+      '',
+      `## Idle cost (nothing recorded; CPU ms per second over ${idle[0]?.seconds} s, the variants side by side)`,
+      '',
+      '| variant | main thread | busiest other thread | process |',
+      '|---|---:|---:|---:|',
+      ...idle.map(
+        (r) =>
+          `| ${r.variant} | ${round(r.mainMillisPerSecond)} | ${round(r.workerMillisPerSecond)} | ${round(r.processMillisPerSecond)} |`,
+      ),
     );
   }
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
