@@ -135,8 +135,13 @@ export class ShardSupervisor {
     }
   }
 
-  /** configure(): a new workerHangMillis, used from the next look at the heartbeat. */
+  /**
+   * configure(): a new workerHangMillis, used from the next look at the heartbeat. A shorter one counts from now: the
+   * worker may be in an idle sleep capped by the old bound (a quarter of it, workers/drain-pacing.ts) until the
+   * configure message reaches it.
+   */
   setHangMillis(hangMillis: number): void {
+    if (hangMillis < this.progress.hangMillis) this.progress.restartCount(this.clock.nowMillis());
     this.progress.hangMillis = hangMillis;
   }
 
