@@ -31,6 +31,8 @@ export interface IdleCost extends IdleReport {
   /** CPU milliseconds per second of idle time. */
   mainMillisPerSecond: number;
   workerMillisPerSecond: number;
+  /** Every thread but the main one (the worker, V8's and libuv's helpers). */
+  otherThreadsMillisPerSecond: number;
   processMillisPerSecond: number;
 }
 
@@ -53,6 +55,7 @@ export async function run(options: { seconds?: number; settleSeconds?: number } 
       ...report,
       mainMillisPerSecond: perSecond(report.mainNanos),
       workerMillisPerSecond: perSecond(report.busiestOtherNanos),
+      otherThreadsMillisPerSecond: perSecond(report.otherThreadsNanos),
       processMillisPerSecond: perSecond(report.processNanos),
     };
   });
@@ -67,6 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       variant: r.variant,
       'main ms/s': r.mainMillisPerSecond.toFixed(2),
       'busiest other thread ms/s': r.workerMillisPerSecond.toFixed(2),
+      'all other threads ms/s': r.otherThreadsMillisPerSecond.toFixed(2),
       'process ms/s': r.processMillisPerSecond.toFixed(2),
     })),
   );
