@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { operationsRoutes } from 'ringmeter/hono';
-import { pointsNamed, startPipeline } from './support/harness.js';
+import { pointsNamed, startPipeline, waitFor } from './support/harness.js';
 import { OtlpReceiver, type ReceivedPoint } from './support/otlp-receiver.js';
 
 /**
@@ -82,6 +82,10 @@ describe('configure({ exporters }) on a running collector', () => {
     send(started.collector, '/b-late', 3);
     const requestsBeforeSwitch = first.requests.length;
     await started.collector.configure({ exporters: ['otlp'], otlp: { endpoint: second.url } });
+    // configure() starts the new endpoint's connectivity check and returns; the check's empty export and the next
+    // flush race to the receiver. Waiting for the check's verdict puts its request first, as a user reading /health
+    // would see it.
+    await waitFor(() => started.collector.stats().export.connectivity?.status === 'reachable', 5_000, 'the connectivity check');
     // Recorded under console: printed by the hand-over, never sent to either receiver.
     expect(printedRoutes()).toEqual([
       ['/b', 5],
@@ -94,8 +98,8 @@ describe('configure({ exporters }) on a running collector', () => {
     expect(byRoute(first.points)).toEqual({ '/a': 6, '/a-late': 4 });
     expect(byRoute(second.points)).toEqual({ '/c': 7 });
     expect(printedRoutes()).toHaveLength(2);
-    // otlp joined the exporters: the new endpoint was checked with an empty export.
-    expect(second.requests[0].points).toEqual([]);
+    // otlp joined the exporters: the new endpoint was checked with one empty export, then took the window.
+    expect(second.requests.map((request) => request.points.length === 0)).toEqual([true, false]);
 
     // GET /metrics: cumulative since start, whatever exported each window.
     const text = await (await app.request('/metrics')).text();
