@@ -5,6 +5,7 @@ export const BENCHMARKS = [
   'node-server-overhead',
   'framework-overhead',
   'http-e2e',
+  'idle-cost',
   'aggregation',
   'series-memory',
   'export',

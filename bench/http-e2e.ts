@@ -1,38 +1,63 @@
 /**
  * End to end over real HTTP: the 20-route Hono app on @hono/node-server (one process per variant), loaded by
- * wrk (autocannon when wrk is absent; see lib/load.ts) with a fixed list of requests over 1,000 tenants, 32
- * connections. Variants run in
- * rotated order, round by round; ratios to the bare app are taken within each round. The two '+ DB' variants run
- * one real PostgreSQL query per request (ringmeter's with instrumentPostgres, with the request scope and, 'no scope',
- * with the app's own tenant resolver): compare them with each other. Then a sustained run of the
- * ringmeter variant, exporting every 5 s to a local receiver: requests served must equal http_requests_total
- * exported, with no ring drops; the server's heap and RSS before and after (about a million requests) and the
- * CPU of its main thread and of the metrics worker are reported.
+ * wrk (autocannon when wrk is absent; see lib/load.ts) with a fixed list of requests over 1,000 tenants (and, in a
+ * group of its own, 10,000), 32 connections. Variants run in rotated order, round by round; ratios to the bare app
+ * are taken within each round. Every collector runs on default options, exporting every 30 s, but for the variant
+ * named for its 5 s interval. The two '+ DB' variants run one real PostgreSQL query per request (ringmeter's with
+ * instrumentPostgres, with the request scope and, 'no scope', with the app's own resolver): compare them with each
+ * other. Each variant's CPU per request (main thread, the busiest other thread, which is ringmeter's worker where
+ * there is one, and the whole process) is reported with its gap to the empty middleware, paired round by round.
+ * Then a sustained run of the ringmeter variant, exporting every 5 s to a local receiver: requests served must
+ * equal http_requests_total exported, with no ring drops; the server's heap and RSS before and after (about a
+ * million requests) and the CPU of its main thread and of the metrics worker are reported.
  */
-import { ROUTES, TENANTS, type MiddlewareVariant } from './lib/bench-app.js';
+import { exportIntervalOf, ROUTES, type MiddlewareVariant } from './lib/bench-app.js';
 import { forkBenchChild, type BenchChild } from './lib/bench-child.js';
-import { availableLoadTool, runLoad, wrkPinned, type LoadResult, type LoadTool } from './lib/load.js';
+import { availableLoadTool, runLoad, wrkPinned, type LoadRequest, type LoadResult, type LoadTool } from './lib/load.js';
 import { pairedGap, REPORTED_GAPS } from './lib/e2e-gap.js';
+import { e2eCpuTables } from './lib/e2e-table.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { median, rotate } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
 import type { ServerReport } from './http-e2e-server.js';
 
+/** Variants measured together, each group against its first variant, with the number of tenants its requests name. */
+export interface E2eGroup {
+  tenants: number;
+  variants: MiddlewareVariant[];
+}
+
 /**
- * Variants measured together, each group against its first variant. The database variants form their own group:
- * fewer servers alive at once disturb each other less on a small machine, and they compare with each other.
+ * The database variants form their own group: fewer servers alive at once disturb each other less on a small
+ * machine, and they compare with each other. At 10,000 tenants every tenant is new to the peers' registries and to
+ * ringmeter's tenant slots (the default maxTenants) and memory bound.
  */
-const GROUPS: MiddlewareVariant[][] = [
-  [
-    'bare',
-    'empty async middleware',
-    'ringmeter',
-    'ring write only (reference)',
-    'ring floor (prototype + flat consumer)',
-    '@hono/prometheus (tenant label)',
-    '@hono/otel',
-  ],
-  ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'],
+const GROUPS: E2eGroup[] = [
+  {
+    tenants: 1_000,
+    variants: [
+      'bare',
+      'empty async middleware',
+      'ringmeter',
+      'ringmeter, export every 5 s',
+      'ring write only (reference)',
+      'ring floor (prototype + flat consumer)',
+      '@hono/prometheus (tenant label)',
+      '@hono/otel',
+    ],
+  },
+  {
+    tenants: 10_000,
+    variants: [
+      'bare',
+      'empty async middleware',
+      'ringmeter',
+      'ringmeter, export every 5 s',
+      '@hono/prometheus (tenant label)',
+      '@hono/otel',
+    ],
+  },
+  { tenants: 1_000, variants: ['bare + DB query', 'ringmeter + DB hook', 'ringmeter + DB hook, no scope'] },
 ];
 const CONNECTIONS = 32;
 /**
@@ -44,18 +69,35 @@ const ROUNDS = 5;
 const PASSES = 6;
 /** Seconds of load that warm each fresh server up (JIT, connections, ringmeter's worker start) before it is measured. */
 const WARM_UP_SECONDS = 1;
-const REQUESTS = TENANTS.map((tenant, i) => ({
-  method: 'GET' as const,
-  path: ROUTES[i % ROUTES.length].path,
-  headers: { 'x-tenant-id': tenant },
-}));
-/** Every route, with a few tenants: the warm-up exercises every code path without the full list's set-up cost. */
-const WARM_UP_LIST = REQUESTS.slice(0, 2 * ROUTES.length);
+
+/** The request list over `tenants` tenants, 20 routes in turn (built once per tenant count). */
+const requestLists = new Map<number, LoadRequest[]>();
+function requestsFor(tenants: number): LoadRequest[] {
+  let list = requestLists.get(tenants);
+  if (list === undefined) {
+    list = Array.from({ length: tenants }, (_, i) => ({
+      method: 'GET' as const,
+      path: ROUTES[i % ROUTES.length].path,
+      headers: { 'x-tenant-id': `tenant-${i}` },
+    }));
+    requestLists.set(tenants, list);
+  }
+  return list;
+}
+
+/** CPU per request in one round, µs (main undefined off Linux). */
+export interface RoundCpu {
+  main: number | undefined;
+  worker: number;
+  process: number;
+}
 
 export interface E2eVariantResult {
   name: string;
   /** The variant the ratio is taken against (its group's first). */
   baseline: string;
+  /** Tenants the group's requests name (results saved before 2026-12-07: 1,000, absent). */
+  tenants?: number;
   requestsPerSecond: { median: number; min: number; max: number };
   /** Median over rounds of requests/s ÷ the baseline's, within each round. */
   ratioToBare: number;
@@ -63,11 +105,19 @@ export interface E2eVariantResult {
   roundRatios: number[];
   p50Millis: number;
   p99Millis: number;
-  /** Main-thread CPU per request, µs (Linux), and the whole process's. */
+  /** Median over rounds of p99 ÷ the baseline's p99, within each round. */
+  p99RatioToBare?: number;
+  /**
+   * Main-thread CPU per request, µs (Linux), and the whole process's: all the rounds' CPU over all their requests, so
+   * that an export (every 30 s: about one in the whole run's windows) counts at its share, where a median over
+   * rounds would leave it out.
+   */
   mainCpuMicrosPerRequest: number | undefined;
   processCpuMicrosPerRequest: number;
   /** The busiest other thread's CPU per request, µs (Linux): ringmeter's worker where there is one. */
   workerCpuMicrosPerRequest: number;
+  /** CPU per request in each round, in round order (the paired gaps to the empty middleware use these). */
+  roundCpu?: RoundCpu[];
 }
 
 export interface SustainedResult {
@@ -89,13 +139,9 @@ interface Server extends BenchChild {
 }
 
 /** Starts one variant's server; a ringmeter variant exports to `endpoint` every `exportIntervalMillis`. */
-async function startServer(variant: MiddlewareVariant, endpoint: string, exportIntervalMillis: number): Promise<Server> {
+async function startServer(variant: MiddlewareVariant, endpoint: string, exportIntervalMillis: string): Promise<Server> {
   const script = new URL('./http-e2e-server.js', import.meta.url);
-  const { process: server, ready } = await forkBenchChild<{ port: number }>(
-    script,
-    [variant, endpoint, String(exportIntervalMillis)],
-    'listening',
-  );
+  const { process: server, ready } = await forkBenchChild<{ port: number }>(script, [variant, endpoint, exportIntervalMillis], 'listening');
   return { ...server, port: ready.port };
 }
 
@@ -107,14 +153,19 @@ function loadToolLabel(): string {
   return tool === 'wrk' && wrkPinned() ? 'wrk on a core of its own' : tool;
 }
 
-function load(port: number, seconds: number, requests = REQUESTS): Promise<LoadResult> {
+function load(port: number, seconds: number, requests: readonly LoadRequest[]): Promise<LoadResult> {
   return runLoad(tool, { port, connections: CONNECTIONS, seconds, requests });
 }
 
 /** One measured window against a running server: CPU marks around `seconds` of load. */
-async function measure(variant: MiddlewareVariant, server: Server, seconds: number): Promise<{ result: LoadResult; report: ServerReport }> {
+async function measure(
+  variant: MiddlewareVariant,
+  server: Server,
+  seconds: number,
+  requests: readonly LoadRequest[],
+): Promise<{ result: LoadResult; report: ServerReport }> {
   await server.ask({ type: 'mark' }, 'marked');
-  const result = await load(server.port, seconds);
+  const result = await load(server.port, seconds, requests);
   const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { result, report };
@@ -128,16 +179,18 @@ interface ComparisonOptions {
   /** [default: PASSES] */
   passes?: number;
   /** [default: GROUPS] */
-  groups?: MiddlewareVariant[][];
+  groups?: E2eGroup[];
 }
 
 interface RoundRow {
   rps: number;
   p50: number;
   p99: number;
-  main: number | undefined;
-  process: number;
-  worker: number;
+  served: number;
+  /** CPU seconds in the round's windows (main undefined off Linux). */
+  mainSeconds: number | undefined;
+  processSeconds: number;
+  workerSeconds: number;
 }
 
 /**
@@ -156,7 +209,10 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<E2
   return results;
 }
 
-async function runGroup(variants: MiddlewareVariant[], options: ComparisonOptions): Promise<E2eVariantResult[]> {
+async function runGroup({ tenants, variants }: E2eGroup, options: ComparisonOptions): Promise<E2eVariantResult[]> {
+  const requests = requestsFor(tenants);
+  // Every route, with a few tenants: the warm-up exercises every code path without the full list's set-up cost.
+  const warmUpList = requests.slice(0, 2 * ROUTES.length);
   const rounds = Math.max(3, options.rounds ?? ROUNDS);
   // Both tools measure in whole seconds (autocannon runs a 0.6 s duration for 1 s), so windows are whole seconds and
   // req/s divides by the duration the tool reports, not the one asked for.
@@ -167,13 +223,13 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
   for (let round = 0; round < rounds; round++) {
-    const servers = await Promise.all(variants.map((variant) => startServer(variant, endpoint, 3_600_000)));
+    const servers = await Promise.all(variants.map((variant) => startServer(variant, endpoint, exportIntervalOf(variant))));
     // Warm-up: JIT, connections, and ringmeter's worker start, outside every measured window.
-    for (const server of servers) await load(server.port, WARM_UP_SECONDS, WARM_UP_LIST);
+    for (const server of servers) await load(server.port, WARM_UP_SECONDS, warmUpList);
     const windows = new Map<MiddlewareVariant, Array<{ result: LoadResult; report: ServerReport }>>(variants.map((v) => [v, []]));
     for (let pass = 0; pass < passes; pass++) {
       for (const variant of rotate(variants, round + pass)) {
-        windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window));
+        windows.get(variant)!.push(await measure(variant, servers[variants.indexOf(variant)], window, requests));
       }
     }
     for (const server of servers) await server.ask({ type: 'stop' }, 'stopped');
@@ -186,9 +242,10 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
         rps: measured.reduce((sum, m) => sum + m.result.requests, 0) / measured.reduce((sum, m) => sum + m.result.seconds, 0),
         p50: median(measured.map((m) => m.result.p50Millis)),
         p99: median(measured.map((m) => m.result.p99Millis)),
-        main: mainCpu === undefined ? undefined : (mainCpu / served) * 1e6,
-        process: (measured.reduce((sum, m) => sum + m.report.processCpuSeconds, 0) / served) * 1e6,
-        worker: (measured.reduce((sum, m) => sum + m.report.busiestOtherThreadCpuSeconds, 0) / served) * 1e6,
+        served,
+        mainSeconds: mainCpu,
+        processSeconds: measured.reduce((sum, m) => sum + m.report.processCpuSeconds, 0),
+        workerSeconds: measured.reduce((sum, m) => sum + m.report.busiestOtherThreadCpuSeconds, 0),
       });
     }
   }
@@ -197,18 +254,38 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
   return variants.map((name) => {
     const rows = perRound.get(name)!;
     const rps = rows.map((row) => row.rps);
-    const mains = rows.map((row) => row.main).filter((value): value is number => value !== undefined);
+    const served = rows.reduce((sum, row) => sum + row.served, 0);
+    const perRequest = (seconds: number, requests: number) => (seconds / requests) * 1e6;
+    const mainKnown = rows.every((row) => row.mainSeconds !== undefined);
     return {
       name,
       baseline: variants[0],
+      tenants,
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
       ratioToBare: median(rows.map((row, i) => row.rps / baseline[i].rps)),
       roundRatios: rows.map((row, i) => row.rps / baseline[i].rps),
       p50Millis: median(rows.map((row) => row.p50)),
       p99Millis: median(rows.map((row) => row.p99)),
-      mainCpuMicrosPerRequest: mains.length > 0 ? median(mains) : undefined,
-      processCpuMicrosPerRequest: median(rows.map((row) => row.process)),
-      workerCpuMicrosPerRequest: median(rows.map((row) => row.worker)),
+      p99RatioToBare: median(rows.map((row, i) => row.p99 / baseline[i].p99)),
+      mainCpuMicrosPerRequest: mainKnown
+        ? perRequest(
+            rows.reduce((sum, row) => sum + (row.mainSeconds as number), 0),
+            served,
+          )
+        : undefined,
+      processCpuMicrosPerRequest: perRequest(
+        rows.reduce((sum, row) => sum + row.processSeconds, 0),
+        served,
+      ),
+      workerCpuMicrosPerRequest: perRequest(
+        rows.reduce((sum, row) => sum + row.workerSeconds, 0),
+        served,
+      ),
+      roundCpu: rows.map((row) => ({
+        main: row.mainSeconds === undefined ? undefined : perRequest(row.mainSeconds, row.served),
+        worker: perRequest(row.workerSeconds, row.served),
+        process: perRequest(row.processSeconds, row.served),
+      })),
     };
   });
 }
@@ -216,9 +293,9 @@ async function runGroup(variants: MiddlewareVariant[], options: ComparisonOption
 export async function runSustained(seconds: number): Promise<SustainedResult> {
   const receiver = new CountingReceiver();
   const endpoint = await receiver.start();
-  const server = await startServer('ringmeter', endpoint, 5_000);
+  const server = await startServer('ringmeter', endpoint, '5000');
   await server.ask({ type: 'mark' }, 'marked');
-  const result = await load(server.port, seconds);
+  const result = await load(server.port, seconds, requestsFor(1_000));
   const { report } = await server.ask<{ report: ServerReport }>({ type: 'report' }, 'report');
   const stopped = await server.ask<{ served: number; ring: { written: number; dropped: number } }>({ type: 'stop' }, 'stopped');
   await receiver.stop();
@@ -253,24 +330,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const comparison = await runComparison({
     ...(quick ? { rounds: 3, seconds: 1, passes: 1 } : {}),
     ...(rounds !== undefined && Number.isInteger(rounds) && rounds >= 3 ? { rounds } : {}),
-    ...(only ? { groups: [only] } : {}),
+    // BENCH_E2E_TENANTS=10000: the tenants that group's requests name. [default: 1,000]
+    ...(only ? { groups: [{ tenants: Number(process.env.BENCH_E2E_TENANTS ?? 1_000), variants: only }] } : {}),
   });
-  console.log(`\nHTTP end to end (@hono/node-server, ${loadToolLabel()}, 32 connections, 1,000 tenants)`);
+  console.log(`\nHTTP end to end (@hono/node-server, ${loadToolLabel()}, 32 connections)`);
   console.table(
     comparison.map((v) => ({
       variant: v.name,
+      tenants: v.tenants,
       'req/s (median)': Math.round(v.requestsPerSecond.median),
       'min–max': `${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)}`,
       '× baseline': `${Math.round(v.ratioToBare * 1000) / 1000} (${v.baseline})`,
       'p50 ms': Math.round(v.p50Millis * 1000) / 1000,
       'p99 ms': Math.round(v.p99Millis * 100) / 100,
-      'main CPU µs/req': v.mainCpuMicrosPerRequest === undefined ? '-' : Math.round(v.mainCpuMicrosPerRequest * 10) / 10,
-      'process CPU µs/req': Math.round(v.processCpuMicrosPerRequest * 10) / 10,
-      'busiest other thread µs/req': Math.round(v.workerCpuMicrosPerRequest * 100) / 100,
     })),
   );
+  console.log(e2eCpuTables(comparison).join('\n'));
   for (const { variant, reference, note } of REPORTED_GAPS) {
-    const gap = pairedGap(comparison, variant, reference);
+    const gap = pairedGap(comparison, variant, reference, 1_000);
     if (gap === undefined) continue;
     console.log(
       `${variant} below ${reference}, round by round: ${gap.byRound.map((g) => g.toFixed(3)).join(' ')}; median ${gap.median.toFixed(3)} (${note})`,

@@ -122,4 +122,19 @@ describe('configure() of the options the main thread acts on', () => {
     target.recordHttp({ method: 'GET', route: '/after-hang', statusCode: 200, durationSeconds: 0.001 });
     await target.flush();
   });
+
+  it('workerHangMillis lowered to 300 ms: an idle worker, asleep up to 400 ms under the old bound, is not taken for hung', async () => {
+    const target = await running();
+    await target.flush();
+    // Idle for a while: the worker's sleep grows to its cap under the 10 s bound (drain-pacing.ts).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Below the old idle cap (400 ms): without the count restarted at the change and the worker's beat on the
+    // configure message, the sleep in progress would reach the new bound.
+    await target.configure({ workerHangMillis: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(target.stats().workers.restarts).toBe(0);
+    target.recordHttp({ method: 'GET', route: '/idle-then-lowered', statusCode: 200, durationSeconds: 0.001 });
+    await target.flush();
+    expect(target.stats().workers.restarts).toBe(0);
+  });
 });

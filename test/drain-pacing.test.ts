@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DRAIN_INTERVAL_MILLIS, MIN_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from '../dist/workers/drain-pacing.js';
+import {
+  idleDrainCapMillis,
+  MAX_DRAIN_INTERVAL_MILLIS,
+  MAX_IDLE_DRAIN_INTERVAL_MILLIS,
+  MIN_DRAIN_INTERVAL_MILLIS,
+  nextDrainDelayMillis,
+} from '../dist/workers/drain-pacing.js';
 
 describe('the worker: when its next drain pass runs', () => {
   it('sleeps the longest interval when idle or lightly loaded', () => {
@@ -24,5 +30,27 @@ describe('the worker: when its next drain pass runs', () => {
   it('runs again at once when a pass stopped with records still waiting', () => {
     expect(nextDrainDelayMillis(65_536, 3, 16_384, true)).toBe(0);
     expect(nextDrainDelayMillis(0, 50, 16_384, true)).toBe(0);
+  });
+
+  it('backs off while idle: each pass that found nothing doubles the sleep, up to its cap', () => {
+    expect(MAX_IDLE_DRAIN_INTERVAL_MILLIS).toBe(400);
+    const cap = idleDrainCapMillis(10_000);
+    expect(cap).toBe(400);
+    expect(nextDrainDelayMillis(0, 50, 16_384, false, cap)).toBe(100);
+    expect(nextDrainDelayMillis(0, 100, 16_384, false, cap)).toBe(200);
+    expect(nextDrainDelayMillis(0, 200, 16_384, false, cap)).toBe(400);
+    expect(nextDrainDelayMillis(0, 401, 16_384, false, cap)).toBe(400);
+    // A pass that found records goes back to the ring's pace at once (the rate over the idle spell: the 50 ms cap).
+    expect(nextDrainDelayMillis(10, 400, 16_384, false, cap)).toBe(50);
+    // A timer that fired early still sleeps at least the longest busy interval.
+    expect(nextDrainDelayMillis(0, 3, 16_384, false, cap)).toBe(50);
+  });
+
+  it('caps the idle sleep at a quarter of workerHangMillis, never below the busy cap', () => {
+    expect(idleDrainCapMillis(1_000)).toBe(250);
+    expect(idleDrainCapMillis(400)).toBe(100);
+    expect(idleDrainCapMillis(100)).toBe(MAX_DRAIN_INTERVAL_MILLIS);
+    expect(idleDrainCapMillis(3_600_000)).toBe(400);
+    expect(nextDrainDelayMillis(0, 200, 16_384, false, idleDrainCapMillis(100))).toBe(50);
   });
 });

@@ -37,6 +37,7 @@ async function inProcessShard() {
     otlp: { ...config.otlp, ...changes },
     exporters: [...config.exporters],
     metrics: { ...config.metrics },
+    workerHangMillis: config.workerHangMillis,
   });
   return {
     old,

@@ -30,7 +30,7 @@ import { retryClock } from './export/retrying-transport.js';
 import { SelfMetrics } from './export/self-metrics.js';
 import { TenantProfiles } from './tenants/tenant-profiles.js';
 import { ADMISSION_HEADROOM_SHARE, TenantAdmission } from './tenants/tenant-admission.js';
-import { MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
+import { idleDrainCapMillis, MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from './drain-pacing.js';
 import { type OpenedRender, RenderQueue } from './render-queue.js';
 
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
@@ -550,7 +550,15 @@ export class Shard implements TestHookTarget {
     this.lastDrainMillis = now;
     // A full slice means more is waiting: come back at once (after any pending message or timer); else sleep for
     // as long as the ring, at this pass's rate, stays a quarter full.
-    this.scheduleDrain(nextDrainDelayMillis(consumed, elapsedMillis, this.config.ringCapacity, !this.paused && consumed >= DRAIN_SLICE));
+    this.scheduleDrain(
+      nextDrainDelayMillis(
+        consumed,
+        elapsedMillis,
+        this.config.ringCapacity,
+        !this.paused && consumed >= DRAIN_SLICE,
+        idleDrainCapMillis(this.config.workerHangMillis),
+      ),
+    );
   }
 
   private handle(message: MainToWorker): void {
@@ -631,7 +639,12 @@ export class Shard implements TestHookTarget {
   async reconfigure(settings: LiveWorkerSettings): Promise<void> {
     if (this.stopped) return;
     // The settings now: the fields below are replaced, never mutated, so this keeps the old ones.
-    const old: LiveWorkerSettings = { otlp: this.config.otlp, exporters: this.config.exporters, metrics: this.config.metrics };
+    const old: LiveWorkerSettings = {
+      otlp: this.config.otlp,
+      exporters: this.config.exporters,
+      metrics: this.config.metrics,
+      workerHangMillis: this.config.workerHangMillis,
+    };
     const change = settingsChange(old, settings);
     const leaving = old.exporters.includes('otlp') && (change.target || !settings.exporters.includes('otlp'));
     if (change.closesWindow) {
@@ -650,6 +663,12 @@ export class Shard implements TestHookTarget {
     this.config.exporters = [...settings.exporters];
     if (settings.metrics.runtime !== old.metrics.runtime && !settings.metrics.runtime) this.runtime.forgetSamples();
     this.config.metrics = { ...settings.metrics };
+    if (settings.workerHangMillis !== this.config.workerHangMillis) {
+      // A shorter bound caps the idle sleep lower (drain-pacing.ts): beat now and sleep by the new cap from here.
+      this.config.workerHangMillis = settings.workerHangMillis;
+      this.clock.clearTimeout(this.drainTimer);
+      this.scheduleDrain(0);
+    }
     this.http.setTenantMetrics(settings.metrics.tenant);
     if (change.sender) {
       const retired = this.sender;

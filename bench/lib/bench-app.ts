@@ -33,6 +33,7 @@ export type MiddlewareVariant =
   | 'empty + tenant header read'
   | 'reads only, records nothing'
   | 'ringmeter'
+  | 'ringmeter, export every 5 s'
   | 'ring write only (reference)'
   | 'ring floor (prototype + flat consumer)'
   | '@hono/prometheus (tenant label)'
@@ -53,6 +54,14 @@ export const BASELINE_BUILD_VARIANT = 'ringmeter (baseline build)';
 /** Whether a variant runs a database query in each request. */
 export function queriesDatabase(variant: MiddlewareVariant): boolean {
   return variant === 'bare + DB query' || variant === 'ringmeter + DB hook' || variant === 'ringmeter + DB hook, no scope';
+}
+
+/**
+ * The collector's export interval for a variant, as the server's argument: 'default' (30 s, what a service gets
+ * without setting it) for every variant but the one named for its interval.
+ */
+export function exportIntervalOf(variant: MiddlewareVariant): string {
+  return variant === 'ringmeter, export every 5 s' ? '5000' : 'default';
 }
 
 /** Whether a variant needs a collector. */
@@ -138,6 +147,7 @@ export function benchMiddleware(variant: MiddlewareVariant, collector?: Collecto
       };
     }
     case 'ringmeter':
+    case 'ringmeter, export every 5 s':
     case 'ringmeter + DB hook':
     case 'ringmeter + DB hook, no scope':
       if (collector === undefined) throw new Error('the ringmeter variant needs a collector');

@@ -2,7 +2,9 @@ import type { ExportRow } from '../export.js';
 import { renderBarChart, type Panel } from './chart.js';
 import { encodeSection } from './encode-report.js';
 import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
+import { e2eCpuTables } from './e2e-table.js';
 import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
+import type { IdleCost } from '../idle-cost.js';
 import type { PostgresOverheadResult } from '../postgres-overhead.js';
 import type { RunInfo } from './results.js';
 import type { Comparison } from './rounds.js';
@@ -72,11 +74,12 @@ export function renderMarkdown(latest: Latest): string {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...e2e.comparison.map(
         (v) =>
-          `| ${v.name} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${ratioRange(v.roundRatios)} | ${round(v.p50Millis)} | ${round(v.p99Millis)} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
+          `| ${v.name}${(v.tenants ?? 1_000) === 1_000 ? '' : ` (${v.tenants?.toLocaleString('en-US')} tenants)`} | ${Math.round(v.requestsPerSecond.median)} | ${Math.round(v.requestsPerSecond.min)}–${Math.round(v.requestsPerSecond.max)} | ${round(v.ratioToBare)} (${v.baseline}) | ${ratioRange(v.roundRatios)} | ${round(v.p50Millis)} | ${round(v.p99Millis)} | ${v.mainCpuMicrosPerRequest === undefined ? '–' : round(v.mainCpuMicrosPerRequest)} | ${round(v.processCpuMicrosPerRequest)} | ${v.workerCpuMicrosPerRequest === undefined ? '–' : round(v.workerCpuMicrosPerRequest)} |`,
       ),
     );
+    parts.push(...e2eCpuTables(e2e.comparison));
     for (const { variant, reference, note } of REPORTED_GAPS) {
-      const gap = pairedGap(e2e.comparison, variant, reference);
+      const gap = pairedGap(e2e.comparison, variant, reference, 1_000);
       if (gap === undefined) continue;
       parts.push(
         '',
@@ -89,6 +92,20 @@ export function renderMarkdown(latest: Latest): string {
       `Sustained ${s.seconds} s with ringmeter exporting every 5 s: ${s.served} requests served, ${s.exportedHttpRequests} exported in http_requests_total, ${s.ringDropped} ring drops; ` +
         `${Math.round(s.requestsPerSecond)} req/s. Server heap ${s.heapUsedBeforeMiB} → ${s.heapUsedAfterMiB} MiB, RSS ${s.rssBeforeMiB} → ${s.rssAfterMiB} MiB. ` +
         `CPU (ringmeter's own app_cpu_usage_percent, mean): process ${round(s.cpuPercent.process)} %, main thread ${round(s.cpuPercent.main)} %, metrics worker ${round(s.cpuPercent.metricsWorker)} %.`,
+    );
+  }
+  const idle = sections['idle-cost'] as IdleCost[] | undefined;
+  if (idle) {
+    parts.push(
+      '',
+      `## Idle cost (nothing recorded; CPU ms per second over ${idle[0]?.seconds} s, the variants side by side)`,
+      '',
+      '| variant | main thread | busiest other thread | process |',
+      '|---|---:|---:|---:|',
+      ...idle.map(
+        (r) =>
+          `| ${r.variant} | ${round(r.mainMillisPerSecond)} | ${round(r.workerMillisPerSecond)} | ${round(r.processMillisPerSecond)} |`,
+      ),
     );
   }
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
@@ -150,10 +167,12 @@ export function renderChart(latest: Latest): string {
   const e2e = latest.sections['http-e2e'] as { comparison: E2eVariantResult[] } | undefined;
   if (e2e) {
     panels.push({
-      title: 'Throughput over real HTTP, as a share of the bare app (the + DB variants: of bare + DB query)',
+      title: 'Throughput over real HTTP, 1,000 tenants, as a share of the bare app (the + DB variants: of bare + DB query)',
       unit: '×',
       reference: 1,
-      bars: e2e.comparison.map((v) => ({ label: v.name, value: v.ratioToBare, highlight: v.name.startsWith('ringmeter') })),
+      bars: e2e.comparison
+        .filter((v) => (v.tenants ?? 1_000) === 1_000)
+        .map((v) => ({ label: v.name, value: v.ratioToBare, highlight: v.name.startsWith('ringmeter') })),
     });
   }
   const { run } = latest;

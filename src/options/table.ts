@@ -314,8 +314,11 @@ export const OPTIONS = {
     variables: [integerVariable('CUSTOM_METRICS_INTERVAL')],
     live: ['sampler'],
   }),
-  /** A worker that makes no progress this long is replaced. [default: 10000] */
-  workerHangMillis: option({ check: integer(100, 3_600_000), default: 10_000, live: ['main'] }),
+  /**
+   * A worker that makes no progress this long is replaced. [default: 10000] The worker receives it: an idle worker
+   * sleeps up to a quarter of it between passes (workers/drain-pacing.ts).
+   */
+  workerHangMillis: option({ check: integer(100, 3_600_000), default: 10_000, live: ['main'], worker: true }),
   /** The deadline of `shutdown()` when none is given, and of the shutdown on a signal. [default: 10000] */
   shutdownTimeoutMillis: option({ check: integer(1, 3_600_000), default: 10_000, live: ['main'] }),
   /** On SIGTERM or SIGINT: shut down (exporting what is pending), then let the signal end the process. [default: false] */

@@ -42,6 +42,11 @@ export class ProgressWatch {
     this.starting = true;
   }
 
+  /** The stall, if any, counts from `nowMillis` (a shorter bound was just set: see ShardSupervisor.setHangMillis). */
+  restartCount(nowMillis: number): void {
+    this.lastProgressMillis = nowMillis;
+  }
+
   /**
    * Takes one reading; returns how long the worker has made no progress if that reached the bound (the watch then
    * starts over, for the replacement), else undefined.

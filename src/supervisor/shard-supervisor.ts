@@ -137,7 +137,6 @@ export class ShardSupervisor {
     }
   }
 
-  /** configure(): a new workerHangMillis, used from the next look at the heartbeat. */
   /**
    * Tells the worker when a tenant was created (tenantCreatedAt). Kept per tenant slot (the latest per slot: at
    * most maxTenants), so that a replacement worker is told again: its profiles start empty, and the slot's tenant
@@ -150,7 +149,13 @@ export class ShardSupervisor {
     this.post(message);
   }
 
+  /**
+   * configure(): a new workerHangMillis, used from the next look at the heartbeat. A shorter one counts from now: the
+   * worker may be in an idle sleep capped by the old bound (a quarter of it, workers/drain-pacing.ts) until the
+   * configure message reaches it.
+   */
   setHangMillis(hangMillis: number): void {
+    if (hangMillis < this.progress.hangMillis) this.progress.restartCount(this.clock.nowMillis());
     this.progress.hangMillis = hangMillis;
   }
 

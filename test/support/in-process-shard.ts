@@ -37,6 +37,7 @@ export function inProcessWorkerConfig(
     seriesIdleMillis: 3_600_000,
     slowQueryMillis: 500,
     tenantRetentionMillis: 3_600_000,
+    workerHangMillis: 10_000,
     metrics: { http: true, db: true, tenant: true, runtime: false },
     exporters: ['otlp'],
     activity: { ...DEFAULT_ACTIVITY },
