@@ -138,10 +138,8 @@ export class ShardSupervisor {
   }
 
   /**
-   * Tells the worker when a tenant was created (tenantCreatedAt). Kept per tenant slot (the latest per slot: at
-   * most maxTenants), so that a replacement worker is told again: its profiles start empty, and the slot's tenant
-   * would otherwise be onboarding again from its next record. A stale entry (the slot changed hands) is ignored by
-   * the worker, which checks the tenant id.
+   * Tells the worker when a tenant was created (tenantCreatedAt), kept per slot (at most maxTenants) so a replacement
+   * worker, whose profiles start empty, is told again; a stale entry (the slot changed hands) the worker ignores.
    */
   tenantCreated(id: number, tenant: string, createdMillis: number): void {
     const message: MainToWorker = { type: 'tenantCreated', id, tenant, createdMillis };
