@@ -34,7 +34,13 @@ describe('failures said at once, and where (issue #28, item 13)', () => {
       });
       for (let i = 0; i < 5; i++) collector.recordHttp({ method: 'GET', route: '/sig', statusCode: 200, tenantId: 'acme', durationSeconds: 0.001 });
       setInterval(() => {}, 1000);  // a server would keep running
-      console.log('ready');
+      // Ready once its worker has drained the five records (polled): a signal before the worker runs would spend
+      // the shutdown's 2 s starting it, and a loaded machine takes seconds to start one.
+      const starting = setInterval(() => {
+        if (collector.stats().ring.used !== 0) return;
+        clearInterval(starting);
+        console.log('ready');
+      }, 5);
     `;
     const exit = await runScript(script, (child) => child.kill('SIGINT'));
     expect(exit.stderr).toBe(
