@@ -66,7 +66,7 @@ describe('code samples in README.md and docs/', () => {
   it('finds the samples, each a whole module or marked', () => {
     const counts = Object.fromEntries(documents.map((file) => [file, samples.filter((sample) => sample.file === file).map((s) => s.kind)]));
     expect(counts).toMatchObject({
-      'README.md': ['run', 'module', 'fragment'],
+      'README.md': ['run', 'module', 'fragment', 'fragment'],
       'docs/database.md': ['fragment', 'module'],
       'docs/getting-started.md': ['module', 'module'],
       'docs/hono.md': ['fragment'],

@@ -44,7 +44,6 @@ export type SendResult =
 export class OtlpSender {
   private readonly transport: RetryingTransport;
   private readonly writer: MetricsWriter;
-  private readonly encoder = new AttributeEncoder();
   private readonly scrubber: SecretScrubber;
   /** The endpoint as messages name it: scheme, host and path (no user info, no query string). */
   readonly shownUrl: string;
@@ -64,7 +63,9 @@ export class OtlpSender {
   async send(batch: Batch, deadlineMillis: number): Promise<SendResult> {
     let body: Uint8Array;
     try {
-      body = writeRequestBody(batch, this.writer, this.encoder);
+      // A new attribute cache per batch: within a batch the same label values repeat point after point; kept across
+      // exports it would hold every tenant id ever exported, outside maxMemoryBytes (test/memory-bound.test.ts).
+      body = writeRequestBody(batch, this.writer, new AttributeEncoder());
     } catch (error) {
       // A point the writer cannot encode is our bug, never the backend's: the batch would fail the same way again.
       this.writer.finish();
