@@ -118,7 +118,7 @@ const MAX_CACHED_ATTRIBUTES = 1 << 18;
 
 /**
  * Encodes a data point's attributes (a record of label values) through a cache of key → value → EncodedAttribute,
- * so that each distinct attribute is encoded once per worker and a point costs one map lookup per label. The array
+ * so that each distinct attribute is encoded once per encoder (one per batch: otlp-sender.ts) and a point costs one map lookup per label. The array
  * returned is reused by the next call: a writer reads it during its call only (metrics-writer.ts).
  */
 export class AttributeEncoder {
