@@ -1,4 +1,4 @@
-import type { E2eVariantResult, RoundCpu } from '../http-e2e.js';
+import type { E2eVariantResult, RoundCpu } from './e2e-results.js';
 import { median } from './rounds.js';
 
 export interface PairedGap {

@@ -1,4 +1,4 @@
-import type { E2eVariantResult } from '../http-e2e.js';
+import type { E2eVariantResult } from './e2e-results.js';
 import { CPU_REFERENCE, cpuGap, type CpuGap } from './e2e-gap.js';
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? '–' : value.toFixed(digits));

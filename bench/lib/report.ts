@@ -3,7 +3,7 @@ import { renderBarChart, type Panel } from './chart.js';
 import { encodeSection } from './encode-report.js';
 import { pairedGap, REPORTED_GAPS } from './e2e-gap.js';
 import { e2eCpuTables } from './e2e-table.js';
-import type { E2eVariantResult, SustainedResult } from '../http-e2e.js';
+import type { E2eVariantResult, SustainedResult } from './e2e-results.js';
 import type { IdleCost } from '../idle-cost.js';
 import type { PostgresOverheadResult } from '../postgres-overhead.js';
 import type { RunInfo } from './results.js';
