@@ -28,6 +28,8 @@ const mainHeaps = (m: Measured) => m.main.heapUsed + m.main.arrayBuffers;
 const mib = (bytes: number) => Math.round((bytes / MIB) * 100) / 100;
 
 describe('the memory bound (maxMemoryBytes) against client-chosen tenants', () => {
+  // 240,000 requests through real sockets and three measured flushes: 70–114 s on a quiet 2-core machine (CI), so the
+  // time limit leaves room for a slower one; what it asserts is exact and does not depend on it.
   it('80,000 requests from 10,000 tenant ids over 64 routes on @hono/node-server: totals exact, tenants folded and counted, memory within the bound', async () => {
     const receiver = await new OtlpReceiver().start();
     const server = await FloodServer.start(receiver.url);
@@ -95,7 +97,7 @@ describe('the memory bound (maxMemoryBytes) against client-chosen tenants', () =
       await server.stop();
       await receiver.stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('10,000 tenants × 64 routes through recordHttp: totals exact, analytics cells summing to each tenant, memory within the bound', async () => {
     const receiver = await new OtlpReceiver().start();
