@@ -1,4 +1,7 @@
 import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
+// The module's binding, not the global: Node defines globalThis.performance as a getter, which every request would
+// call through a global-load inline cache (callgrind: ~100 instructions per read, two reads per request).
+import { performance } from 'node:perf_hooks';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RouterRoute } from 'hono/types';
 import type { Collector } from '../collector.js';

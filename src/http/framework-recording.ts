@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+// The module's binding, not the global getter (see hono/middleware.ts).
+import { performance } from 'node:perf_hooks';
 import { methodId } from '../contract/http-methods.js';
 import { UNKNOWN_ID } from '../contract/strings-layout.js';
 import type { TenantSource } from '../engine/request-scope.js';
