@@ -1,6 +1,5 @@
-import { KIND_HTTP, KIND_QUERY, KIND_RUNTIME, KIND_TENANT_USAGE, KIND_TRANSACTION, tagKind } from '../../src/contract/codes.js';
-import { RECORD_WORDS, TENANT } from '../../src/contract/ring-layout.js';
-import { TENANT_ID_BASE } from '../../src/contract/strings-layout.js';
+import { tagKind } from '../../src/contract/codes.js';
+import { tagOf, tenantOf, tenantSlotOf } from '../../src/contract/record-codec.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { DbAggregator } from '../aggregation/db-aggregator.js';
 import { HttpAggregator } from '../aggregation/http-aggregator.js';
@@ -13,6 +12,7 @@ import type { MemoryBudget } from '../memory-budget.js';
 import { RecordCheck } from '../record-check.js';
 import { ADMISSION_HEADROOM_SHARE, TenantAdmission } from '../tenants/tenant-admission.js';
 import { TenantProfiles } from '../tenants/tenant-profiles.js';
+import { handlersByKind, type RecordConsumer, type RecordHandler, recordConsumers } from './record-consumers.js';
 
 /**
  * The shard's accumulation: what each drained record is added to (the metric families' series stores, the tenant
@@ -35,6 +35,10 @@ export class Accumulation {
    * here). One store per record; the idle scan after each export reads it (docs/design/tenant-retention.md).
    */
   readonly tenantLastSeen: Float64Array;
+  /** Everything a record is handed to, each with what retention must know of it (record-consumers.ts). */
+  readonly consumers: readonly RecordConsumer[];
+  /** The consumers' handlers by record kind: one array read per record, no switch to keep in step with the list. */
+  private readonly byKind: RecordHandler[][];
 
   constructor(
     readonly dictionary: Dictionary,
@@ -57,6 +61,8 @@ export class Accumulation {
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, nowMillis, config.seriesIdleMillis);
     this.profiles = new TenantProfiles(dictionary, config.shard, config.activity, nowMillis, config.slowQueryMillis / 1000, budget);
     const headroomBytes = Math.floor(budget.limitBytes * ADMISSION_HEADROOM_SHARE);
+    this.consumers = recordConsumers(this.http, this.db, this.usage, this.profiles, this.runtime);
+    this.byKind = handlersByKind(this.consumers);
     this.admission = new TenantAdmission(config.tenantSlots, budget, (id, now) =>
       this.profiles.admit(id, now, headroomBytes, dictionary.tenantLabelBytes(id)),
     );
@@ -69,51 +75,21 @@ export class Accumulation {
    */
   consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
     if (!this.check.usable(words, floats, slot)) return false;
-    let tenant = words[slot * RECORD_WORDS + TENANT];
-    const tenantSlot = tenant - TENANT_ID_BASE;
+    let tenant = tenantOf(words, slot);
+    const tenantSlot = tenantSlotOf(tenant);
     if (tenantSlot >= 0) {
       this.tenantLastSeen[tenantSlot] = now;
       // A client-chosen tenant: its own id once admitted, `__overflow__` while folded (tenant-admission.ts).
       tenant = this.admission.tenantOf(tenantSlot, tenant, now);
     }
-    switch (tagKind(words[slot * RECORD_WORDS])) {
-      case KIND_HTTP:
-        this.http.consume(words, floats, slot, now, tenant);
-        this.profiles.consumeHttp(words, floats, slot, now, tenant);
-        return true;
-      case KIND_QUERY:
-        this.db.consumeQuery(words, floats, slot, now, tenant);
-        this.profiles.consumeQuery(words, floats, slot, now, tenant);
-        return true;
-      case KIND_TRANSACTION:
-        this.db.consumeTransaction(words, slot, now, tenant);
-        return true;
-      case KIND_TENANT_USAGE:
-        this.usage.consume(words, floats, slot, now, tenant);
-        this.profiles.consumeUsage(words, floats, slot, now, tenant);
-        return true;
-      case KIND_RUNTIME:
-        this.runtime.consume(words, floats, slot, now);
-        return true;
-      default:
-        return false;
-    }
+    const handlers = this.byKind[tagKind(tagOf(words, slot))];
+    for (let i = 0; i < handlers.length; i++) handlers[i](words, floats, slot, now, tenant);
+    return handlers.length > 0;
   }
 
-  /**
-   * Every family's pending deltas, whatever its switch says: a family switched off writes no new record, and what
-   * it recorded before must not be stranded. Its gauges only while it is on, so that the last values of a family
-   * switched off are not repeated at every export.
-   */
+  /** Every consumer's part of an export or a render, in the consumers' order (record-consumers.ts). */
   collect(collection: Collection): void {
-    const families = this.config.metrics;
-    this.http.collect(collection);
-    this.db.collect(collection, families.db);
-    this.usage.collect(collection);
-    // The tenant gauges (activity pattern, cost share, anomaly) of the last closed interval: gauges stop with their
-    // family, as the pool and runtime ones do.
-    if (families.tenant) this.profiles.collect(collection);
-    this.runtime.collect(collection, families.runtime);
+    for (const consumer of this.consumers) consumer.collect(collection, this.config.metrics);
   }
 
   /** What the self-metrics say of the accumulation's bounds at an export: series dropped, tenants folded. */

@@ -39,21 +39,9 @@ export class TenantRetention {
     /** Publishes what the accumulation holds now (what forgetting gave back). */
     private readonly publishMemory: () => void,
   ) {
-    const { http, db, usage, profiles, admission, dictionary } = accumulation;
-    this.forgetting = new TenantForgetting([
-      // Key words: requests (tag, route, tenant), durations (tag, route, tenant), tenant rows (tenant, category).
-      { store: http.requests, tenantWord: 2 },
-      { store: http.durations, tenantWord: 2 },
-      { store: http.tenants, tenantWord: 0 },
-      // queries (tag, tenant), durations (type, table, tenant), transactions (status, tenant).
-      { store: db.queries, tenantWord: 1 },
-      { store: db.durations, tenantWord: 2 },
-      { store: db.transactions, tenantWord: 1 },
-      // usage (resource, data type, tenant).
-      { store: usage.usage, tenantWord: 2 },
-    ]);
-    // Profiles are analytics, never pending export data: they go with the tenant's series, never hold it back.
-    this.forgetting.register((tenants) => profiles.forgetIds(tenants));
+    const { consumers, admission, dictionary } = accumulation;
+    this.forgetting = new TenantForgetting(consumers.flatMap((consumer) => consumer.tenantStores));
+    for (const consumer of consumers) if (consumer.forget !== undefined) this.forgetting.register(consumer.forget);
     // GET /metrics totals: by label value, read before the main thread may give the slot to another tenant. A
     // folded tenant has none (its records are `__overflow__`'s), and its label is never decoded.
     this.forgetting.register((tenants) =>
