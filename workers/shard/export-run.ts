@@ -7,6 +7,7 @@ import { type Batch, Collection } from '../export/collection.js';
 import { consoleSummary } from '../export/console-summary.js';
 import type { CumulativeTotals } from '../export/cumulative-totals.js';
 import { OtlpSender } from '../export/otlp-sender.js';
+import { AttributeEncoder } from '../export/otlp/attributes.js';
 import { retryClock } from '../export/retrying-transport.js';
 import type { SelfMetrics } from '../export/self-metrics.js';
 import type { Accumulation } from './accumulation.js';
@@ -110,10 +111,12 @@ export class ExportRun {
     const tally: RunTally = { failures: [], refusals: [], rejectedPoints: 0, droppedPoints: 0, possiblyDuplicatedPoints: 0 };
     // Batches whose fate is known (accepted or refused for good), for the console: a retried one is shown when it settles.
     const settled: Batch[] = [];
+    // One attribute cache for the export's batches: each distinct label value is encoded once per export.
+    const encoder = new AttributeEncoder();
     this.header.setInFlight(covers.readIndex, covers.spillRecords);
     try {
       for (let i = 0; i < batches.length; i++) {
-        if (await this.send(batches[i], plan, tally)) {
+        if (await this.send(batches[i], plan, tally, encoder)) {
           settled.push(batches[i]);
           continue;
         }
@@ -148,10 +151,10 @@ export class ExportRun {
    * dropped). A batch that did not settle (retryable, or refused by the endpoint a hand-over leaves) is the caller's
    * to abort, with every batch after it.
    */
-  private async send(batch: Batch, plan: ExportPlan, tally: RunTally): Promise<boolean> {
+  private async send(batch: Batch, plan: ExportPlan, tally: RunTally, encoder: AttributeEncoder): Promise<boolean> {
     const requestStarted = performance.now();
     const deadlineMillis = Math.min(this.clock.nowMillis() + this.config.otlp.timeoutMillis, plan.deadlineMillis);
-    const result = await this.sender.send(batch, deadlineMillis);
+    const result = await this.sender.send(batch, deadlineMillis, encoder);
     this.lastOtlpAccepted = result.outcome === 'accepted';
     const seconds = (performance.now() - requestStarted) / 1000;
     this.header.addExportAttempts(result.attempts);
