@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
-import type { Collection } from '../export/collection.js';
+import type { Collection, DataPoint, ExponentialValue, PointSettler } from '../export/collection.js';
 import type { MemoryBudget } from '../memory-budget.js';
 import { ExponentialHistogramStore } from './exponential-histogram-store.js';
 import { collectHistogram, forEachSeries, OVERFLOW_ATTRIBUTES } from './export-helpers.js';
@@ -53,7 +53,17 @@ function collectExponential(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  const now = collection.endMillis;
+  // One settler per store and export, not closures per point: the point names its series.
+  const settler: PointSettler = {
+    commit(point: DataPoint, endMillis: number) {
+      store.commit(point.series);
+      store.startTimes[point.series] = endMillis;
+      store.touch(point.series, endMillis);
+    },
+    abort(point: DataPoint) {
+      store.abort(point.series);
+    },
+  };
   forEachSeries(
     collection,
     store,
@@ -73,26 +83,11 @@ function collectExponential(
         countsAt: 0,
         countsLength: 0,
       });
-      const counts = view.counts.slice(view.countsAt, view.countsAt + view.countsLength);
+      // The point owns a copy of its buckets; the view itself becomes the point's value (no second object).
+      view.counts = view.counts.slice(view.countsAt, view.countsAt + view.countsLength);
+      view.countsAt = 0;
       const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      collection.add(
-        definition,
-        attributes,
-        store.startTimes[series],
-        { ...view, counts, countsAt: 0 },
-        {
-          commit() {
-            store.commit(series);
-            store.startTimes[series] = now;
-            store.touch(series, now);
-          },
-          abort() {
-            store.abort(series);
-          },
-        },
-        store,
-        series,
-      );
+      collection.addSeries(definition, attributes, store.startTimes[series], view as ExponentialValue, settler, store, series);
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
-import type { Collection } from '../export/collection.js';
+import type { Collection, DataPoint, HistogramValue, PointSettler } from '../export/collection.js';
 import type { CounterStore } from './counter-store.js';
 import type { HistogramStore } from './histogram-store.js';
 import type { SeriesStore } from './series-store.js';
@@ -82,23 +82,23 @@ function collectScalar(
   deltaOf: (series: number) => number,
   commit: (series: number, sent: number) => void,
 ): void {
-  const now = collection.endMillis;
+  // One settler per store and export, not a closure per point: what a point settles is in the point.
+  const settler: PointSettler = {
+    commit(point: DataPoint, endMillis: number) {
+      const series = point.series;
+      commit(series, point.value as number);
+      store.startTimes[series] = endMillis;
+      store.touch(series, endMillis);
+    },
+  };
   forEachSeries(
     collection,
     store,
     idleMillis,
     (s) => deltaOf(s) !== 0,
     (series) => {
-      const delta = deltaOf(series);
       const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      const settlement = {
-        commit() {
-          commit(series, delta);
-          store.startTimes[series] = now;
-          store.touch(series, now);
-        },
-      };
-      collection.add(definition, attributes, store.startTimes[series], delta, settlement, store, series);
+      collection.addSeries(definition, attributes, store.startTimes[series], deltaOf(series), settler, store, series);
     },
   );
 }
@@ -111,7 +111,19 @@ export function collectHistogram(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  const now = collection.endMillis;
+  const settler: PointSettler = {
+    commit(point: DataPoint, endMillis: number) {
+      const series = point.series;
+      const value = point.value as HistogramValue;
+      store.commit(series, value.counts, value.sum);
+      store.startTimes[series] = endMillis;
+      store.touch(series, endMillis);
+    },
+    abort(point: DataPoint) {
+      const value = point.value as HistogramValue;
+      store.restoreExtremes(point.series, value.min, value.max);
+    },
+  };
   forEachSeries(
     collection,
     store,
@@ -122,26 +134,10 @@ export function collectHistogram(
       const sum = store.deltaSum(series);
       let count = 0;
       for (const c of counts) count += c;
-      const { min, max } = store.takeExtremes(series);
+      const min = store.takeMin(series);
+      const max = store.takeMax(series);
       const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      collection.add(
-        definition,
-        attributes,
-        store.startTimes[series],
-        { counts, sum, count, min, max },
-        {
-          commit() {
-            store.commit(series, counts, sum);
-            store.startTimes[series] = now;
-            store.touch(series, now);
-          },
-          abort() {
-            store.restoreExtremes(series, min, max);
-          },
-        },
-        store,
-        series,
-      );
+      collection.addSeries(definition, attributes, store.startTimes[series], { counts, sum, count, min, max }, settler, store, series);
     },
   );
 }

@@ -93,6 +93,22 @@ export class HistogramStore extends SeriesStore {
     this.floats[series * this.floatStride + SUM] -= sum;
   }
 
+  /** Takes min for an export (takeExtremes without its object: the collection's per-point path). */
+  takeMin(series: number): number {
+    const at = series * this.floatStride + MIN;
+    const min = this.floats[at];
+    this.floats[at] = Infinity;
+    return min;
+  }
+
+  /** Takes max for an export, as takeMin. */
+  takeMax(series: number): number {
+    const at = series * this.floatStride + MAX;
+    const max = this.floats[at];
+    this.floats[at] = -Infinity;
+    return max;
+  }
+
   /** A failed export: give min and max back, so that the next export still covers them. */
   restoreExtremes(series: number, min: number, max: number): void {
     const at = series * this.floatStride;

@@ -14,7 +14,7 @@ import { HistogramStore } from './histogram-store.js';
 import type { Generation } from './series-store.js';
 import type { MemoryBudget } from '../memory-budget.js';
 import { SumStore } from './sum-store.js';
-import { tenantAttributes } from './tenant-attributes.js';
+import { tenantAttributes, withTenant } from './tenant-attributes.js';
 
 /** Columns of the per (tenant, endpoint category) store. */
 const CALLS = 0;
@@ -195,20 +195,13 @@ export class HttpAggregator {
     collectCounter(collection, METRICS.httpRequests, requests, idle, (s) => {
       const at = s * 3;
       const tag = requests.keys[at];
-      return {
-        method: methodName(tagDetail(tag)),
-        route: routeName(requests.keys[at + 1]),
-        status_code: tagCode(tag),
-        ...tenantAttributes(dictionary, requests.keys[at + 2]),
-      };
+      const attributes = { method: methodName(tagDetail(tag)), route: routeName(requests.keys[at + 1]), status_code: tagCode(tag) };
+      return withTenant(attributes, dictionary, requests.keys[at + 2]);
     });
     collectDurations(collection, METRICS.httpDuration, durations, idle, (s) => {
       const at = s * 3;
-      return {
-        method: methodName(tagDetail(durations.keys[at])),
-        route: routeName(durations.keys[at + 1]),
-        ...tenantAttributes(dictionary, durations.keys[at + 2]),
-      };
+      const attributes = { method: methodName(tagDetail(durations.keys[at])), route: routeName(durations.keys[at + 1]) };
+      return withTenant(attributes, dictionary, durations.keys[at + 2]);
     });
     for (const [definition, store] of [
       [METRICS.httpRequestSize, this.requestSizes],

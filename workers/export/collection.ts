@@ -38,6 +38,15 @@ export function isExponential(value: PointValue): value is ExponentialValue {
 }
 
 /**
+ * Settles the points of one store series each (export-helpers.ts): one object per store and export instead of a
+ * closure per point. It reads what the point carried (its value, series and start) from the point itself.
+ */
+export interface PointSettler {
+  commit(point: DataPoint, endMillis: number): void;
+  abort?(point: DataPoint): void;
+}
+
+/**
  * A series store as a point names its source (aggregation/series-store.ts): the key words of series s are
  * `keys[s * keyWords …]`. The GET /metrics totals find a point's cell by it (totals-family.ts).
  */
@@ -56,6 +65,8 @@ export interface DataPoint {
   readonly value: PointValue;
   readonly source: PointSource | undefined;
   readonly series: number;
+  /** Settles this point when its source is a store series (no per-point Settlement then). */
+  readonly settler: PointSettler | undefined;
 }
 
 const STEPS_PER_PROGRESS = 4_096;
@@ -73,10 +84,13 @@ export class Batch {
 
   commit(): void {
     for (const settlement of this.settlements) settlement.commit();
+    const end = this.endMillis;
+    for (const points of this.points.values()) for (const point of points) point.settler?.commit(point, end);
   }
 
   abort(): void {
     for (const settlement of this.settlements) settlement.abort?.();
+    for (const points of this.points.values()) for (const point of points) point.settler?.abort?.(point);
   }
 }
 
@@ -119,6 +133,25 @@ export class Collection {
     source?: PointSource,
     series = -1,
   ): void {
+    this.pointsOf(definition).push({ attributes, startMillis, value, source, series, settler: undefined });
+    if (settlement !== undefined) this.current?.settlements.push(settlement);
+  }
+
+  /** The one point of store series `series` for this metric, settled by `settler` when its batch's fate is known. */
+  addSeries(
+    definition: MetricDefinition,
+    attributes: Attributes,
+    startMillis: number,
+    value: PointValue,
+    settler: PointSettler,
+    source: PointSource,
+    series: number,
+  ): void {
+    this.pointsOf(definition).push({ attributes, startMillis, value, source, series, settler });
+  }
+
+  /** The point list of `definition` in the batch the next point goes to (`current`), that point counted. */
+  private pointsOf(definition: MetricDefinition): DataPoint[] {
     let batch = this.current;
     if (batch === undefined || batch.size >= this.batchSize) {
       batch = new Batch(this.endMillis);
@@ -130,8 +163,7 @@ export class Collection {
       points = [];
       batch.points.set(definition, points);
     }
-    points.push({ attributes, startMillis, value, source, series });
     batch.size++;
-    if (settlement !== undefined) batch.settlements.push(settlement);
+    return points;
   }
 }
