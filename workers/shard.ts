@@ -6,6 +6,7 @@ import { TENANT_ID_BASE } from '../src/contract/strings-layout.js';
 import { RingHeader } from '../src/contract/ring-header.js';
 import { RingReader } from '../src/ring/ring-reader.js';
 import { SpillReader } from '../src/ring/spill-reader.js';
+import { FoldMerge } from './fold-merge.js';
 import type { TestHookCall } from '../src/contract/test-hooks.js';
 import { obeyTestHook, type TestHookTarget } from './test-hooks.js';
 import { unexpectedMessage, type MainToWorker, type StartShardTask, type WorkerToMain } from '../src/contract/protocol.js';
@@ -140,7 +141,9 @@ export class Shard implements TestHookTarget {
     this.testPort = task.testPort;
     this.header = new RingHeader(task.ring);
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
-    this.spill = new SpillReader(this.header);
+    // A fold block is merged by replaying its entries through the same sink (fold-merge.ts).
+    const folds = new FoldMerge();
+    this.spill = new SpillReader(this.header, (buffer, entries, sink, now) => folds.merge(buffer, entries, sink, now));
     // One budget for everything this worker keeps per tenant, route, table or series (memory-budget.ts).
     const budget = MemoryBudget.forShard(config.maxMemoryBytes);
     this.budget = budget;
@@ -570,7 +573,7 @@ export class Shard implements TestHookTarget {
         return;
       case 'spill':
         // Read on the next drain pass (at once if none is due soon), in order with the ring's records.
-        this.spill.enqueue(message.seq, message.buffer, message.records);
+        this.spill.enqueue(message.seq, message.buffer, message.records, message.foldEntries);
         return;
       case 'shutdown':
         void this.stop(message.id, message.deadlineMillis);
