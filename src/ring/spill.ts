@@ -2,7 +2,7 @@ import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT,
 import type { RingHeader } from '../contract/ring-header.js';
 import { OVERFLOW_ID, TENANT_ID_BASE } from '../contract/strings-layout.js';
 import { FOLD_ENTRY_BYTES, foldable } from '../contract/fold-layout.js';
-import { FOLD_SERIES_BYTES, FoldBlock } from './fold-block.js';
+import { FOLD_SERIES_BYTES, FoldBlock, foldBlockBytes } from './fold-block.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
 export const SPILL_SEGMENT_RECORDS = 4_096;
@@ -163,7 +163,9 @@ export class Spill {
     this.seal();
     this.release();
     const room = this.limitBytes - this.heldBytes - this.header.seriesBytes;
-    const capacity = Math.min(MAX_FOLD_ENTRIES, Math.floor(room / FOLD_SERIES_BYTES));
+    let capacity = Math.min(MAX_FOLD_ENTRIES, Math.floor(room / FOLD_SERIES_BYTES));
+    // The hash index is a power of two: the whole block, index included, must fit in the room.
+    while (capacity >= MIN_FOLD_ENTRIES && foldBlockBytes(capacity) > room) capacity -= Math.ceil(capacity / 16);
     if (capacity < MIN_FOLD_ENTRIES) return undefined;
     const block = new FoldBlock(capacity);
     this.block = block;
