@@ -125,7 +125,9 @@ describe('bursts far beyond the ring, at default options: folded per series, not
     // cold burst: docs/architecture.md, "The fold"), plus the fixed overhead the memory-bound test measured for the
     // worker's exports (40 MiB).
     const grownMiB = (rssPeak - rssBefore) / 2 ** 20;
-    console.log(`5M burst: rss grew ${grownMiB.toFixed(1)} MiB; own series exact ${exact}, partial ${partial}; folded ${burst.folded}, to overflow ${burst.foldedToOverflow}`);
+    console.log(
+      `5M burst: rss grew ${grownMiB.toFixed(1)} MiB; own series exact ${exact}, partial ${partial}; folded ${burst.folded}, to overflow ${burst.foldedToOverflow}`,
+    );
     expect(grownMiB).toBeLessThanOrEqual(2 * 10 + 40);
   }, 600_000);
 });

@@ -126,7 +126,12 @@ describe('the fold (main thread) and its merge (worker)', () => {
     const records = replay(block);
     const first = records.filter((r) => r.tag === query && r.a === 2);
     expect(first.map((r) => [r.key, r.tenant, r.aux, r.b])).toEqual(durations.map(() => [40, 5, 9, 10]));
-    expect(histogram(DB_DURATION_BOUNDARIES, first.map((r) => r.value))).toMatchObject({
+    expect(
+      histogram(
+        DB_DURATION_BOUNDARIES,
+        first.map((r) => r.value),
+      ),
+    ).toMatchObject({
       counts: histogram(DB_DURATION_BOUNDARIES, durations).counts,
       min: 0.0005,
       max: 11,

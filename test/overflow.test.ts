@@ -58,7 +58,7 @@ describe('the overflow, end to end', () => {
     const bucketTotals = DURATIONS.map(() => 0);
     let overflowed = 0;
     for (const point of durations) {
-      (point.bucketCounts as number[]).forEach((count, bucket) => (bucketTotals[bucket] += count));
+      for (const [bucket, count] of (point.bucketCounts as number[]).entries()) bucketTotals[bucket] += count;
       if (point.attributes['otel.metric.overflow'] === true) {
         overflowed += point.count as number;
         continue;

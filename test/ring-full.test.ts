@@ -64,7 +64,13 @@ describe('a full ring', () => {
     const calls = 20_000;
     for (let i = 0; i < calls; i++) recordJob();
     const raw = 16 + 2 * SEGMENT_RECORDS;
-    expect(collector.stats().ring).toMatchObject({ written: 16, spilled: calls - 16, folded: calls - raw, foldedToOverflow: 0, dropped: 0 });
+    expect(collector.stats().ring).toMatchObject({
+      written: 16,
+      spilled: calls - 16,
+      folded: calls - raw,
+      foldedToOverflow: 0,
+      dropped: 0,
+    });
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();

@@ -155,7 +155,7 @@ export class BucketValues {
     }
     const target = total >= 2 ? sum - min - max : 0;
     const t = ranges > 0 ? (target - lows) / ranges : 0;
-    this.t = t < 0 ? 0 : t > 1 ? 1 : t;
+    this.t = Math.min(Math.max(t, 0), 1);
     if (integer) {
       let placed = 0;
       for (let i = first; i <= last; i++) placed += this.inner(i) * this.place(i);
@@ -187,19 +187,19 @@ export class BucketValues {
     let n = this.counts[this.at + i];
     if (i === this.firstBucket && this.total >= 1) n--;
     if (i === this.lastBucket && this.total >= 2) n--;
-    return n < 0 ? 0 : n;
+    return Math.max(n, 0);
   }
 
   private low(i: number): number {
     if (i === 0) return this.min;
     const above = this.integer ? this.boundaries[i - 1] + 1 : this.boundaries[i - 1];
-    return above > this.min ? above : this.min;
+    return Math.max(above, this.min);
   }
 
   private high(i: number): number {
     if (i === this.buckets - 1) return this.max;
     const bound = this.boundaries[i];
-    return bound < this.max ? bound : this.max;
+    return Math.min(bound, this.max);
   }
 
   /** The value of an inner record of bucket i (before the integer remainder). */
@@ -208,7 +208,7 @@ export class BucketValues {
     const hi = this.high(i);
     const raw = lo + this.t * (hi - lo);
     let value = this.integer ? Math.floor(raw) : raw;
-    if (value > hi) value = hi;
+    value = Math.min(value, hi);
     // Buckets are (b[i-1], b[i]]: a value on the lower boundary belongs below, so it moves just above it.
     if (i > 0 && value <= this.boundaries[i - 1]) value = this.integer ? this.boundaries[i - 1] + 1 : nextUp(this.boundaries[i - 1]);
     return value;

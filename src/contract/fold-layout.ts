@@ -83,4 +83,3 @@ export function bucketOf(boundaries: readonly number[], value: number): number {
   while (bucket < n && value > boundaries[bucket]) bucket++;
   return bucket;
 }
-

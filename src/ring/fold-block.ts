@@ -169,4 +169,3 @@ export class FoldBlock {
     floats[f + FOLD_B_MAX] = -Infinity;
   }
 }
-

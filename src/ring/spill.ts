@@ -49,9 +49,13 @@ export interface SpillSegment {
  *   first write to fresh shared memory costs ~0.5 ms per segment here (page faults), ~20× rewriting a used one.
  *   `trimIdle` lets the free list go (all but one segment) once the overflow has been unused for a while.
  *
+ * Past MAX_RAW_SEGMENTS the records are folded per series into a fold block (fold-block.ts), handed over the same
+ * way; a record whose series finds no room there goes to its metric's overflow series (`__overflow__`).
+ *
  * Memory: the overflow may hold what the worker's series leave of the shard's bound (SERIES_BYTES, read when a
- * segment is needed); series are never refused for the overflow's sake, since a series refused is overflowed for
- * good while the overflow is gone in milliseconds. Past the bound `write` returns false and the caller drops.
+ * segment or block is needed); series are never refused for the overflow's sake, since a series refused is
+ * overflowed for good while the overflow is gone in milliseconds. When not even the fold has room `write` returns
+ * false and the caller drops.
  */
 export class Spill {
   private open: SharedArrayBuffer | undefined;
@@ -252,7 +256,8 @@ export class Spill {
    */
   trimIdle(nowMillis: number): void {
     this.release();
-    if (this.free.length <= 1 || this.open !== undefined || this.block !== undefined || nowMillis - this.lastUsedMillis < SPILL_IDLE_MILLIS) return;
+    if (this.free.length <= 1 || this.open !== undefined || this.block !== undefined || nowMillis - this.lastUsedMillis < SPILL_IDLE_MILLIS)
+      return;
     this.heldBytes -= (this.free.length - 1) * SPILL_SEGMENT_BYTES;
     this.rawSegments -= this.free.length - 1;
     this.free.length = 1;
