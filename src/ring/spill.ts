@@ -171,7 +171,13 @@ export class Spill {
     // The hash index is a power of two: the whole block, index included, must fit in the room.
     while (capacity >= MIN_FOLD_ENTRIES && foldBlockBytes(capacity) > room) capacity -= Math.ceil(capacity / 16);
     if (capacity < MIN_FOLD_ENTRIES) return undefined;
-    const block = new FoldBlock(capacity);
+    let block: FoldBlock;
+    try {
+      block = new FoldBlock(capacity);
+    } catch {
+      // The request path never throws: an allocation the process cannot make drops the record (counted).
+      return undefined;
+    }
     this.block = block;
     this.blockSeriesLimit = Math.floor(capacity * FOLD_SERIES_SHARE);
     this.lastUsedMillis = Date.now();
