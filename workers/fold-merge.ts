@@ -24,6 +24,8 @@ import { A, AUX, B, KEY, TAG, TENANT, VALUE_FLOAT } from '../src/contract/ring-l
 import type { RecordSink } from '../src/ring/ring-reader.js';
 
 const TWO_TO_32 = 2 ** 32;
+/** Replayed records between two heartbeats (a drain pass reads at most 65,536 ring records between two). */
+const BEAT_RECORDS = 16_384;
 
 /**
  * The worker's side of the fold (src/ring/fold-block.ts, contract/fold-layout.ts): a sealed fold block is merged by
@@ -43,11 +45,13 @@ export class FoldMerge {
   private readonly requestBytes = new BucketValues();
   private readonly responseBytes = new BucketValues();
 
-  merge(buffer: SharedArrayBuffer, entries: number, sink: RecordSink, nowMillis: number): number {
+  /** `beat`: called every BEAT_RECORDS replayed records, so that a long merge is not taken for a hung worker. */
+  merge(buffer: SharedArrayBuffer, entries: number, sink: RecordSink, nowMillis: number, beat: () => void = () => {}): number {
     const block = new Uint32Array(buffer);
     const blockFloats = new Float64Array(buffer);
     const { words, floats, values, requestBytes, responseBytes } = this;
     let refused = 0;
+    let replayed = 0;
     for (let entry = 0; entry < entries; entry++) {
       const at = entry * FOLD_ENTRY_WORDS;
       const f = entry * FOLD_ENTRY_FLOATS;
@@ -81,6 +85,7 @@ export class FoldMerge {
           words[AUX] = (highA | (highB << 16)) >>> 0;
         }
         if (!sink(words, floats, 0, nowMillis)) refused++;
+        if (++replayed % BEAT_RECORDS === 0) beat();
       }
     }
     return refused;

@@ -143,7 +143,7 @@ export class Shard implements TestHookTarget {
     this.ring = new RingReader(task.ring, config.ringCapacity, this.header);
     // A fold block is merged by replaying its entries through the same sink (fold-merge.ts).
     const folds = new FoldMerge();
-    this.spill = new SpillReader(this.header, (buffer, entries, sink, now) => folds.merge(buffer, entries, sink, now));
+    this.spill = new SpillReader(this.header, (buffer, entries, sink, now, beat) => folds.merge(buffer, entries, sink, now, beat));
     // One budget for everything this worker keeps per tenant, route, table or series (memory-budget.ts).
     const budget = MemoryBudget.forShard(config.maxMemoryBytes);
     this.budget = budget;

@@ -12,7 +12,7 @@ interface QueuedSegment {
  * Merges a fold block into the aggregators (workers/fold-merge.ts: its entries replayed through `sink`); returns the
  * records the sink refused.
  */
-export type FoldMergeFn = (buffer: SharedArrayBuffer, entries: number, sink: RecordSink, nowMillis: number) => number;
+export type FoldMergeFn = (buffer: SharedArrayBuffer, entries: number, sink: RecordSink, nowMillis: number, beat: () => void) => number;
 
 /**
  * The worker's side of the overflow (spill.ts): segments arrive as messages, in the order sealed, and are read
@@ -22,6 +22,7 @@ export type FoldMergeFn = (buffer: SharedArrayBuffer, entries: number, sink: Rec
  */
 export class SpillReader {
   private readonly queue: QueuedSegment[] = [];
+  private readonly beat = () => this.header.beat();
   /** The seq the next new segment has: a replacement worker starts where its predecessor stopped reading. */
   private nextSeq: number;
 
@@ -52,7 +53,9 @@ export class SpillReader {
       const { buffer, records, foldEntries } = segment;
       if (foldEntries > 0) {
         // Whole, like a raw segment: its records are counted read only once all of them are aggregated.
-        for (let refused = this.mergeFold(buffer, foldEntries, sink, nowMillis); refused > 0; refused--) this.header.addUndecodable();
+        // `beat`: a block of millions of records takes a while to replay, and it is one pass: the heartbeat must move.
+        const refused = this.mergeFold(buffer, foldEntries, sink, nowMillis, this.beat);
+        for (let left = refused; left > 0; left--) this.header.addUndecodable();
       } else {
         const words = new Uint32Array(buffer);
         const floats = new Float64Array(buffer);
