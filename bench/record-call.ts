@@ -248,13 +248,15 @@ async function keepOverflowing(collector: Collector, records: number): Promise<v
 }
 
 /**
- * Untimed, before a batch on the folding collector: when its fold blocks near half its bound, lets the worker merge
+ * Untimed, before a batch on the folding collector: when its sealed fold blocks hold 256 KiB, lets the worker merge
  * them; after that (and at the start) fills its ring and raw segments again, so that every timed call folds.
  */
 async function keepFolding(collector: Collector): Promise<void> {
   const hooks = internals(collector);
   const ring = collector.stats().ring;
-  if (ring.folded > 0 && ring.overflowBytes < collector.options.maxMemoryBytes / 2) return;
+  // Its worker's state holds the 20,000 warm-up series (most of the 7/8 it may use), so the fold's room is about the
+  // last eighth: sealed blocks are merged once they hold 256 KiB, before a new block finds no room (the drop path).
+  if (ring.folded > 0 && ring.overflowBytes < MAX_RAW_SEGMENTS * SPILL_SEGMENT_RECORDS * 32 + 256 * 1024) return;
   await hooks.testHooks.pauseWorkers(false);
   await collector.flush();
   await hooks.testHooks.pauseWorkers(true);
