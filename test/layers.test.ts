@@ -107,10 +107,10 @@ describe('the layers of the source tree', () => {
     expect(EDGES.filter(({ from, to }) => from.startsWith('src/') && to.startsWith('workers/'))).toEqual([]);
   });
 
-  it('no source file of src/ is above 400 lines', () => {
-    const long = sources('src')
-      .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 }))
-      .filter(({ lines }) => lines > 400);
+  it('no source file of src/ or workers/ is above 400 lines', () => {
+    const long = FILES.map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 })).filter(
+      ({ lines }) => lines > 400,
+    );
     expect(long).toEqual([]);
   });
 });

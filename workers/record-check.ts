@@ -15,6 +15,9 @@ import {
   TRANSACTION_COMMIT,
   TRANSACTION_ROLLBACK,
   USAGE_BYTES,
+  tagCode,
+  tagDetail,
+  tagKind,
 } from '../src/contract/codes.js';
 import { AUX, KEY, MAX_RECORD_VALUE, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../src/contract/ring-layout.js';
 import { OVERFLOW_ID, SYSTEM_ID, TENANT_ID_BASE } from '../src/contract/strings-layout.js';
@@ -51,13 +54,13 @@ export class RecordCheck {
   usable(words: Uint32Array, floats: Float64Array, slot: number): boolean {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
-    const detail = (tag >>> 8) & 0xff;
-    const code = tag >>> 16;
+    const detail = tagDetail(tag);
+    const code = tagCode(tag);
     const value = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const dictionary = this.dictionary;
     // NaN fails both comparisons.
     if (!(value >= 0 && value <= MAX_RECORD_VALUE)) return false;
-    switch (tag & 0xff) {
+    switch (tagKind(tag)) {
       case KIND_HTTP:
         return (
           detail < HTTP_METHODS.length &&

@@ -106,3 +106,8 @@ export function tagDetail(tagWord: number): number {
 export function tagCode(tagWord: number): number {
   return tagWord >>> 16;
 }
+
+/** TAG's kind and detail without its code (an HTTP record: the kind and the method, not the status). */
+export function tagWithoutCode(tagWord: number): number {
+  return tagWord & 0xffff;
+}

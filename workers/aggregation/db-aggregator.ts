@@ -7,6 +7,8 @@ import {
   QUERY_UNTIMED,
   TRANSACTION_COMMIT,
   QUERY_TYPES,
+  tagCode,
+  tagDetail,
 } from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { sqlStateClass } from '../../src/contract/sqlstate.js';
@@ -96,7 +98,7 @@ export class DbAggregator {
   consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
-    const detail = (tag >>> 8) & 0xff;
+    const detail = tagDetail(tag);
     const key = words[at + KEY];
     let queryType: number;
     let table: number;
@@ -110,7 +112,7 @@ export class DbAggregator {
     }
     const untimed = (detail & QUERY_UNTIMED) !== 0;
     const success = untimed ? SUCCESS_UNKNOWN : (detail & QUERY_SUCCESS) !== 0 ? 1 : 0;
-    this.queries.increment(this.queries.seriesOf(queryType | (success << 4) | (tag & 0xffff0000), tenant, 0, nowMillis));
+    this.queries.increment(this.queries.seriesOf(queryType | (success << 4) | (tagCode(tag) << 16), tenant, 0, nowMillis));
     if (untimed) return;
     this.durations.record(this.durations.seriesOf(queryType, table, tenant, nowMillis), floats[slot * RECORD_FLOATS + VALUE_FLOAT]);
     const limit = words[at + B];
@@ -130,8 +132,8 @@ export class DbAggregator {
   consumeTransaction(words: Uint32Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
-    const status = (tag >>> 8) & 0xff;
-    const nested = tag >>> 16 === 0 ? 0 : 1;
+    const status = tagDetail(tag);
+    const nested = tagCode(tag) === 0 ? 0 : 1;
     this.transactions.increment(this.transactions.seriesOf(status | (nested << 8), tenant, 0, nowMillis));
   }
 

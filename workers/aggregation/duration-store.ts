@@ -90,6 +90,8 @@ function collectExponential(
             store.abort(series);
           },
         },
+        store,
+        series,
       );
     },
   );

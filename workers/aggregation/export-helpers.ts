@@ -91,13 +91,14 @@ function collectScalar(
     (series) => {
       const delta = deltaOf(series);
       const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      collection.add(definition, attributes, store.startTimes[series], delta, {
+      const settlement = {
         commit() {
           commit(series, delta);
           store.startTimes[series] = now;
           store.touch(series, now);
         },
-      });
+      };
+      collection.add(definition, attributes, store.startTimes[series], delta, settlement, store, series);
     },
   );
 }
@@ -138,6 +139,8 @@ export function collectHistogram(
             store.restoreExtremes(series, min, max);
           },
         },
+        store,
+        series,
       );
     },
   );

@@ -1,4 +1,6 @@
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
+import { tagCode, tagDetail, tagWithoutCode } from '../../src/contract/codes.js';
+import { requestBytesOf, responseBytesOf } from '../../src/contract/record-codec.js';
+import { KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { methodName } from '../../src/contract/http-methods.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
@@ -13,8 +15,6 @@ import type { Generation } from './series-store.js';
 import type { MemoryBudget } from '../memory-budget.js';
 import { SumStore } from './sum-store.js';
 import { tenantAttributes } from './tenant-attributes.js';
-
-const TWO_TO_32 = 2 ** 32;
 
 /** Columns of the per (tenant, endpoint category) store. */
 const CALLS = 0;
@@ -132,10 +132,9 @@ export class HttpAggregator {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
     const endpoint = words[at + KEY];
-    const aux = words[at + AUX];
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
-    const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
-    const responseBytes = aux === 0 ? words[at + B] : words[at + B] + (aux >>> 16) * TWO_TO_32;
+    const requestBytes = requestBytesOf(words, slot);
+    const responseBytes = responseBytesOf(words, slot);
     const requests = this.requests;
     const route = this.endpoints.route(endpoint);
     const series = requests.seriesOf(tag, route, tenant, nowMillis);
@@ -157,11 +156,11 @@ export class HttpAggregator {
       responseSize = cells[link + LINK_RESPONSE_SIZE] - 1;
       tenantRow = cells[link + LINK_TENANT] - 1;
     } else {
-      const method = (tag >>> 8) & 0xff;
+      const method = tagDetail(tag);
       // The tenant the request series is kept under: `__overflow__` when it did not fit (SeriesStore.foldTenants),
       // and then its linked series too, so that every record reaching this series links alike.
       const owner = series !== 0 ? requests.keys[series * 3 + 2] : tenant;
-      duration = this.durations.seriesOf(tag & 0xffff, route, owner, nowMillis);
+      duration = this.durations.seriesOf(tagWithoutCode(tag), route, owner, nowMillis);
       requestSize = this.requestSizes.seriesOf(method, route, 0, nowMillis);
       responseSize = this.responseSizes.seriesOf(method, route, 0, nowMillis);
       tenantRow = this.feedTenants ? this.tenants.seriesOf(owner, this.endpoints.category(endpoint), 0, nowMillis) : -1;
@@ -184,7 +183,7 @@ export class HttpAggregator {
       pending[row + REQUEST_BYTES] += requestBytes;
       pending[row + RESPONSE_BYTES] += responseBytes;
       pending[row + RATE_CALLS] += 1;
-      if (tag >>> 16 >= 500) pending[row + RATE_ERRORS] += 1;
+      if (tagCode(tag) >= 500) pending[row + RATE_ERRORS] += 1;
       pending[row + RATE_SECONDS] += seconds;
     }
   }
@@ -197,16 +196,16 @@ export class HttpAggregator {
       const at = s * 3;
       const tag = requests.keys[at];
       return {
-        method: methodName((tag >>> 8) & 0xff),
+        method: methodName(tagDetail(tag)),
         route: routeName(requests.keys[at + 1]),
-        status_code: tag >>> 16,
+        status_code: tagCode(tag),
         ...tenantAttributes(dictionary, requests.keys[at + 2]),
       };
     });
     collectDurations(collection, METRICS.httpDuration, durations, idle, (s) => {
       const at = s * 3;
       return {
-        method: methodName((durations.keys[at] >>> 8) & 0xff),
+        method: methodName(tagDetail(durations.keys[at])),
         route: routeName(durations.keys[at + 1]),
         ...tenantAttributes(dictionary, durations.keys[at + 2]),
       };

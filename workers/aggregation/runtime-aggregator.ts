@@ -10,6 +10,8 @@ import {
   gcTypeName,
   RUNTIME_EVENT_LOOP_DELAY_P50,
   RUNTIME_EVENT_LOOP_DELAY_P99,
+  tagCode,
+  tagDetail,
 } from '../../src/contract/codes.js';
 import { METRICS } from '../../src/contract/metrics.js';
 import { threadCpuSeconds } from '../../src/runtime/thread-cpu.js';
@@ -61,9 +63,9 @@ export class RuntimeAggregator {
 
   consume(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number): void {
     const tagWord = words[slot * RECORD_WORDS + TAG];
-    const sample = (tagWord >>> 8) & 0xff;
+    const sample = tagDetail(tagWord);
     const value = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
-    if (sample === RUNTIME_GC) this.gc.record(this.gc.seriesOf(tagWord >>> 16, 0, 0, nowMillis), value);
+    if (sample === RUNTIME_GC) this.gc.record(this.gc.seriesOf(tagCode(tagWord), 0, 0, nowMillis), value);
     else if (sample === RUNTIME_EVENT_LOOP_DELAY_P50 || sample === RUNTIME_EVENT_LOOP_DELAY_P99) {
       // The worst sample since the last export: a stall between two exports must not hide behind a calm last sample.
       this.latest.set(sample, Math.max(this.worstSinceExport.has(sample) ? (this.latest.get(sample) ?? 0) : 0, value));

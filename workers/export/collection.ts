@@ -37,11 +37,25 @@ export function isExponential(value: PointValue): value is ExponentialValue {
   return typeof value === 'object' && 'scale' in value;
 }
 
-/** One collected data point: its attributes, the start of the interval it covers, its value. */
+/**
+ * A series store as a point names its source (aggregation/series-store.ts): the key words of series s are
+ * `keys[s * keyWords …]`. The GET /metrics totals find a point's cell by it (totals-family.ts).
+ */
+export interface PointSource {
+  readonly keyWords: number;
+  readonly keys: Uint32Array;
+}
+
+/**
+ * One collected data point: its attributes, the start of the interval it covers, its value, and the store series
+ * it came from (`source` undefined and `series` -1 for a point of no store, or of several points per series).
+ */
 export interface DataPoint {
   readonly attributes: Attributes;
   readonly startMillis: number;
   readonly value: PointValue;
+  readonly source: PointSource | undefined;
+  readonly series: number;
 }
 
 const STEPS_PER_PROGRESS = 4_096;
@@ -95,7 +109,16 @@ export class Collection {
     if (++this.steps % STEPS_PER_PROGRESS === 0) this.onProgress?.();
   }
 
-  add(definition: MetricDefinition, attributes: Attributes, startMillis: number, value: PointValue, settlement?: Settlement): void {
+  /** `source` and `series`: the store series the point is the one point of for this metric, if any. */
+  add(
+    definition: MetricDefinition,
+    attributes: Attributes,
+    startMillis: number,
+    value: PointValue,
+    settlement?: Settlement,
+    source?: PointSource,
+    series = -1,
+  ): void {
     let batch = this.current;
     if (batch === undefined || batch.size >= this.batchSize) {
       batch = new Batch(this.endMillis);
@@ -107,7 +130,7 @@ export class Collection {
       points = [];
       batch.points.set(definition, points);
     }
-    points.push({ attributes, startMillis, value });
+    points.push({ attributes, startMillis, value, source, series });
     batch.size++;
     if (settlement !== undefined) batch.settlements.push(settlement);
   }

@@ -28,137 +28,13 @@ import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../memory-budget.js';
 import type { Batch, PointValue } from './collection.js';
 import { explicitValue } from './explicit-view.js';
+import { type Cell, Family } from './totals-family.js';
 import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
-
-/** One series' running value, as render combines it: a number (counter, gauge) or a histogram's counts, sum and count. */
-interface Cell {
-  value: number;
-  counts: number[] | undefined;
-  sum: number;
-}
 
 const DEFINITIONS: readonly MetricDefinition[] = Object.values(METRICS);
 /** The key of a family's overflow cell: what the stores' overflow series render as. */
 const OVERFLOW_KEY = labelPairs({ 'otel.metric.overflow': true });
 const TENANT_LABEL = 'tenant_id="';
-/**
- * A cell's cost beside its columns: its Map entry (a V8 OrderedHashMap entry with its bucket, 32 bytes, charged
- * twice since the table doubles) and its slot in the keys array (8, charged twice likewise). Its key string is
- * charged by length (stringBytes). Measured: test/memory-costs.test.ts.
- */
-const CELL_ENTRY_BYTES = 80;
-const INITIAL_CELLS = 16;
-
-/** A V8 string's heap size: a 16-byte header, one byte per character (Latin-1) or two, rounded up to 8. */
-function stringBytes(text: string): number {
-  const perChar = /[\u0100-\uffff]/.test(text) ? 2 : 1;
-  return 16 + Math.ceil((text.length * perChar) / 8) * 8;
-}
-
-/** One metric's accepted totals: a label key per cell, the numbers in typed columns indexed by cell. */
-class Family {
-  readonly index = new Map<string, number>();
-  /** The key of each cell; undefined for a cell freed for reuse. */
-  readonly keys: (string | undefined)[] = [];
-  /** Counter: the sum; gauge: the latest value; histogram: the count. */
-  values: Float64Array = new Float64Array(0);
-  /** Histograms: sum, and `buckets` counts per cell. */
-  sums: Float64Array = new Float64Array(0);
-  counts: Float64Array = new Float64Array(0);
-  private capacity = 0;
-  private readonly free: number[] = [];
-  /** Bucket counts per cell (0 unless a histogram). */
-  readonly buckets: number;
-
-  constructor(readonly definition: MetricDefinition) {
-    this.buckets = definition.kind === 'histogram' ? (definition.boundaries?.length ?? 0) + 1 : 0;
-  }
-
-  /** Bytes of one cell's slots in the columns. */
-  private get columnBytes(): number {
-    return this.buckets === 0 ? 8 : 16 + 8 * this.buckets;
-  }
-
-  /** The cell of `key`, made if new; -1 when the budget refuses it (`force`: charged whatever it says). */
-  cellOf(key: string, budget: Reservations, force = false): number {
-    const known = this.index.get(key);
-    if (known !== undefined) return known;
-    const cost = cellBytes(key);
-    if (force) budget.charge(cost);
-    else if (!budget.tryReserve(cost)) return -1;
-    let cell = this.free.pop();
-    if (cell === undefined) {
-      if (this.keys.length >= this.capacity && !this.grow(budget, force)) {
-        budget.unreserve(cost);
-        return -1;
-      }
-      cell = this.keys.length;
-      this.keys.push(key);
-    } else {
-      this.keys[cell] = key;
-    }
-    this.index.set(key, cell);
-    return cell;
-  }
-
-  /** Forgets a cell (its tenant was forgotten); returns the bytes it was charged beside the columns. */
-  remove(cell: number): number {
-    const key = this.keys[cell] as string;
-    this.index.delete(key);
-    this.keys[cell] = undefined;
-    this.values[cell] = 0;
-    this.sums[cell] = 0;
-    this.counts.fill(0, cell * this.buckets, (cell + 1) * this.buckets);
-    this.free.push(cell);
-    return cellBytes(key);
-  }
-
-  /** A cell as render reads it; the accepted cell is never changed by it. */
-  read(cell: number): Cell {
-    if (this.buckets === 0) return { value: this.values[cell], counts: undefined, sum: 0 };
-    const counts = Array.from(this.counts.subarray(cell * this.buckets, (cell + 1) * this.buckets));
-    return { value: this.values[cell], counts, sum: this.sums[cell] };
-  }
-
-  /**
-   * Doubles the columns (down to one more cell if the budget refuses more); false: not even that. `force` (the
-   * overflow cell): one more cell, charged whatever the budget says, when it refuses everything.
-   */
-  private grow(budget: Reservations, force: boolean): boolean {
-    let target = Math.max(INITIAL_CELLS, this.capacity * 2);
-    while (target > this.capacity) {
-      if (budget.tryReserve((target - this.capacity) * this.columnBytes)) {
-        this.resize(target);
-        return true;
-      }
-      target = this.capacity + Math.floor((target - this.capacity) / 2);
-    }
-    if (!force) return false;
-    budget.charge(this.columnBytes);
-    this.resize(this.capacity + 1);
-    return true;
-  }
-
-  private resize(capacity: number): void {
-    this.values = grown(this.values, capacity);
-    if (this.buckets > 0) {
-      this.sums = grown(this.sums, capacity);
-      this.counts = grown(this.counts, capacity * this.buckets);
-    }
-    this.capacity = capacity;
-  }
-}
-
-function grown(column: Float64Array, length: number): Float64Array {
-  const next = new Float64Array(length);
-  next.set(column);
-  return next;
-}
-
-/** What a cell costs beside its columns: its key and its entries (CELL_ENTRY_BYTES). */
-function cellBytes(key: string): number {
-  return stringBytes(key) + CELL_ENTRY_BYTES;
-}
 
 export class CumulativeTotals {
   private readonly accepted = new Map<MetricDefinition, Family>();
@@ -178,8 +54,9 @@ export class CumulativeTotals {
 
   /** Adds a settled batch's points (call it right after `batch.commit()`). */
   absorb(batch: Batch): void {
-    if (this.openRenders > 0) this.deferred.push(() => this.absorbNow(batch));
-    else this.absorbNow(batch);
+    // Deferred, a point's series may have been removed and its number reused by then: it is found by its labels.
+    if (this.openRenders > 0) this.deferred.push(() => this.absorbNow(batch, false));
+    else this.absorbNow(batch, true);
   }
 
   /**
@@ -235,11 +112,17 @@ export class CumulativeTotals {
         if (key !== undefined && labels.has(tenantPair(key))) freed += family.remove(cell);
       }
     }
+    // A freed cell may be reused by another key: no series number may lead to it any more.
+    for (const family of this.accepted.values()) freed += family.forgetSeries();
     // The columns stay (a freed cell is reused): only the keys and entries go.
     this.budget.release(freed);
   }
 
-  private absorbNow(batch: Batch): void {
+  /**
+   * `bySeries`: right after the batch's commit, when each point's series still holds the key it was collected
+   * under (a series with data in flight is never removed), so its cell may be found by its series number.
+   */
+  private absorbNow(batch: Batch, bySeries: boolean): void {
     for (const [definition, points] of batch.points) {
       let family = this.accepted.get(definition);
       if (family === undefined) {
@@ -247,7 +130,7 @@ export class CumulativeTotals {
         this.accepted.set(definition, family);
       }
       for (const point of points) {
-        let cell = family.cellOf(labelPairs(point.attributes), this.budget);
+        let cell = bySeries ? family.cellOfPoint(point, this.budget) : family.cellOf(labelPairs(point.attributes), this.budget);
         // Refused at the memory bound: into the family's overflow cell, one per metric, charged whatever.
         if (cell < 0) cell = family.cellOf(OVERFLOW_KEY, this.budget, true);
         addPoint(family, cell, point.value);

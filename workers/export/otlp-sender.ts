@@ -59,13 +59,16 @@ export class OtlpSender {
     );
   }
 
-  /** Sends one batch, retrying what may be retried until `deadlineMillis` (ms since the epoch). */
-  async send(batch: Batch, deadlineMillis: number): Promise<SendResult> {
+  /**
+   * Sends one batch, retrying what may be retried until `deadlineMillis` (ms since the epoch). `encoder`: the
+   * attribute cache of the export the batch belongs to (one per export: the same label values repeat from batch to
+   * batch; kept across exports it would hold every tenant id ever exported, outside maxMemoryBytes:
+   * test/memory-bound.test.ts).
+   */
+  async send(batch: Batch, deadlineMillis: number, encoder: AttributeEncoder = new AttributeEncoder()): Promise<SendResult> {
     let body: Uint8Array;
     try {
-      // A new attribute cache per batch: within a batch the same label values repeat point after point; kept across
-      // exports it would hold every tenant id ever exported, outside maxMemoryBytes (test/memory-bound.test.ts).
-      body = writeRequestBody(batch, this.writer, new AttributeEncoder());
+      body = writeRequestBody(batch, this.writer, encoder);
     } catch (error) {
       // A point the writer cannot encode is our bug, never the backend's: the batch would fail the same way again.
       this.writer.finish();

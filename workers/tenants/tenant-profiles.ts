@@ -1,15 +1,25 @@
-import { COST_RESOURCES, type ShardAnalytics, type TenantAnalytics, type TenantSelection } from '../../src/contract/analytics.js';
-import { tenantAttributes } from '../aggregation/tenant-attributes.js';
+import type { ShardAnalytics, TenantAnalytics, TenantSelection } from '../../src/contract/analytics.js';
 import type { MemoryBudget } from '../memory-budget.js';
 import type { Collection } from '../export/collection.js';
-import { KIND_HTTP, QUERY_KEY_IS_SQL, QUERY_SUCCESS, QUERY_UNTIMED, USAGE_BYTES } from '../../src/contract/codes.js';
-import { A, AUX, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
-import { METRICS } from '../../src/contract/metrics.js';
+import {
+  KIND_HTTP,
+  QUERY_KEY_IS_SQL,
+  QUERY_SUCCESS,
+  QUERY_TYPE_SHIFT,
+  QUERY_UNTIMED,
+  tagCode,
+  tagDetail,
+  tagKind,
+  USAGE_BYTES,
+} from '../../src/contract/codes.js';
+import { requestBytesOf, responseBytesOf } from '../../src/contract/record-codec.js';
+import { A, B, KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import type { ActivityThresholds } from '../../src/contract/worker-config.js';
 import { LogSketch } from '../../src/sketch/log-sketch.js';
 import type { Dictionary } from '../dictionary.js';
 import { SqlResolver } from '../labels/sql-resolver.js';
 import { ProfileReader } from './profile-reader.js';
+import { collectTenantGauges } from './tenant-gauges.js';
 import { activityPatterns } from './activity-pattern.js';
 import { ActivityWindows } from './activity-window.js';
 import { EndpointCells } from './endpoint-cells.js';
@@ -28,7 +38,6 @@ import {
   USAGE_ENTRY_BYTES,
 } from './tenant-profile.js';
 
-const TWO_TO_32 = 2 ** 32;
 /** Cells a tenant keeps per family; further endpoints or tables share one overflow cell. */
 export const MAX_CELLS_PER_TENANT = 64;
 /** Route sketches a shard keeps; further method + route pairs are not sketched (their tenants still are). */
@@ -190,14 +199,13 @@ export class TenantProfiles {
   consumeHttp(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
     const tag = words[at + TAG];
-    if ((tag & 0xff) !== KIND_HTTP) return;
-    const method = (tag >>> 8) & 0xff;
-    const status = tag >>> 16;
+    if (tagKind(tag) !== KIND_HTTP) return;
+    const method = tagDetail(tag);
+    const status = tagCode(tag);
     const endpoint = words[at + KEY];
-    const aux = words[at + AUX];
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
-    const requestBytes = aux === 0 ? words[at + A] : words[at + A] + (aux & 0xffff) * TWO_TO_32;
-    const responseBytes = aux === 0 ? words[at + B] : words[at + B] + (aux >>> 16) * TWO_TO_32;
+    const requestBytes = requestBytesOf(words, slot);
+    const responseBytes = responseBytesOf(words, slot);
     const p = this.profile(tenant, nowMillis);
     const serverError = status >= 500 ? 1 : 0;
     const clientError = status >= 400 && status < 500 ? 1 : 0;
@@ -232,11 +240,11 @@ export class TenantProfiles {
 
   consumeQuery(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
-    const detail = (words[at + TAG] >>> 8) & 0xff;
+    const detail = tagDetail(words[at + TAG]);
     if ((detail & QUERY_UNTIMED) !== 0) return;
     const key = words[at + KEY];
     const isSql = (detail & QUERY_KEY_IS_SQL) !== 0;
-    const queryType = isSql ? this.sql.queryType(key) : detail >>> 4;
+    const queryType = isSql ? this.sql.queryType(key) : detail >>> QUERY_TYPE_SHIFT;
     const seconds = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const p = this.profile(tenant, nowMillis);
     const tableKey = ((isSql ? this.sql.table(key) : key) * 2 + (isSql ? 1 : 0)) * 8 + queryType;
@@ -258,7 +266,7 @@ export class TenantProfiles {
   /** recordTenantResource usage: only a byte count (USAGE_BYTES) is part of a profile. */
   consumeUsage(words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number, tenant: number): void {
     const at = slot * RECORD_WORDS;
-    if (((words[at + TAG] >>> 8) & USAGE_BYTES) === 0) return;
+    if ((tagDetail(words[at + TAG]) & USAGE_BYTES) === 0) return;
     const bytes = floats[slot * RECORD_FLOATS + VALUE_FLOAT];
     const p = this.profile(tenant, nowMillis);
     const resource = words[at + KEY];
@@ -313,35 +321,9 @@ export class TenantProfiles {
     this.intervalStartMillis = nowMillis;
   }
 
-  /**
-   * tenant_activity_pattern, tenant_cost_share and tenant_anomaly of the last closed interval, as gauges over it
-   * (no settlement: a gauge that fails to reach the backend is replaced by the next interval's, never resent).
-   * Every tenant active in the interval gets a share of each resource (0 for all when nobody used it), and a tenant
-   * that was active in the interval before and not in this one gets 0 once: the latest value of every series (what
-   * GET /metrics and a last-value panel show) is then the last interval's, and sums to 1 per used resource.
-   */
+  /** The tenant family's gauges of the last closed interval (tenant-gauges.ts). */
   collect(collection: Collection): void {
-    const start = this.closedStartMillis;
-    if (start < 0) return;
-    for (const p of this.profiles.values()) {
-      // Lets the shard drain its ring meanwhile (Collection.step), as the series walks do.
-      collection.step();
-      const interval = p.interval;
-      const tenant = tenantAttributes(this.dictionary, p.tenantId);
-      if (interval.pattern !== undefined) collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.pattern }, start, 1);
-      // 0 once for the pattern it left, so that a last-value view (GET /metrics, a gauge panel) shows one pattern.
-      if (interval.formerPattern !== undefined) {
-        collection.add(METRICS.tenantActivityPattern, { ...tenant, pattern: interval.formerPattern }, start, 0);
-      }
-      const share = interval.costShare;
-      if (share !== null || interval.sharesEnded) {
-        for (const resource of COST_RESOURCES) {
-          collection.add(METRICS.tenantCostShare, { ...tenant, resource }, start, share === null ? 0 : share[resource]);
-        }
-      }
-      for (const signal of interval.flaggedSignals()) collection.add(METRICS.tenantAnomaly, { ...tenant, signal }, start, 1);
-      for (const signal of interval.cleared) collection.add(METRICS.tenantAnomaly, { ...tenant, signal }, start, 0);
-    }
+    if (this.closedStartMillis >= 0) collectTenantGauges(collection, this.profiles.values(), this.dictionary, this.closedStartMillis);
   }
 
   /**
