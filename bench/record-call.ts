@@ -1,8 +1,9 @@
 /**
  * The cost of one record call on the request path, against the floor (a raw typed-array record write) and the
  * peers' equivalent calls: prom-client `observe` with 4 labels and OpenTelemetry `histogram.record` with
- * 4 attributes; and the overflow path (the ring full, the record kept in the main-thread overflow). Also:
- * main-thread heap growth per record.
+ * 4 attributes; and the two overflow paths with the ring full: the raw segment (the record kept as it is) and
+ * the fold (beyond the raw segments: the record added to its series' accumulator). Also: main-thread heap growth
+ * per record.
  */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
@@ -11,6 +12,7 @@ import { createTestCollector, internals } from '../src/internal.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { compareInRounds, printComparison, type Comparison } from './lib/rounds.js';
 import { saveSection } from './lib/results.js';
+import { MAX_RAW_SEGMENTS, SPILL_SEGMENT_RECORDS } from '../src/ring/spill.js';
 
 const BATCH = 1_000;
 const tenants = Array.from({ length: 1_000 }, (_, i) => `tenant-${i}`);
@@ -57,6 +59,18 @@ export async function run(
     for (const route of routes) overflowing.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
   await overflowing.flush();
   await internals(overflowing).testHooks.pauseWorkers(true);
+
+  // A ring of 16 whose worker is paused, at the default bound, its raw segments kept full: every timed call folds.
+  const folding = createTestCollector({
+    env: {},
+    otlp: { endpoint, exportIntervalMillis: 3_600_000, timeoutMillis: 60_000 },
+    shutdownTimeoutMillis: 60_000,
+    ringCapacity: 16,
+  });
+  for (const tenantId of tenants)
+    for (const route of routes) folding.recordHttp({ method: 'GET', route, statusCode: 200, tenantId, durationSeconds: 0.01 });
+  await folding.flush();
+  await internals(folding).testHooks.pauseWorkers(true);
 
   const ring = new Uint32Array(new SharedArrayBuffer(1 << 20));
   const ringFloats = new Float64Array(ring.buffer);
@@ -107,10 +121,16 @@ export async function run(
         run: () => recordBatch(collector),
       },
       {
-        name: 'ringmeter recordHttp, ring full (overflow path)',
+        name: 'ringmeter recordHttp, ring full (raw segment path)',
         operationsPerRun: BATCH,
         beforeEach: () => keepOverflowing(overflowing, BATCH),
         run: () => recordBatch(overflowing),
+      },
+      {
+        name: 'ringmeter recordHttp, ring and segments full (fold path)',
+        operationsPerRun: BATCH,
+        beforeEach: () => keepFolding(folding),
+        run: () => recordBatch(folding),
       },
       {
         name: 'prom-client observe (4 labels)',
@@ -143,9 +163,11 @@ export async function run(
     ],
   });
 
-  const droppedWhileTimed = collector.stats().ring.dropped + overflowing.stats().ring.dropped;
+  const droppedWhileTimed = collector.stats().ring.dropped + overflowing.stats().ring.dropped + folding.stats().ring.dropped;
   await internals(overflowing).testHooks.pauseWorkers(false);
   await shutdownReporting('the overflowing collector', overflowing);
+  await internals(folding).testHooks.pauseWorkers(false);
+  await shutdownReporting('the folding collector', folding);
 
   // Heap growth per record: a million calls after a full GC; the ring is preallocated shared memory.
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -210,17 +232,41 @@ async function waitForRoom(collector: Collector, records: number): Promise<void>
 
 /**
  * Untimed, before a batch on the overflowing collector: keeps its ring full (so that every timed call overflows)
- * and, when the overflow nears its bound, lets the worker read it, so that no timed call takes the drop path.
+ * and, when the raw segments near their cap (MAX_RAW_SEGMENTS, 16,384 records), lets the worker read them, so that
+ * every timed call takes the raw segment path (neither the fold nor the drop path).
  */
 async function keepOverflowing(collector: Collector, records: number): Promise<void> {
   const hooks = internals(collector);
-  if ((collector.stats().ring.overflowRecords + records) * 32 > (1 << 27) / 2) {
+  if (collector.stats().ring.overflowRecords + records > (MAX_RAW_SEGMENTS - 1) * SPILL_SEGMENT_RECORDS) {
     await hooks.testHooks.pauseWorkers(false);
     await collector.flush();
     await hooks.testHooks.pauseWorkers(true);
   }
   for (let ring = collector.stats().ring; ring.used < ring.capacity; ring = collector.stats().ring) {
     collector.recordHttp({ method: 'GET', route: routes[0], statusCode: 200, tenantId: tenants[0], durationSeconds: 0.01 });
+  }
+}
+
+/**
+ * Untimed, before a batch on the folding collector: when its sealed fold blocks hold 256 KiB, lets the worker merge
+ * them; after that (and at the start) fills its ring and raw segments again, so that every timed call folds.
+ */
+async function keepFolding(collector: Collector): Promise<void> {
+  const hooks = internals(collector);
+  const ring = collector.stats().ring;
+  // Its worker's state holds the 20,000 warm-up series (most of the 7/8 it may use), so the fold's room is about the
+  // last eighth: sealed blocks are merged once they hold 256 KiB, before a new block finds no room (the drop path).
+  if (ring.folded > 0 && ring.overflowBytes < MAX_RAW_SEGMENTS * SPILL_SEGMENT_RECORDS * 32 + 256 * 1024) return;
+  await hooks.testHooks.pauseWorkers(false);
+  await collector.flush();
+  await hooks.testHooks.pauseWorkers(true);
+  const before = collector.stats().ring.folded;
+  // The ring (16) and the raw segments, then one record more until the fold takes one.
+  for (let i = 0; i < 16 + MAX_RAW_SEGMENTS * SPILL_SEGMENT_RECORDS; i++) {
+    collector.recordHttp({ method: 'GET', route: routes[0], statusCode: 200, tenantId: tenants[i % 1_000], durationSeconds: 0.01 });
+  }
+  for (let i = 0; collector.stats().ring.folded === before; i++) {
+    collector.recordHttp({ method: 'GET', route: routes[0], statusCode: 200, tenantId: tenants[i % 1_000], durationSeconds: 0.01 });
   }
 }
 

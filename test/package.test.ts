@@ -75,6 +75,8 @@ describe('the published package', () => {
         used: 0,
         written: 26,
         spilled: 0,
+        folded: 0,
+        foldedToOverflow: 0,
         overflowRecords: 0,
         overflowBytes: 0,
         dropped: 0,

@@ -6,6 +6,8 @@ import { startPipeline, total } from './support/harness.js';
 
 const SEGMENT_RECORDS = 4_096;
 const SEGMENT_BYTES = SEGMENT_RECORDS * 32;
+/** Room for two raw segments, not a third, and a fold block of a few hundred series beside the worker's state. */
+const SMALL_BOUND_BYTES = 2 * SEGMENT_BYTES + SEGMENT_BYTES / 2 + 64 * 1024;
 
 describe('a full ring', () => {
   let collector: Collector;
@@ -30,6 +32,8 @@ describe('a full ring', () => {
       used: 16,
       written: 16,
       spilled: 84,
+      folded: 0,
+      foldedToOverflow: 0,
       overflowRecords: 84,
       overflowBytes: SEGMENT_BYTES,
       dropped: 0,
@@ -51,21 +55,48 @@ describe('a full ring', () => {
     expect(total(receiver.points, 'ringmeter.records.written')).toBe(10);
   });
 
-  it('drops and counts only past maxMemoryBytes, and exports every record it kept', async () => {
-    // Room for two overflow segments and not a third beside the worker's series bytes (its stores' initial
-    // capacity, well under half a segment), which the flush makes sure it has published before it is paused.
-    ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: 2 * SEGMENT_BYTES + SEGMENT_BYTES / 2 }));
+  it('folds what the raw segments cannot hold, per series: one series, any number of records, none dropped', async () => {
+    // A bound with room for two raw segments and a small fold block (a few hundred series) beside the worker's
+    // series bytes (its stores' initial capacity, ~50 KiB).
+    ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: SMALL_BOUND_BYTES }));
     await collector.flush();
     await internals(collector).testHooks.pauseWorkers(true);
     const calls = 20_000;
     for (let i = 0; i < calls; i++) recordJob();
-    const kept = 16 + 2 * SEGMENT_RECORDS;
-    expect(collector.stats().ring).toMatchObject({ written: 16, spilled: 2 * SEGMENT_RECORDS, dropped: calls - kept });
+    const raw = 16 + 2 * SEGMENT_RECORDS;
+    expect(collector.stats().ring).toMatchObject({
+      written: 16,
+      spilled: calls - 16,
+      folded: calls - raw,
+      foldedToOverflow: 0,
+      dropped: 0,
+    });
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
-    expect(total(receiver.points, 'http_requests_total')).toBe(kept);
-    expect(total(receiver.points, 'ringmeter.records.written') + total(receiver.points, 'ringmeter.records.spilled')).toBe(kept);
-    expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(calls - kept);
+    expect(total(receiver.points, 'http_requests_total')).toBe(calls);
+    expect(total(receiver.points, 'ringmeter.records.written') + total(receiver.points, 'ringmeter.records.spilled')).toBe(calls);
+    expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(0);
+  });
+
+  it('drops and counts only when not even the fold has room: past its series bound and its overflow series', async () => {
+    ({ collector, receiver } = await startPipeline({ ringCapacity: 16, maxMemoryBytes: SMALL_BOUND_BYTES }));
+    await collector.flush();
+    await internals(collector).testHooks.pauseWorkers(true);
+    const calls = 20_000;
+    // 1,000 routes × 7 tenants: far more series than the small fold block holds, and more routes than its share
+    // for overflow series (one per route and status under `__overflow__`).
+    for (let i = 0; i < calls; i++) {
+      collector.recordHttp({ method: 'POST', route: `/jobs/${i % 1_000}`, statusCode: 202, tenantId: `t${i % 7}`, durationSeconds: 0.001 });
+    }
+    const held = collector.stats().ring;
+    expect(held.written + held.spilled + held.dropped).toBe(calls);
+    expect(held.foldedToOverflow).toBeGreaterThan(0);
+    expect(held.dropped).toBeGreaterThan(0);
+
+    await internals(collector).testHooks.pauseWorkers(false);
+    await collector.flush();
+    expect(total(receiver.points, 'http_requests_total')).toBe(held.written + held.spilled);
+    expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(held.dropped);
   });
 });

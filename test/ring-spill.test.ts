@@ -85,8 +85,14 @@ describe('the ring overflow', () => {
     crowded.ring.header.setSeriesBytes(SPILL_SEGMENT_BYTES - 1);
     writeStatuses(crowded.ring, 0, 16 + SPILL_SEGMENT_RECORDS + 1);
     expect([crowded.ring.spill.spilled, crowded.ring.dropped]).toEqual([SPILL_SEGMENT_RECORDS, 1]);
+    // No room for a segment, but for a fold block: the records are folded per series (five status codes here).
+    const folding = ringWithOverflow(2 * SPILL_SEGMENT_BYTES);
+    folding.ring.header.setSeriesBytes(SPILL_SEGMENT_BYTES + 1);
+    writeStatuses(folding.ring, 0, 16 + 5);
+    expect([folding.ring.spill.spilled, folding.ring.spill.folded, folding.ring.dropped]).toEqual([5, 5, 0]);
+    // Not even room for the smallest fold block (64 series): dropped and counted.
     const full = ringWithOverflow(2 * SPILL_SEGMENT_BYTES);
-    full.ring.header.setSeriesBytes(SPILL_SEGMENT_BYTES + 1);
+    full.ring.header.setSeriesBytes(2 * SPILL_SEGMENT_BYTES - 1_000);
     writeStatuses(full.ring, 0, 16 + 5);
     expect([full.ring.spill.spilled, full.ring.dropped, full.ring.spill.bytes]).toEqual([0, 5, 0]);
   });

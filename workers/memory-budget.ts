@@ -19,9 +19,9 @@ export const TOTALS_SHARE = 0.3;
 
 /**
  * Share of the shard's memory bound the worker's state leaves to the overflow (src/ring/spill.ts): records a full
- * ring hands over in 128 KiB segments, which fit only where the worker's state (SERIES_BYTES) leaves room. With its
- * state at the bound (a flood of new tenants fills it), a burst would otherwise find no room and be dropped: 1/8 of
- * the default 10 MiB holds ~40,000 records.
+ * ring hands over in 128 KiB segments, then folded per series, which fit only where the worker's state
+ * (SERIES_BYTES) leaves room. With its state at the bound (a flood of new tenants fills it), a burst would otherwise
+ * find no room: 1/8 of the default 10 MiB holds the four raw segments (16,384 records) and ~2,900 folded series.
  */
 export const SPILL_SHARE = 0.125;
 

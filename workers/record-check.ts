@@ -20,7 +20,7 @@ import {
   tagKind,
 } from '../src/contract/codes.js';
 import { AUX, KEY, MAX_RECORD_VALUE, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../src/contract/ring-layout.js';
-import { SYSTEM_ID, TENANT_ID_BASE } from '../src/contract/strings-layout.js';
+import { OVERFLOW_ID, SYSTEM_ID, TENANT_ID_BASE } from '../src/contract/strings-layout.js';
 import { HTTP_METHODS } from '../src/contract/http-methods.js';
 import type { Dictionary } from './dictionary.js';
 
@@ -114,7 +114,9 @@ export class RecordCheck {
    * one writer.
    */
   private ownTenant(tenant: number): boolean {
-    if (this.shards > 1 && tenant % this.shards !== this.shard) return false;
+    // `__overflow__` is every shard's: the main thread's fold sends a shard's records there when its fold block is at
+    // its series bound (src/ring/spill.ts), as this shard's own admission does; each shard's series carry its number.
+    if (this.shards > 1 && tenant % this.shards !== this.shard && tenant !== OVERFLOW_ID) return false;
     return tenant >= TENANT_ID_BASE ? this.dictionary.isTenantSlot(tenant - TENANT_ID_BASE) : this.dictionary.isLabel(tenant);
   }
 }

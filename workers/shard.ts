@@ -133,8 +133,8 @@ export class Shard implements ShardMessages, TestHookTarget {
   }
 
   /** Read on the next drain pass (at once if none is due soon), in order with the ring's records. */
-  spill(seq: number, buffer: SharedArrayBuffer, records: number): void {
-    this.drainLoop.spill.enqueue(seq, buffer, records);
+  spill(seq: number, buffer: SharedArrayBuffer, records: number, foldEntries: number): void {
+    this.drainLoop.spill.enqueue(seq, buffer, records, foldEntries);
   }
 
   shutdown(id: number, deadlineMillis: number): void {

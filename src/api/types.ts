@@ -77,6 +77,13 @@ export interface CollectorStats {
     written: number;
     /** Records written to the overflow because a ring was full (then aggregated like the others). */
     spilled: number;
+    /**
+     * Of `spilled`, records folded on the main thread into per-series accumulators because the ring and the raw
+     * overflow segments were full (a long burst): memory follows their series, not their number.
+     */
+    folded: number;
+    /** Of `folded`, records that went to their metric's overflow series (`__overflow__`): the fold was at its series bound. */
+    foldedToOverflow: number;
     /** Records the overflow holds now, not yet read by the workers. */
     overflowRecords: number;
     /** Bytes the overflow holds now (part of maxMemoryBytes). */

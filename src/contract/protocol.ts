@@ -33,7 +33,8 @@ export type MainToWorker =
    * An overflow segment: `records` records in the ring's format, numbered `seq` in the order sent. The buffer is
    * shared; the worker reads it whole, then counts it in SPILL_SEGMENTS_READ, after which the main thread reuses it.
    */
-  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number }
+  /** An overflow segment, or (`foldEntries` > 0) a fold block of that many entries (fold-layout.ts), to read whole. */
+  | { type: 'spill'; seq: number; buffer: SharedArrayBuffer; records: number; foldEntries: number }
   /**
    * Render this shard's series for `GET /metrics`, cumulative since the worker started (src/reads/exposition.ts); answered
    * with `rendered`. Nothing is exported or settled: the OTLP delta state is left as it was. The main thread sends

@@ -105,6 +105,8 @@ export class Status {
       used: 0,
       written: 0,
       spilled: 0,
+      folded: 0,
+      foldedToOverflow: 0,
       overflowRecords: 0,
       overflowBytes: 0,
       dropped: 0,
@@ -126,6 +128,8 @@ export class Status {
       ring.written += writer.written;
       ring.dropped += writer.dropped;
       ring.spilled += writer.spill.spilled;
+      ring.folded += writer.spill.folded;
+      ring.foldedToOverflow += writer.spill.foldedToOverflow;
       ring.overflowRecords += writer.spill.pending;
       ring.overflowBytes += writer.spill.bytes;
       rejected += writer.rejected;

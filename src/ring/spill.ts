@@ -1,20 +1,38 @@
 import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../contract/ring-layout.js';
 import type { RingHeader } from '../contract/ring-header.js';
-import { TENANT_ID_BASE } from '../contract/strings-layout.js';
+import { OVERFLOW_ID, TENANT_ID_BASE } from '../contract/strings-layout.js';
+import { FOLD_ENTRY_BYTES, foldable } from '../contract/fold-layout.js';
+import { FOLD_SERIES_BYTES, FoldBlock, foldBlockBytes } from './fold-block.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
 export const SPILL_SEGMENT_RECORDS = 4_096;
 export const SPILL_SEGMENT_BYTES = SPILL_SEGMENT_RECORDS * RECORD_BYTES;
+/**
+ * Raw segments the overflow may hold (the spare included) before it folds: 512 KiB, 16,384 records beyond the
+ * ring's. A short burst stays raw (exact in every detail, the cheapest path); a long one folds, so that its memory
+ * follows its series, not its records (docs/architecture.md, "The fold").
+ */
+export const MAX_RAW_SEGMENTS = 4;
+/** A fold block smaller than this is not worth opening: the record is dropped instead (the bound is reached). */
+const MIN_FOLD_ENTRIES = 64;
+/** The largest fold block: 256 MiB of address space, of which only the entries used cost memory. */
+const MAX_FOLD_ENTRIES = 1 << 20;
+/** A fold block makes entries for new series up to this share of its capacity; the rest is for overflow series. */
+const FOLD_SERIES_SHARE = 7 / 8;
 /** A segment that stops filling is handed over this long after its first record, so that it reaches the next export. */
 const SEAL_DELAY_MILLIS = 10;
 /** Free segments are kept for reuse until the overflow has been unused this long; then all but one are let go. */
 export const SPILL_IDLE_MILLIS = 30_000;
 
-/** A sealed segment: `records` records in the ring's own format, numbered `seq` in the order handed over. */
+/**
+ * A sealed segment, numbered `seq` in the order handed over: `records` records in the ring's own format, or, when
+ * `foldEntries` > 0, a fold block (contract/fold-layout.ts) of that many entries into which `records` were folded.
+ */
 export interface SpillSegment {
   seq: number;
   buffer: SharedArrayBuffer;
   records: number;
+  foldEntries: number;
 }
 
 /**
@@ -31,9 +49,13 @@ export interface SpillSegment {
  *   first write to fresh shared memory costs ~0.5 ms per segment here (page faults), ~20× rewriting a used one.
  *   `trimIdle` lets the free list go (all but one segment) once the overflow has been unused for a while.
  *
+ * Past MAX_RAW_SEGMENTS the records are folded per series into a fold block (fold-block.ts), handed over the same
+ * way; a record whose series finds no room there goes to its metric's overflow series (`__overflow__`).
+ *
  * Memory: the overflow may hold what the worker's series leave of the shard's bound (SERIES_BYTES, read when a
- * segment is needed); series are never refused for the overflow's sake, since a series refused is overflowed for
- * good while the overflow is gone in milliseconds. Past the bound `write` returns false and the caller drops.
+ * segment or block is needed); series are never refused for the overflow's sake, since a series refused is
+ * overflowed for good while the overflow is gone in milliseconds. When not even the fold has room `write` returns
+ * false and the caller drops.
  */
 export class Spill {
   private open: SharedArrayBuffer | undefined;
@@ -46,7 +68,15 @@ export class Spill {
   private readonly unread: SpillSegment[] = [];
   private nextSeq = 0;
   private heldBytes = 0;
+  /** Raw segments allocated and not let go (unread, open or free): at most MAX_RAW_SEGMENTS. */
+  private rawSegments = 0;
   private spilledCount = 0;
+  /** The fold block being filled; while one is open, no raw segment is (one open at a time keeps `seq` order simple). */
+  private block: FoldBlock | undefined;
+  /** Entries the open block may make for new series (the rest of its capacity is for overflow series). */
+  private blockSeriesLimit = 0;
+  private foldedCount = 0;
+  private foldOverflowCount = 0;
 
   constructor(
     private readonly header: RingHeader,
@@ -66,23 +96,33 @@ export class Spill {
     return this.spilledCount;
   }
 
-  /** Bytes of segments held now. */
+  /** Records folded (a subset of `spilled`): the ring and the raw segments were full. */
+  get folded(): number {
+    return this.foldedCount;
+  }
+
+  /** Folded records that went to their metric's overflow series (`__overflow__`): the fold was at its series bound. */
+  get foldedToOverflow(): number {
+    return this.foldOverflowCount;
+  }
+
+  /** Bytes of segments and fold blocks held now. */
   get bytes(): number {
-    return this.heldBytes;
+    return this.heldBytes + (this.block === undefined ? 0 : this.block.bytes);
   }
 
   /** Records in the overflow that the worker has not aggregated yet. */
   get pending(): number {
     this.release();
-    let records = this.count;
+    let records = this.count + (this.block === undefined ? 0 : this.block.records);
     for (const segment of this.unread) records += segment.records;
     return records;
   }
 
   /** Writes one record; false when the memory bound leaves no room (the caller drops and counts it). */
   write(tag: number, key: number, tenant: number, aux: number, value: number, a: number, b: number): boolean {
-    if (this.count === SPILL_SEGMENT_RECORDS || this.open === undefined) {
-      if (!this.openSegment()) return false;
+    if (this.block !== undefined || this.count === SPILL_SEGMENT_RECORDS || this.open === undefined) {
+      if (this.block !== undefined || !this.openSegment()) return this.fold(tag, key, tenant, aux, value, a, b);
     }
     const slot = this.count;
     const word = slot * RECORD_WORDS;
@@ -100,13 +140,75 @@ export class Spill {
     return true;
   }
 
-  /** Hands the open segment over now (a flush or shutdown must include it). */
+  /**
+   * The fold path: the record into its series' entry of the open fold block (opened if needed), or, when the block
+   * has no room for a new series, into its metric's overflow series (the same record under `__overflow__`).
+   * False only when not even that fits (or the kind is never folded): the caller drops and counts it.
+   */
+  private fold(tag: number, key: number, tenant: number, aux: number, value: number, a: number, b: number): boolean {
+    if (!foldable(tag & 0xff)) return false;
+    const block = this.block ?? this.openBlock();
+    if (block === undefined) return false;
+    if (!block.add(tag, key, tenant, aux, value, a, b, this.blockSeriesLimit)) {
+      if (tenant === OVERFLOW_ID || !block.add(tag, key, OVERFLOW_ID, aux, value, a, b, block.capacity)) return false;
+      this.foldOverflowCount++;
+    }
+    this.foldedCount++;
+    this.spilledCount++;
+    if (tenant >= TENANT_ID_BASE) this.segmentStamps[tenant - TENANT_ID_BASE] = this.nextSeq + 1;
+    return true;
+  }
+
+  /**
+   * Opens a fold block as large as the bound leaves room for (what the worker's state and the segments held leave),
+   * its pages paid only as entries are made. The open raw segment, full, was sealed by openSegment() before.
+   */
+  private openBlock(): FoldBlock | undefined {
+    this.seal();
+    this.release();
+    const room = this.limitBytes - this.heldBytes - this.header.seriesBytes;
+    let capacity = Math.min(MAX_FOLD_ENTRIES, Math.floor(room / FOLD_SERIES_BYTES));
+    // The hash index is a power of two: the whole block, index included, must fit in the room.
+    while (capacity >= MIN_FOLD_ENTRIES && foldBlockBytes(capacity) > room) capacity -= Math.ceil(capacity / 16);
+    if (capacity < MIN_FOLD_ENTRIES) return undefined;
+    let block: FoldBlock;
+    try {
+      block = new FoldBlock(capacity);
+    } catch {
+      // The request path never throws: an allocation the process cannot make drops the record (counted).
+      return undefined;
+    }
+    this.block = block;
+    this.blockSeriesLimit = Math.floor(capacity * FOLD_SERIES_SHARE);
+    this.lastUsedMillis = Date.now();
+    // As for a segment: the block reaches the worker within milliseconds of the burst's end.
+    setTimeout(() => {
+      if (this.block === block) this.seal();
+    }, SEAL_DELAY_MILLIS).unref();
+    return block;
+  }
+
+  /** Hands the open segment or fold block over now (a flush or shutdown must include it). */
   seal(): void {
+    const block = this.block;
+    if (block !== undefined) {
+      this.block = undefined;
+      if (block.records === 0) return;
+      // The hash index stays here and is let go: from now on the block holds only its entries.
+      this.heldBytes += block.entries * FOLD_ENTRY_BYTES;
+      this.header.setSpillBytes(this.heldBytes);
+      this.handOver({ seq: this.nextSeq, buffer: block.buffer, records: block.records, foldEntries: block.entries });
+      return;
+    }
     if (this.open === undefined || this.count === 0) return;
-    const segment: SpillSegment = { seq: this.nextSeq, buffer: this.open, records: this.count };
-    this.nextSeq = (this.nextSeq + 1) | 0;
+    const segment: SpillSegment = { seq: this.nextSeq, buffer: this.open, records: this.count, foldEntries: 0 };
     this.open = undefined;
     this.count = 0;
+    this.handOver(segment);
+  }
+
+  private handOver(segment: SpillSegment): void {
+    this.nextSeq = (segment.seq + 1) | 0;
     this.unread.push(segment);
     this.onSealed(segment);
   }
@@ -122,8 +224,10 @@ export class Spill {
     this.release();
     let buffer = this.free.pop();
     if (buffer === undefined) {
+      if (this.rawSegments >= MAX_RAW_SEGMENTS) return false;
       if (this.heldBytes + SPILL_SEGMENT_BYTES + this.header.seriesBytes > this.limitBytes) return false;
       buffer = new SharedArrayBuffer(SPILL_SEGMENT_BYTES);
+      this.rawSegments++;
       this.heldBytes += SPILL_SEGMENT_BYTES;
       this.header.setSpillBytes(this.heldBytes);
     }
@@ -145,7 +249,9 @@ export class Spill {
     const read = this.header.spillSegmentsRead;
     while (this.unread.length > 0 && ((read - this.unread[0].seq) | 0) > 0) {
       const segment = this.unread.shift() as SpillSegment;
-      this.free.push(segment.buffer);
+      // A fold block is never reused (its size follows the bound when it opened): its memory is let go.
+      if (segment.foldEntries > 0) this.heldBytes -= segment.foldEntries * FOLD_ENTRY_BYTES;
+      else this.free.push(segment.buffer);
     }
     this.header.setSpillBytes(this.heldBytes);
   }
@@ -156,8 +262,10 @@ export class Spill {
    */
   trimIdle(nowMillis: number): void {
     this.release();
-    if (this.free.length <= 1 || this.open !== undefined || nowMillis - this.lastUsedMillis < SPILL_IDLE_MILLIS) return;
+    if (this.free.length <= 1 || this.open !== undefined || this.block !== undefined || nowMillis - this.lastUsedMillis < SPILL_IDLE_MILLIS)
+      return;
     this.heldBytes -= (this.free.length - 1) * SPILL_SEGMENT_BYTES;
+    this.rawSegments -= this.free.length - 1;
     this.free.length = 1;
     this.header.setSpillBytes(this.heldBytes);
   }

@@ -237,7 +237,7 @@ export class ShardSupervisor {
    * Without a worker now, launch() sends it.
    */
   private sendSpill(segment: SpillSegment): void {
-    this.post({ type: 'spill', seq: segment.seq, buffer: segment.buffer, records: segment.records });
+    this.post({ type: 'spill', seq: segment.seq, buffer: segment.buffer, records: segment.records, foldEntries: segment.foldEntries });
   }
 
   private async launch(): Promise<void> {

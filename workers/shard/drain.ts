@@ -3,6 +3,7 @@ import type { RingHeader } from '../../src/contract/ring-header.js';
 import type { RecordSink } from '../../src/ring/ring-reader.js';
 import { RingReader } from '../../src/ring/ring-reader.js';
 import { SpillReader } from '../../src/ring/spill-reader.js';
+import { FoldMerge } from '../fold-merge.js';
 import { idleDrainCapMillis, MAX_DRAIN_INTERVAL_MILLIS, nextDrainDelayMillis } from '../drain-pacing.js';
 
 /** Records per drain slice; between slices the worker yields so that exports and control messages get a turn. */
@@ -42,7 +43,9 @@ export class Drain {
     private readonly afterPass: () => void,
   ) {
     this.ring = new RingReader(ring, settings.ringCapacity, header);
-    this.spill = new SpillReader(header);
+    // A fold block is merged by replaying its entries through the same sink (workers/fold-merge.ts).
+    const folds = new FoldMerge();
+    this.spill = new SpillReader(header, (buffer, entries, records, now, beat) => folds.merge(buffer, entries, records, now, beat));
   }
 
   start(): void {

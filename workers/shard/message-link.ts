@@ -14,7 +14,7 @@ import { obeyTestHook, type TestHookTarget } from '../test-hooks.js';
 /** What the main thread's messages ask of a shard (protocol.ts), one method per message. */
 export interface ShardMessages {
   flush(id: number, timeoutMillis: number): void;
-  spill(seq: number, buffer: SharedArrayBuffer, records: number): void;
+  spill(seq: number, buffer: SharedArrayBuffer, records: number, foldEntries: number): void;
   shutdown(id: number, deadlineMillis: number): void;
   render(id: number): void;
   cancelRead(id: number): void;
@@ -66,7 +66,7 @@ export class MessageLink {
         shard.flush(message.id, message.timeoutMillis);
         return;
       case 'spill':
-        shard.spill(message.seq, message.buffer, message.records);
+        shard.spill(message.seq, message.buffer, message.records, message.foldEntries);
         return;
       case 'shutdown':
         shard.shutdown(message.id, message.deadlineMillis);
