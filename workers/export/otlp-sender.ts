@@ -64,7 +64,7 @@ export class OtlpSender {
     let body: Uint8Array;
     try {
       // A new attribute cache per batch: within a batch the same label values repeat point after point; kept across
-      // exports it would hold every tenant id ever exported, outside maxMemoryBytes (test/memory-bound.test.ts).
+      // exports it would hold every tenant id ever exported, outside maxMemoryBytes (test/memory-bound.long.test.ts).
       body = writeRequestBody(batch, this.writer, new AttributeEncoder());
     } catch (error) {
       // A point the writer cannot encode is our bug, never the backend's: the batch would fail the same way again.
