@@ -7,4 +7,7 @@ import base from './vitest.config.js';
 // the worker's structures. CI (.ci/run) runs them right after `npm test`, on Node 20 and again on Node 24. A fresh
 // process per file, as the scale tests and the benchmark smoke test have, one file at a time: these measure memory,
 // floods and schedules, which a second heavy file beside them would disturb.
-export default defineConfig({ ...base, test: { ...base.test, include: ['test/**/*.long.test.ts'], exclude: [], isolate: true, maxWorkers: 1 } });
+export default defineConfig({
+  ...base,
+  test: { ...base.test, include: ['test/**/*.long.test.ts'], exclude: [], isolate: true, maxWorkers: 1 },
+});
