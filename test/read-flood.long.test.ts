@@ -120,8 +120,8 @@ async function fiveThousandTenants() {
 }
 
 // Time limits of 300 s: the set-up (20,000 series exported) and the flood took 100 s to over 120 s at a load average
-// of 10–20 on 2 cores (other test runs beside it); what each test asserts is exact or a bound that does not scale
-// with the machine's load, so the limit only has to leave room for a slow machine.
+// of 10–20 on 2 cores (other test runs beside it). The limit bounds only how long a test may take, not anything it
+// asserts.
 describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)', () => {
   it('200 concurrent scrapes of 5,000 tenants × 4 routes share renders; exports keep their 1 s interval; /health stays 200', async () => {
     const setUp = await fiveThousandTenants();
