@@ -5,7 +5,7 @@ import type { Collector } from 'ringmeter';
 import { honoMetrics } from 'ringmeter/hono';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
-import { pointsNamed, startPipeline, total, valuesByLabels } from './support/harness.js';
+import { pointsNamed, startPipeline, total, valuesByLabels, waitFor } from './support/harness.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /**
@@ -125,7 +125,9 @@ describe('configure({ metrics }) on a running collector', () => {
 
     await collector.configure({ metrics: { runtime: true }, runtimeMetricsIntervalMillis: 100 });
     expect(collector.options.runtimeMetricsIntervalMillis).toBe(100);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    // Until the sampler has written its first samples (polled: a loaded machine may take longer than a few intervals).
+    const beforeSamples = collector.stats().ring.written;
+    await waitFor(() => started.collector.stats().ring.written > beforeSamples, 10_000, 'the runtime sampler to write');
     await collector.flush();
     const rss = pointsNamed(started.receiver.points, 'app_memory_usage_bytes').filter((p) => p.attributes.memory_type === 'rss');
     expect(rss.length).toBeGreaterThan(0);

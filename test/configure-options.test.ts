@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { internals } from 'ringmeter/internal';
-import { startPipeline, waitFor } from './support/harness.js';
+import { startPipeline, waitFor, workersStarted } from './support/harness.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /**
@@ -23,6 +23,8 @@ async function running(options: Parameters<typeof startPipeline>[0] = {}): Promi
   const started = await startPipeline(options);
   collector = started.collector;
   receiver = started.receiver;
+  // Readiness polled, not raced: no test configures, hangs or shuts down a worker that is still starting.
+  await workersStarted(started.collector);
   return started.collector;
 }
 
@@ -79,6 +81,9 @@ describe('configure() validation: the message createCollector gives, and nothing
   let shared: { collector: Collector; receiver: OtlpReceiver };
   beforeAll(async () => {
     shared = await startPipeline();
+    // The cases take milliseconds: without this, afterAll's shutdown (2 s) could come while the worker is still
+    // starting on a loaded machine, and fail for that alone.
+    await workersStarted(shared.collector);
   });
   afterAll(async () => {
     await shared.collector.shutdown({ timeoutMillis: 2_000 });

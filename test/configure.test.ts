@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { operationsRoutes } from 'ringmeter/hono';
 import { internals } from 'ringmeter/internal';
-import { freePort, pointsNamed, startPipeline, total, waitFor } from './support/harness.js';
+import { freePort, pointsNamed, startPipeline, total, waitFor, workersStarted } from './support/harness.js';
 import { OtlpReceiver, type ReceivedPoint } from './support/otlp-receiver.js';
 
 /**
@@ -21,9 +21,13 @@ afterEach(async () => {
 });
 
 async function pipeline(options: Parameters<typeof startPipeline>[0] = {}) {
-  const started = await startPipeline({ ...options, otlp: { timeoutMillis: 2_000, ...options.otlp } });
+  // The default export deadline (10 s): a 2 s one ran out at a load average of 23 (batchSize 2 makes a flush many
+  // requests), and no test here needs a short one (the unreachable endpoint's check sets its own).
+  const started = await startPipeline(options);
   collector = started.collector;
   receivers.push(started.receiver);
+  // Readiness polled, not raced: no test configures or shuts down a worker that is still starting.
+  await workersStarted(started.collector);
   const second = await new OtlpReceiver().start();
   receivers.push(second);
   return { collector: started.collector, first: started.receiver, second };

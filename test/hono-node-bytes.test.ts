@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { Collector } from 'ringmeter';
 import { honoMetrics } from 'ringmeter/hono';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { pointsNamed, startPipeline } from './support/harness.js';
+import { pointsNamed, startPipeline, waitFor } from './support/harness.js';
 import { type LocalServer, serveLocally } from './support/node-server.js';
 
 // Response sizes on node-server come from the length Node sent, or, for bodies of unknown length, from counting
@@ -98,13 +98,15 @@ describe('response sizes on @hono/node-server, every kind of body', () => {
   });
 
   it('records a request whose client left while the handler ran', async () => {
+    const written = collector.stats().ring.written;
     await new Promise<void>((resolve) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/slow', headers: { 'x-tenant-id': 'acme' } });
       req.on('error', () => resolve());
       req.end();
       setTimeout(() => req.destroy(), 20);
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Until the handler has finished (80 ms) and its request is recorded: polled, not a guessed 200 ms.
+    await waitFor(() => collector.stats().ring.written > written, 10_000, 'the left request to be recorded');
     await collector.flush();
     const slow = pointsNamed(receiver.points, 'http_response_size_bytes').filter((p) => p.attributes.route === '/slow');
     expect(slow.map((p) => [p.count, p.sum])).toEqual([[1, 0]]);

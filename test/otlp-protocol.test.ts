@@ -92,9 +92,11 @@ describe('otlp.protocol', () => {
   });
 
   it('http/protobuf: a 503 with Retry-After keeps the data, and the next export carries it', async () => {
-    ({ collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf', timeoutMillis: 300 } }));
+    // A Retry-After (2 s) longer than the export's deadline (1.5 s), which leaves the 503 1.5 s to arrive: a 300 ms
+    // deadline under a 1 s Retry-After ran out before the answer at a load average of 23.
+    ({ collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf', timeoutMillis: 1_500 } }));
     receiver.respond = (_request, index) =>
-      index === 0 ? { status: 503, headers: { 'retry-after': '1' }, body: '' } : { status: 200, body: '' };
+      index === 0 ? { status: 503, headers: { 'retry-after': '2' }, body: '' } : { status: 200, body: '' };
     record(collector);
     await expect(collector.flush()).rejects.toThrow(/asked to retry after|HTTP 503/);
     await collector.flush({ timeoutMillis: 5_000 });

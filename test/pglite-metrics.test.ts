@@ -6,6 +6,7 @@ import type { Collector } from 'ringmeter';
 import { drizzleLogger } from 'ringmeter/drizzle';
 import { instrumentPglite } from 'ringmeter/pglite';
 import { createTables, defineTables } from './support/database.js';
+import { CONNECTION_STRING_REFUSALS, connectionStringRefusal } from './support/connection-strings.js';
 import { freshPglite } from './support/pglite.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 import { asTenant, pointsNamed, startPipeline, valuesByLabels } from './support/harness.js';
@@ -173,10 +174,11 @@ describe('instrumentPglite on a real PGlite', () => {
     expect(other.closed).toBe(true);
   });
 
+  // The next tests instrument `bare` again, each with a collector of its own: an instrumented client is a proxy
+  // over the instance, which stays as it was, so they need no PGlite of their own (each costs ~2 s of CPU to open).
   it('never throws because of metrics: a failing tenant resolver, a collector shut down', async () => {
     const { collector: closing, receiver: closingReceiver } = await startPipeline();
-    const other = await freshPglite();
-    const pglite = instrumentPglite(closing, other, {
+    const pglite = instrumentPglite(closing, bare, {
       tenant: () => {
         throw new Error('no context');
       },
@@ -190,11 +192,10 @@ describe('instrumentPglite on a real PGlite', () => {
     await closingReceiver.stop();
     expect((await pglite.query('select 2 as n')).rows).toEqual([{ n: 2 }]);
     expect(await pglite.transaction(async (tx) => (await tx.query<{ n: number }>('select 3 as n')).rows[0].n)).toBe(3);
-    await other.close();
   });
 
   it('refuses bad arguments at once, naming them; with db metrics off it records nothing', async () => {
-    const other = await freshPglite();
+    const other = bare;
     expect(() => instrumentPglite({} as Collector, other)).toThrow(
       new TypeError('collector must be a ringmeter Collector (what createCollector() returns; got object)'),
     );
@@ -220,6 +221,11 @@ describe('instrumentPglite on a real PGlite', () => {
     expect(off.stats().ring.written).toBe(0);
     await off.shutdown();
     await offReceiver.stop();
-    await other.close();
+  });
+
+  it('refuses a connection string as the `database` label with a RangeError naming the option and why, never showing it (issue #28, item 7)', () => {
+    for (const [database, why] of Object.entries(CONNECTION_STRING_REFUSALS)) {
+      expect(() => instrumentPglite(collector, bare, { database })).toThrow(connectionStringRefusal(why));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCollector } from 'ringmeter';
 import { OtlpReceiver } from './support/otlp-receiver.js';
-import { startPipeline, total } from './support/harness.js';
+import { drained, startPipeline, total } from './support/harness.js';
 
 const record = (collector: ReturnType<typeof createCollector>, count: number) => {
   for (let i = 0; i < count; i++)
@@ -12,6 +12,9 @@ const record = (collector: ReturnType<typeof createCollector>, count: number) =>
  * The first request is answered 503 with Retry-After: 1 only after 1.2 s, so the export (2 s deadline) cannot
  * retry within its own deadline and the data stays pending with "not before" set one second ahead. What the next
  * flush or shutdown does with that second is what is under test.
+ *
+ * The deadline leaves 0.8 s for the export to reach the receiver: the worker has started and drained the first
+ * records before the flush (polled), so that a worker starting slowly on a loaded machine is not counted in it.
  */
 async function afterSlowRetryAfter(retryAfterSeconds: number) {
   const { collector, receiver } = await startPipeline({ otlp: { timeoutMillis: 2_000 } });
@@ -21,6 +24,7 @@ async function afterSlowRetryAfter(retryAfterSeconds: number) {
     return index === 0 ? { status: 503, headers: { 'retry-after': String(retryAfterSeconds) }, delayMillis: 1_200 } : { status: 200 };
   };
   record(collector, 300);
+  await drained(collector);
   // The export's own deadline came before the Retry-After did: it gives up, the data stays pending.
   await expect(collector.flush()).rejects.toThrow('HTTP 503');
   record(collector, 200);

@@ -52,7 +52,7 @@ const WIDTHS = [
 
 /**
  * V8 keeps a typed array of at most 64 bytes inside its heap object; a larger one has a native backing store of its
- * own, whose objects and allocation cost ~256 bytes beside the buckets (measured, test/memory-costs.test.ts).
+ * own, whose objects and allocation cost ~256 bytes beside the buckets (measured, test/memory-costs.long.test.ts).
  */
 const IN_HEAP_ARRAY_BYTES = 64;
 export const NATIVE_ARRAY_OVERHEAD_BYTES = 256;

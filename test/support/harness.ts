@@ -89,6 +89,31 @@ export async function waitFor(condition: () => boolean, timeoutMillis = 10_000, 
   }
 }
 
+/**
+ * Waits until the workers have read every record written so far (none left in the ring or its overflow): they have
+ * started and drained, so that what a test times or races next does not include a worker's start, which takes
+ * ~0.5 s on a quiet machine and seconds on a loaded one. Readiness polled, not guessed with a sleep.
+ */
+export async function drained(collector: Collector, timeoutMillis = 30_000): Promise<void> {
+  await waitFor(
+    () => {
+      const { used, overflowRecords } = collector.stats().ring;
+      return used === 0 && overflowRecords === 0;
+    },
+    timeoutMillis,
+    'the workers to drain the ring',
+  );
+}
+
+/**
+ * Resolves once every worker of a test collector (createTestCollector, startPipeline) has started and answered on
+ * its test port (a no-op call): a test that then configures, hangs or shuts the collector down never races a worker
+ * still starting, which takes ~0.5 s on a quiet machine and seconds on a loaded one.
+ */
+export async function workersStarted(collector: Collector): Promise<void> {
+  await internals(collector).testHooks.pauseWorkers(false);
+}
+
 /** A localhost TCP port that was free a moment ago, for a child process to listen on. */
 export async function freePort(): Promise<number> {
   const server = createServer();

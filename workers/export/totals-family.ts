@@ -15,7 +15,7 @@ export interface Cell {
 /**
  * A cell's cost beside its columns: its Map entry (a V8 OrderedHashMap entry with its bucket, 32 bytes, charged
  * twice since the table doubles) and its slot in the keys array (8, charged twice likewise). Its key string is
- * charged by length (stringBytes). Measured: test/memory-costs.test.ts.
+ * charged by length (stringBytes). Measured: test/memory-costs.long.test.ts.
  */
 const CELL_ENTRY_BYTES = 80;
 const INITIAL_CELLS = 16;

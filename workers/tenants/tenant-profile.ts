@@ -5,7 +5,7 @@ import { TenantInterval } from './tenant-interval.js';
 /**
  * What one tenant's profile costs, charged to the shard's memory budget when it is made or grows (never per
  * record) and given back when the tenant is forgotten. Measured as V8 heap plus array buffers after a full GC in a
- * fresh process, per object, over 20,000 of each (test/memory-costs.test.ts holds the charges at or above what is
+ * fresh process, per object, over 20,000 of each (test/memory-costs.long.test.ts holds the charges at or above what is
  * measured); docs/architecture.md ("Memory accounting") gives the figures.
  *
  * - PROFILE_BYTES: the profile object, its endpoint Map, its latency sketch (object and INITIAL_LATENCY_BUCKETS

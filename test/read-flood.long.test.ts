@@ -119,6 +119,9 @@ async function fiveThousandTenants() {
   return setUp;
 }
 
+// Time limits of 300 s: the set-up (20,000 series exported) and the flood took 100 s to over 120 s at a load average
+// of 10–20 on 2 cores (other test runs beside it). The limit bounds only how long a test may take, not anything it
+// asserts.
 describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)', () => {
   it('200 concurrent scrapes of 5,000 tenants × 4 routes share renders; exports keep their 1 s interval; /health stays 200', async () => {
     const setUp = await fiveThousandTenants();
@@ -169,7 +172,7 @@ describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)'
     } finally {
       await setUp.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a scrape whose client disconnects is cancelled in the worker, and the next one is answered whole', async () => {
     const setUp = await fiveThousandTenants();
@@ -193,5 +196,5 @@ describe('hostile reads: a flood of concurrent GET /metrics (issue #28, item 5)'
     } finally {
       await setUp.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
