@@ -1,3 +1,5 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
@@ -16,10 +18,9 @@ describe('runtime (app_*) metrics', () => {
     ({ collector, receiver } = await startPipeline({ metrics: { runtime: true }, runtimeMetricsIntervalMillis: 100 }));
     // The first flush returns once the worker runs; CPU is sampled over the interval that follows.
     await collector.flush();
-    // Make garbage, so that the main thread has GC pauses to report; and burn a little CPU.
-    let keep = 0;
-    for (let i = 0; i < 200_000; i++) keep += { value: i, text: `x${i}` }.text.length;
-    expect(keep).toBeGreaterThan(0);
+    // Make garbage until the main thread has had a GC pause to report. A fixed amount of garbage is not enough: in a
+    // fork that has run other files first, the young generation may have grown past it (CI saw no GC at all).
+    expect(await makeGarbageUntilCollected()).toBeGreaterThan(0);
     // Block the event loop for 120 ms: the next sample's p99 delay must show it.
     const blockedUntil = Date.now() + 120;
     while (Date.now() < blockedUntil);
@@ -61,3 +62,25 @@ describe('runtime (app_*) metrics', () => {
     expect(receiver.points.filter((p) => p.metric.startsWith('app_'))).toEqual([]);
   });
 });
+
+/** Allocates short-lived objects, yielding between batches, until a GC entry is observed; returns the batches made. */
+async function makeGarbageUntilCollected(): Promise<number> {
+  let collected = false;
+  const observer = new PerformanceObserver(() => {
+    collected = true;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  let batches = 0;
+  try {
+    while (!collected) {
+      let keep = 0;
+      for (let i = 0; i < 100_000; i++) keep += { value: i, text: `x${i}` }.text.length;
+      if (keep > 0) batches++;
+      // The observer's callback (and the sampler's) runs on a later turn of the event loop.
+      await nextTurn();
+    }
+  } finally {
+    observer.disconnect();
+  }
+  return batches;
+}
