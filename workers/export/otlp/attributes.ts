@@ -3,11 +3,21 @@ import { lengthDelimited, ProtoBuffer, tagByte, WIRE_I64, WIRE_LEN, WIRE_VARINT 
 export type AttributeValue = string | number | boolean;
 
 /**
+ * An attribute as a writer writes it: `proto` after the point's attributes tag, `json` in the point's attributes
+ * array. One attribute (EncodedAttribute), or several whose fields are joined for one tag (a series' whole list:
+ * export/series-attributes.ts), which a writer writes the same way.
+ */
+export interface WireAttribute {
+  readonly proto: Uint8Array;
+  readonly json: string;
+}
+
+/**
  * One attribute (key = value) encoded once, in both wire formats, so that data points copy bytes instead of encoding
  * strings: `proto` is the KeyValue message as a length-prefixed body (the writer puts the field tag in front, which
  * differs between point types), `json` its OTLP/JSON object text.
  */
-export class EncodedAttribute {
+export class EncodedAttribute implements WireAttribute {
   readonly proto: Uint8Array;
   readonly json: string;
 

@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import { encodeAttributes, type EncodedAttribute } from './attributes.js';
+import { encodeAttributes, type WireAttribute } from './attributes.js';
 import {
   checkBucketCount,
   CONTENT_TYPES,
@@ -35,8 +35,8 @@ import {
 /** Metric.data's field number per wire kind (opentelemetry/proto/metrics/v1/metrics.proto). */
 const DATA_FIELD: Record<WireKind, number> = { gauge: 5, sumInt: 7, sumDouble: 7, histogram: 9, exponentialHistogram: 10 };
 /** The attributes field of each point message: 7 in NumberDataPoint, 9 in HistogramDataPoint, 1 in ExponentialHistogramDataPoint. */
-const NUMBER_ATTRIBUTE_TAG = tagByte(7, WIRE_LEN);
-const HISTOGRAM_ATTRIBUTE_TAG = tagByte(9, WIRE_LEN);
+export const NUMBER_ATTRIBUTE_TAG = tagByte(7, WIRE_LEN);
+export const HISTOGRAM_ATTRIBUTE_TAG = tagByte(9, WIRE_LEN);
 const EXPONENTIAL_ATTRIBUTE_TAG = tagByte(1, WIRE_LEN);
 const POINT_TAG = tagByte(1, WIRE_LEN);
 /** start_time_unix_nano, time_unix_nano (fields 2 and 3, fixed64): tag and eight bytes each. */
@@ -82,7 +82,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     this.temporality = temporality;
   }
 
-  numberPoint(attributes: readonly EncodedAttribute[], startMillis: number, endMillis: number, value: number): void {
+  numberPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number, value: number): void {
     this.openMetric();
     const asInt = this.kind === 'sumInt' && Number.isSafeInteger(value);
     const size = attributesSize(attributes) + TIMES_BYTES + 9;
@@ -99,7 +99,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   histogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     count: number,
@@ -140,7 +140,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   exponentialHistogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     point: ExponentialPointView,

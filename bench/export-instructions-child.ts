@@ -1,0 +1,79 @@
+/**
+ * One process of bench/export-instructions.ts, run under callgrind: `node export-instructions-child.js <flush|drain>
+ * <series> <http/protobuf|http/json> <rounds>`. Each round records one request in each of `series` series (tenants ×
+ * 20 routes, as bench/export) and waits until the worker has drained them; in `flush` mode every round then flushes
+ * (one export to a receiver in an untraced process of its own), in `drain` mode only the last round does. The parent
+ * takes differences between runs, so that start-up, warm-up and the draining of the records cancel out and what is
+ * left is the export. Prints one JSON line: the data points and requests of one round's export.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestCollector } from '../src/internal.js';
+
+const [mode, seriesText, protocol, roundsText] = process.argv.slice(2);
+const series = Number(seriesText);
+const rounds = Number(roundsText);
+const ROUTES = 20;
+
+interface Counts {
+  points: number;
+  requests: number;
+  bytes: number;
+}
+
+const receiver = fork(fileURLToPath(new URL('./lib/receiver-process.js', import.meta.url)));
+function ask<T>(type: string, answer: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string } & T) => {
+      if (message.type !== answer) return;
+      receiver.off('message', onMessage);
+      resolve(message);
+    };
+    receiver.on('message', onMessage);
+    receiver.send({ type });
+  });
+}
+
+const { url } = await ask<{ url: string }>('start', 'url');
+const tenants = Array.from({ length: series / ROUTES }, (_, i) => `tenant-${i}`);
+const routes = Array.from({ length: ROUTES }, (_, i) => `/api/r${i}/:id`);
+const collector = createTestCollector({
+  env: {},
+  otlp: { endpoint: url, protocol: protocol as 'http/protobuf' | 'http/json', exportIntervalMillis: 3_600_000, timeoutMillis: 600_000 },
+  metrics: { runtime: false },
+  // Under valgrind everything runs ~50× slower: the default hang bound would restart the worker mid-run.
+  workerHangMillis: 3_600_000,
+  maxMemoryBytes: 1 << 30,
+  maxTenants: Math.max(10_000, tenants.length + 10),
+  maxSeries: 1_000_000,
+  ringCapacity: 1 << 17,
+});
+let last: Counts = { points: 0, requests: 0, bytes: 0 };
+let round: Counts = { points: 0, requests: 0, bytes: 0 };
+for (let r = 0; r < rounds; r++) {
+  for (const tenantId of tenants)
+    for (const route of routes)
+      collector.recordHttp({
+        method: 'GET',
+        route,
+        statusCode: 200,
+        tenantId,
+        durationSeconds: 0.02,
+        requestBytes: 10,
+        responseBytes: 100,
+      });
+  for (;;) {
+    const { ring } = collector.stats();
+    if (ring.used === 0 && ring.overflowRecords === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (mode === 'flush' || r === rounds - 1) {
+    await collector.flush({ timeoutMillis: 600_000 });
+    const now = await ask<Counts>('counts', 'counts');
+    round = { points: now.points - last.points, requests: now.requests - last.requests, bytes: now.bytes - last.bytes };
+    last = now;
+  }
+}
+await collector.shutdown();
+receiver.send({ type: 'stop' });
+console.log(JSON.stringify(round));
