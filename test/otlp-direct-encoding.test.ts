@@ -1,6 +1,6 @@
 /**
  * The export writes a store's points straight from its columns (export/series-run.ts), each series' attributes from
- * bytes encoded once and cached (export/series-attributes.ts). Checked here against the path it replaced, for the
+ * bytes (protobuf) or text (JSON) encoded once and cached (export/series-attributes.ts). Checked here against the path it replaced, for the
  * same input: the same points made into DataPoint objects (Batch.allPoints) and written one object at a time,
  * attributes encoded from the object. Both bodies are decoded with the official proto definitions and compared
  * point for point (counts, buckets, sums, min/max, attributes, timestamps); exact values are asserted besides.

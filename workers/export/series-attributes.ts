@@ -7,6 +7,11 @@ import { HISTOGRAM_ATTRIBUTE_TAG, NUMBER_ATTRIBUTE_TAG } from './otlp/protobuf-w
 const ENTRY_OVERHEAD_BYTES = 96;
 const NO_ATTRIBUTES: readonly WireAttribute[] = [];
 
+/** A cached JSON text's cost: two bytes a character (V8 may hold it in one, but not always) and an entry. */
+function jsonBytes(text: string): number {
+  return text.length * 2 + ENTRY_OVERHEAD_BYTES;
+}
+
 /**
  * The protobuf bytes of each series' attribute list, encoded at the series' first export and reused at every export
  * after it, for one metric's points of one store (a side table of the store: SeriesStore.sideTable, which tells it
@@ -15,13 +20,15 @@ const NO_ATTRIBUTES: readonly WireAttribute[] = [];
  *
  * The bytes are the KeyValue messages, each behind the point message's attributes tag `tag`, joined so that a writer
  * writing the tag and then the bytes writes the whole list (a WireAttribute standing for several: otlp/attributes.ts).
- * Entries are charged to the worker's memory budget; one the budget refuses is encoded for the export and not kept.
- * OTLP/JSON does not use them (request-body.ts: it encodes the attributes object at each export, the slower path).
+ * For OTLP/JSON the same, as text: the attributes' objects joined (`json`). Entries are charged to the worker's
+ * memory budget; one the budget refuses is encoded for the export and not kept.
  */
 export class SeriesAttributes {
   /** The attributes of series s (the overflow series' included), set by the collection of each export. */
   attributesOf: (series: number) => Attributes = () => ({});
   private bySeries: (Uint8Array | undefined)[] = [];
+  /** OTLP/JSON's text of each series' list (made only when a JSON writer asks): `{…},{…}`, UTF-16 in memory. */
+  private jsonBySeries: (string | undefined)[] = [];
   private chargedBytes = 0;
   /** The one-element list a writer is handed: reused point after point (a writer reads it during its call only). */
   private readonly wire: WireAttribute[] = [{ proto: new Uint8Array(0), json: '' }];
@@ -36,7 +43,7 @@ export class SeriesAttributes {
     this.tag = kind === 'number' ? NUMBER_ATTRIBUTE_TAG : HISTOGRAM_ATTRIBUTE_TAG;
   }
 
-  /** Series s's attributes as a writer takes them (protobuf only), encoded through `encoder` the first time. */
+  /** Series s's attributes as the protobuf writer takes them, encoded through `encoder` the first time. */
   protobuf(series: number, encoder: AttributeEncoder): readonly WireAttribute[] {
     let bytes = this.bySeries[series];
     if (bytes === undefined) {
@@ -52,12 +59,36 @@ export class SeriesAttributes {
     return this.wire;
   }
 
+  /** Series s's attributes as the JSON writer takes them, their text made through `encoder` the first time. */
+  json(series: number, encoder: AttributeEncoder): readonly WireAttribute[] {
+    let text = this.jsonBySeries[series];
+    if (text === undefined) {
+      const attributes = encoder.encode(this.attributesOf(series));
+      text = attributes.map((attribute) => attribute.json).join(',');
+      if (this.budget.tryReserve(jsonBytes(text))) {
+        this.chargedBytes += jsonBytes(text);
+        this.jsonBySeries[series] = text;
+      }
+    }
+    if (text === '') return NO_ATTRIBUTES;
+    const wire = this.wire[0] as { json: string };
+    wire.json = text;
+    return this.wire;
+  }
+
   forget(series: number): void {
     const bytes = this.bySeries[series];
-    if (bytes === undefined) return;
-    this.bySeries[series] = undefined;
-    this.chargedBytes -= bytes.length + ENTRY_OVERHEAD_BYTES;
-    this.budget.release(bytes.length + ENTRY_OVERHEAD_BYTES);
+    if (bytes !== undefined) {
+      this.bySeries[series] = undefined;
+      this.chargedBytes -= bytes.length + ENTRY_OVERHEAD_BYTES;
+      this.budget.release(bytes.length + ENTRY_OVERHEAD_BYTES);
+    }
+    const text = this.jsonBySeries[series];
+    if (text !== undefined) {
+      this.jsonBySeries[series] = undefined;
+      this.chargedBytes -= jsonBytes(text);
+      this.budget.release(jsonBytes(text));
+    }
   }
 
   /** Bytes charged to the budget for the entries held now. */

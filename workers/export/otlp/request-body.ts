@@ -7,9 +7,8 @@ import { type MetricsWriter, wireKindOf } from './metrics-writer.js';
  * One batch as an ExportMetricsServiceRequest body: its points metric by metric, delta temporality, every point
  * ending at the collection's end. The writer decides the encoding (protobuf-writer.ts, json-writer.ts).
  *
- * A store's points (runs) are written from their columns. In protobuf a series' attributes are its cached bytes
- * (series-attributes.ts); in OTLP/JSON they are encoded from the attributes object at each export (the slower path:
- * JSON is the fallback protocol, protobuf the default).
+ * A store's points (runs) are written from their columns, each series' attributes from what was encoded at its
+ * first export (series-attributes.ts: bytes for protobuf, text for JSON).
  */
 export function writeRequestBody(batch: Batch, writer: MetricsWriter, encoder: AttributeEncoder): Uint8Array {
   for (const definition of batch.metrics) {
@@ -32,7 +31,7 @@ function writeRun(run: SeriesRun, end: number, writer: MetricsWriter, encoder: A
   const protobuf = writer.format === 'protobuf';
   if (spec.kind === 'number') {
     for (let i = 0; i < run.length; i++) {
-      const attributes = protobuf ? cached.protobuf(series[i], encoder) : encoder.encode(cached.attributesOf(series[i]));
+      const attributes = protobuf ? cached.protobuf(series[i], encoder) : cached.json(series[i], encoder);
       writer.numberPoint(attributes, starts[i], end, values[i]);
     }
     return;
@@ -40,7 +39,7 @@ function writeRun(run: SeriesRun, end: number, writer: MetricsWriter, encoder: A
   const { counts, mins, maxs, buckets } = run;
   const width = spec.buckets;
   for (let i = 0; i < run.length; i++) {
-    const attributes = protobuf ? cached.protobuf(series[i], encoder) : encoder.encode(cached.attributesOf(series[i]));
+    const attributes = protobuf ? cached.protobuf(series[i], encoder) : cached.json(series[i], encoder);
     writer.histogramPoint(attributes, starts[i], end, counts[i], values[i], mins[i], maxs[i], buckets, i * width, width);
   }
 }
