@@ -74,6 +74,9 @@ for (let r = 0; r < rounds; r++) {
     last = now;
   }
 }
-await collector.shutdown();
+// Under valgrind the final export takes longer than the default shutdown bound allows.
+await collector.shutdown({ timeoutMillis: 600_000 });
+const receiverGone = new Promise((resolve) => receiver.once('exit', resolve));
 receiver.send({ type: 'stop' });
+await receiverGone;
 console.log(JSON.stringify(round));

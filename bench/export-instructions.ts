@@ -5,9 +5,10 @@
  * `npm run bench` (it needs valgrind and takes minutes): `node dist/bench/export-instructions.js [series…]`.
  *
  * Per series count and protocol, four runs of bench/export-instructions-child.ts, each in a process of its own: 1 and
- * 3 rounds that each record, drain and export (`flush`), and 1 and 3 rounds that record and drain and export only
- * at the end (`drain`). (flush₃ − flush₁) − (drain₃ − drain₁) is two exports of one round's series, without start-up,
- * warm-up or the draining of the records. The receiver decodes in a process valgrind does not trace.
+ * 2 rounds that each record, drain and export (`flush`), and 1 and 2 rounds that record and drain and export only
+ * at the end (`drain`). (flush₂ − flush₁) − (drain₂ − drain₁) is one export of one round's series (its first export
+ * was in both runs: the series made, their attributes encoded), without start-up, warm-up or the draining of the
+ * records. The receiver decodes in a process valgrind does not trace. Each run's totals go to stderr as it ends.
  *
  * V8 runs with `--single-threaded-gc` (the export's garbage is collected on the thread that made it, so its cost is
  * in the worker's count, not in a helper thread's) and `--no-concurrent-recompilation` (as record-call-instructions).
@@ -60,7 +61,9 @@ async function run(mode: 'flush' | 'drain', series: number, protocol: string, ro
     counts.sort((a, b) => b - a);
     const lastLine = stdout.trim().split('\n').pop() ?? '{}';
     const round = JSON.parse(lastLine) as { points: number; requests: number; bytes: number };
-    return { worker: counts[0] ?? 0, others: counts.slice(1).reduce((a, b) => a + b, 0), ...round };
+    const result = { worker: counts[0] ?? 0, others: counts.slice(1).reduce((a, b) => a + b, 0), ...round };
+    console.error(JSON.stringify({ mode, series, protocol, rounds, ...result }));
+    return result;
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -77,21 +80,21 @@ export interface ExportInstructionsRow {
 }
 
 export async function measure(series: number, protocol: string): Promise<ExportInstructionsRow> {
+  const rounds = Number(process.env.BENCH_EXPORT_ROUNDS ?? 2);
   const flush1 = await run('flush', series, protocol, 1);
-  const flush3 = await run('flush', series, protocol, 3);
+  const flushN = await run('flush', series, protocol, rounds);
   const drain1 = await run('drain', series, protocol, 1);
-  const drain3 = await run('drain', series, protocol, 3);
-  const exports = 2;
-  const points = flush3.points;
-  const worker = (flush3.worker - flush1.worker - (drain3.worker - drain1.worker)) / exports / points;
-  const others = (flush3.others - flush1.others - (drain3.others - drain1.others)) / exports / points;
-  if (process.env.BENCH_VERBOSE === '1') console.error(JSON.stringify({ series, protocol, flush1, flush3, drain1, drain3 }));
+  const drainN = await run('drain', series, protocol, rounds);
+  const exports = rounds - 1;
+  const points = flushN.points;
+  const worker = (flushN.worker - flush1.worker - (drainN.worker - drain1.worker)) / exports / points;
+  const others = (flushN.others - flush1.others - (drainN.others - drain1.others)) / exports / points;
   return {
     series,
     protocol,
     dataPoints: points,
-    requests: flush3.requests,
-    wireKiB: Math.round(flush3.bytes / 1024),
+    requests: flushN.requests,
+    wireKiB: Math.round(flushN.bytes / 1024),
     workerInstructionsPerPoint: Math.round(worker),
     otherThreadsInstructionsPerPoint: Math.round(others),
   };

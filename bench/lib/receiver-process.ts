@@ -16,3 +16,8 @@ process.on('message', async (message: { type: string }) => {
     process.disconnect?.();
   }
 });
+// The measured process gone (its last message may not have arrived): stop listening, so that this process ends and
+// its parent's stdout closes (execFile waits for it).
+process.on('disconnect', () => {
+  void receiver.stop();
+});
