@@ -59,6 +59,9 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   private readonly resource: Uint8Array;
   private readonly scope: Uint8Array;
   private readonly parts = new Map<MetricDefinition, MetricParts>();
+  /** The current metric's parts and the bucket count its histogram points were checked with (-1: none yet). */
+  private currentParts: MetricParts | undefined;
+  private checkedBuckets = -1;
   private definition: MetricDefinition | undefined;
   private kind: WireKind = 'gauge';
   private temporality: Temporality = 'delta';
@@ -80,6 +83,8 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     this.definition = definition;
     this.kind = kind;
     this.temporality = temporality;
+    this.currentParts = undefined;
+    this.checkedBuckets = -1;
   }
 
   numberPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number, value: number): void {
@@ -110,7 +115,11 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     countsAt: number,
     bucketCount: number,
   ): void {
-    checkBucketCount(this.definition, bucketCount);
+    // Checked once per metric and bucket count, not per point: a metric's points all have its boundaries.
+    if (bucketCount !== this.checkedBuckets) {
+      checkBucketCount(this.definition, bucketCount);
+      this.checkedBuckets = bucketCount;
+    }
     this.openMetric();
     const bounds = this.metricParts().bounds;
     const countsBytes = bucketCount * 8;
@@ -252,6 +261,12 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   private metricParts(): MetricParts {
+    if (this.currentParts !== undefined) return this.currentParts;
+    this.currentParts = this.partsOf();
+    return this.currentParts;
+  }
+
+  private partsOf(): MetricParts {
     const definition = this.definition as MetricDefinition;
     let parts = this.parts.get(definition);
     // Cached per definition, for the kind and temporality it was last written with.
