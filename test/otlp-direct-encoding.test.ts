@@ -153,22 +153,27 @@ describe.each([
   });
 });
 
-it('the cached attribute bytes are charged to the memory budget and given back when their series is removed', () => {
+it('the cached attribute lists are charged to the memory budget as their slab grows, and removed series leave no growth behind', () => {
   const s = stores();
-  const before = s.budget.used;
-  record(s, [0], START + 500);
   const writer = new ProtobufMetricsWriter(IDENTITY);
-  const encoder = new AttributeEncoder();
-  const afterRecords = s.budget.used;
-  for (const batch of collect(s, START + 30_000).batches) {
-    writeRequestBody(batch, writer, encoder);
-    batch.commit();
+  const exportAll = (end: number) => {
+    const encoder = new AttributeEncoder();
+    for (const batch of collect(s, end).batches) {
+      writeRequestBody(batch, writer, encoder);
+      batch.commit();
+    }
+  };
+  record(s, [0], START + 500);
+  const beforeExport = s.budget.used;
+  exportAll(START + 30_000);
+  // Per store (one metric each): a slab of 4,096 bytes and 64 series × (offset + length) of 4 bytes each.
+  const slabs = 2 * (4_096 + 64 * 8);
+  expect(s.budget.used - beforeExport).toBe(slabs);
+  // 100 tenants in turn, each exported once and then removed (idle 0): ~30 KiB of lists in all, in the same slabs.
+  for (let tenant = 1; tenant <= 100; tenant++) {
+    record(s, [tenant], START + tenant * 60_000);
+    exportAll(START + tenant * 60_000 + 30_000);
   }
-  const cached = s.budget.used - afterRecords;
-  // Three series in each of two stores, one list each: bytes and an entry's overhead.
-  expect(cached).toBeGreaterThan(6 * 96);
-  // Nothing recorded since: the next collection (idle 0) removes every series, and the entries go with them.
-  collect(s, START + 60_000);
-  expect(s.budget.used).toBe(afterRecords);
-  expect(afterRecords).toBeGreaterThanOrEqual(before);
+  exportAll(START + 101 * 60_000);
+  expect(s.budget.used - beforeExport).toBe(slabs);
 });

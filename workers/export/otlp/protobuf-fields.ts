@@ -45,14 +45,15 @@ export function attributeField(field: number, attribute: EncodedAttribute): Uint
 
 export function attributesSize(attributes: readonly WireAttribute[]): number {
   let size = 0;
-  for (let i = 0; i < attributes.length; i++) size += 1 + attributes[i].proto.length;
+  for (let i = 0; i < attributes.length; i++) size += 1 + attributes[i].protoLength;
   return size;
 }
 
 export function writeAttributes(buffer: ProtoBuffer, tag: number, attributes: readonly WireAttribute[]): void {
   for (let i = 0; i < attributes.length; i++) {
     buffer.byte(tag);
-    buffer.raw(attributes[i].proto);
+    const attribute = attributes[i];
+    buffer.rawRange(attribute.proto, attribute.protoAt, attribute.protoLength);
   }
 }
 
