@@ -85,8 +85,9 @@ function decode(writer: MetricsWriter, body: Uint8Array): Record<string, any> {
 function pointsByMetric(requests: Record<string, any>[]): Record<string, any[]> {
   const byMetric: Record<string, any[]> = {};
   for (const request of requests)
-    for (const metric of request.resourceMetrics[0].scopeMetrics[0].metrics)
-      (byMetric[metric.name] ??= []).push(...(metric.sum ?? metric.histogram).dataPoints);
+    for (const metric of request.resourceMetrics[0].scopeMetrics[0].metrics) {
+      byMetric[metric.name] = [...(byMetric[metric.name] ?? []), ...(metric.sum ?? metric.histogram).dataPoints];
+    }
   return byMetric;
 }
 
