@@ -1,16 +1,18 @@
 /**
- * One process of bench/export-instructions.ts, run under callgrind: `node export-instructions-child.js <flush|drain>
- * <series> <http/protobuf|http/json> <rounds>`. Each round records one request in each of `series` series (tenants ×
- * 20 routes, as bench/export) and waits until the worker has drained them; in `flush` mode every round then flushes
- * (one export to a receiver in an untraced process of its own), in `drain` mode only the last round does. The parent
- * takes differences between runs, so that start-up, warm-up and the draining of the records cancel out and what is
- * left is the export. Prints one JSON line: the data points and requests of one round's export.
+ * One process of bench/export-instructions.ts, run under callgrind: `node export-instructions-child.js <series>
+ * <http/protobuf|http/json> <rounds>`. Each round records one request in each of `series` series (tenants × 20
+ * routes, as bench/export), waits until the worker has drained them, then flushes (one export to a receiver in an
+ * untraced process of its own). The last round's flush is marked: `process.title` is read right before it starts
+ * and right after it ends, and the parent runs callgrind with `--dump-before=uv_get_process_title`, so that the
+ * counts of every thread between the two marks are a part of their own (start-up, warm-up, the first export that
+ * makes the series and encodes their attributes, and the draining of the records are outside it). Prints one JSON
+ * line: the data points and requests of that flush.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestCollector } from '../src/internal.js';
 
-const [mode, seriesText, protocol, roundsText] = process.argv.slice(2);
+const [seriesText, protocol, roundsText] = process.argv.slice(2);
 const series = Number(seriesText);
 const rounds = Number(roundsText);
 const ROUTES = 20;
@@ -67,8 +69,12 @@ for (let r = 0; r < rounds; r++) {
     if (ring.used === 0 && ring.overflowRecords === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (mode === 'flush' || r === rounds - 1) {
+  {
+    const measured = r === rounds - 1;
+    // A callgrind dump of every thread's counts (uv_get_process_title), before and after the measured flush.
+    if (measured) void process.title;
     await collector.flush({ timeoutMillis: 600_000 });
+    if (measured) void process.title;
     const now = await ask<Counts>('counts', 'counts');
     round = { points: now.points - last.points, requests: now.requests - last.requests, bytes: now.bytes - last.bytes };
     last = now;

@@ -4,16 +4,16 @@
  * figures of bench/export move with the load of this shared machine by a factor of several). Not part of
  * `npm run bench` (it needs valgrind and takes minutes): `node dist/bench/export-instructions.js [series…]`.
  *
- * Per series count and protocol, four runs of bench/export-instructions-child.ts, each in a process of its own: 1 and
- * 2 rounds that each record, drain and export (`flush`), and 1 and 2 rounds that record and drain and export only
- * at the end (`drain`). (flush₂ − flush₁) − (drain₂ − drain₁) is one export of one round's series (its first export
- * was in both runs: the series made, their attributes encoded), without start-up, warm-up or the draining of the
- * records. The receiver decodes in a process valgrind does not trace. Each run's totals go to stderr as it ends.
+ * One run of bench/export-instructions-child.ts per series count and protocol: rounds that each record, drain and
+ * flush, the last flush between two callgrind dumps (`--dump-before=uv_get_process_title`, triggered by reading
+ * `process.title`), so that part of the counts is that one export alone: collection, encoding, settling, the GET
+ * /metrics totals, the HTTP requests (JavaScript and the C++ under it; the kernel's part of a socket write is not an
+ * instruction callgrind sees). The receiver decodes in a process valgrind does not trace.
  *
  * V8 runs with `--single-threaded-gc` (the export's garbage is collected on the thread that made it, so its cost is
  * in the worker's count, not in a helper thread's) and `--no-concurrent-recompilation` (as record-call-instructions).
- * gzip runs on libuv's pool threads: their instructions are reported apart ("other threads": every thread but the
- * main one and the worker, the busiest of them).
+ * gzip runs on libuv's pool threads: their instructions are reported apart ("other threads": every thread of the
+ * part but the main one and the worker, the busiest of them).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +32,25 @@ interface Run {
   bytes: number;
 }
 
-async function run(mode: 'flush' | 'drain', series: number, protocol: string, rounds: number): Promise<Run> {
+/** Instructions per thread in each dump part of a run's files: part → thread → count. */
+function partsOf(directory: string): Map<number, Map<number, number>> {
+  const parts = new Map<number, Map<number, number>>();
+  for (const name of readdirSync(directory)) {
+    const text = readFileSync(join(directory, name), 'utf8');
+    const part = Number(/^part: (\d+)$/m.exec(text)?.[1] ?? 0);
+    const thread = Number(/^thread: (\d+)$/m.exec(text)?.[1] ?? 0);
+    const count = Number((/^totals: (\d+)$/m.exec(text) ?? /^summary: (\d+)$/m.exec(text))?.[1] ?? 0);
+    let threads = parts.get(part);
+    if (threads === undefined) {
+      threads = new Map();
+      parts.set(part, threads);
+    }
+    threads.set(thread, (threads.get(thread) ?? 0) + count);
+  }
+  return parts;
+}
+
+async function run(series: number, protocol: string, rounds: number): Promise<Run> {
   const directory = mkdtempSync(join(tmpdir(), 'export-instructions-'));
   try {
     const { stdout } = await promisify(execFile)(
@@ -40,32 +58,33 @@ async function run(mode: 'flush' | 'drain', series: number, protocol: string, ro
       [
         '--tool=callgrind',
         '--separate-threads=yes',
+        '--dump-before=uv_get_process_title',
         `--callgrind-out-file=${join(directory, 'out.%p')}`,
         process.execPath,
         '--no-concurrent-recompilation',
         '--single-threaded-gc',
         child,
-        mode,
         String(series),
         protocol,
         String(rounds),
       ],
       { maxBuffer: 1 << 24 },
     );
-    const counts: number[] = [];
-    for (const name of readdirSync(directory)) {
-      if (name.endsWith('-01')) continue;
-      const summary = /^summary: (\d+)$/m.exec(readFileSync(join(directory, name), 'utf8'));
-      if (summary !== null) counts.push(Number(summary[1]));
-    }
+    const parts = partsOf(directory);
+    // Part 1 ends at the first mark, part 2 at the second: the measured flush.
+    const measured = parts.get(2);
+    if (measured === undefined) throw new Error(`no dump between the marks (parts: ${[...parts.keys()].join(', ')})`);
+    const counts = [...measured.entries()].filter(([thread]) => thread !== 1).map(([, count]) => count);
     counts.sort((a, b) => b - a);
     const lastLine = stdout.trim().split('\n').pop() ?? '{}';
     const round = JSON.parse(lastLine) as { points: number; requests: number; bytes: number };
     const result = { worker: counts[0] ?? 0, others: counts.slice(1).reduce((a, b) => a + b, 0), ...round };
-    console.error(JSON.stringify({ mode, series, protocol, rounds, ...result }));
+    console.error(JSON.stringify({ series, protocol, rounds, parts: [...parts.keys()], main: measured.get(1), ...result }));
     return result;
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    // BENCH_KEEP=1 keeps callgrind's files (for callgrind_annotate): their directory is named on stderr.
+    if (process.env.BENCH_KEEP === '1') console.error(`callgrind files kept in ${directory}`);
+    else rmSync(directory, { recursive: true, force: true });
   }
 }
 
@@ -80,23 +99,15 @@ export interface ExportInstructionsRow {
 }
 
 export async function measure(series: number, protocol: string): Promise<ExportInstructionsRow> {
-  const rounds = Number(process.env.BENCH_EXPORT_ROUNDS ?? 2);
-  const flush1 = await run('flush', series, protocol, 1);
-  const flushN = await run('flush', series, protocol, rounds);
-  const drain1 = await run('drain', series, protocol, 1);
-  const drainN = await run('drain', series, protocol, rounds);
-  const exports = rounds - 1;
-  const points = flushN.points;
-  const worker = (flushN.worker - flush1.worker - (drainN.worker - drain1.worker)) / exports / points;
-  const others = (flushN.others - flush1.others - (drainN.others - drain1.others)) / exports / points;
+  const r = await run(series, protocol, Number(process.env.BENCH_EXPORT_ROUNDS ?? 2));
   return {
     series,
     protocol,
-    dataPoints: points,
-    requests: flushN.requests,
-    wireKiB: Math.round(flushN.bytes / 1024),
-    workerInstructionsPerPoint: Math.round(worker),
-    otherThreadsInstructionsPerPoint: Math.round(others),
+    dataPoints: r.points,
+    requests: r.requests,
+    wireKiB: Math.round(r.bytes / 1024),
+    workerInstructionsPerPoint: Math.round(r.worker / r.points),
+    otherThreadsInstructionsPerPoint: Math.round(r.others / r.points),
   };
 }
 
