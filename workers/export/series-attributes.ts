@@ -132,17 +132,22 @@ export class SeriesAttributes {
     return true;
   }
 
-  /** Room for `needed` more bytes: the live lists repacked into a slab of twice what they and `needed` take. */
+  /**
+   * Room for `needed` more bytes: the live lists repacked into a slab of twice what they and `needed` take, or, when
+   * the budget refuses that, into the present slab if a quarter of it is holes. Otherwise refused at once: with the
+   * budget full, repacking at every series' first export would be quadratic.
+   */
   private makeRoom(needed: number): boolean {
     const live = this.used - this.holes;
     let size = Math.max(INITIAL_SLAB_BYTES, 2 * (live + needed));
     if (size > this.slab.length) {
       if (this.budget.tryReserve(size - this.slab.length)) {
         this.chargedBytes += size - this.slab.length;
-      } else {
-        // Refused: repacking within the present size may still make the room.
+      } else if (this.holes >= this.slab.length / 4 && live + needed <= this.slab.length) {
+        // A quarter of the slab or more is holes: a repack pays for itself over the lists it makes room for.
         size = this.slab.length;
-        if (live + needed > size) return false;
+      } else {
+        return false;
       }
     } else {
       this.budget.release(this.slab.length - size);
