@@ -2,14 +2,14 @@
  * One process of bench/export-instructions.ts, run under callgrind: `node export-instructions-child.js <series>
  * <http/protobuf|http/json> <rounds>`. Each round records one request in each of `series` series (tenants × 20
  * routes, as bench/export), waits until the worker has drained them, then flushes (one export to a receiver in an
- * untraced process of its own). The last round's flush is marked: `process.title` is read right before it starts
- * and right after it ends, and the parent runs callgrind with `--dump-before=uv_get_process_title`, so that the
- * counts of every thread between the two marks are a part of their own (start-up, warm-up, the first export that
- * makes the series and encodes their attributes, and the draining of the records are outside it). Prints one JSON
- * line: the data points and requests of that flush.
+ * untraced process of its own). Right before the last round's flush and right after it, the child asks callgrind to
+ * dump every thread's counts (`callgrind_control --dump`), so that the counts between the two dumps are a part of
+ * their own (start-up, warm-up, the first export that makes the series and encodes their attributes, and the
+ * draining of the records are outside it). Prints one JSON line: the data points and requests of that flush.
  */
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createTestCollector } from '../src/internal.js';
 
 const [seriesText, protocol, roundsText] = process.argv.slice(2);
@@ -21,6 +21,14 @@ interface Counts {
   points: number;
   requests: number;
   bytes: number;
+}
+
+/**
+ * Asks callgrind (callgrind_control, through vgdb) to dump every thread's counts now. Awaited, not run synchronously:
+ * valgrind takes the request at its next poll, from a thread that is running.
+ */
+async function dump(hint: string): Promise<void> {
+  await promisify(execFile)('callgrind_control', [`--dump=${hint}`, String(process.pid)]);
 }
 
 const receiver = fork(fileURLToPath(new URL('./lib/receiver-process.js', import.meta.url)));
@@ -71,10 +79,10 @@ for (let r = 0; r < rounds; r++) {
   }
   {
     const measured = r === rounds - 1;
-    // A callgrind dump of every thread's counts (uv_get_process_title), before and after the measured flush.
-    if (measured) void process.title;
+    // A callgrind dump of every thread's counts, before and after the measured flush.
+    if (measured) await dump('before-flush');
     await collector.flush({ timeoutMillis: 600_000 });
-    if (measured) void process.title;
+    if (measured) await dump('after-flush');
     const now = await ask<Counts>('counts', 'counts');
     round = { points: now.points - last.points, requests: now.requests - last.requests, bytes: now.bytes - last.bytes };
     last = now;

@@ -5,8 +5,8 @@
  * `npm run bench` (it needs valgrind and takes minutes): `node dist/bench/export-instructions.js [series…]`.
  *
  * One run of bench/export-instructions-child.ts per series count and protocol: rounds that each record, drain and
- * flush, the last flush between two callgrind dumps (`--dump-before=uv_get_process_title`, triggered by reading
- * `process.title`), so that part of the counts is that one export alone: collection, encoding, settling, the GET
+ * flush, the last flush between two dumps of every thread's counts (the child runs `callgrind_control --dump`),
+ * so that part of the counts is that one export alone: collection, encoding, settling, the GET
  * /metrics totals, the HTTP requests (JavaScript and the C++ under it; the kernel's part of a socket write is not an
  * instruction callgrind sees). The receiver decodes in a process valgrind does not trace.
  *
@@ -58,7 +58,6 @@ async function run(series: number, protocol: string, rounds: number): Promise<Ru
       [
         '--tool=callgrind',
         '--separate-threads=yes',
-        '--dump-before=uv_get_process_title',
         `--callgrind-out-file=${join(directory, 'out.%p')}`,
         process.execPath,
         '--no-concurrent-recompilation',
