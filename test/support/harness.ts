@@ -1,22 +1,47 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { Collector, CollectorOptions } from 'ringmeter';
-import { createTestCollector, internals } from 'ringmeter/internal';
+import { createTestCollector, internals, SteeredClock, steeredTime } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
 /**
  * A collector wired to a fresh local receiver, with the process environment ignored and test hooks on. Runtime (app_*) metrics are
  * off unless asked for: their samples are ring records too, and most tests count records exactly.
  */
-export async function startPipeline(options: CollectorOptions = {}): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
+export async function startPipeline(
+  options: CollectorOptions = {},
+  setup: Parameters<typeof createTestCollector>[1] = {},
+): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
   const receiver = await new OtlpReceiver().start();
-  const collector = createTestCollector({
-    serviceName: 'ringmeter-test',
-    env: {},
-    ...options,
-    metrics: { runtime: false, ...options.metrics },
-    otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
-  });
+  const collector = createTestCollector(
+    {
+      serviceName: 'ringmeter-test',
+      env: {},
+      ...options,
+      metrics: { runtime: false, ...options.metrics },
+      otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
+    },
+    setup,
+  );
   return { collector, receiver };
+}
+
+/**
+ * startPipeline on a steered time (contract/steered-clock.ts): the collector's supervisors and workers read a time
+ * that moves only when the test calls `advance`, so that waits, deadlines and timeouts are exact at any load.
+ */
+export async function startSteeredPipeline(options: CollectorOptions = {}) {
+  const time = steeredTime(Date.now());
+  const { collector, receiver } = await startPipeline(options, { time });
+  const view = new SteeredClock(time);
+  const hooks = internals(collector).testHooks;
+  return {
+    collector,
+    receiver,
+    /** The steered time (ms since the epoch), as the collector's threads read it. */
+    now: () => view.nowMillis(),
+    /** Moves the time on by `millis`; resolves once every thread has fired the timers that fell due. */
+    advance: (millis: number) => hooks.advanceClock(millis),
+  };
 }
 
 export function pointsNamed(points: ReceivedPoint[], metric: string): ReceivedPoint[] {
