@@ -105,10 +105,10 @@ export function labelKey(attributes: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** Waits until `condition` holds, polling; fails after `timeoutMillis`. */
-export async function waitFor(condition: () => boolean, timeoutMillis = 10_000, what = 'condition'): Promise<void> {
+/** Waits until `condition` holds (it may be async: an export polled), polling; fails after `timeoutMillis`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMillis = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
