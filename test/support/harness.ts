@@ -44,6 +44,17 @@ export async function startSteeredPipeline(options: CollectorOptions = {}) {
   };
 }
 
+/** http_requests_total per tenant_id at the receiver; points without tenant_id (the overflow series) under `__overflow__`. */
+export function requestsByTenant(points: ReceivedPoint[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const point of pointsNamed(points, 'http_requests_total')) {
+    const tenant = point.attributes.tenant_id;
+    const key = typeof tenant === 'string' ? tenant : '__overflow__';
+    totals.set(key, (totals.get(key) ?? 0) + (point.value ?? 0));
+  }
+  return totals;
+}
+
 export function pointsNamed(points: ReceivedPoint[], metric: string): ReceivedPoint[] {
   return points.filter((point) => point.metric === metric);
 }
