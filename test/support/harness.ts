@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import type { Collector, CollectorOptions } from 'ringmeter';
 import { createTestCollector, internals, SteeredClock, steeredTime } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
@@ -23,6 +24,24 @@ export async function startPipeline(
     setup,
   );
   return { collector, receiver };
+}
+
+/** A startPipeline of its own for each test of the describe block this is called in, shut down after it. */
+export function pipelineForEach(options: CollectorOptions = {}): { collector: Collector; receiver: OtlpReceiver } {
+  const pipeline = {} as { collector: Collector; receiver: OtlpReceiver };
+  beforeEach(async () => {
+    Object.assign(pipeline, await startPipeline(options));
+  });
+  afterEach(async () => {
+    await pipeline.collector.shutdown();
+    await pipeline.receiver.stop();
+  });
+  return pipeline;
+}
+
+/** The pool gauges the receiver got (db_connections_active and _idle), by label set. */
+export function poolGauges(points: ReceivedPoint[]): { active: Record<string, number>; idle: Record<string, number> } {
+  return { active: valuesByLabels(points, 'db_connections_active'), idle: valuesByLabels(points, 'db_connections_idle') };
 }
 
 /**
