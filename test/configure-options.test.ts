@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { internals, steeredTime } from 'ringmeter/internal';
-import { startPipeline, waitFor, workersStarted } from './support/harness.js';
+import { pipelinesClosedAfterEach, startPipeline, waitFor, workersStarted } from './support/harness.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /**
@@ -9,26 +9,16 @@ import type { OtlpReceiver } from './support/otlp-receiver.js';
  * the live options that act on the main thread only (workerHangMillis, shutdownTimeoutMillis).
  */
 
-let collector: Collector | undefined;
-let receiver: OtlpReceiver | undefined;
-
-afterEach(async () => {
-  await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
-  await receiver?.stop();
-  collector = undefined;
-  receiver = undefined;
-});
+const startOwnPipeline = pipelinesClosedAfterEach({ timeoutMillis: 2_000 });
 
 async function running(
   options: Parameters<typeof startPipeline>[0] = {},
   setup: Parameters<typeof startPipeline>[1] = {},
 ): Promise<Collector> {
-  const started = await startPipeline(options, setup);
-  collector = started.collector;
-  receiver = started.receiver;
+  const { collector } = await startOwnPipeline(options, setup);
   // Readiness polled, not raced: no test configures, hangs or shuts down a worker that is still starting.
-  await workersStarted(started.collector);
-  return started.collector;
+  await workersStarted(collector);
+  return collector;
 }
 
 const LIVE =

@@ -39,6 +39,27 @@ export function pipelineForEach(options: CollectorOptions = {}): { collector: Co
   return pipeline;
 }
 
+/**
+ * For tests that each start their own pipeline (call it in a describe block or at the top of a file): a
+ * startPipeline whose collector and receiver are shut down after each test, a failed one too.
+ */
+export function pipelinesClosedAfterEach(
+  shutdown: { timeoutMillis?: number } = {},
+): (...args: Parameters<typeof startPipeline>) => ReturnType<typeof startPipeline> {
+  const started: { collector: Collector; receiver: OtlpReceiver }[] = [];
+  afterEach(async () => {
+    for (const { collector, receiver } of started.splice(0)) {
+      await collector.shutdown(shutdown).catch(() => {});
+      await receiver.stop();
+    }
+  });
+  return async (options, setup) => {
+    const pipeline = await startPipeline(options, setup);
+    started.push(pipeline);
+    return pipeline;
+  };
+}
+
 /** The pool gauges the receiver got (db_connections_active and _idle), by label set. */
 export function poolGauges(points: ReceivedPoint[]): { active: Record<string, number>; idle: Record<string, number> } {
   return { active: valuesByLabels(points, 'db_connections_active'), idle: valuesByLabels(points, 'db_connections_idle') };
