@@ -60,6 +60,12 @@ export function pipelinesClosedAfterEach(
   };
 }
 
+/** `count` requests GET /a 200 of tenant acme, 10 ms each. */
+export function recordRequests(collector: Collector, count: number): void {
+  for (let i = 0; i < count; i++)
+    collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
+}
+
 /** The pool gauges the receiver got (db_connections_active and _idle), by label set. */
 export function poolGauges(points: ReceivedPoint[]): { active: Record<string, number>; idle: Record<string, number> } {
   return { active: valuesByLabels(points, 'db_connections_active'), idle: valuesByLabels(points, 'db_connections_idle') };
