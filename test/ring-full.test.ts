@@ -34,6 +34,9 @@ describe('a full ring', () => {
       spilled: 84,
       folded: 0,
       foldedToOverflow: 0,
+      foldEntries: 0,
+      foldSeriesBound: 0,
+      foldCapacity: 0,
       overflowRecords: 84,
       overflowBytes: SEGMENT_BYTES,
       dropped: 0,
@@ -69,8 +72,13 @@ describe('a full ring', () => {
       spilled: calls - 16,
       folded: calls - raw,
       foldedToOverflow: 0,
+      // One series: one entry of the block, whatever its capacity.
+      foldEntries: 1,
       dropped: 0,
     });
+    const open = collector.stats().ring;
+    expect(open.foldSeriesBound).toBe(Math.floor((open.foldCapacity * 7) / 8));
+    expect(open.foldCapacity).toBeGreaterThanOrEqual(64);
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
@@ -93,6 +101,9 @@ describe('a full ring', () => {
     expect(held.written + held.spilled + held.dropped).toBe(calls);
     expect(held.foldedToOverflow).toBeGreaterThan(0);
     expect(held.dropped).toBeGreaterThan(0);
+    // Dropped only once the block was full: every entry made, the series bound's and the overflow series'.
+    expect(held.foldEntries).toBe(held.foldCapacity);
+    expect(held.foldSeriesBound).toBe(Math.floor((held.foldCapacity * 7) / 8));
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();

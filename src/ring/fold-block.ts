@@ -16,6 +16,7 @@ import {
   FOLD_ENTRY_FLOATS,
   FOLD_ENTRY_WORDS,
   FOLD_KEY,
+  FOLD_LAST,
   FOLD_TAG,
   FOLD_TENANT,
   FOLD_VALUE_BUCKETS,
@@ -121,11 +122,11 @@ export class FoldBlock {
       }
       slot = (slot + 1) & this.mask;
     }
-    this.records++;
     const at = entry * FOLD_ENTRY_WORDS;
     const f = entry * FOLD_ENTRY_FLOATS;
     const floats = this.floats;
     words[at + FOLD_COUNT]++;
+    words[at + FOLD_LAST] = ++this.records;
     floats[f + FOLD_VALUE_SUM] += value;
     if (value < floats[f + FOLD_VALUE_MIN]) floats[f + FOLD_VALUE_MIN] = value;
     if (value > floats[f + FOLD_VALUE_MAX]) floats[f + FOLD_VALUE_MAX] = value;

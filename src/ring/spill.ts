@@ -24,6 +24,11 @@ const SEAL_DELAY_MILLIS = 10;
 /** Free segments are kept for reuse until the overflow has been unused this long; then all but one are let go. */
 export const SPILL_IDLE_MILLIS = 30_000;
 
+/** Entries a fold block of `capacity` may make for new series (FOLD_SERIES_SHARE of it). */
+function seriesBoundOf(capacity: number): number {
+  return Math.floor(capacity * FOLD_SERIES_SHARE);
+}
+
 /**
  * A sealed segment, numbered `seq` in the order handed over: `records` records in the ring's own format, or, when
  * `foldEntries` > 0, a fold block (contract/fold-layout.ts) of that many entries into which `records` were folded.
@@ -77,6 +82,9 @@ export class Spill {
   private blockSeriesLimit = 0;
   private foldedCount = 0;
   private foldOverflowCount = 0;
+  /** Entries and capacity of the last fold block sealed (not the block: its memory is let go once read). */
+  private lastBlockEntries = 0;
+  private lastBlockCapacity = 0;
 
   constructor(
     private readonly header: RingHeader,
@@ -104,6 +112,16 @@ export class Spill {
   /** Folded records that went to their metric's overflow series (`__overflow__`): the fold was at its series bound. */
   get foldedToOverflow(): number {
     return this.foldOverflowCount;
+  }
+
+  /**
+   * The fold block being filled, or the last one sealed: its entries made, and its series bound (entries it may make
+   * for new series; the rest of its capacity is for overflow series). Zeros until a block has opened.
+   */
+  get foldEntries(): { used: number; seriesBound: number; capacity: number } {
+    const used = this.block === undefined ? this.lastBlockEntries : this.block.entries;
+    const capacity = this.block === undefined ? this.lastBlockCapacity : this.block.capacity;
+    return { used, seriesBound: seriesBoundOf(capacity), capacity };
   }
 
   /** Bytes of segments and fold blocks held now. */
@@ -179,7 +197,7 @@ export class Spill {
       return undefined;
     }
     this.block = block;
-    this.blockSeriesLimit = Math.floor(capacity * FOLD_SERIES_SHARE);
+    this.blockSeriesLimit = seriesBoundOf(capacity);
     this.lastUsedMillis = Date.now();
     // As for a segment: the block reaches the worker within milliseconds of the burst's end.
     setTimeout(() => {
@@ -193,6 +211,8 @@ export class Spill {
     const block = this.block;
     if (block !== undefined) {
       this.block = undefined;
+      this.lastBlockEntries = block.entries;
+      this.lastBlockCapacity = block.capacity;
       if (block.records === 0) return;
       // The hash index stays here and is let go: from now on the block holds only its entries.
       this.heldBytes += block.entries * FOLD_ENTRY_BYTES;
