@@ -87,3 +87,14 @@ export function bucketOf(boundaries: readonly number[], value: number): number {
   while (bucket < n && value > boundaries[bucket]) bucket++;
   return bucket;
 }
+
+/**
+ * The hash of a record's fold key (the words above; an HTTP record's AUX, A and B are values, not key): the fold
+ * block's index (src/ring/fold-block.ts) and the held-series set (held-series.ts) use the same, so that the worker
+ * and the main thread name a series alike.
+ */
+export function foldKeyHash(tag: number, key: number, tenant: number, aux: number, a: number, b: number): number {
+  let hash = Math.imul(tag ^ Math.imul(key, 0x9e3779b1) ^ Math.imul(tenant, 0x85ebca6b), 0xc2b2ae35);
+  if ((tag & 0xff) !== KIND_HTTP) hash = Math.imul(hash ^ aux ^ Math.imul(a, 0x27d4eb2f) ^ Math.imul(b, 0x165667b1), 0x9e3779b1);
+  return hash ^ (hash >>> 15);
+}

@@ -1,7 +1,8 @@
 import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../contract/ring-layout.js';
 import type { RingHeader } from '../contract/ring-header.js';
 import { OVERFLOW_ID, TENANT_ID_BASE } from '../contract/strings-layout.js';
-import { FOLD_ENTRY_BYTES, foldable } from '../contract/fold-layout.js';
+import { FOLD_ENTRY_BYTES, foldable, foldKeyHash } from '../contract/fold-layout.js';
+import { HeldSeries, heldSeriesSlots } from '../contract/held-series.js';
 import { FOLD_SERIES_BYTES, FoldBlock, foldBlockBytes } from './fold-block.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
@@ -86,13 +87,18 @@ export class Spill {
   private lastBlockEntries = 0;
   private lastBlockCapacity = 0;
 
+  /** The series the worker holds (held-series.ts): read only on the fold path, when a block has no room for new series. */
+  readonly heldSeries: HeldSeries;
+
   constructor(
     private readonly header: RingHeader,
     private readonly limitBytes: number,
     private readonly onSealed: (segment: SpillSegment) => void,
     /** TenantSlots.segmentStamp: 1 + the segment that took each tenant slot's last record. */
     private readonly segmentStamps: Uint32Array = new Uint32Array(0),
-  ) {}
+  ) {
+    this.heldSeries = new HeldSeries(heldSeriesSlots(limitBytes));
+  }
 
   /** The sequence of the open segment, or of the next one when none is open: every record so far is in an earlier or this one. */
   get openSequence(): number {
@@ -167,9 +173,15 @@ export class Spill {
     if (!foldable(tag & 0xff)) return false;
     const block = this.block ?? this.openBlock();
     if (block === undefined) return false;
-    if (!block.add(tag, key, tenant, aux, value, a, b, this.blockSeriesLimit)) {
-      if (tenant === OVERFLOW_ID || !block.add(tag, key, OVERFLOW_ID, aux, value, a, b, block.capacity)) return false;
-      this.foldOverflowCount++;
+    // New series may take the series bound less what the worker holds (those may need an entry later); a series the
+    // worker holds may take the whole bound; the rest of the block is for overflow series.
+    const held = this.heldSeries;
+    if (!block.add(tag, key, tenant, aux, value, a, b, this.blockSeriesLimit - held.count)) {
+      const own = tenant !== OVERFLOW_ID && held.has(foldKeyHash(tag, key, tenant, aux, a, b));
+      if (!own || !block.add(tag, key, tenant, aux, value, a, b, this.blockSeriesLimit)) {
+        if (tenant === OVERFLOW_ID || !block.add(tag, key, OVERFLOW_ID, aux, value, a, b, block.capacity)) return false;
+        this.foldOverflowCount++;
+      }
     }
     this.foldedCount++;
     this.spilledCount++;

@@ -247,7 +247,15 @@ export class ShardSupervisor {
       (reply) => this.calls.settle(reply.id, { ok: true, value: reply.type === 'testMemory' ? reply : undefined }),
     );
     const { port, testPort } = worker.workerEnds;
-    const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port, testPort, config: this.config };
+    const task: StartShardTask = {
+      shard: this.shard,
+      ring: this.ring.buffer,
+      strings: this.strings,
+      heldSeries: this.ring.spill.heldSeries.buffer,
+      port,
+      testPort,
+      config: this.config,
+    };
     // The worker's end closes when its thread ends, however it ends.
     void worker.closed.then(() => this.workerGone(worker));
     this.worker = worker;
