@@ -1,4 +1,4 @@
-import { tagKind } from '../../src/contract/codes.js';
+import { KIND_HTTP, tagKind } from '../../src/contract/codes.js';
 import { foldable, foldKeyHash } from '../../src/contract/fold-layout.js';
 import type { HeldSeries } from '../../src/contract/held-series.js';
 import { A, AUX, B, KEY, RECORD_WORDS } from '../../src/contract/ring-layout.js';
@@ -43,6 +43,7 @@ export class Accumulation {
   readonly consumers: readonly RecordConsumer[];
   /** The consumers' handlers by record kind: one array read per record, no switch to keep in step with the list. */
   private readonly byKind: RecordHandler[][];
+  private readonly heldSeries: HeldSeries | undefined;
 
   constructor(
     readonly dictionary: Dictionary,
@@ -50,8 +51,9 @@ export class Accumulation {
     budget: MemoryBudget,
     nowMillis: number,
     /** The series this worker holds, as the main thread's fold sees them (held-series.ts); none in unit tests. */
-    private readonly heldSeries?: HeldSeries,
+    heldSeries?: HeldSeries,
   ) {
+    this.heldSeries = heldSeries;
     this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
     const common = {
@@ -61,7 +63,7 @@ export class Accumulation {
       idleMillis: config.seriesIdleMillis,
       histogramAggregation: config.otlp.histogramAggregation,
     };
-    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant });
+    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant, heldSeries });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, nowMillis, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, nowMillis, config.seriesIdleMillis);
@@ -92,7 +94,10 @@ export class Accumulation {
     const tag = tagOf(words, slot);
     const kind = tagKind(tag);
     // Tell the main thread's fold that this series is held here, so that a burst keeps it whole (held-series.ts).
-    if (tenant === recorded && tenant !== OVERFLOW_ID && this.heldSeries !== undefined && foldable(kind)) {
+    // HTTP's request series say so themselves, once per series (http-aggregator.ts); the other kinds per record,
+    // as soon as their tenant is admitted (a series their store then puts under `__overflow__` is told too: it gets
+    // a fold entry it does not need, and the store decides again at the replay).
+    if (kind !== KIND_HTTP && tenant === recorded && tenant !== OVERFLOW_ID && this.heldSeries !== undefined && foldable(kind)) {
       const at = slot * RECORD_WORDS;
       this.heldSeries.add(foldKeyHash(tag, words[at + KEY], tenant, words[at + AUX], words[at + A], words[at + B]));
     }
