@@ -8,11 +8,6 @@ const SEGMENT_RECORDS = 4_096;
 const SEGMENT_BYTES = SEGMENT_RECORDS * 32;
 /** Room for two raw segments, not a third, and a fold block of a few hundred series beside the worker's state. */
 const SMALL_BOUND_BYTES = 2 * SEGMENT_BYTES + SEGMENT_BYTES / 2 + 64 * 1024;
-/**
- * A fold block's reserve, past what the bound leaves, for the series the worker holds when it opens: none here (the
- * worker is held back before any record).
- */
-const HELD_RESERVE = 0;
 
 describe('a full ring', () => {
   let collector: Collector;
@@ -81,11 +76,11 @@ describe('a full ring', () => {
       foldEntries: 1,
       dropped: 0,
     });
-    // The block: what the bound leaves (new series 7/8 of it, overflow series the rest), and the held reserve.
+    // The block: what the bound leaves, 7/8 of it for series, the rest for overflow series; no reserve for series
+    // the worker holds, since it held none when the block opened.
     const open = collector.stats().ring;
-    const room = open.foldCapacity - HELD_RESERVE;
-    expect(room).toBeGreaterThanOrEqual(64);
-    expect(open.foldSeriesBound).toBe(Math.floor((room * 7) / 8));
+    expect(open.foldCapacity).toBeGreaterThanOrEqual(64);
+    expect(open.foldSeriesBound).toBe(Math.floor((open.foldCapacity * 7) / 8));
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
@@ -108,10 +103,10 @@ describe('a full ring', () => {
     expect(held.written + held.spilled + held.dropped).toBe(calls);
     expect(held.foldedToOverflow).toBeGreaterThan(0);
     expect(held.dropped).toBeGreaterThan(0);
-    // Dropped only once the room was full: every entry of the series bound and of the overflow series made; none of
-    // the reserve, since the worker holds none of these series.
-    expect(held.foldEntries).toBe(held.foldCapacity - HELD_RESERVE);
-    expect(held.foldSeriesBound).toBe(Math.floor(((held.foldCapacity - HELD_RESERVE) * 7) / 8));
+    // Dropped only once the block was full: every entry of the series bound and of the overflow series made (no
+    // reserve for held series: the worker held none when the block opened).
+    expect(held.foldEntries).toBe(held.foldCapacity);
+    expect(held.foldSeriesBound).toBe(Math.floor((held.foldCapacity * 7) / 8));
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
