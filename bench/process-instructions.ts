@@ -11,7 +11,7 @@
  * 3. `idleMillis` with no request: what the timers cost per second (the event-loop probe, the runtime sampler, the
  *    worker's drain timer, V8's and libuv's threads), on wall-clock time.
  * Under valgrind a request takes ~50× its native time, so phase 2 holds ~50× the timers' native share per request:
- * `net` takes it out (phase 3's rate × phase 2's wall time); the timers' native share per request is their rate over
+ * `net` takes the main thread's and the worker's out (phase 3's rate × phase 2's wall time); the timers' native share per request is their rate over
  * the request rate, which the report states at 1,000 requests per second.
  *
  * Threads are named by what they ran in the first phase: `main`, `worker` (the piscina thread: node::worker),
@@ -52,6 +52,8 @@ export interface VariantInstructions {
   idlePerSecond: Record<ThreadKind, number>;
   /** Phase 2 less the timers (phase 3's rate × phase 2's wall time), by thread kind. */
   netPerRequest: Record<ThreadKind, number>;
+  /** Phase 2's wall time (valgrind's pace: what the timers' share per request depends on). */
+  servingSeconds: number;
   /** The main thread's garbage collections in phase 2, per 1,000 requests. */
   collections: { scavengesPerThousand: number; otherPerThousand: number };
 }
@@ -190,7 +192,7 @@ async function measureVariant(
       scavengesPerThousand: (scavenges * 1_000) / sizes.requests,
       otherPerThousand: (otherCollections * 1_000) / sizes.requests,
     };
-    return { variant, perRequest, idlePerSecond, netPerRequest, collections: collectionRates };
+    return { variant, perRequest, idlePerSecond, netPerRequest, collections: collectionRates, servingSeconds };
   } finally {
     child.kill();
     rmSync(directory, { recursive: true, force: true });
@@ -215,7 +217,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const sizes = {
       requests: Number(process.env.BENCH_PROCESS_REQUESTS ?? (quick ? 20 : 4_000)),
       idleMillis: Number(process.env.BENCH_PROCESS_IDLE_MILLIS ?? (quick ? 200 : 10_000)),
-      warmUp: Number(process.env.BENCH_PROCESS_WARM_UP ?? (quick ? 20 : 3_000)),
+      warmUp: Number(process.env.BENCH_PROCESS_WARM_UP ?? (quick ? 20 : 5_000)),
     };
     const asked = process.argv.slice(2) as MiddlewareVariant[];
     const variants = asked.length > 0 ? asked : quick ? VARIANTS.slice(2, 3) : VARIANTS;

@@ -4,6 +4,7 @@
  * the calling thread's count is the record call's), warms up, then makes `calls` calls between two marks (markPhase),
  * so that callgrind counts them apart from start-up and warm-up.
  */
+import { getPriority } from 'node:os';
 import { createTestCollector, internals } from '../src/internal.js';
 
 const [mode, callsText] = process.argv.slice(2);
@@ -64,14 +65,14 @@ function floorCall(n: number): void {
   Atomics.store(header, 0, floorIndex);
 }
 
-/** Reads process.title: a call into libuv's uv_get_process_title, which nothing else in the process makes. */
+/** Asks the OS for this process's priority: a call into libuv's uv_os_getpriority, which nothing else here makes. */
 function markPhase(): void {
-  if (process.title.length < 0) throw new Error('unreachable');
+  if (Number.isNaN(getPriority())) throw new Error('unreachable');
 }
 
 const call = mode === 'floor' ? floorCall : recordCall;
 for (let n = 0; n < WARM_UP_CALLS; n++) call(n);
-// The marks: the parent's callgrind dumps its counts as each `process.title` read enters uv_get_process_title, so
+// The marks: the parent's callgrind dumps its counts as each markPhase enters uv_os_getpriority, so
 // the second dump holds the timed calls alone (start-up, interning and warm-up in the first).
 markPhase();
 for (let n = 0; n < calls; n++) call(n);

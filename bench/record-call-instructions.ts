@@ -105,8 +105,8 @@ async function instructionsPerCall(variant: string, calls: number): Promise<numb
       [
         '--tool=callgrind',
         '--separate-threads=yes',
-        // The child's marks (process.title reads): a dump as each one starts.
-        '--dump-before=uv_get_process_title',
+        // The child's marks (os.getPriority calls, which nothing else makes): a dump as each one starts.
+        '--dump-before=uv_os_getpriority',
         `--callgrind-out-file=${join(directory, 'out.%p')}`,
         process.execPath,
         '--no-concurrent-recompilation',
@@ -116,9 +116,11 @@ async function instructionsPerCall(variant: string, calls: number): Promise<numb
       ],
       { maxBuffer: 1 << 24 },
     );
-    // out.<pid>.<dump>-<thread>: dump 2 is the part between the two marks.
-    const timed = readdirSync(directory).find((name) => /\.2-01$/.test(name));
-    if (timed === undefined) throw new Error('callgrind wrote no dump of the timed calls');
+    // out.<pid>.<dump>-<thread>: dump 1 ends at the first mark, dump 2 at the second: the timed calls alone.
+    // (process.title, the first marker tried, is read by start-up too: its dumps held other work.)
+    const dumps = readdirSync(directory).filter((name) => /\.\d+-01$/.test(name));
+    const timed = dumps.find((name) => name.endsWith('.2-01'));
+    if (timed === undefined || dumps.length !== 2) throw new Error(`callgrind wrote ${dumps.length} dumps, not the 2 marks`);
     const summary = /^summary: (\d+)$/m.exec(readFileSync(join(directory, timed), 'utf8'));
     if (summary === null) throw new Error(`no summary line in ${timed}`);
     return Number(summary[1]) / calls;
