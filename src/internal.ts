@@ -3,7 +3,7 @@
  * the public API: the package's exports map does not expose this module.
  */
 import { Collector, recorderOf } from './collector.js';
-import { TEST_HOOKS } from './options/resolve.js';
+import { TEST_HOOKS, type TestSetup } from './options/resolve.js';
 import type { CollectorOptions } from './options/table.js';
 import type { Recorder } from './engine/recorder.js';
 
@@ -34,7 +34,13 @@ export function internals(collector: Collector | unknown): CollectorInternals {
   return recorderOf(requireCollector(collector));
 }
 
-/** A collector whose workers obey test hooks (pause, throttle, hang, kill: see test-hooks.ts). For tests only. */
-export function createTestCollector(options: CollectorOptions = {}): Collector {
-  return new Collector({ ...options, [TEST_HOOKS]: true } as CollectorOptions);
+export { SteeredClock, steeredTime } from './contract/steered-clock.js';
+
+/**
+ * A collector whose workers obey test hooks (pause, throttle, hang, kill: see test-hooks.ts). For tests only.
+ * `setup.time`: a steered time (steeredTime()): the collector's supervisors and workers read it instead of the
+ * system clock, and it moves only with testHooks.advanceClock().
+ */
+export function createTestCollector(options: CollectorOptions = {}, setup: TestSetup = {}): Collector {
+  return new Collector({ ...options, [TEST_HOOKS]: setup } as CollectorOptions);
 }

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
-import { internals } from 'ringmeter/internal';
-import { startPipeline, waitFor, workersStarted } from './support/harness.js';
+import { internals, steeredTime } from 'ringmeter/internal';
+import { pipelinesClosedAfterEach, startPipeline, waitFor, workersStarted } from './support/harness.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /**
@@ -9,23 +9,16 @@ import type { OtlpReceiver } from './support/otlp-receiver.js';
  * the live options that act on the main thread only (workerHangMillis, shutdownTimeoutMillis).
  */
 
-let collector: Collector | undefined;
-let receiver: OtlpReceiver | undefined;
+const startOwnPipeline = pipelinesClosedAfterEach({ timeoutMillis: 2_000 });
 
-afterEach(async () => {
-  await collector?.shutdown({ timeoutMillis: 2_000 }).catch(() => {});
-  await receiver?.stop();
-  collector = undefined;
-  receiver = undefined;
-});
-
-async function running(options: Parameters<typeof startPipeline>[0] = {}): Promise<Collector> {
-  const started = await startPipeline(options);
-  collector = started.collector;
-  receiver = started.receiver;
+async function running(
+  options: Parameters<typeof startPipeline>[0] = {},
+  setup: Parameters<typeof startPipeline>[1] = {},
+): Promise<Collector> {
+  const { collector } = await startOwnPipeline(options, setup);
   // Readiness polled, not raced: no test configures, hangs or shuts down a worker that is still starting.
-  await workersStarted(started.collector);
-  return started.collector;
+  await workersStarted(collector);
+  return collector;
 }
 
 const LIVE =
@@ -129,14 +122,20 @@ describe('configure() of the options the main thread acts on', () => {
   });
 
   it('workerHangMillis lowered to 300 ms: an idle worker, asleep up to 400 ms under the old bound, is not taken for hung', async () => {
-    const target = await running();
+    // On a steered time: the hang watch and the worker's sleeps see the same time, whatever a loaded machine does
+    // to real timers (a timer 300 ms late would be a hang on real time). Moved in 25 ms steps, each firing the main
+    // thread's timers and then the worker's: a beat is at most a step late.
+    const target = await running({}, { time: steeredTime(Date.now()) });
+    const idle = async (millis: number) => {
+      for (let moved = 0; moved < millis; moved += 25) await internals(target).testHooks.advanceClock(25);
+    };
     await target.flush();
     // Idle for a while: the worker's sleep grows to its cap under the 10 s bound (drain-pacing.ts).
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await idle(1_000);
     // Below the old idle cap (400 ms): without the count restarted at the change and the worker's beat on the
     // configure message, the sleep in progress would reach the new bound.
     await target.configure({ workerHangMillis: 300 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await idle(1_000);
     expect(target.stats().workers.restarts).toBe(0);
     target.recordHttp({ method: 'GET', route: '/idle-then-lowered', statusCode: 200, durationSeconds: 0.001 });
     await target.flush();

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Collector, createCollector } from 'ringmeter';
+import { describe, expect, it } from 'vitest';
+import { createCollector } from 'ringmeter';
 import { resolveOptions } from 'ringmeter/internal';
-import { pointsNamed, startPipeline, total } from './support/harness.js';
-import type { OtlpReceiver, ReceivedPoint } from './support/otlp-receiver.js';
+import { pointsNamed, pipelinesClosedAfterEach, total } from './support/harness.js';
+import type { ReceivedPoint } from './support/otlp-receiver.js';
 
 /** 1,000 durations spread log-uniformly over 1 ms to 2 s (a contrast of 2,000), in a shuffled but fixed order. */
 const DURATIONS = Array.from({ length: 1_000 }, (_, i) => 0.001 * 2_000 ** (((i * 617) % 1_000) / 999));
@@ -28,19 +28,13 @@ function quantileBucket(point: ReceivedPoint, q: number): { lower: number; upper
 }
 
 describe('otlp.histogramAggregation: base2_exponential_bucket_histogram', () => {
-  let collector: Collector | undefined;
-  let receiver: OtlpReceiver | undefined;
-
-  afterEach(async () => {
-    await collector?.shutdown().catch(() => {});
-    await receiver?.stop();
-    collector = undefined;
-    receiver = undefined;
-  });
+  const startPipeline = pipelinesClosedAfterEach();
 
   for (const protocol of ['http/protobuf', 'http/json'] as const) {
     it(`${protocol}: the duration histograms go out as delta exponential histograms whose count, sum and quantiles match the values`, async () => {
-      ({ collector, receiver } = await startPipeline({ otlp: { protocol, histogramAggregation: 'base2_exponential_bucket_histogram' } }));
+      const { collector, receiver } = await startPipeline({
+        otlp: { protocol, histogramAggregation: 'base2_exponential_bucket_histogram' },
+      });
       for (const durationSeconds of DURATIONS)
         collector.recordHttp({
           method: 'GET',
@@ -109,9 +103,9 @@ describe('otlp.histogramAggregation: base2_exponential_bucket_histogram', () => 
       resolveOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram' } }).otlp
         .histogramAggregation,
     ).toBe('base2_exponential_bucket_histogram');
-    ({ collector, receiver } = await startPipeline({
+    const { collector, receiver } = await startPipeline({
       env: { OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram' },
-    }));
+    });
     for (const durationSeconds of [0.002, 0.004, 0.004])
       collector.recordQuery({ queryType: 'SELECT', table: 'users', tenantId: 'acme', durationSeconds });
     await collector.flush();

@@ -7,20 +7,8 @@ import type { Collector } from 'ringmeter';
 import { expressMetrics, untracked } from 'ringmeter/express';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
-import { pointsNamed, startPipeline, valuesByLabels, waitFor } from './support/harness.js';
-import {
-  QUERY_COUNTS,
-  QUERY_REQUEST_COUNTS,
-  QUERY_TENANTS,
-  RESOLVER_COUNTS,
-  RESOLVER_ORGS,
-  RESOLVER_USERS,
-  ROUTE_PLAN,
-  ROUTE_PLAN_COUNTS,
-  ROUTE_PLAN_RECORDS,
-  checkExactBytes,
-} from './support/framework-cases.js';
-import { exchange, recordsTaken } from './support/http-client.js';
+import { pointsNamed, startPipeline } from './support/harness.js';
+import { RESOLVER_ORGS, checkExactBytes, checkQueryTenants, checkResolver, checkRoutePlan } from './support/framework-cases.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 async function listen(app: express.Express): Promise<{ port: number; close(): Promise<void> }> {
@@ -78,16 +66,7 @@ describe('expressMetrics on a real Express 5 server', () => {
   });
 
   it('records route patterns with mount paths, 404 as unmatched, throws as 500, per tenant, and exact bytes', async () => {
-    const before = recordsTaken(collector);
-    for (const [method, path, status, headers] of ROUTE_PLAN) {
-      const response = await exchange(server.port, method, path, { headers });
-      expect(response.status, `${method} ${path}`).toBe(status);
-    }
-    await waitFor(() => recordsTaken(collector) - before === ROUTE_PLAN_RECORDS, 10_000, 'records');
-    await collector.flush();
-    expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(ROUTE_PLAN_COUNTS);
-    expect(collector.stats().rejectedBy).toEqual({ 'expressMetrics.tenant': 1, 'expressMetrics.tenant.reserved': 1 });
-    expect(collector.stats().hookFailures).toEqual({});
+    await checkRoutePlan(server.port, collector, receiver, 'expressMetrics');
   });
 
   it('counts request and response body bytes exactly as the client sent and received them', async () => {
@@ -140,15 +119,7 @@ describe('expressMetrics on a real Express 5 server', () => {
     app.use('/api', api);
     const local = await listen(app);
     try {
-      const responses = await Promise.all(
-        QUERY_TENANTS.map((tenant, i) => exchange(local.port, 'GET', `/api/orders/${i}`, { headers: { 'x-tenant-id': tenant } })),
-      );
-      expect(responses.map((r) => JSON.parse(r.body.toString()).id)).toEqual([0, 1, 2, 3, 4, 5]);
-      await sql`select 1 as outside`;
-      await waitFor(() => collector.stats().ring.written >= 6 + 7, 10_000, 'records');
-      await collector.flush();
-      expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual(QUERY_COUNTS);
-      expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(QUERY_REQUEST_COUNTS);
+      await checkQueryTenants(local.port, collector, receiver, sql);
     } finally {
       await local.close();
       await sql.end();
@@ -175,16 +146,7 @@ describe('expressMetrics on a real Express 5 server', () => {
     app.get('/items', (_req, res) => void res.send('ok'));
     const local = await listen(app);
     try {
-      for (const user of RESOLVER_USERS) {
-        const response = await exchange(local.port, 'GET', '/items', { headers: { 'x-user': user } });
-        expect(response.status).toBe(200);
-        expect(response.body.toString()).toBe('ok');
-      }
-      await waitFor(() => recordsTaken(collector) === 8, 10_000, '8 records');
-      await collector.flush();
-      expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(RESOLVER_COUNTS);
-      expect(collector.stats().rejectedBy).toEqual({ 'expressMetrics.tenant': 4, 'expressMetrics.tenant.reserved': 1 });
-      expect(collector.stats().hookFailures).toEqual({});
+      await checkResolver(local.port, collector, receiver, 'expressMetrics');
     } finally {
       await local.close();
       await collector.shutdown();

@@ -6,20 +6,8 @@ import type { Collector } from 'ringmeter';
 import { fastifyMetrics, untracked } from 'ringmeter/fastify';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
-import { startPipeline, valuesByLabels, waitFor } from './support/harness.js';
-import {
-  QUERY_COUNTS,
-  QUERY_REQUEST_COUNTS,
-  QUERY_TENANTS,
-  RESOLVER_COUNTS,
-  RESOLVER_ORGS,
-  RESOLVER_USERS,
-  ROUTE_PLAN,
-  ROUTE_PLAN_COUNTS,
-  ROUTE_PLAN_RECORDS,
-  checkExactBytes,
-} from './support/framework-cases.js';
-import { exchange, recordsTaken } from './support/http-client.js';
+import { startPipeline } from './support/harness.js';
+import { RESOLVER_ORGS, checkExactBytes, checkQueryTenants, checkResolver, checkRoutePlan } from './support/framework-cases.js';
 import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 async function listen(app: FastifyInstance): Promise<number> {
@@ -79,16 +67,7 @@ describe('fastifyMetrics on a real Fastify 5 server', () => {
   });
 
   it('records route URLs with their register prefixes, 404 as unmatched, throws as 500, per tenant', async () => {
-    const before = recordsTaken(collector);
-    for (const [method, path, status, headers] of ROUTE_PLAN) {
-      const response = await exchange(port, method, path, { headers });
-      expect(response.status, `${method} ${path}`).toBe(status);
-    }
-    await waitFor(() => recordsTaken(collector) - before === ROUTE_PLAN_RECORDS, 10_000, 'records');
-    await collector.flush();
-    expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(ROUTE_PLAN_COUNTS);
-    expect(collector.stats().rejectedBy).toEqual({ 'fastifyMetrics.tenant': 1, 'fastifyMetrics.tenant.reserved': 1 });
-    expect(collector.stats().hookFailures).toEqual({});
+    await checkRoutePlan(port, collector, receiver, 'fastifyMetrics');
   });
 
   it('counts request and response body bytes exactly as the client sent and received them', async () => {
@@ -130,15 +109,7 @@ describe('fastifyMetrics on a real Fastify 5 server', () => {
     );
     const localPort = await listen(local);
     try {
-      const responses = await Promise.all(
-        QUERY_TENANTS.map((tenant, i) => exchange(localPort, 'GET', `/api/orders/${i}`, { headers: { 'x-tenant-id': tenant } })),
-      );
-      expect(responses.map((r) => JSON.parse(r.body.toString()).id)).toEqual([0, 1, 2, 3, 4, 5]);
-      await sql`select 1 as outside`;
-      await waitFor(() => collector.stats().ring.written >= 6 + 7, 10_000, 'records');
-      await collector.flush();
-      expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual(QUERY_COUNTS);
-      expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(QUERY_REQUEST_COUNTS);
+      await checkQueryTenants(localPort, collector, receiver, sql);
     } finally {
       await local.close();
       await sql.end();
@@ -164,16 +135,7 @@ describe('fastifyMetrics on a real Fastify 5 server', () => {
     local.get('/items', async () => 'ok');
     const localPort = await listen(local);
     try {
-      for (const user of RESOLVER_USERS) {
-        const response = await exchange(localPort, 'GET', '/items', { headers: { 'x-user': user } });
-        expect(response.status).toBe(200);
-        expect(response.body.toString()).toBe('ok');
-      }
-      await waitFor(() => recordsTaken(collector) === 8, 10_000, '8 records');
-      await collector.flush();
-      expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(RESOLVER_COUNTS);
-      expect(collector.stats().rejectedBy).toEqual({ 'fastifyMetrics.tenant': 4, 'fastifyMetrics.tenant.reserved': 1 });
-      expect(collector.stats().hookFailures).toEqual({});
+      await checkResolver(localPort, collector, receiver, 'fastifyMetrics');
     } finally {
       await local.close();
       await collector.shutdown();

@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Collector, createCollector } from 'ringmeter';
 import { resolveOptions } from 'ringmeter/internal';
-import { pointsNamed, startPipeline, total, valuesByLabels } from './support/harness.js';
+import { pointsNamed, pipelinesClosedAfterEach, total, valuesByLabels } from './support/harness.js';
 import { encodeMetricsResponse } from './support/otlp-proto.js';
-import type { OtlpReceiver } from './support/otlp-receiver.js';
 
 /** 30 requests of acme (GET /items 200, 10 ms) and 4 of globex (POST /orders 503, 2 s): exact totals to expect. */
 function record(collector: Collector): void {
@@ -30,22 +29,14 @@ function record(collector: Collector): void {
 }
 
 describe('otlp.protocol', () => {
-  let collector: Collector | undefined;
-  let receiver: OtlpReceiver | undefined;
-
-  afterEach(async () => {
-    await collector?.shutdown().catch(() => {});
-    await receiver?.stop();
-    collector = undefined;
-    receiver = undefined;
-  });
+  const startPipeline = pipelinesClosedAfterEach();
 
   for (const [protocol, contentType] of [
     ['http/protobuf', 'application/x-protobuf'],
     ['http/json', 'application/json'],
   ] as const) {
     it(`${protocol}: the receiver decodes (${contentType}, official definitions for protobuf) exact totals`, async () => {
-      ({ collector, receiver } = await startPipeline({ otlp: { protocol } }));
+      const { collector, receiver } = await startPipeline({ otlp: { protocol } });
       record(collector);
       await collector.flush();
       expect(receiver.accepted.length).toBeGreaterThan(0);
@@ -79,7 +70,7 @@ describe('otlp.protocol', () => {
   }
 
   it('http/protobuf: a protobuf partial success in the response is decoded: the refused points are counted, never resent', async () => {
-    ({ collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf' } }));
+    const { collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf' } });
     receiver.respond = () => ({
       status: 200,
       headers: { 'content-type': 'application/x-protobuf' },
@@ -94,7 +85,7 @@ describe('otlp.protocol', () => {
   it('http/protobuf: a 503 with Retry-After keeps the data, and the next export carries it', async () => {
     // A Retry-After (2 s) longer than the export's deadline (1.5 s), which leaves the 503 1.5 s to arrive: a 300 ms
     // deadline under a 1 s Retry-After ran out before the answer at a load average of 23.
-    ({ collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf', timeoutMillis: 1_500 } }));
+    const { collector, receiver } = await startPipeline({ otlp: { protocol: 'http/protobuf', timeoutMillis: 1_500 } });
     receiver.respond = (_request, index) =>
       index === 0 ? { status: 503, headers: { 'retry-after': '2' }, body: '' } : { status: 200, body: '' };
     record(collector);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Collector, createCollector } from 'ringmeter';
 import { internals } from 'ringmeter/internal';
 import { OtlpReceiver } from './support/otlp-receiver.js';
-import { pointsNamed, startPipeline, total } from './support/harness.js';
+import { drained, pointsNamed, startPipeline, total } from './support/harness.js';
 
 const TENANTS = 1_000;
 const ROUTES = 10;
@@ -18,16 +18,33 @@ describe('the overflow, end to end', () => {
     await receiver.stop();
   });
 
+  /** A collector as createCollector makes it (no test hooks), exporting to a receiver of its own. */
+  async function plainPipeline(): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
+    const receiver = await new OtlpReceiver().start();
+    const options = { serviceName: 'ringmeter-test', env: {}, metrics: { runtime: false } };
+    return { receiver, collector: createCollector({ ...options, otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000 } }) };
+  }
+
+  /**
+   * A worker held back while `calls` records of 7 tenants go past a 1,024-record ring, then killed, then a flush by
+   * its replacement; returns the ring's counts as they stood before the kill.
+   */
+  async function crashWithUnread(calls: number, durationSeconds: (i: number) => number) {
+    ({ collector, receiver } = await startPipeline({ ringCapacity: 1_024 }));
+    await internals(collector).testHooks.pauseWorkers(true);
+    for (let i = 0; i < calls; i++) {
+      collector.recordHttp({ method: 'GET', route: '/r', statusCode: 200, tenantId: `t${i % 7}`, durationSeconds: durationSeconds(i) });
+    }
+    const held = collector.stats().ring;
+    await internals(collector).testHooks.killWorker();
+    await collector.flush();
+    return held;
+  }
+
   it('1,000,000 synchronous records over 10,000 series from the first microsecond: exact per series and bucket, none dropped', async () => {
-    receiver = await new OtlpReceiver().start();
-    collector = createCollector({
-      serviceName: 'ringmeter-test',
-      env: {},
-      // Default maxMemoryBytes: the whole burst arrives before the worker has started (~0.5 s); beyond the ring and
-      // its raw segments it is folded per series.
-      metrics: { runtime: false },
-      otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000 },
-    });
+    // Default maxMemoryBytes: the whole burst arrives before the worker has started (~0.5 s); beyond the ring and
+    // its raw segments it is folded per series.
+    ({ collector, receiver } = await plainPipeline());
     const calls = 1_000_000;
     const tenants = Array.from({ length: TENANTS }, (_, t) => `tenant-${t}`);
     const routes = Array.from({ length: ROUTES }, (_, r) => `/r${r}`);
@@ -76,13 +93,7 @@ describe('the overflow, end to end', () => {
   }, 60_000);
 
   it('1,000,000 synchronous records over 10,000 request series the worker holds: exact per series and bucket, none dropped', async () => {
-    receiver = await new OtlpReceiver().start();
-    collector = createCollector({
-      serviceName: 'ringmeter-test',
-      env: {},
-      metrics: { runtime: false },
-      otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000 },
-    });
+    ({ collector, receiver } = await plainPipeline());
     const calls = 1_000_000;
     const statuses = [200, 201, 404, 500, 503];
     // 100 tenants × 20 routes × 5 statuses: record i has tenant i % 100, route (i / 100) % 20, status (i / 2,000) % 5,
@@ -156,6 +167,9 @@ describe('the overflow, end to end', () => {
     expect(grown).toBeLessThanOrEqual(maxMemoryBytes);
 
     await internals(collector).testHooks.pauseWorkers(false);
+    // Drained first, polled: the flush's deadline (otlp.timeoutMillis) is for its export, and reading two million
+    // records on a loaded machine took most of it (load 13: the request then timed out).
+    await drained(collector);
     await collector.flush();
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
     expect(total(receiver.points, 'ringmeter.records.dropped', { reason: 'ring_full' })).toBe(0);
@@ -163,30 +177,18 @@ describe('the overflow, end to end', () => {
   }, 60_000);
 
   it('survives a worker crash: segments the dead worker never read go to its replacement, nothing lost or doubled', async () => {
-    ({ collector, receiver } = await startPipeline({ ringCapacity: 1_024 }));
-    await internals(collector).testHooks.pauseWorkers(true);
     const calls = 1_024 + 10_000;
-    for (let i = 0; i < calls; i++) {
-      collector.recordHttp({ method: 'GET', route: '/r', statusCode: 200, tenantId: `t${i % 7}`, durationSeconds: 0.01 });
-    }
-    expect(collector.stats().ring).toMatchObject({ written: 1_024, spilled: 10_000, dropped: 0 });
-    await internals(collector).testHooks.killWorker();
-    await collector.flush();
+    const held = await crashWithUnread(calls, () => 0.01);
+    expect(held).toMatchObject({ written: 1_024, spilled: 10_000, dropped: 0 });
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
     expect(collector.stats().workers).toMatchObject({ restarts: 1, lostRecords: 0 });
     expect(collector.stats().ring).toMatchObject({ used: 0, overflowRecords: 0 });
   }, 30_000);
 
   it('survives a worker crash with fold blocks unread: the replacement merges them, nothing lost or doubled', async () => {
-    ({ collector, receiver } = await startPipeline({ ringCapacity: 1_024 }));
-    await internals(collector).testHooks.pauseWorkers(true);
     const calls = 1_024 + 4 * 4_096 + 50_000;
-    for (let i = 0; i < calls; i++) {
-      collector.recordHttp({ method: 'GET', route: '/r', statusCode: 200, tenantId: `t${i % 7}`, durationSeconds: (i % 30) / 10 });
-    }
-    expect(collector.stats().ring).toMatchObject({ written: 1_024, spilled: calls - 1_024, folded: 50_000, dropped: 0 });
-    await internals(collector).testHooks.killWorker();
-    await collector.flush();
+    const held = await crashWithUnread(calls, (i) => (i % 30) / 10);
+    expect(held).toMatchObject({ written: 1_024, spilled: calls - 1_024, folded: 50_000, dropped: 0 });
     expect(total(receiver.points, 'http_requests_total')).toBe(calls);
     const durations = pointsNamed(receiver.points, 'http_request_duration_seconds');
     expect(durations.reduce((sum, point) => sum + (point.count as number), 0)).toBe(calls);

@@ -1,26 +1,15 @@
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Collector } from 'ringmeter';
+import { describe, expect, it } from 'vitest';
 import { instrumentPg } from 'ringmeter/pg';
 import { DATABASE_URL } from './support/database.js';
-import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { startPipeline, valuesByLabels } from './support/harness.js';
+import { pipelineForEach, poolGauges, valuesByLabels } from './support/harness.js';
 
 /** The pool gauges of an instrumented pg.Pool are the pool's own counts, read when a query is called. */
 describe('pool gauges of an instrumented pg.Pool', () => {
-  let collector: Collector;
-  let receiver: OtlpReceiver;
-
-  beforeEach(async () => {
-    ({ collector, receiver } = await startPipeline());
-  });
-
-  afterEach(async () => {
-    await collector.shutdown();
-    await receiver.stop();
-  });
+  const pipeline = pipelineForEach();
 
   it("equal the pool's totalCount − idleCount and idleCount at the moment the test sets", async () => {
+    const { collector, receiver } = pipeline;
     const raw = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
     const pool = instrumentPg(collector, raw, { database: 'gauges' });
     // Four connections open, three checked out, one given back: 3 in use, 1 idle.
@@ -30,8 +19,7 @@ describe('pool gauges of an instrumented pg.Pool', () => {
     // A query on a held client: the pool's counts as they stand (the client is one of the 3 in use).
     await held[0].query('select 1');
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=gauges': 3 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=gauges': 1 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=gauges': 3 }, idle: { 'database=gauges': 1 } });
     receiver.clear();
 
     // Two more given back: 1 in use, 3 idle; pool.query takes one of the idle ones after the reading.
@@ -40,8 +28,7 @@ describe('pool gauges of an instrumented pg.Pool', () => {
     expect([raw.totalCount, raw.idleCount]).toEqual([4, 3]);
     await pool.query('select 2');
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=gauges': 1 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=gauges': 3 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=gauges': 1 }, idle: { 'database=gauges': 3 } });
     receiver.clear();
 
     // The peak of the interval: every connection checked out (4 in use) for one query, then none for the next.
@@ -51,20 +38,19 @@ describe('pool gauges of an instrumented pg.Pool', () => {
     for (const client of more) client.release();
     await pool.query('select 4');
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=gauges': 4 });
     // Idle: the latest reading's total (4) minus the peak.
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=gauges': 0 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=gauges': 4 }, idle: { 'database=gauges': 0 } });
     receiver.clear();
 
     // An interval without queries: nothing in use, every open connection idle.
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=gauges': 0 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=gauges': 4 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=gauges': 0 }, idle: { 'database=gauges': 4 } });
     held[0].release();
     await pool.end();
   });
 
   it('are not reported for a lone pg.Client, whose queries are counted all the same', async () => {
+    const { collector, receiver } = pipeline;
     const client = instrumentPg(collector, new pg.Client({ connectionString: DATABASE_URL }), { database: 'lone' });
     await client.connect();
     await client.query('select 1');

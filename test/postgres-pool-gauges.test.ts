@@ -1,48 +1,35 @@
 import postgres from 'postgres';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Collector } from 'ringmeter';
+import { describe, expect, it } from 'vitest';
 import { instrumentPostgres } from 'ringmeter/postgres';
 import { DATABASE_URL } from './support/database.js';
-import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { startPipeline, total, valuesByLabels } from './support/harness.js';
+import { pipelineForEach, poolGauges, total, valuesByLabels } from './support/harness.js';
 
 describe('pool gauges of an instrumented postgres.js client', () => {
-  let collector: Collector;
-  let receiver: OtlpReceiver;
-
-  beforeEach(async () => {
-    ({ collector, receiver } = await startPipeline());
-  });
-
-  afterEach(async () => {
-    await collector.shutdown();
-    await receiver.stop();
-  });
+  const pipeline = pipelineForEach();
 
   it('peak at exactly max with 50 concurrent queries on 5 connections, then follow the load down', async () => {
+    const { collector, receiver } = pipeline;
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 5 }), { database: 'reports' });
     await Promise.all(Array.from({ length: 50 }, () => sql`select pg_sleep(0.02)`));
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=reports': 5 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=reports': 0 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=reports': 5 }, idle: { 'database=reports': 0 } });
     expect(total(receiver.points, 'db_queries_total', { success: 'true' })).toBe(50);
     receiver.clear();
 
     // Every one of the 50 was seen to finish: the next interval starts from an empty pool.
     await Promise.all([sql`select 1`, sql`select 2`]);
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=reports': 2 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=reports': 3 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=reports': 2 }, idle: { 'database=reports': 3 } });
     receiver.clear();
 
     // An interval without queries: nothing in use.
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=reports': 0 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=reports': 5 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=reports': 0 }, idle: { 'database=reports': 5 } });
     await sql.end();
   });
 
   it('count a transaction and a reserved connection as in use between their queries', async () => {
+    const { collector, receiver } = pipeline;
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 5 }), { database: 'app' });
     const reserved = await sql.reserve();
     let releaseTransaction!: () => void;
@@ -66,8 +53,7 @@ describe('pool gauges of an instrumented postgres.js client', () => {
     reserved.release();
     await sql`select 2`;
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=app': 3 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=app': 2 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=app': 3 }, idle: { 'database=app': 2 } });
     receiver.clear();
 
     // Released and committed: one query alone is one connection.
@@ -78,11 +64,11 @@ describe('pool gauges of an instrumented postgres.js client', () => {
   });
 
   it("label the gauges with the client's database name by default", async () => {
+    const { collector, receiver } = pipeline;
     const sql = instrumentPostgres(collector, postgres(DATABASE_URL, { max: 2 }));
     await sql`select 1`;
     await collector.flush();
-    expect(valuesByLabels(receiver.points, 'db_connections_active')).toEqual({ 'database=test': 1 });
-    expect(valuesByLabels(receiver.points, 'db_connections_idle')).toEqual({ 'database=test': 1 });
+    expect(poolGauges(receiver.points)).toEqual({ active: { 'database=test': 1 }, idle: { 'database=test': 1 } });
     await sql.end();
   });
 });

@@ -10,8 +10,8 @@ import { SimulatedClock } from './support/simulated-clock.js';
 
 /**
  * A shard run in-process on simulated time, exporting over real HTTP to the test receiver: the Retry-After and
- * back-off rules without real waits. The end-to-end tests (reliability-export, retry-after-deadline) run the same
- * rules through a real worker, on real time.
+ * back-off rules without real waits. The end-to-end tests run the same rules through a real worker: reliability-export
+ * on real time, retry-after-deadline on a steered time.
  */
 async function inProcessShard(otlp: Partial<WorkerConfig['otlp']> = {}) {
   const receiver = await new OtlpReceiver().start();

@@ -1,21 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from 'ringmeter';
 import { internals } from 'ringmeter/internal';
-import type { OtlpReceiver, ReceivedPoint } from './support/otlp-receiver.js';
-import { pointsNamed, startPipeline, waitFor } from './support/harness.js';
+import type { OtlpReceiver } from './support/otlp-receiver.js';
+import { requestsByTenant, startPipeline, waitFor } from './support/harness.js';
 
 const RETENTION_MILLIS = 200;
-
-/** http_requests_total per tenant_id at the receiver; points without tenant_id (the overflow series) under `__overflow__`. */
-function requestsByTenant(points: ReceivedPoint[]): Map<string, number> {
-  const totals = new Map<string, number>();
-  for (const point of pointsNamed(points, 'http_requests_total')) {
-    const tenant = point.attributes.tenant_id;
-    const key = typeof tenant === 'string' ? tenant : '__overflow__';
-    totals.set(key, (totals.get(key) ?? 0) + (point.value ?? 0));
-  }
-  return totals;
-}
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 

@@ -1,24 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Collector } from 'ringmeter';
+import { describe, expect, it } from 'vitest';
 import { internals } from 'ringmeter/internal';
-import type { OtlpReceiver } from './support/otlp-receiver.js';
-import { startPipeline, total, waitFor } from './support/harness.js';
+import { pipelinesClosedAfterEach, recordRequests, total, waitFor } from './support/harness.js';
 
 describe('a worker killed mid-stream', () => {
-  let collector: Collector;
-  let receiver: OtlpReceiver;
-
-  afterEach(async () => {
-    await collector.shutdown();
-    await receiver.stop();
-  });
+  const startPipeline = pipelinesClosedAfterEach();
 
   it('is replaced; records still in the ring survive, later records are exported, the loss is counted', async () => {
-    ({ collector, receiver } = await startPipeline());
-    const record = (n: number) => {
-      for (let i = 0; i < n; i++)
-        collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
-    };
+    const { collector, receiver } = await startPipeline();
+    const record = (n: number) => recordRequests(collector, n);
 
     record(100);
     await collector.flush();

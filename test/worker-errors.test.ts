@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Collector } from 'ringmeter';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCollector } from 'ringmeter';
 import { internals } from 'ringmeter/internal';
 import { OtlpReceiver } from './support/otlp-receiver.js';
-import { startPipeline, total, waitFor } from './support/harness.js';
+import { pipelinesClosedAfterEach, recordRequests, total, waitFor } from './support/harness.js';
 
 describe('a worker whose own code throws (issue #29: worker errors surfaced, never swallowed)', () => {
-  let collector: Collector;
-  let receiver: OtlpReceiver;
-
-  afterEach(async () => {
-    await collector.shutdown();
-    await receiver.stop();
-  });
+  const startPipeline = pipelinesClosedAfterEach();
 
   it('is replaced through the same path as an exit; the error is in health() and stats(), the loss is counted', async () => {
-    ({ collector, receiver } = await startPipeline());
-    const record = (n: number) => {
-      for (let i = 0; i < n; i++)
-        collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
-    };
+    const { collector, receiver } = await startPipeline();
+    const record = (n: number) => recordRequests(collector, n);
     record(100);
     await collector.flush();
     receiver.clear();
@@ -46,11 +36,15 @@ describe('a worker whose own code throws (issue #29: worker errors surfaced, nev
   });
 
   it('a collector not made for tests gives its worker no test port: every test hook is refused', async () => {
-    receiver = await new OtlpReceiver().start();
-    collector = createCollector({
+    const receiver = await new OtlpReceiver().start();
+    const collector = createCollector({
       env: {},
       otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000 },
       metrics: { runtime: false },
+    });
+    onTestFinished(async () => {
+      await collector.shutdown();
+      await receiver.stop();
     });
     const hooks = internals(collector).testHooks;
     const off = 'ringmeter: test hooks are off; make the collector with createTestCollector (ringmeter/internal)';

@@ -1,4 +1,6 @@
 import { threadId } from 'node:worker_threads';
+import { SYSTEM_CLOCK } from '../src/contract/clock.js';
+import { SteeredClock } from '../src/contract/steered-clock.js';
 import type { StartShardTask } from '../src/contract/protocol.js';
 import { Shard } from './shard.js';
 
@@ -8,6 +10,7 @@ import { Shard } from './shard.js';
  * The thread id lets the main thread terminate this worker if it ever hangs.
  */
 export default function startShard(task: StartShardTask): number {
-  new Shard(task).start();
+  // A collector made for a test that moves time itself: the worker reads the test's steered time (steered-clock.ts).
+  new Shard(task, task.testTime === undefined ? SYSTEM_CLOCK : new SteeredClock(task.testTime)).start();
   return threadId;
 }

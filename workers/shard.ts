@@ -1,4 +1,5 @@
 import { type Clock, SYSTEM_CLOCK } from '../src/contract/clock.js';
+import { SteeredClock } from '../src/contract/steered-clock.js';
 import type { TenantSelection } from '../src/contract/analytics.js';
 import type { StartShardTask } from '../src/contract/protocol.js';
 import { RingHeader } from '../src/contract/ring-header.js';
@@ -184,6 +185,10 @@ export class Shard implements ShardMessages, TestHookTarget {
 
   setDrainLimit(recordsPerPass: number | undefined): void {
     this.drainLoop.limit = recordsPerPass ?? DRAIN_SLICE;
+  }
+
+  fireDueTimers(): void {
+    if (this.clock instanceof SteeredClock) this.clock.fireDue();
   }
 
   /** What the budget holds and what it did to tenants, for the main thread (stats(), the overflow's room). */

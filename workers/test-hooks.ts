@@ -5,6 +5,8 @@ export interface TestHookTarget {
   setPaused(paused: boolean): void;
   setDrainLimit(recordsPerPass: number | undefined): void;
   holdTenantForgets(held: boolean): void;
+  /** Fires the timers due on the shard's steered clock (a test moved its time: src/contract/steered-clock.ts). */
+  fireDueTimers(): void;
   /** What the shard's memory budget accounts now, and its limit. */
   budgetBytes(): { used: number; limit: number };
 }
@@ -20,6 +22,9 @@ export function obeyTestHook(target: TestHookTarget, message: TestHookCall): Tes
       return { type: 'testHookDone', id: message.id };
     case 'testHoldTenantForgets':
       target.holdTenantForgets(message.held);
+      return { type: 'testHookDone', id: message.id };
+    case 'testClockMoved':
+      target.fireDueTimers();
       return { type: 'testHookDone', id: message.id };
     case 'testMeasureMemory': {
       const gc = (globalThis as { gc?: () => void }).gc;

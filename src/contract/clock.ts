@@ -13,12 +13,15 @@ export interface Clock {
   nowMillis(): number;
   setTimeout(callback: () => void, delayMillis: number): ClockTimer;
   clearTimeout(timer: ClockTimer | undefined): void;
+  /** A signal that aborts after `millis` on this clock: a request's timeout, on the same time as its deadline. */
+  abortAfter(millis: number): AbortSignal;
 }
 
 export const SYSTEM_CLOCK: Clock = {
   nowMillis: () => Date.now(),
   setTimeout: (callback, delayMillis) => setTimeout(callback, delayMillis),
   clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+  abortAfter: (millis) => AbortSignal.timeout(millis),
 };
 
 /** Resolves after `millis` on `clock`. */

@@ -17,6 +17,8 @@ export interface StartShardTask {
   port: MessagePort;
   /** The test hooks' port (test-hooks.ts): given only to a worker of a collector made for tests. */
   testPort?: MessagePort;
+  /** A test's steered time (steered-clock.ts), read instead of the system clock: only with a test port. */
+  testTime?: SharedArrayBuffer;
   config: WorkerConfig;
 }
 

@@ -17,6 +17,11 @@ export type TestHookCall =
    * retention's steps 2 and 3, for the crash-mid-handshake test. Answered like testPause.
    */
   | { type: 'testHoldTenantForgets'; id: number; held: boolean }
+  /**
+   * The test moved its steered time (steered-clock.ts): fire the worker's timers now due. Answered like testPause,
+   * once they have fired (what they started, such as a request, goes on after).
+   */
+  | { type: 'testClockMoved'; id: number }
   /** Collect the worker's garbage (when the process runs with --expose-gc) and answer with `testMemory`. */
   | { type: 'testMeasureMemory'; id: number }
   /** Throw where nothing catches it, as a bug in the worker's own code would: the thread ends. Never answered. */

@@ -72,7 +72,7 @@ export class Recorder {
     this.writer = new RecordWriter(this.shards.rings, this.refusals);
     this.status = new Status(this.shards, this.labels, this.refusals, () => this.options);
     this.reads = new Reads(this.shards.supervisors);
-    this.testHooks = new WorkerTestHooks(this.shards.supervisors, resolved.testHooks);
+    this.testHooks = new WorkerTestHooks(this.shards.supervisors, resolved.testHooks, this.shards.clock);
     this.restartRuntimeSampler();
     const { tenantCreatedAt } = resolved;
     if (tenantCreatedAt !== undefined) {

@@ -6,7 +6,8 @@ import type { LiveWorkerSettings } from '../contract/worker-config.js';
 import type { ResolvedOptions } from '../options/table.js';
 import { RingWriter } from '../ring/ring-writer.js';
 import { shownEndpoint } from '../secrets/shown-endpoint.js';
-import { SYSTEM_CLOCK } from '../contract/clock.js';
+import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../contract/clock.js';
+import { SteeredClock } from '../contract/steered-clock.js';
 import { ShardSupervisor } from '../supervisor/shard-supervisor.js';
 import type { Labels } from './labels.js';
 import { workerConfig } from './worker-config.js';
@@ -15,8 +16,11 @@ export class Shards {
   /** One ring per shard, written by the main thread (RecordWriter), drained by the shard's worker. */
   readonly rings: readonly RingWriter[];
   readonly supervisors: readonly ShardSupervisor[];
+  /** The supervisors' time and the shutdown deadline's: the system clock, or a test's steered time (createTestCollector). */
+  readonly clock: Clock;
 
   constructor(options: ResolvedOptions, labels: Labels) {
+    this.clock = options.testTime === undefined ? SYSTEM_CLOCK : new SteeredClock(options.testTime);
     const rings: RingWriter[] = [];
     const supervisors: ShardSupervisor[] = [];
     const slots = labels.tenantSlots;
@@ -31,7 +35,7 @@ export class Shards {
       rings.push(ring);
       const config = workerConfig(options, shard, labels.stringTableEntries);
       supervisors.push(
-        new ShardSupervisor(shard, ring, labels.strings.buffer, config, options.workerHangMillis, SYSTEM_CLOCK, slots, options.testHooks),
+        new ShardSupervisor(shard, ring, labels.strings.buffer, config, options.workerHangMillis, this.clock, slots, options.testHooks),
       );
     }
     this.rings = rings;
@@ -65,14 +69,14 @@ export class Shards {
    * what was left (`options`: where the export went, and the last error, for the message).
    */
   async stop(timeoutMillis: number, options: ResolvedOptions, lastError: () => string | undefined): Promise<void> {
-    const deadline = Date.now() + timeoutMillis;
-    let timer: NodeJS.Timeout | undefined;
+    const deadline = this.clock.nowMillis() + timeoutMillis;
+    let timer: ClockTimer | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+      timer = this.clock.setTimeout(() => resolve('timeout'), timeoutMillis);
     });
     const stopped = Promise.allSettled(this.supervisors.map((supervisor) => supervisor.shutdown(deadline)));
     const result = await Promise.race([stopped, timedOut]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     if (result === 'timeout') {
       const left = this.leftover();
       await Promise.allSettled(this.supervisors.map((supervisor) => supervisor.terminate()));

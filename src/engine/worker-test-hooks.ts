@@ -4,6 +4,8 @@
  * (contract/test-hooks.ts), which only a collector made by createTestCollector (internal.ts) opens; on any other
  * collector every hook throws.
  */
+import type { Clock } from '../contract/clock.js';
+import { SteeredClock } from '../contract/steered-clock.js';
 import type { WorkerMemory } from '../contract/test-hooks.js';
 import type { ShardSupervisor } from '../supervisor/shard-supervisor.js';
 
@@ -11,7 +13,21 @@ export class WorkerTestHooks {
   constructor(
     private readonly supervisors: readonly ShardSupervisor[],
     private readonly enabled: boolean,
+    /** The supervisors' clock: steered when the test moves time itself (createTestCollector's `time`). */
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * Moves the steered time on by `millis` (createTestCollector's `time`), then fires what fell due: the main thread's
+   * timers, then each worker's (resolves once they have fired; requests they started go on after).
+   */
+  async advanceClock(millis: number): Promise<void> {
+    const supervisors = this.all();
+    if (!(this.clock instanceof SteeredClock))
+      throw new Error('ringmeter: advanceClock needs a steered time (createTestCollector(options, { time }))');
+    this.clock.advance(millis);
+    await Promise.all(supervisors.map((supervisor) => supervisor.testCall((id) => ({ type: 'testClockMoved', id }))));
+  }
 
   /** Hold back (or release) every worker. */
   async pauseWorkers(paused: boolean): Promise<void> {

@@ -33,7 +33,7 @@ export function reconfiguredOptions(current: ResolvedOptions, started: ResolvedO
   }
   refuseUnknownOptions('options', patch, LIVE_OPTION_NAMES);
   // Every current value goes back through resolveOptions as if given, the patch's given values over them.
-  const given: Record<string, unknown> = { env: {}, [TEST_HOOKS]: current.testHooks };
+  const given: Record<string, unknown> = { env: {}, [TEST_HOOKS]: current.testHooks ? { time: current.testTime } : undefined };
   for (const site of OPTION_SITES) {
     const patched = valueAt(patch, site.given);
     setAt(given, site.given, patched !== undefined ? patched : valueAt(current, site.path.split('.')));

@@ -11,6 +11,11 @@ import type { CollectorOptions, OPTIONS, ResolvedOptions } from './table.js';
 /** The options key that turns test hooks on (createTestCollector). A symbol: no option name a user can write reaches it. */
 export const TEST_HOOKS: unique symbol = Symbol('ringmeter.testHooks');
 
+/** What createTestCollector puts under TEST_HOOKS: `time`, a steered time (contract/steered-clock.ts), if the test moves time itself. */
+export interface TestSetup {
+  time?: SharedArrayBuffer;
+}
+
 /** The defaults of the options that have a plain one (a computed default, such as a random instance id, is not shown). */
 export const DEFAULT_OPTIONS = plainDefaults() as DefaultsOf<typeof OPTIONS>;
 
@@ -48,7 +53,9 @@ export function resolveOptions(options: CollectorOptions = {}): ResolvedOptions 
   };
   const result: Record<string, unknown> = {};
   for (const site of OPTION_SITES) setAt(result, site.path.split('.'), earlier(site.path));
-  result.testHooks = (options as { [TEST_HOOKS]?: unknown })[TEST_HOOKS] === true;
+  const setup = (options as { [TEST_HOOKS]?: TestSetup })[TEST_HOOKS];
+  result.testHooks = setup !== undefined;
+  result.testTime = setup?.time;
   return result as ResolvedOptions;
 }
 

@@ -371,6 +371,8 @@ export type MetricFamiliesOptions = GivenOf<Table['metrics']['rows']>;
 export type ResolvedOptions = ResolvedOf<Table> & {
   /** Set only by createTestCollector (internal.ts): the workers obey test hooks. */
   testHooks: boolean;
+  /** Set only by createTestCollector: the steered time both threads read instead of the system clock's. */
+  testTime: SharedArrayBuffer | undefined;
 };
 /** The thresholds of the activity patterns (docs/tenants.md), as the options name them. */
 export type ActivityThresholds = ResolvedOptions['activity'];

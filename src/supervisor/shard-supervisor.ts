@@ -2,6 +2,7 @@ import type { ShardAnalytics, TenantSelection } from '../contract/analytics.js';
 import { type Clock, type ClockTimer, SYSTEM_CLOCK } from '../contract/clock.js';
 import { type MainToWorker, type ShardRender, type StartShardTask, unexpectedMessage, type WorkerToMain } from '../contract/protocol.js';
 import type { RingHeader } from '../contract/ring-header.js';
+import { steeredTimeOf } from '../contract/steered-clock.js';
 import type { TestHookCall } from '../contract/test-hooks.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../contract/worker-config.js';
 import type { RingWriter } from '../ring/ring-writer.js';
@@ -247,7 +248,8 @@ export class ShardSupervisor {
       (reply) => this.calls.settle(reply.id, { ok: true, value: reply.type === 'testMemory' ? reply : undefined }),
     );
     const { port, testPort } = worker.workerEnds;
-    const task: StartShardTask = { shard: this.shard, ring: this.ring.buffer, strings: this.strings, port, testPort, config: this.config };
+    const { shard, strings, config } = this;
+    const task: StartShardTask = { shard, ring: this.ring.buffer, strings, port, testPort, testTime: steeredTimeOf(this.clock), config };
     // The worker's end closes when its thread ends, however it ends.
     void worker.closed.then(() => this.workerGone(worker));
     this.worker = worker;
@@ -318,8 +320,6 @@ export class ShardSupervisor {
         this.calls.settle(message.id, { ok: true, value: {} });
         return;
       case 'flushFailed':
-        this.calls.settle(message.id, { ok: true, value: { failed: message.reason } });
-        return;
       case 'stopped':
         this.calls.settle(message.id, { ok: true, value: { failed: message.reason } });
         return;

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Collector } from 'ringmeter';
-import { pointsNamed, waitFor } from './harness.js';
+import { pointsNamed, valuesByLabels, waitFor } from './harness.js';
 import { exchange, recordsTaken } from './http-client.js';
 import type { OtlpReceiver } from './otlp-receiver.js';
 
@@ -78,6 +78,62 @@ export const QUERY_REQUEST_COUNTS = {
   [series('GET', '/api/orders/:id', 200, 'globex')]: 2,
   [series('GET', '/api/orders/:id', 200, 'initech')]: 1,
 };
+
+/**
+ * Sends ROUTE_PLAN to an app serving it (above) and checks what it recorded: ROUTE_PLAN_COUNTS, the reserved name
+ * and the control character refused under the middleware's name `hook` (expressMetrics, fastifyMetrics), no failure.
+ */
+export async function checkRoutePlan(port: number, collector: Collector, receiver: OtlpReceiver, hook: string): Promise<void> {
+  const before = recordsTaken(collector);
+  for (const [method, path, status, headers] of ROUTE_PLAN) {
+    const response = await exchange(port, method, path, { headers });
+    expect(response.status, `${method} ${path}`).toBe(status);
+  }
+  await waitFor(() => recordsTaken(collector) - before === ROUTE_PLAN_RECORDS, 10_000, 'records');
+  await collector.flush();
+  expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(ROUTE_PLAN_COUNTS);
+  expect(collector.stats().rejectedBy).toEqual({ [`${hook}.tenant`]: 1, [`${hook}.tenant.reserved`]: 1 });
+  expect(collector.stats().hookFailures).toEqual({});
+}
+
+/**
+ * Sends QUERY_TENANTS' requests at once to an app whose GET /api/orders/:id answers `{ id }` from one query on
+ * `sql` (after a random pause of up to 5 ms, so that requests overlap), then makes a query outside any request,
+ * and checks that each query went to its request's tenant, the last to `system`.
+ */
+export async function checkQueryTenants(
+  port: number,
+  collector: Collector,
+  receiver: OtlpReceiver,
+  sql: (strings: TemplateStringsArray) => PromiseLike<unknown>,
+): Promise<void> {
+  const responses = await Promise.all(
+    QUERY_TENANTS.map((tenant, i) => exchange(port, 'GET', `/api/orders/${i}`, { headers: { 'x-tenant-id': tenant } })),
+  );
+  expect(responses.map((r) => JSON.parse(r.body.toString()).id)).toEqual([0, 1, 2, 3, 4, 5]);
+  await sql`select 1 as outside`;
+  await waitFor(() => collector.stats().ring.written >= 6 + 7, 10_000, 'records');
+  await collector.flush();
+  expect(valuesByLabels(receiver.points, 'db_queries_total')).toEqual(QUERY_COUNTS);
+  expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(QUERY_REQUEST_COUNTS);
+}
+
+/**
+ * Sends RESOLVER_USERS' requests to an app whose tenant resolver reads RESOLVER_ORGS (above) and whose GET /items
+ * answers `ok`: every request answered, RESOLVER_COUNTS recorded, the refusals counted under `hook`, no failure.
+ */
+export async function checkResolver(port: number, collector: Collector, receiver: OtlpReceiver, hook: string): Promise<void> {
+  for (const user of RESOLVER_USERS) {
+    const response = await exchange(port, 'GET', '/items', { headers: { 'x-user': user } });
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe('ok');
+  }
+  await waitFor(() => recordsTaken(collector) === 8, 10_000, '8 records');
+  await collector.flush();
+  expect(valuesByLabels(receiver.points, 'http_requests_total')).toEqual(RESOLVER_COUNTS);
+  expect(collector.stats().rejectedBy).toEqual({ [`${hook}.tenant`]: 4, [`${hook}.tenant.reserved`]: 1 });
+  expect(collector.stats().hookFailures).toEqual({});
+}
 
 /**
  * Sends one request of each kind of body to an app serving POST /json (echoes the JSON), GET /text, GET /stream (a

@@ -1,22 +1,104 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import type { Collector, CollectorOptions } from 'ringmeter';
-import { createTestCollector, internals } from 'ringmeter/internal';
+import { createTestCollector, internals, SteeredClock, steeredTime } from 'ringmeter/internal';
 import { OtlpReceiver, type ReceivedPoint } from './otlp-receiver.js';
 
 /**
  * A collector wired to a fresh local receiver, with the process environment ignored and test hooks on. Runtime (app_*) metrics are
  * off unless asked for: their samples are ring records too, and most tests count records exactly.
  */
-export async function startPipeline(options: CollectorOptions = {}): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
+export async function startPipeline(
+  options: CollectorOptions = {},
+  setup: Parameters<typeof createTestCollector>[1] = {},
+): Promise<{ collector: Collector; receiver: OtlpReceiver }> {
   const receiver = await new OtlpReceiver().start();
-  const collector = createTestCollector({
-    serviceName: 'ringmeter-test',
-    env: {},
-    ...options,
-    metrics: { runtime: false, ...options.metrics },
-    otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
-  });
+  const collector = createTestCollector(
+    {
+      serviceName: 'ringmeter-test',
+      env: {},
+      ...options,
+      metrics: { runtime: false, ...options.metrics },
+      otlp: { endpoint: receiver.url, exportIntervalMillis: 3_600_000, ...options.otlp },
+    },
+    setup,
+  );
   return { collector, receiver };
+}
+
+/** A startPipeline of its own for each test of the describe block this is called in, shut down after it. */
+export function pipelineForEach(options: CollectorOptions = {}): { collector: Collector; receiver: OtlpReceiver } {
+  const pipeline = {} as { collector: Collector; receiver: OtlpReceiver };
+  beforeEach(async () => {
+    Object.assign(pipeline, await startPipeline(options));
+  });
+  afterEach(async () => {
+    await pipeline.collector.shutdown();
+    await pipeline.receiver.stop();
+  });
+  return pipeline;
+}
+
+/**
+ * For tests that each start their own pipeline (call it in a describe block or at the top of a file): a
+ * startPipeline whose collector and receiver are shut down after each test, a failed one too.
+ */
+export function pipelinesClosedAfterEach(
+  shutdown: { timeoutMillis?: number } = {},
+): (...args: Parameters<typeof startPipeline>) => ReturnType<typeof startPipeline> {
+  const started: { collector: Collector; receiver: OtlpReceiver }[] = [];
+  afterEach(async () => {
+    for (const { collector, receiver } of started.splice(0)) {
+      await collector.shutdown(shutdown).catch(() => {});
+      await receiver.stop();
+    }
+  });
+  return async (options, setup) => {
+    const pipeline = await startPipeline(options, setup);
+    started.push(pipeline);
+    return pipeline;
+  };
+}
+
+/** `count` requests GET /a 200 of tenant acme, 10 ms each. */
+export function recordRequests(collector: Collector, count: number): void {
+  for (let i = 0; i < count; i++)
+    collector.recordHttp({ method: 'GET', route: '/a', statusCode: 200, tenantId: 'acme', durationSeconds: 0.01 });
+}
+
+/** The pool gauges the receiver got (db_connections_active and _idle), by label set. */
+export function poolGauges(points: ReceivedPoint[]): { active: Record<string, number>; idle: Record<string, number> } {
+  return { active: valuesByLabels(points, 'db_connections_active'), idle: valuesByLabels(points, 'db_connections_idle') };
+}
+
+/**
+ * startPipeline on a steered time (contract/steered-clock.ts): the collector's supervisors and workers read a time
+ * that moves only when the test calls `advance`, so that waits, deadlines and timeouts are exact at any load.
+ */
+export async function startSteeredPipeline(options: CollectorOptions = {}) {
+  const time = steeredTime(Date.now());
+  const { collector, receiver } = await startPipeline(options, { time });
+  const view = new SteeredClock(time);
+  const hooks = internals(collector).testHooks;
+  return {
+    collector,
+    receiver,
+    /** The steered time (ms since the epoch), as the collector's threads read it. */
+    now: () => view.nowMillis(),
+    /** Moves the time on by `millis`; resolves once every thread has fired the timers that fell due. */
+    advance: (millis: number) => hooks.advanceClock(millis),
+  };
+}
+
+/** http_requests_total per tenant_id at the receiver; points without tenant_id (the overflow series) under `__overflow__`. */
+export function requestsByTenant(points: ReceivedPoint[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const point of pointsNamed(points, 'http_requests_total')) {
+    const tenant = point.attributes.tenant_id;
+    const key = typeof tenant === 'string' ? tenant : '__overflow__';
+    totals.set(key, (totals.get(key) ?? 0) + (point.value ?? 0));
+  }
+  return totals;
 }
 
 export function pointsNamed(points: ReceivedPoint[], metric: string): ReceivedPoint[] {
@@ -80,10 +162,10 @@ export function labelKey(attributes: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** Waits until `condition` holds, polling; fails after `timeoutMillis`. */
-export async function waitFor(condition: () => boolean, timeoutMillis = 10_000, what = 'condition'): Promise<void> {
+/** Waits until `condition` holds (it may be async: an export polled), polling; fails after `timeoutMillis`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMillis = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -35,11 +35,21 @@ export interface ReceivedRequest {
   points: ReceivedPoint[];
 }
 
-/** What the receiver answers; the default is 200 with an empty JSON body. `statusText`: the reason phrase; `body` may be bytes (protobuf). */
-export type Responder = (
-  request: ReceivedRequest,
-  index: number,
-) => { status: number; statusText?: string; headers?: Record<string, string>; body?: string | Uint8Array; delayMillis?: number } | 'reset';
+/**
+ * What the receiver answers; the default is 200 with an empty JSON body. `statusText`: the reason phrase; `body` may
+ * be bytes (protobuf). The answer waits `delayMillis` of real time, or until `after` settles (a test moving a
+ * steered time meanwhile: the answer then comes that much later on the exporter's clock, whatever the machine's speed).
+ */
+export type Responder = (request: ReceivedRequest, index: number) => Answer | 'reset';
+
+interface Answer {
+  status: number;
+  statusText?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  delayMillis?: number;
+  after?: Promise<unknown>;
+}
 
 /**
  * A local OTLP/HTTP metrics receiver for tests: it gunzips and decodes the real request body the exporter sends
@@ -102,6 +112,7 @@ export class OtlpReceiver {
       return;
     }
     if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis));
+    await answer.after;
     // A backend commits what it could acknowledge: a client that gave up (timed out) will send the data again.
     if (req.socket.destroyed) return;
     if (answer.status === 200) this.accepted.push(request);

@@ -34,6 +34,14 @@ export class SimulatedClock implements Clock {
     if (timer !== undefined) this.timers.delete(timer);
   }
 
+  /**
+   * A request's timeout, on real time: onSimulatedTime moves simulated time on whenever a timer is pending, so a
+   * request's own timer must not count as one (the real request is what it waits for then).
+   */
+  abortAfter(millis: number): AbortSignal {
+    return AbortSignal.timeout(millis);
+  }
+
   /** Timers not yet fired. */
   get pending(): number {
     return this.timers.size;

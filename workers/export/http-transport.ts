@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { type Clock, SYSTEM_CLOCK } from '../../src/contract/clock.js';
 import { VERSION } from '../../src/contract/version.js';
 import { HttpStatusError, RETRYABLE_STATUSES, retryAfterMillis, type Transport, type TransportResponse } from './otlp-http.js';
 
@@ -20,6 +21,8 @@ export interface HttpTransportOptions {
   compression: 'gzip' | 'none';
   /** The request body's encoding: application/x-protobuf or application/json. */
   contentType: string;
+  /** Times each request out, and dates a Retry-After given as a date: the shard's clock (a test may steer it). */
+  clock?: Clock;
 }
 
 /**
@@ -32,8 +35,10 @@ export class HttpTransport implements Transport {
   private readonly url: URL;
   private readonly agent: HttpAgent;
   private readonly headers: Record<string, string>;
+  private readonly clock: Clock;
 
   constructor(private readonly options: HttpTransportOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     this.url = new URL(options.url);
     const secure = this.url.protocol === 'https:';
     this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
@@ -47,6 +52,7 @@ export class HttpTransport implements Transport {
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<TransportResponse> {
     const body = this.options.compression === 'gzip' ? await gzipAsync(data, { level: GZIP_LEVEL }) : data;
+    const { clock } = this;
     return new Promise<TransportResponse>((resolve) => {
       // Whether the whole request reached the socket: a timeout after that may be a request the backend took.
       let sentWhole = false;
@@ -57,11 +63,12 @@ export class HttpTransport implements Transport {
           method: 'POST',
           agent: this.agent,
           headers: { ...this.headers, 'Content-Length': String(body.byteLength) },
-          signal: AbortSignal.timeout(Math.max(1, timeoutMillis)),
+          // On the shard's clock, the time its deadline is on (system time, or a test's steered time).
+          signal: clock.abortAfter(Math.max(1, timeoutMillis)),
         },
         (response) => {
           readBody(response).then(
-            (responseBody) => resolve(classify(response, responseBody)),
+            (responseBody) => resolve(classify(response, responseBody, clock.nowMillis())),
             (error: Error) => resolve({ status: 'retryable', error }),
           );
         },
@@ -110,13 +117,13 @@ function readBody(response: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function classify(response: IncomingMessage, body: Buffer): TransportResponse {
+function classify(response: IncomingMessage, body: Buffer, nowMillis: number): TransportResponse {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status <= 299) return { status: 'success', data: body, contentType: response.headers['content-type'] };
   if (RETRYABLE_STATUSES.has(status)) {
     return {
       status: 'retryable',
-      retryInMillis: retryAfterMillis(response.headers['retry-after'], Date.now()),
+      retryInMillis: retryAfterMillis(response.headers['retry-after'], nowMillis),
       error: new HttpStatusError(response.statusMessage ?? 'retryable status', status),
     };
   }

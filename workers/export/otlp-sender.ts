@@ -1,3 +1,4 @@
+import { type Clock, SYSTEM_CLOCK } from '../../src/contract/clock.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { configuredSecrets, SecretScrubber } from '../../src/secrets/redact.js';
 import { shownEndpoint } from '../../src/secrets/shown-endpoint.js';
@@ -10,7 +11,7 @@ import { type MetricsWriter, type WireFormat, type WriterIdentity, wireFormatOf 
 import { ProtobufMetricsWriter } from './otlp/protobuf-writer.js';
 import { writeRequestBody } from './otlp/request-body.js';
 import { decodeExportResponse } from './otlp/response-decoder.js';
-import { RetryingTransport, type RetryClock, SYSTEM_RETRY_CLOCK } from './retrying-transport.js';
+import { RetryingTransport, retryClock } from './retrying-transport.js';
 
 /**
  * How one export request ended, as the shard must act on it. `timedOutAfterSending`: an attempt timed out after its
@@ -48,14 +49,16 @@ export class OtlpSender {
   /** The endpoint as messages name it: scheme, host and path (no user info, no query string). */
   readonly shownUrl: string;
 
-  constructor(otlp: WorkerConfig['otlp'], identity: WriterIdentity, clock: RetryClock = SYSTEM_RETRY_CLOCK) {
+  /** `clock`: the shard's, which times the requests out and the retries' waits (a test may steer it). */
+  constructor(otlp: WorkerConfig['otlp'], identity: WriterIdentity, clock: Clock = SYSTEM_CLOCK) {
     this.scrubber = new SecretScrubber(configuredSecrets(otlp));
     this.shownUrl = shownEndpoint(otlp.endpoint);
     this.writer = makeWriter(wireFormatOf(otlp.protocol), identity);
+    const { endpoint: url, headers, compression } = otlp;
     this.transport = new RetryingTransport(
-      new HttpTransport({ url: otlp.endpoint, headers: otlp.headers, compression: otlp.compression, contentType: this.writer.contentType }),
+      new HttpTransport({ url, headers, compression, contentType: this.writer.contentType, clock }),
       undefined,
-      clock,
+      retryClock(clock),
     );
   }
 

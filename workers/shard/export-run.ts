@@ -8,7 +8,6 @@ import { consoleSummary } from '../export/console-summary.js';
 import type { CumulativeTotals } from '../export/cumulative-totals.js';
 import { OtlpSender } from '../export/otlp-sender.js';
 import { AttributeEncoder } from '../export/otlp/attributes.js';
-import { retryClock } from '../export/retrying-transport.js';
 import type { SelfMetrics } from '../export/self-metrics.js';
 import type { Accumulation } from './accumulation.js';
 import type { Drain } from './drain.js';
@@ -232,6 +231,6 @@ export class ExportRun {
   }
 
   private newSender(): OtlpSender {
-    return new OtlpSender(this.config.otlp, { resource: this.config.resource, scope: SCOPE }, retryClock(this.clock));
+    return new OtlpSender(this.config.otlp, { resource: this.config.resource, scope: SCOPE }, this.clock);
   }
 }
