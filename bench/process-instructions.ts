@@ -243,7 +243,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log('\nThe same less the timers at valgrind pace (net)');
     console.log(header);
     for (const result of results) console.log(row(result.variant, result.netPerRequest));
-    console.log(`\nInstructions per second with no request (${sizes.idleMillis} ms): over ${STATED_RATE} requests/s, the timers per request`);
+    console.log(
+      `\nInstructions per second with no request (${sizes.idleMillis} ms): over ${STATED_RATE} requests/s, the timers per request`,
+    );
     console.log(header);
     for (const result of results) console.log(row(result.variant, result.idlePerSecond));
     console.log('\nMain-thread garbage collections per 1,000 requests (phase 2): scavenges, others');
