@@ -140,6 +140,28 @@ describe('the fold (main thread) and its merge (worker)', () => {
     expect(records.filter((r) => r.tag === tag(KIND_TRANSACTION, 1, 0))).toHaveLength(1);
   });
 
+  it("replays a query's pool gauges in the order of their last records, so the pool limit left is the last one", () => {
+    const block = new FoldBlock(64);
+    const query = tag(KIND_QUERY, 3, 0);
+    const http = tag(KIND_HTTP, 1, 200);
+    // Database 9: the pool limit goes 10 → 20 → 10 (active 2, 3, 2). Entries are made in first-record order, so
+    // entry order would end on limit 20; the last query had limit 10.
+    block.add(query, 40, 5, 9, 0.001, 2, 10, 64);
+    block.add(http, 1, 5, 0, 0.1, 0, 0, 64);
+    block.add(query, 40, 5, 9, 0.002, 3, 20, 64);
+    block.add(query, 40, 5, 9, 0.003, 2, 10, 64);
+    block.add(http, 1, 5, 0, 0.2, 0, 0, 64);
+    expect(block.entries).toBe(3);
+    const records = replay(block);
+    expect(records.map((r) => (r.tag === query ? `query limit ${r.b} active ${r.a}` : 'http'))).toEqual([
+      'http',
+      'http',
+      'query limit 20 active 3',
+      'query limit 10 active 2',
+      'query limit 10 active 2',
+    ]);
+  });
+
   it('makes no entry past its limit, and says so; an existing series still folds', () => {
     const block = new FoldBlock(64);
     const http = tag(KIND_HTTP, 1, 200);

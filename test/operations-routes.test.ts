@@ -81,7 +81,14 @@ describe('operationsRoutes when healthy', () => {
     expect(pipeline.body).toMatchObject({
       status: 'healthy',
       ring: { capacity: 16_384, written: 6 },
-      overflow: { spilled: 0, records: 0, bytes: 0 },
+      overflow: {
+        spilled: 0,
+        records: 0,
+        bytes: 0,
+        folded: 0,
+        folded_to_overflow: 0,
+        fold_entries: { used: 0, series_bound: 0, capacity: 0 },
+      },
       records: { dropped: 0, rejected: 0, lost: 0, possibly_delivered: 0 },
       workers: { count: 1, running: 1, restarts: 0 },
       export: { last_ok: true, last_error: null, failed: 0 },

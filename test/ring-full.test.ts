@@ -34,6 +34,9 @@ describe('a full ring', () => {
       spilled: 84,
       folded: 0,
       foldedToOverflow: 0,
+      foldEntries: 0,
+      foldSeriesBound: 0,
+      foldCapacity: 0,
       overflowRecords: 84,
       overflowBytes: SEGMENT_BYTES,
       dropped: 0,
@@ -69,8 +72,15 @@ describe('a full ring', () => {
       spilled: calls - 16,
       folded: calls - raw,
       foldedToOverflow: 0,
+      // One series: one entry of the block, whatever its capacity.
+      foldEntries: 1,
       dropped: 0,
     });
+    // The block: what the bound leaves, 7/8 of it for series, the rest for overflow series; no reserve for series
+    // the worker holds, since it held none when the block opened.
+    const open = collector.stats().ring;
+    expect(open.foldCapacity).toBeGreaterThanOrEqual(64);
+    expect(open.foldSeriesBound).toBe(Math.floor((open.foldCapacity * 7) / 8));
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();
@@ -93,6 +103,10 @@ describe('a full ring', () => {
     expect(held.written + held.spilled + held.dropped).toBe(calls);
     expect(held.foldedToOverflow).toBeGreaterThan(0);
     expect(held.dropped).toBeGreaterThan(0);
+    // Dropped only once the block was full: every entry of the series bound and of the overflow series made (no
+    // reserve for held series: the worker held none when the block opened).
+    expect(held.foldEntries).toBe(held.foldCapacity);
+    expect(held.foldSeriesBound).toBe(Math.floor((held.foldCapacity * 7) / 8));
 
     await internals(collector).testHooks.pauseWorkers(false);
     await collector.flush();

@@ -1,4 +1,4 @@
-import { KIND_HTTP } from '../src/contract/codes.js';
+import { KIND_HTTP, KIND_QUERY } from '../src/contract/codes.js';
 import {
   FOLD_A,
   FOLD_A_BUCKETS,
@@ -11,6 +11,7 @@ import {
   FOLD_ENTRY_FLOATS,
   FOLD_ENTRY_WORDS,
   FOLD_KEY,
+  FOLD_LAST,
   FOLD_TAG,
   FOLD_TENANT,
   FOLD_VALUE_BUCKETS,
@@ -45,51 +46,84 @@ export class FoldMerge {
   private readonly requestBytes = new BucketValues();
   private readonly responseBytes = new BucketValues();
 
-  /** `beat`: called every BEAT_RECORDS replayed records, so that a long merge is not taken for a hung worker. */
+  /** Records replayed in the current merge (for the heartbeat). */
+  private replayed = 0;
+
+  /**
+   * `beat`: called every BEAT_RECORDS replayed records, so that a long merge is not taken for a hung worker.
+   *
+   * Order: entries are in the order of their series' first records. That is time order for everything the
+   * aggregation adds up; a query's pool limit is a last value, so query entries are replayed after the others, in
+   * the order of their last records (FOLD_LAST): the pool limit left is the one of the block's last query.
+   */
   merge(buffer: SharedArrayBuffer, entries: number, sink: RecordSink, nowMillis: number, beat: () => void = () => {}): number {
     const block = new Uint32Array(buffer);
     const blockFloats = new Float64Array(buffer);
-    const { words, floats, values, requestBytes, responseBytes } = this;
+    this.replayed = 0;
     let refused = 0;
-    let replayed = 0;
+    let queryEntries = 0;
     for (let entry = 0; entry < entries; entry++) {
-      const at = entry * FOLD_ENTRY_WORDS;
-      const f = entry * FOLD_ENTRY_FLOATS;
-      const tag = block[at + FOLD_TAG];
-      const kind = tag & 0xff;
-      const count = block[at + FOLD_COUNT];
-      const boundaries = valueBoundaries(kind);
-      values.reset(block, at + FOLD_VALUE_BUCKETS, boundaries, count, blockFloats, f + FOLD_VALUE_SUM, false);
-      words[TAG] = tag;
-      words[KEY] = block[at + FOLD_KEY];
-      words[TENANT] = block[at + FOLD_TENANT];
-      const http = kind === KIND_HTTP;
+      if (isQuery(block, entry)) queryEntries++;
+      else refused += this.replay(block, blockFloats, entry, sink, nowMillis, beat);
+    }
+    if (queryEntries === 0) return refused;
+    const queries = new Int32Array(queryEntries);
+    for (let entry = 0, i = 0; entry < entries; entry++) if (isQuery(block, entry)) queries[i++] = entry;
+    queries.sort((x, y) => block[x * FOLD_ENTRY_WORDS + FOLD_LAST] - block[y * FOLD_ENTRY_WORDS + FOLD_LAST]);
+    for (const entry of queries) refused += this.replay(block, blockFloats, entry, sink, nowMillis, beat);
+    return refused;
+  }
+
+  /** Replays one entry as its COUNT records; returns those the sink refused. */
+  private replay(
+    block: Uint32Array,
+    blockFloats: Float64Array,
+    entry: number,
+    sink: RecordSink,
+    nowMillis: number,
+    beat: () => void,
+  ): number {
+    const { words, floats, values, requestBytes, responseBytes } = this;
+    const at = entry * FOLD_ENTRY_WORDS;
+    const f = entry * FOLD_ENTRY_FLOATS;
+    const tag = block[at + FOLD_TAG];
+    const kind = tag & 0xff;
+    const count = block[at + FOLD_COUNT];
+    values.reset(block, at + FOLD_VALUE_BUCKETS, valueBoundaries(kind), count, blockFloats, f + FOLD_VALUE_SUM, false);
+    words[TAG] = tag;
+    words[KEY] = block[at + FOLD_KEY];
+    words[TENANT] = block[at + FOLD_TENANT];
+    const http = kind === KIND_HTTP;
+    if (http) {
+      requestBytes.reset(block, at + FOLD_A_BUCKETS, SIZE_BOUNDARIES, count, blockFloats, f + FOLD_A_SUM, true);
+      responseBytes.reset(block, at + FOLD_B_BUCKETS, SIZE_BOUNDARIES, count, blockFloats, f + FOLD_B_SUM, true);
+    } else {
+      words[AUX] = block[at + FOLD_AUX];
+      words[A] = block[at + FOLD_A];
+      words[B] = block[at + FOLD_B];
+    }
+    let refused = 0;
+    for (let k = 0; k < count; k++) {
+      floats[VALUE_FLOAT] = values.next();
       if (http) {
-        requestBytes.reset(block, at + FOLD_A_BUCKETS, SIZE_BOUNDARIES, count, blockFloats, f + FOLD_A_SUM, true);
-        responseBytes.reset(block, at + FOLD_B_BUCKETS, SIZE_BOUNDARIES, count, blockFloats, f + FOLD_B_SUM, true);
-      } else {
-        words[AUX] = block[at + FOLD_AUX];
-        words[A] = block[at + FOLD_A];
-        words[B] = block[at + FOLD_B];
+        // Byte counts as the ring carries them: low 32 bits in A and B, the high 16 bits of each in AUX.
+        const request = requestBytes.next();
+        const response = responseBytes.next();
+        const highA = Math.floor(request / TWO_TO_32);
+        const highB = Math.floor(response / TWO_TO_32);
+        words[A] = request - highA * TWO_TO_32;
+        words[B] = response - highB * TWO_TO_32;
+        words[AUX] = (highA | (highB << 16)) >>> 0;
       }
-      for (let k = 0; k < count; k++) {
-        floats[VALUE_FLOAT] = values.next();
-        if (http) {
-          // Byte counts as the ring carries them: low 32 bits in A and B, the high 16 bits of each in AUX.
-          const request = requestBytes.next();
-          const response = responseBytes.next();
-          const highA = Math.floor(request / TWO_TO_32);
-          const highB = Math.floor(response / TWO_TO_32);
-          words[A] = request - highA * TWO_TO_32;
-          words[B] = response - highB * TWO_TO_32;
-          words[AUX] = (highA | (highB << 16)) >>> 0;
-        }
-        if (!sink(words, floats, 0, nowMillis)) refused++;
-        if (++replayed % BEAT_RECORDS === 0) beat();
-      }
+      if (!sink(words, floats, 0, nowMillis)) refused++;
+      if (++this.replayed % BEAT_RECORDS === 0) beat();
     }
     return refused;
   }
+}
+
+function isQuery(block: Uint32Array, entry: number): boolean {
+  return (block[entry * FOLD_ENTRY_WORDS + FOLD_TAG] & 0xff) === KIND_QUERY;
 }
 
 // The float offsets of min and max relative to the sum's: the layout keeps sum, min, max in that order for VALUE, A

@@ -1,6 +1,7 @@
 import { type Clock, SYSTEM_CLOCK } from '../src/contract/clock.js';
 import { SteeredClock } from '../src/contract/steered-clock.js';
 import type { TenantSelection } from '../src/contract/analytics.js';
+import { HeldSeries } from '../src/contract/held-series.js';
 import type { StartShardTask } from '../src/contract/protocol.js';
 import { RingHeader } from '../src/contract/ring-header.js';
 import type { LiveWorkerSettings, WorkerConfig } from '../src/contract/worker-config.js';
@@ -53,7 +54,13 @@ export class Shard implements ShardMessages, TestHookTarget {
     // One budget for everything this worker keeps per tenant, route, table or series (memory-budget.ts).
     this.budget = MemoryBudget.forShard(config.maxMemoryBytes);
     const dictionary = new Dictionary(task.strings, config.stringTableEntries, config.tenantSlots, this.budget);
-    const accumulation = new Accumulation(dictionary, config, this.budget, now);
+    const accumulation = new Accumulation(
+      dictionary,
+      config,
+      this.budget,
+      now,
+      task.heldSeries === undefined ? undefined : new HeldSeries(task.heldSeries),
+    );
     this.accumulation = accumulation;
     // The record dispatch, bound once: the ring and the overflow feed the same accumulation.
     const sink = (words: Uint32Array, floats: Float64Array, slot: number, nowMillis: number) =>

@@ -84,6 +84,15 @@ export interface CollectorStats {
     folded: number;
     /** Of `folded`, records that went to their metric's overflow series (`__overflow__`): the fold was at its series bound. */
     foldedToOverflow: number;
+    /**
+     * Entries made in the fold block being filled, or in the last one sealed (one per series folded, the overflow
+     * series included), summed over the shards; 0 until a burst has folded.
+     */
+    foldEntries: number;
+    /** Of that block's entries, how many new series may take (7/8): past it a series' records go to its overflow series. */
+    foldSeriesBound: number;
+    /** That block's entries in all: the series bound, and the rest for overflow series (sized by what maxMemoryBytes left). */
+    foldCapacity: number;
     /** Records the overflow holds now, not yet read by the workers. */
     overflowRecords: number;
     /** Bytes the overflow holds now (part of maxMemoryBytes). */

@@ -12,6 +12,9 @@
  *               three 0 (its byte counts are values, accumulated below). Other kinds: the record's words as they
  *               are (a query's database and pool gauges, a usage's data type), so that only VALUE varies.
  *   word 6      COUNT: records folded into the entry
+ *   word 7      LAST: the block's record number (1-based) of the entry's last record, so that the merge can replay
+ *               entries in the order of their last records: a query's pool gauges are a last value (the pool
+ *               limit), and entries are otherwise in the order of their first records
  *   words 8-25  nine float64s: VALUE's sum, min, max; A's (request bytes) sum, min, max; B's (response bytes)
  *   words 26-41 VALUE's bucket counts (up to 16 buckets; the boundaries of the kind, `valueBoundaries`)
  *   words 42-52 A's bucket counts (HTTP only: SIZE_BOUNDARIES, 11 buckets)
@@ -39,6 +42,7 @@ export const FOLD_AUX = 3;
 export const FOLD_A = 4;
 export const FOLD_B = 5;
 export const FOLD_COUNT = 6;
+export const FOLD_LAST = 7;
 
 /** Float64 offsets within an entry (`entry * FOLD_ENTRY_FLOATS + …`). */
 export const FOLD_VALUE_SUM = 4;
@@ -82,4 +86,15 @@ export function bucketOf(boundaries: readonly number[], value: number): number {
   const n = boundaries.length;
   while (bucket < n && value > boundaries[bucket]) bucket++;
   return bucket;
+}
+
+/**
+ * The hash of a record's fold key (the words above; an HTTP record's AUX, A and B are values, not key): the fold
+ * block's index (src/ring/fold-block.ts) and the held-series set (held-series.ts) use the same, so that the worker
+ * and the main thread name a series alike.
+ */
+export function foldKeyHash(tag: number, key: number, tenant: number, aux: number, a: number, b: number): number {
+  let hash = Math.imul(tag ^ Math.imul(key, 0x9e3779b1) ^ Math.imul(tenant, 0x85ebca6b), 0xc2b2ae35);
+  if ((tag & 0xff) !== KIND_HTTP) hash = Math.imul(hash ^ aux ^ Math.imul(a, 0x27d4eb2f) ^ Math.imul(b, 0x165667b1), 0x9e3779b1);
+  return hash ^ (hash >>> 15);
 }

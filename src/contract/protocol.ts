@@ -14,6 +14,11 @@ export interface StartShardTask {
   shard: number;
   ring: SharedArrayBuffer;
   strings: SharedArrayBuffer;
+  /**
+   * The series the worker holds, for the fold (held-series.ts): the worker adds, the main thread reads. The
+   * supervisor always gives it; a shard made alone (unit tests of the worker) may not, and then tells nobody.
+   */
+  heldSeries?: SharedArrayBuffer;
   port: MessagePort;
   /** The test hooks' port (test-hooks.ts): given only to a worker of a collector made for tests. */
   testPort?: MessagePort;

@@ -107,6 +107,9 @@ export class Status {
       spilled: 0,
       folded: 0,
       foldedToOverflow: 0,
+      foldEntries: 0,
+      foldSeriesBound: 0,
+      foldCapacity: 0,
       overflowRecords: 0,
       overflowBytes: 0,
       dropped: 0,
@@ -130,6 +133,10 @@ export class Status {
       ring.spilled += writer.spill.spilled;
       ring.folded += writer.spill.folded;
       ring.foldedToOverflow += writer.spill.foldedToOverflow;
+      const fold = writer.spill.foldEntries;
+      ring.foldEntries += fold.used;
+      ring.foldSeriesBound += fold.seriesBound;
+      ring.foldCapacity += fold.capacity;
       ring.overflowRecords += writer.spill.pending;
       ring.overflowBytes += writer.spill.bytes;
       rejected += writer.rejected;

@@ -22,7 +22,16 @@ export interface PipelineBody {
   status: ShownHealth;
   reasons: string[];
   ring: { capacity: number; used: number; fill_ratio: number; written: number };
-  overflow: { spilled: number; records: number; bytes: number };
+  overflow: {
+    spilled: number;
+    records: number;
+    bytes: number;
+    /** Of `spilled`, folded per series (a long burst), and of those, sent to overflow series (the fold's series bound). */
+    folded: number;
+    folded_to_overflow: number;
+    /** The fold block being filled or the last sealed: entries used, the series bound, its capacity. */
+    fold_entries: { used: number; series_bound: number; capacity: number };
+  };
   records: { dropped: number; rejected: number; lost: number; possibly_delivered: number };
   workers: { count: number; running: number; restarts: number };
   /** The exporters in use now (configure() may change them). */
@@ -149,7 +158,14 @@ export function pipelineReport(engine: Recorder, staleExportMillis: number, now 
         fill_ratio: round(stats.ring.used / stats.ring.capacity),
         written: stats.ring.written,
       },
-      overflow: { spilled: stats.ring.spilled, records: stats.ring.overflowRecords, bytes: stats.ring.overflowBytes },
+      overflow: {
+        spilled: stats.ring.spilled,
+        records: stats.ring.overflowRecords,
+        bytes: stats.ring.overflowBytes,
+        folded: stats.ring.folded,
+        folded_to_overflow: stats.ring.foldedToOverflow,
+        fold_entries: { used: stats.ring.foldEntries, series_bound: stats.ring.foldSeriesBound, capacity: stats.ring.foldCapacity },
+      },
       records: {
         dropped: stats.ring.dropped,
         rejected: stats.rejected,

@@ -16,6 +16,7 @@ import {
   FOLD_ENTRY_FLOATS,
   FOLD_ENTRY_WORDS,
   FOLD_KEY,
+  FOLD_LAST,
   FOLD_TAG,
   FOLD_TENANT,
   FOLD_VALUE_BUCKETS,
@@ -23,6 +24,7 @@ import {
   FOLD_VALUE_MIN,
   FOLD_VALUE_SUM,
   bucketOf as bucket,
+  foldKeyHash,
 } from '../contract/fold-layout.js';
 import { DB_DURATION_BOUNDARIES, HTTP_DURATION_BOUNDARIES, SIZE_BOUNDARIES } from '../contract/metrics.js';
 
@@ -91,9 +93,7 @@ export class FoldBlock {
     const kAux = http ? 0 : aux;
     const kA = http ? 0 : a;
     const kB = http ? 0 : b;
-    let hash = Math.imul(tag ^ Math.imul(key, 0x9e3779b1) ^ Math.imul(tenant, 0x85ebca6b), 0xc2b2ae35);
-    if (!http) hash = Math.imul(hash ^ kAux ^ Math.imul(kA, 0x27d4eb2f) ^ Math.imul(kB, 0x165667b1), 0x9e3779b1);
-    hash ^= hash >>> 15;
+    const hash = foldKeyHash(tag, key, tenant, kAux, kA, kB);
     const words = this.words;
     const index = this.index;
     let slot = hash & this.mask;
@@ -121,11 +121,11 @@ export class FoldBlock {
       }
       slot = (slot + 1) & this.mask;
     }
-    this.records++;
     const at = entry * FOLD_ENTRY_WORDS;
     const f = entry * FOLD_ENTRY_FLOATS;
     const floats = this.floats;
     words[at + FOLD_COUNT]++;
+    words[at + FOLD_LAST] = ++this.records;
     floats[f + FOLD_VALUE_SUM] += value;
     if (value < floats[f + FOLD_VALUE_MIN]) floats[f + FOLD_VALUE_MIN] = value;
     if (value > floats[f + FOLD_VALUE_MAX]) floats[f + FOLD_VALUE_MAX] = value;

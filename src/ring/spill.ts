@@ -1,7 +1,8 @@
 import { A, AUX, B, KEY, RECORD_BYTES, RECORD_FLOATS, RECORD_WORDS, TAG, TENANT, VALUE_FLOAT } from '../contract/ring-layout.js';
 import type { RingHeader } from '../contract/ring-header.js';
 import { OVERFLOW_ID, TENANT_ID_BASE } from '../contract/strings-layout.js';
-import { FOLD_ENTRY_BYTES, foldable } from '../contract/fold-layout.js';
+import { FOLD_ENTRY_BYTES, foldable, foldKeyHash } from '../contract/fold-layout.js';
+import { HeldSeries, heldSeriesSlots } from '../contract/held-series.js';
 import { FOLD_SERIES_BYTES, FoldBlock, foldBlockBytes } from './fold-block.js';
 
 /** Records per overflow segment: 128 KiB, so that a burst costs one allocation and one message per 4,096 records. */
@@ -23,6 +24,11 @@ const FOLD_SERIES_SHARE = 7 / 8;
 const SEAL_DELAY_MILLIS = 10;
 /** Free segments are kept for reuse until the overflow has been unused this long; then all but one are let go. */
 export const SPILL_IDLE_MILLIS = 30_000;
+
+/** Entries a fold block of `capacity` may make for new series (FOLD_SERIES_SHARE of it). */
+function seriesBoundOf(capacity: number): number {
+  return Math.floor(capacity * FOLD_SERIES_SHARE);
+}
 
 /**
  * A sealed segment, numbered `seq` in the order handed over: `records` records in the ring's own format, or, when
@@ -73,10 +79,23 @@ export class Spill {
   private spilledCount = 0;
   /** The fold block being filled; while one is open, no raw segment is (one open at a time keeps `seq` order simple). */
   private block: FoldBlock | undefined;
-  /** Entries the open block may make for new series (the rest of its capacity is for overflow series). */
+  /** Entries the open block may make for new series, and for overflow series (the room's two shares). */
   private blockSeriesLimit = 0;
+  private blockOverflowLimit = 0;
+  /** Entries the open block made for new series and for overflow series (those for held series are the rest). */
+  private newEntries = 0;
+  private overflowEntries = 0;
+  /** Series the worker held when the open block opened: the block's reserve past the room. */
+  private heldAtOpen = 0;
   private foldedCount = 0;
   private foldOverflowCount = 0;
+  /** Entries and capacity of the last fold block sealed (not the block: its memory is let go once read). */
+  private lastBlockEntries = 0;
+  private lastBlockCapacity = 0;
+  private lastBlockSeriesBound = 0;
+
+  /** The series the worker holds (held-series.ts): read only on the fold path, when a block has no room for new series. */
+  readonly heldSeries: HeldSeries;
 
   constructor(
     private readonly header: RingHeader,
@@ -84,7 +103,9 @@ export class Spill {
     private readonly onSealed: (segment: SpillSegment) => void,
     /** TenantSlots.segmentStamp: 1 + the segment that took each tenant slot's last record. */
     private readonly segmentStamps: Uint32Array = new Uint32Array(0),
-  ) {}
+  ) {
+    this.heldSeries = new HeldSeries(heldSeriesSlots(limitBytes));
+  }
 
   /** The sequence of the open segment, or of the next one when none is open: every record so far is in an earlier or this one. */
   get openSequence(): number {
@@ -104,6 +125,16 @@ export class Spill {
   /** Folded records that went to their metric's overflow series (`__overflow__`): the fold was at its series bound. */
   get foldedToOverflow(): number {
     return this.foldOverflowCount;
+  }
+
+  /**
+   * The fold block being filled, or the last one sealed: its entries made, and its series bound (entries it may make
+   * for new series; the rest of its capacity is for overflow series). Zeros until a block has opened.
+   */
+  get foldEntries(): { used: number; seriesBound: number; capacity: number } {
+    if (this.block === undefined)
+      return { used: this.lastBlockEntries, seriesBound: this.lastBlockSeriesBound, capacity: this.lastBlockCapacity };
+    return { used: this.block.entries, seriesBound: this.blockSeriesLimit, capacity: this.block.capacity };
   }
 
   /** Bytes of segments and fold blocks held now. */
@@ -149,13 +180,41 @@ export class Spill {
     if (!foldable(tag & 0xff)) return false;
     const block = this.block ?? this.openBlock();
     if (block === undefined) return false;
-    if (!block.add(tag, key, tenant, aux, value, a, b, this.blockSeriesLimit)) {
-      if (tenant === OVERFLOW_ID || !block.add(tag, key, OVERFLOW_ID, aux, value, a, b, block.capacity)) return false;
+    // Three shares of the block (openBlock): new series up to the series bound; a series the worker holds always
+    // (the reserve past the room), so that its burst stays under its own key; overflow series the rest of the room.
+    const made = block.entries;
+    if (tenant === OVERFLOW_ID) {
+      // Recorded under `__overflow__` already (a label limit): an overflow series from the start.
+      if (!this.addOverflow(block, tag, key, aux, value, a, b)) return false;
+    } else if (block.add(tag, key, tenant, aux, value, a, b, this.newEntries < this.newSeriesLimit() ? block.capacity : 0)) {
+      if (block.entries !== made) this.newEntries++;
+    } else if (
+      !this.heldSeries.has(foldKeyHash(tag, key, tenant, aux, a, b)) ||
+      !block.add(tag, key, tenant, aux, value, a, b, block.capacity - (this.blockOverflowLimit - this.overflowEntries))
+    ) {
+      if (!this.addOverflow(block, tag, key, aux, value, a, b)) return false;
       this.foldOverflowCount++;
     }
     this.foldedCount++;
     this.spilledCount++;
     if (tenant >= TENANT_ID_BASE) this.segmentStamps[tenant - TENANT_ID_BASE] = this.nextSeq + 1;
+    return true;
+  }
+
+  /**
+   * Entries new series may have made: the series bound, less the series the worker came to hold since the block
+   * opened (the reserve covers those it held then), so that those find an entry too when their records come.
+   */
+  private newSeriesLimit(): number {
+    return this.blockSeriesLimit - Math.max(0, this.heldSeries.count - this.heldAtOpen);
+  }
+
+  /** The record into its metric's overflow series (`__overflow__`), within the overflow share of the block. */
+  private addOverflow(block: FoldBlock, tag: number, key: number, aux: number, value: number, a: number, b: number): boolean {
+    const made = block.entries;
+    if (!block.add(tag, key, OVERFLOW_ID, aux, value, a, b, this.overflowEntries < this.blockOverflowLimit ? block.capacity : 0))
+      return false;
+    if (block.entries !== made) this.overflowEntries++;
     return true;
   }
 
@@ -173,13 +232,20 @@ export class Spill {
     if (capacity < MIN_FOLD_ENTRIES) return undefined;
     let block: FoldBlock;
     try {
-      block = new FoldBlock(capacity);
+      // Past the room, a reserve for the series the worker holds now: their entries repeat what the worker's state
+      // already pays for them (more than an entry's 256 bytes each), for as long as the block is unread, so the
+      // block's address space stays within the bound (docs/architecture.md, "The fold").
+      this.heldAtOpen = this.heldSeries.count;
+      block = new FoldBlock(Math.min(MAX_FOLD_ENTRIES, capacity + this.heldAtOpen));
     } catch {
       // The request path never throws: an allocation the process cannot make drops the record (counted).
       return undefined;
     }
     this.block = block;
-    this.blockSeriesLimit = Math.floor(capacity * FOLD_SERIES_SHARE);
+    this.blockSeriesLimit = seriesBoundOf(capacity);
+    this.blockOverflowLimit = capacity - this.blockSeriesLimit;
+    this.newEntries = 0;
+    this.overflowEntries = 0;
     this.lastUsedMillis = Date.now();
     // As for a segment: the block reaches the worker within milliseconds of the burst's end.
     setTimeout(() => {
@@ -193,6 +259,9 @@ export class Spill {
     const block = this.block;
     if (block !== undefined) {
       this.block = undefined;
+      this.lastBlockEntries = block.entries;
+      this.lastBlockCapacity = block.capacity;
+      this.lastBlockSeriesBound = this.blockSeriesLimit;
       if (block.records === 0) return;
       // The hash index stays here and is let go: from now on the block holds only its entries.
       this.heldBytes += block.entries * FOLD_ENTRY_BYTES;

@@ -248,8 +248,8 @@ export class ShardSupervisor {
       (reply) => this.calls.settle(reply.id, { ok: true, value: reply.type === 'testMemory' ? reply : undefined }),
     );
     const { port, testPort } = worker.workerEnds;
-    const { shard, strings, config } = this;
-    const task: StartShardTask = { shard, ring: this.ring.buffer, strings, port, testPort, testTime: steeredTimeOf(this.clock), config };
+    const shared = { ring: this.ring.buffer, strings: this.strings, heldSeries: this.ring.spill.heldSeries.buffer };
+    const task: StartShardTask = { shard: this.shard, ...shared, port, testPort, testTime: steeredTimeOf(this.clock), config: this.config };
     // The worker's end closes when its thread ends, however it ends.
     void worker.closed.then(() => this.workerGone(worker));
     this.worker = worker;

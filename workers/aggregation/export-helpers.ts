@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
-import type { Collection, DataPoint, HistogramValue, PointSettler } from '../export/collection.js';
+import type { Collection } from '../export/collection.js';
+import { SeriesAttributes } from '../export/series-attributes.js';
+import type { RunSpec, SeriesRun } from '../export/series-run.js';
 import type { CounterStore } from './counter-store.js';
 import type { HistogramStore } from './histogram-store.js';
 import type { SeriesStore } from './series-store.js';
@@ -82,14 +84,17 @@ function collectScalar(
   deltaOf: (series: number) => number,
   commit: (series: number, sent: number) => void,
 ): void {
-  // One settler per store and export, not a closure per point: what a point settles is in the point.
-  const settler: PointSettler = {
-    commit(point: DataPoint, endMillis: number) {
-      const series = point.series;
-      commit(series, point.value as number);
-      store.startTimes[series] = endMillis;
-      store.touch(series, endMillis);
+  // One spec per store and export: a point is a row of its run's columns (export/series-run.ts), settled from there.
+  const spec: RunSpec = {
+    definition,
+    kind: 'number',
+    buckets: 0,
+    store,
+    attributes: seriesAttributes(store, definition, 'number', attributesOf),
+    commit(run: SeriesRun, i: number) {
+      commit(run.series[i], run.values[i]);
     },
+    abort: undefined,
   };
   forEachSeries(
     collection,
@@ -97,8 +102,7 @@ function collectScalar(
     idleMillis,
     (s) => deltaOf(s) !== 0,
     (series) => {
-      const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      collection.addSeries(definition, attributes, store.startTimes[series], deltaOf(series), settler, store, series);
+      collection.addRunPoint(spec, series, store.startTimes[series], deltaOf(series));
     },
   );
 }
@@ -111,17 +115,18 @@ export function collectHistogram(
   idleMillis: number,
   attributesOf: (series: number) => Attributes,
 ): void {
-  const settler: PointSettler = {
-    commit(point: DataPoint, endMillis: number) {
-      const series = point.series;
-      const value = point.value as HistogramValue;
-      store.commit(series, value.counts, value.sum);
-      store.startTimes[series] = endMillis;
-      store.touch(series, endMillis);
+  const buckets = store.buckets;
+  const spec: RunSpec = {
+    definition,
+    kind: 'histogram',
+    buckets,
+    store,
+    attributes: seriesAttributes(store, definition, 'histogram', attributesOf),
+    commit(run: SeriesRun, i: number) {
+      store.commitAt(run.series[i], run.buckets, i * buckets, run.values[i]);
     },
-    abort(point: DataPoint) {
-      const value = point.value as HistogramValue;
-      store.restoreExtremes(point.series, value.min, value.max);
+    abort(run: SeriesRun, i: number) {
+      store.restoreExtremes(run.series[i], run.mins[i], run.maxs[i]);
     },
   };
   forEachSeries(
@@ -130,14 +135,26 @@ export function collectHistogram(
     idleMillis,
     (s) => store.deltaCount(s) !== 0,
     (series) => {
-      const counts = store.deltaBucketCounts(series);
-      const sum = store.deltaSum(series);
-      let count = 0;
-      for (const c of counts) count += c;
-      const min = store.takeMin(series);
-      const max = store.takeMax(series);
-      const attributes = store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series);
-      collection.addSeries(definition, attributes, store.startTimes[series], { counts, sum, count, min, max }, settler, store, series);
+      const run = collection.addRunPoint(spec, series, store.startTimes[series], store.deltaSum(series));
+      const i = run.length - 1;
+      run.counts[i] = store.copyDeltaBuckets(series, run.buckets, i * buckets);
+      run.mins[i] = store.takeMin(series);
+      run.maxs[i] = store.takeMax(series);
     },
   );
+}
+
+/**
+ * The encoded attributes of `store`'s series for `definition` (kept by the store, which forgets a series' entry
+ * when it removes the series), reading this export's `attributesOf`, the overflow series' attributes its own.
+ */
+function seriesAttributes(
+  store: SeriesStore,
+  definition: MetricDefinition,
+  kind: 'number' | 'histogram',
+  attributesOf: (series: number) => Attributes,
+): SeriesAttributes {
+  const table = store.sideTable(definition, (budget) => new SeriesAttributes(budget, kind));
+  table.attributesOf = (series) => (store.isOverflow(series) ? OVERFLOW_ATTRIBUTES : attributesOf(series));
+  return table;
 }

@@ -77,6 +77,26 @@ export class HistogramStore extends SeriesStore {
     return this.floats[series * this.floatStride + SUM];
   }
 
+  /** Copies the series' pending bucket counts to `into[at …]` (an export run's columns); returns their total. */
+  copyDeltaBuckets(series: number, into: Uint32Array, at: number): number {
+    const from = (series * this.floatStride + STATS) * 2;
+    const words = this.words;
+    let count = 0;
+    for (let b = 0; b < this.buckets; b++) {
+      const n = words[from + b];
+      into[at + b] = n;
+      count += n;
+    }
+    return count;
+  }
+
+  /** The backend accepted the buckets at `buckets[at …]` and this sum (commit, from an export run's columns). */
+  commitAt(series: number, buckets: Uint32Array, at: number, sum: number): void {
+    const to = (series * this.floatStride + STATS) * 2;
+    for (let b = 0; b < this.buckets; b++) this.words[to + b] -= buckets[at + b];
+    this.floats[series * this.floatStride + SUM] -= sum;
+  }
+
   /** Takes min and max for an export, leaving them empty for the values that arrive meanwhile. */
   takeExtremes(series: number): { min: number; max: number } {
     const at = series * this.floatStride;

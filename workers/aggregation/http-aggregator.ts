@@ -1,4 +1,6 @@
 import { tagCode, tagDetail, tagWithoutCode } from '../../src/contract/codes.js';
+import { foldKeyHash } from '../../src/contract/fold-layout.js';
+import type { HeldSeries } from '../../src/contract/held-series.js';
 import { requestBytesOf, responseBytesOf } from '../../src/contract/record-codec.js';
 import { KEY, RECORD_FLOATS, RECORD_WORDS, TAG, VALUE_FLOAT } from '../../src/contract/ring-layout.js';
 import { methodName } from '../../src/contract/http-methods.js';
@@ -46,6 +48,8 @@ export interface HttpAggregatorOptions {
   histogramAggregation?: DurationAggregation;
   /** Whether records feed the tenant rows at first; configure() changes it (setTenantMetrics). */
   tenantMetrics: boolean;
+  /** Where the request series kept under their own tenant are told to the main thread's fold (held-series.ts). */
+  heldSeries?: HeldSeries;
 }
 
 /**
@@ -68,6 +72,7 @@ export class HttpAggregator {
   /** Whether records feed the tenant rows (metrics.tenant). */
   private feedTenants: boolean;
   private readonly idleMillis: number;
+  private readonly heldSeries: HeldSeries | undefined;
   /**
    * Removals in the linked stores (duration, sizes, tenant rows), shared by them: a link is valid only if taken at
    * the current value. Read per record, so that a removal invalidates every link at once, even mid-export.
@@ -96,6 +101,7 @@ export class HttpAggregator {
     this.tenants = new SumStore(2, TENANT_COLUMNS, maxSeries, budget, nowMillis, generation).foldTenants(0);
     this.feedTenants = options.tenantMetrics;
     this.idleMillis = options.idleMillis;
+    this.heldSeries = options.heldSeries;
   }
 
   get seriesCount(): number {
@@ -164,6 +170,9 @@ export class HttpAggregator {
       requestSize = this.requestSizes.seriesOf(method, route, 0, nowMillis);
       responseSize = this.responseSizes.seriesOf(method, route, 0, nowMillis);
       tenantRow = this.feedTenants ? this.tenants.seriesOf(owner, this.endpoints.category(endpoint), 0, nowMillis) : -1;
+      // A request series of its own tenant: the fold must keep its burst under its own key (held-series.ts). Here,
+      // not per record: this branch runs once per new series (and after a removal in a linked store).
+      if (series !== 0 && owner === tenant && tenant !== OVERFLOW_ID) this.heldSeries?.add(foldKeyHash(tag, endpoint, tenant, 0, 0, 0));
       if (series !== 0) {
         cells[link + LINK_DURATION] = duration + 1;
         cells[link + LINK_REQUEST_SIZE] = requestSize + 1;

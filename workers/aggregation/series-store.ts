@@ -1,6 +1,14 @@
 import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import type { MemoryBudget } from '../memory-budget.js';
 
+/**
+ * What someone keeps per series number beside a store's own columns (an export's encoded attributes:
+ * export/series-attributes.ts): told when a series is removed, before its number can be reused.
+ */
+export interface SeriesSideTable {
+  forget(series: number): void;
+}
+
 /** A counter of removals, possibly shared by several stores. */
 export interface Generation {
   value: number;
@@ -48,6 +56,7 @@ export abstract class SeriesStore {
   private highWater = 0;
   private readonly free: number[] = [];
   private liveSeries = 0;
+  private readonly sideTables = new Map<unknown, SeriesSideTable>();
 
   constructor(
     keyWords: 1 | 2 | 3,
@@ -63,6 +72,16 @@ export abstract class SeriesStore {
     this.activeAt = new Uint32Array(0);
     this.slots = new Int32Array(0);
     this.slotMask = 0;
+  }
+
+  /** The side table kept under `key` (made by `make` the first time): it forgets each series this store removes. */
+  sideTable<T extends SeriesSideTable>(key: unknown, make: (budget: MemoryBudget) => T): T {
+    let table = this.sideTables.get(key);
+    if (table === undefined) {
+      table = make(this.budget);
+      this.sideTables.set(key, table);
+    }
+    return table as T;
   }
 
   /** Allocates the first series (the overflow series). Subclasses call it at the end of their constructor. */
@@ -182,6 +201,7 @@ export abstract class SeriesStore {
     this.slots[hole] = 0;
     this.startTimes[series] = 0;
     this.resetColumns(series);
+    for (const table of this.sideTables.values()) table.forget(series);
     this.free.push(series);
     this.liveSeries--;
   }

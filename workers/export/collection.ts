@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
 import type { ExponentialPointView } from './otlp/metrics-writer.js';
+import { type RunSpec, SeriesRun } from './series-run.js';
 
 /** What happens to a data point's source once its batch's fate is known. */
 export interface Settlement {
@@ -73,11 +74,15 @@ const STEPS_PER_PROGRESS = 4_096;
 
 /**
  * One export request: at most `batchSize` data points, grouped by metric, and the settlements of their sources.
- * Every point of a batch ends at the collection's `endMillis`.
+ * Every point of a batch ends at the collection's `endMillis`. A store series' point is in a run (columns, no object:
+ * series-run.ts); any other point is a DataPoint in `points`.
  */
 export class Batch {
   readonly points = new Map<MetricDefinition, DataPoint[]>();
+  readonly runs: SeriesRun[] = [];
   readonly settlements: Settlement[] = [];
+  /** The metrics of the batch in the order their first point came, runs and points alike. */
+  readonly metrics: MetricDefinition[] = [];
   size = 0;
 
   constructor(readonly endMillis: number) {}
@@ -85,12 +90,50 @@ export class Batch {
   commit(): void {
     for (const settlement of this.settlements) settlement.commit();
     const end = this.endMillis;
+    for (const run of this.runs) run.commit(end);
     for (const points of this.points.values()) for (const point of points) point.settler?.commit(point, end);
   }
 
   abort(): void {
     for (const settlement of this.settlements) settlement.abort?.();
+    for (const run of this.runs) run.abort();
     for (const points of this.points.values()) for (const point of points) point.settler?.abort?.(point);
+  }
+
+  /**
+   * Every point of the batch as a DataPoint (runs made into objects, their attributes read now): for the readers off
+   * the export's hot path (the console, a GET /metrics render, a deferred absorb). Call it while the runs' series
+   * still hold the keys they were collected under (before the batch settles, or right after).
+   */
+  allPoints(): Map<MetricDefinition, DataPoint[]> {
+    const all = new Map<MetricDefinition, DataPoint[]>();
+    for (const definition of this.metrics) all.set(definition, [...(this.points.get(definition) ?? [])]);
+    for (const run of this.runs) {
+      const points = all.get(run.spec.definition) as DataPoint[];
+      const { spec } = run;
+      for (let i = 0; i < run.length; i++) {
+        const series = run.series[i];
+        const value: PointValue =
+          spec.kind === 'number'
+            ? run.values[i]
+            : {
+                counts: run.buckets.slice(i * spec.buckets, (i + 1) * spec.buckets),
+                count: run.counts[i],
+                sum: run.values[i],
+                min: run.mins[i],
+                max: run.maxs[i],
+              };
+        points.push({
+          attributes: spec.attributes.attributesOf(series),
+          startMillis: run.starts[i],
+          value,
+          source: spec.store,
+          series,
+          settler: undefined,
+        });
+      }
+    }
+    return all;
   }
 }
 
@@ -103,6 +146,9 @@ export class Collection {
   readonly endMillis: number;
   private current: Batch | undefined;
   private steps = 0;
+  /** The run the last store point went to, and its batch: the next point of the same spec and batch joins it. */
+  private lastRun: SeriesRun | undefined;
+  private lastRunBatch: Batch | undefined;
 
   /**
    * `onProgress` runs every STEPS_PER_PROGRESS series visited: the shard drains its ring there, so that collecting
@@ -150,20 +196,46 @@ export class Collection {
     this.pointsOf(definition).push({ attributes, startMillis, value, source, series, settler });
   }
 
+  /**
+   * A point of store series `series` for `spec`'s metric, value `value` (a histogram's sum): the run it went to is
+   * returned, the point at its `length - 1`, for the caller to fill a histogram's other columns.
+   */
+  addRunPoint(spec: RunSpec, series: number, startMillis: number, value: number): SeriesRun {
+    const batch = this.batchOfNext();
+    let run = this.lastRun;
+    if (run === undefined || run.spec !== spec || this.lastRunBatch !== batch) {
+      run = new SeriesRun(spec);
+      if (!batch.points.has(spec.definition) && !batch.runs.some((other) => other.spec.definition === spec.definition))
+        batch.metrics.push(spec.definition);
+      batch.runs.push(run);
+      this.lastRun = run;
+      this.lastRunBatch = batch;
+    }
+    run.push(series, startMillis, value);
+    return run;
+  }
+
   /** The point list of `definition` in the batch the next point goes to (`current`), that point counted. */
   private pointsOf(definition: MetricDefinition): DataPoint[] {
+    const batch = this.batchOfNext();
+    let points = batch.points.get(definition);
+    if (points === undefined) {
+      points = [];
+      if (!batch.runs.some((run) => run.spec.definition === definition)) batch.metrics.push(definition);
+      batch.points.set(definition, points);
+    }
+    return points;
+  }
+
+  /** The batch the next point goes to, that point counted: a new one when the current one is full. */
+  private batchOfNext(): Batch {
     let batch = this.current;
     if (batch === undefined || batch.size >= this.batchSize) {
       batch = new Batch(this.endMillis);
       this.batches.push(batch);
       this.current = batch;
     }
-    let points = batch.points.get(definition);
-    if (points === undefined) {
-      points = [];
-      batch.points.set(definition, points);
-    }
     batch.size++;
-    return points;
+    return batch;
   }
 }

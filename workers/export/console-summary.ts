@@ -36,9 +36,10 @@ export function consoleSummary(batches: readonly Batch[], endMillis: number, sha
   let spilled = 0;
   let dropped = 0;
   let overflowed = 0;
+  const all = batches.map((batch) => batch.allPoints());
   const each = (definition: MetricDefinition, visit: (attributes: Record<string, unknown>, value: PointValue) => void) => {
-    for (const batch of batches)
-      for (const point of batch.points.get(definition) ?? []) visit(point.attributes, explicitValue(definition, point.value));
+    for (const points of all)
+      for (const point of points.get(definition) ?? []) visit(point.attributes, explicitValue(definition, point.value));
   };
   each(METRICS.httpRequests, (a, value) => {
     const count = value as number;

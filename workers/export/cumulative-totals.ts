@@ -26,7 +26,8 @@
 import type { MetricFamilyText } from '../../src/contract/protocol.js';
 import { METRICS, type MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../memory-budget.js';
-import type { Batch, PointValue } from './collection.js';
+import type { Batch, DataPoint, PointValue } from './collection.js';
+import type { SeriesRun } from './series-run.js';
 import { explicitValue } from './explicit-view.js';
 import { type Cell, Family } from './totals-family.js';
 import { braces, escapeLabelValue, formatNumber, labelPairs, prometheusName } from './prometheus-text.js';
@@ -54,9 +55,15 @@ export class CumulativeTotals {
 
   /** Adds a settled batch's points (call it right after `batch.commit()`). */
   absorb(batch: Batch): void {
-    // Deferred, a point's series may have been removed and its number reused by then: it is found by its labels.
-    if (this.openRenders > 0) this.deferred.push(() => this.absorbNow(batch, false));
-    else this.absorbNow(batch, true);
+    // Deferred, a point's series may have been removed and its number reused by then: it is found by its labels,
+    // read now (allPoints).
+    if (this.openRenders > 0) {
+      const points = batch.allPoints();
+      this.deferred.push(() => this.absorbPoints(points, false));
+    } else {
+      this.absorbRuns(batch.runs);
+      this.absorbPoints(batch.points, true);
+    }
   }
 
   /**
@@ -71,7 +78,11 @@ export class CumulativeTotals {
    */
   openRender(pending: readonly Batch[], shardLabels: string): TotalsRender {
     this.openRenders++;
-    const steps = this.renderSteps(pending, shardLabels);
+    // Made into objects now, while the runs' series still hold the keys they were collected under.
+    const steps = this.renderSteps(
+      pending.map((batch) => batch.allPoints()),
+      shardLabels,
+    );
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -122,13 +133,9 @@ export class CumulativeTotals {
    * `bySeries`: right after the batch's commit, when each point's series still holds the key it was collected
    * under (a series with data in flight is never removed), so its cell may be found by its series number.
    */
-  private absorbNow(batch: Batch, bySeries: boolean): void {
-    for (const [definition, points] of batch.points) {
-      let family = this.accepted.get(definition);
-      if (family === undefined) {
-        family = new Family(definition);
-        this.accepted.set(definition, family);
-      }
+  private absorbPoints(batchPoints: ReadonlyMap<MetricDefinition, readonly DataPoint[]>, bySeries: boolean): void {
+    for (const [definition, points] of batchPoints) {
+      const family = this.familyOf(definition);
       for (const point of points) {
         let cell = bySeries ? family.cellOfPoint(point, this.budget) : family.cellOf(labelPairs(point.attributes), this.budget);
         // Refused at the memory bound: into the family's overflow cell, one per metric, charged whatever.
@@ -138,12 +145,49 @@ export class CumulativeTotals {
     }
   }
 
+  /** absorbPoints(…, true) for a batch's runs, from their columns: a cell found by series number, no object per point. */
+  private absorbRuns(runs: readonly SeriesRun[]): void {
+    for (const run of runs) {
+      const { spec } = run;
+      const family = this.familyOf(spec.definition);
+      const attributesOf = spec.attributes.attributesOf;
+      const gauge = spec.definition.kind === 'gauge';
+      const width = family.buckets;
+      for (let i = 0; i < run.length; i++) {
+        let cell = family.cellOfSeries(spec.store, run.series[i], attributesOf, this.budget);
+        if (cell < 0) cell = family.cellOf(OVERFLOW_KEY, this.budget, true);
+        if (spec.kind === 'number') {
+          if (gauge) family.values[cell] = run.values[i];
+          else family.values[cell] += run.values[i];
+          continue;
+        }
+        const at = cell * width;
+        const from = i * spec.buckets;
+        for (let b = 0; b < width; b++) family.counts[at + b] += run.buckets[from + b];
+        family.values[cell] += run.counts[i];
+        family.sums[cell] += run.values[i];
+      }
+    }
+  }
+
+  private familyOf(definition: MetricDefinition): Family {
+    let family = this.accepted.get(definition);
+    if (family === undefined) {
+      family = new Family(definition);
+      this.accepted.set(definition, family);
+    }
+    return family;
+  }
+
   /** The render's work, yielding every CELLS_PER_STEP points or cells; returns the families. */
-  private *renderSteps(pending: readonly Batch[], shardLabels: string): Generator<void, MetricFamilyText[]> {
+  private *renderSteps(
+    pending: readonly ReadonlyMap<MetricDefinition, readonly DataPoint[]>[],
+    shardLabels: string,
+  ): Generator<void, MetricFamilyText[]> {
     const current = new Map<MetricDefinition, Map<string, Cell>>();
     let done = 0;
-    for (const batch of pending) {
-      for (const [definition, points] of batch.points) {
+    for (const batchPoints of pending) {
+      for (const [definition, points] of batchPoints) {
         let family = current.get(definition);
         if (family === undefined) {
           family = new Map();

@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { MetricDefinition } from '../../src/contract/metrics.js';
 import type { Reservations } from '../memory-budget.js';
 import type { DataPoint, PointSource } from './collection.js';
@@ -84,7 +85,19 @@ export class Family {
   cellOfPoint(point: DataPoint, budget: Reservations): number {
     const source = point.source;
     if (source === undefined) return this.cellOf(labelPairs(point.attributes), budget);
-    const series = point.series;
+    return this.cellOfSeries(source, point.series, point.attributes, budget);
+  }
+
+  /**
+   * cellOfPoint for store series `series` of `source`, its attributes `attributes` (a function, called only when
+   * the label key must be built).
+   */
+  cellOfSeries(
+    source: PointSource,
+    series: number,
+    attributes: Attributes | ((series: number) => Attributes),
+    budget: Reservations,
+  ): number {
     const width = source.keyWords;
     let cached = this.bySource.get(source);
     if (cached === undefined) {
@@ -94,8 +107,9 @@ export class Family {
     if (series < cached.cells.length) {
       const cell = cached.cells[series];
       if (cell >= 0 && sameKey(cached.keys, source.keys, series * width, width)) return cell;
-    } else if (!this.growSeriesCells(cached, source, series, budget)) return this.cellOf(labelPairs(point.attributes), budget);
-    const cell = this.cellOf(labelPairs(point.attributes), budget);
+    } else if (!this.growSeriesCells(cached, source, series, budget))
+      return this.cellOf(labelPairs(attributesOf(attributes, series)), budget);
+    const cell = this.cellOf(labelPairs(attributesOf(attributes, series)), budget);
     if (cell < 0) return cell;
     cached.cells[series] = cell;
     const at = series * width;
@@ -197,4 +211,8 @@ interface SeriesCells {
 function sameKey(cached: Uint32Array, current: Uint32Array, at: number, width: number): boolean {
   for (let i = 0; i < width; i++) if (cached[at + i] !== current[at + i]) return false;
   return true;
+}
+
+function attributesOf(attributes: Attributes | ((series: number) => Attributes), series: number): Attributes {
+  return typeof attributes === 'function' ? attributes(series) : attributes;
 }

@@ -1,4 +1,8 @@
-import { tagKind } from '../../src/contract/codes.js';
+import { KIND_HTTP, tagKind } from '../../src/contract/codes.js';
+import { foldable, foldKeyHash } from '../../src/contract/fold-layout.js';
+import type { HeldSeries } from '../../src/contract/held-series.js';
+import { A, AUX, B, KEY, RECORD_WORDS } from '../../src/contract/ring-layout.js';
+import { OVERFLOW_ID } from '../../src/contract/strings-layout.js';
 import { tagOf, tenantOf, tenantSlotOf } from '../../src/contract/record-codec.js';
 import type { WorkerConfig } from '../../src/contract/worker-config.js';
 import { DbAggregator } from '../aggregation/db-aggregator.js';
@@ -39,13 +43,17 @@ export class Accumulation {
   readonly consumers: readonly RecordConsumer[];
   /** The consumers' handlers by record kind: one array read per record, no switch to keep in step with the list. */
   private readonly byKind: RecordHandler[][];
+  private readonly heldSeries: HeldSeries | undefined;
 
   constructor(
     readonly dictionary: Dictionary,
     private readonly config: WorkerConfig,
     budget: MemoryBudget,
     nowMillis: number,
+    /** The series this worker holds, as the main thread's fold sees them (held-series.ts); none in unit tests. */
+    heldSeries?: HeldSeries,
   ) {
+    this.heldSeries = heldSeries;
     this.check = new RecordCheck(dictionary, config.shard, config.shards);
     this.tenantLastSeen = new Float64Array(config.tenantSlots);
     const common = {
@@ -55,7 +63,7 @@ export class Accumulation {
       idleMillis: config.seriesIdleMillis,
       histogramAggregation: config.otlp.histogramAggregation,
     };
-    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant });
+    this.http = new HttpAggregator(dictionary, { ...common, tenantMetrics: config.metrics.tenant, heldSeries });
     this.db = new DbAggregator(dictionary, common);
     this.usage = new UsageAggregator(dictionary, config.maxSeries, budget, nowMillis, config.seriesIdleMillis);
     this.runtime = new RuntimeAggregator(config.maxSeries, budget, nowMillis, config.seriesIdleMillis);
@@ -75,14 +83,25 @@ export class Accumulation {
    */
   consume(words: Uint32Array, floats: Float64Array, slot: number, now: number): boolean {
     if (!this.check.usable(words, floats, slot)) return false;
-    let tenant = tenantOf(words, slot);
+    const recorded = tenantOf(words, slot);
+    let tenant = recorded;
     const tenantSlot = tenantSlotOf(tenant);
     if (tenantSlot >= 0) {
       this.tenantLastSeen[tenantSlot] = now;
       // A client-chosen tenant: its own id once admitted, `__overflow__` while folded (tenant-admission.ts).
       tenant = this.admission.tenantOf(tenantSlot, tenant, now);
     }
-    const handlers = this.byKind[tagKind(tagOf(words, slot))];
+    const tag = tagOf(words, slot);
+    const kind = tagKind(tag);
+    // Tell the main thread's fold that this series is held here, so that a burst keeps it whole (held-series.ts).
+    // HTTP's request series say so themselves, once per series (http-aggregator.ts); the other kinds per record,
+    // as soon as their tenant is admitted (a series their store then puts under `__overflow__` is told too: it gets
+    // a fold entry it does not need, and the store decides again at the replay).
+    if (kind !== KIND_HTTP && tenant === recorded && tenant !== OVERFLOW_ID && this.heldSeries !== undefined && foldable(kind)) {
+      const at = slot * RECORD_WORDS;
+      this.heldSeries.add(foldKeyHash(tag, words[at + KEY], tenant, words[at + AUX], words[at + A], words[at + B]));
+    }
+    const handlers = this.byKind[kind];
     for (let i = 0; i < handlers.length; i++) handlers[i](words, floats, slot, now, tenant);
     return handlers.length > 0;
   }

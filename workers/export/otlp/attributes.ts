@@ -3,12 +3,26 @@ import { lengthDelimited, ProtoBuffer, tagByte, WIRE_I64, WIRE_LEN, WIRE_VARINT 
 export type AttributeValue = string | number | boolean;
 
 /**
+ * An attribute as a writer writes it: `proto[protoAt …protoAt + protoLength)` after the point's attributes tag,
+ * `json` in the point's attributes array. One attribute (EncodedAttribute), or several whose fields are joined for
+ * one tag (a series' whole list, a range of a slab: export/series-attributes.ts), which a writer writes the same way.
+ */
+export interface WireAttribute {
+  readonly proto: Uint8Array;
+  readonly protoAt: number;
+  readonly protoLength: number;
+  readonly json: string;
+}
+
+/**
  * One attribute (key = value) encoded once, in both wire formats, so that data points copy bytes instead of encoding
  * strings: `proto` is the KeyValue message as a length-prefixed body (the writer puts the field tag in front, which
  * differs between point types), `json` its OTLP/JSON object text.
  */
-export class EncodedAttribute {
+export class EncodedAttribute implements WireAttribute {
   readonly proto: Uint8Array;
+  readonly protoAt = 0;
+  readonly protoLength: number;
   readonly json: string;
 
   constructor(
@@ -30,6 +44,7 @@ export class EncodedAttribute {
     framed.varint(content.length);
     framed.raw(content);
     this.proto = framed.take();
+    this.protoLength = this.proto.length;
     this.json = `{"key":${JSON.stringify(key)},"value":${jsonAnyValue(value)}}`;
   }
 }

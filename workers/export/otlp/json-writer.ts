@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import { encodeAttributes, jsonDouble, type EncodedAttribute } from './attributes.js';
+import { encodeAttributes, jsonDouble, type WireAttribute } from './attributes.js';
 import {
   checkBucketCount,
   CONTENT_TYPES,
@@ -75,13 +75,13 @@ export class JsonMetricsWriter implements MetricsWriter {
     this.temporality = temporality;
   }
 
-  numberPoint(attributes: readonly EncodedAttribute[], startMillis: number, endMillis: number, value: number): void {
+  numberPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number, value: number): void {
     this.openPoint(attributes, startMillis, endMillis);
     this.text += this.kind === 'sumInt' && Number.isSafeInteger(value) ? `,"asInt":"${value}"}` : `,"asDouble":${jsonDouble(value)}}`;
   }
 
   histogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     count: number,
@@ -104,7 +104,7 @@ export class JsonMetricsWriter implements MetricsWriter {
   }
 
   exponentialHistogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     point: ExponentialPointView,
@@ -136,7 +136,7 @@ export class JsonMetricsWriter implements MetricsWriter {
   }
 
   /** Opens request and metric as needed, then writes a point's attributes and times, leaving its object open. */
-  private openPoint(attributes: readonly EncodedAttribute[], startMillis: number, endMillis: number): void {
+  private openPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number): void {
     if (!this.metricOpen) this.openMetric();
     let text = this.metricPoints++ === 0 ? '{' : ',{';
     if (attributes.length > 0) {

@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import type { AttributeValue, EncodedAttribute } from './attributes.js';
+import type { AttributeValue, WireAttribute } from './attributes.js';
 
 /**
  * One taken data point, as a writer reads it: filled in place by `ExponentialHistogramStore.readTaken`, so that
@@ -92,7 +92,7 @@ export interface MetricsWriter {
    * A sum or gauge point. For a 'sumInt' metric a safe integer goes out as asInt, anything else as asDouble (the
    * value's own field is chosen per point, so a fraction is never rounded away).
    */
-  numberPoint(attributes: readonly EncodedAttribute[], startMillis: number, endMillis: number, value: number): void;
+  numberPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number, value: number): void;
 
   /**
    * An explicit-bucket histogram point, its bucket counts read from `counts[countsAt …countsAt + bucketCount)`;
@@ -100,7 +100,7 @@ export interface MetricsWriter {
    * `count` > 0 and they are finite.
    */
   histogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     count: number,
@@ -114,7 +114,7 @@ export interface MetricsWriter {
 
   /** A base-2 exponential histogram point, positive range and zero bucket only (ExponentialHistogramStore.readTaken). */
   exponentialHistogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     point: ExponentialPointView,

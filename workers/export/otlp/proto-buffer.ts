@@ -104,6 +104,14 @@ export class ProtoBuffer {
     this.length += bytes.length;
   }
 
+  /** `length` bytes of `source` from `at`: copied one by one (an attribute list is tens of bytes: no subarray made). */
+  rawRange(source: Uint8Array, at: number, length: number): void {
+    const bytes = this.bytes;
+    const to = this.length;
+    for (let i = 0; i < length; i++) bytes[to + i] = source[at + i];
+    this.length = to + length;
+  }
+
   /** Starts a length-delimited field whose length is not known yet; returns the mark `closeLength` needs. */
   openLength(): number {
     this.ensure(RESERVED_LENGTH_BYTES);

@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import type { EncodedAttribute } from './attributes.js';
+import type { EncodedAttribute, WireAttribute } from './attributes.js';
 import { TEMPORALITY, type Temporality, type WireKind } from './metrics-writer.js';
 import { concatBytes, ProtoBuffer, stringField, tagByte, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-buffer.js';
 import { type NanoWords, toNanoWords } from './unix-nanos.js';
@@ -43,16 +43,17 @@ export function attributeField(field: number, attribute: EncodedAttribute): Uint
   return concatBytes([Uint8Array.of(tagByte(field, WIRE_LEN)), attribute.proto]);
 }
 
-export function attributesSize(attributes: readonly EncodedAttribute[]): number {
+export function attributesSize(attributes: readonly WireAttribute[]): number {
   let size = 0;
-  for (let i = 0; i < attributes.length; i++) size += 1 + attributes[i].proto.length;
+  for (let i = 0; i < attributes.length; i++) size += 1 + attributes[i].protoLength;
   return size;
 }
 
-export function writeAttributes(buffer: ProtoBuffer, tag: number, attributes: readonly EncodedAttribute[]): void {
+export function writeAttributes(buffer: ProtoBuffer, tag: number, attributes: readonly WireAttribute[]): void {
   for (let i = 0; i < attributes.length; i++) {
     buffer.byte(tag);
-    buffer.raw(attributes[i].proto);
+    const attribute = attributes[i];
+    buffer.rawRange(attribute.proto, attribute.protoAt, attribute.protoLength);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../../../src/contract/metrics.js';
-import { encodeAttributes, type EncodedAttribute } from './attributes.js';
+import { encodeAttributes, type WireAttribute } from './attributes.js';
 import {
   checkBucketCount,
   CONTENT_TYPES,
@@ -35,8 +35,8 @@ import {
 /** Metric.data's field number per wire kind (opentelemetry/proto/metrics/v1/metrics.proto). */
 const DATA_FIELD: Record<WireKind, number> = { gauge: 5, sumInt: 7, sumDouble: 7, histogram: 9, exponentialHistogram: 10 };
 /** The attributes field of each point message: 7 in NumberDataPoint, 9 in HistogramDataPoint, 1 in ExponentialHistogramDataPoint. */
-const NUMBER_ATTRIBUTE_TAG = tagByte(7, WIRE_LEN);
-const HISTOGRAM_ATTRIBUTE_TAG = tagByte(9, WIRE_LEN);
+export const NUMBER_ATTRIBUTE_TAG = tagByte(7, WIRE_LEN);
+export const HISTOGRAM_ATTRIBUTE_TAG = tagByte(9, WIRE_LEN);
 const EXPONENTIAL_ATTRIBUTE_TAG = tagByte(1, WIRE_LEN);
 const POINT_TAG = tagByte(1, WIRE_LEN);
 /** start_time_unix_nano, time_unix_nano (fields 2 and 3, fixed64): tag and eight bytes each. */
@@ -59,6 +59,9 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   private readonly resource: Uint8Array;
   private readonly scope: Uint8Array;
   private readonly parts = new Map<MetricDefinition, MetricParts>();
+  /** The current metric's parts and the bucket count its histogram points were checked with (-1: none yet). */
+  private currentParts: MetricParts | undefined;
+  private checkedBuckets = -1;
   private definition: MetricDefinition | undefined;
   private kind: WireKind = 'gauge';
   private temporality: Temporality = 'delta';
@@ -80,9 +83,11 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     this.definition = definition;
     this.kind = kind;
     this.temporality = temporality;
+    this.currentParts = undefined;
+    this.checkedBuckets = -1;
   }
 
-  numberPoint(attributes: readonly EncodedAttribute[], startMillis: number, endMillis: number, value: number): void {
+  numberPoint(attributes: readonly WireAttribute[], startMillis: number, endMillis: number, value: number): void {
     this.openMetric();
     const asInt = this.kind === 'sumInt' && Number.isSafeInteger(value);
     const size = attributesSize(attributes) + TIMES_BYTES + 9;
@@ -99,7 +104,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   histogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     count: number,
@@ -110,7 +115,11 @@ export class ProtobufMetricsWriter implements MetricsWriter {
     countsAt: number,
     bucketCount: number,
   ): void {
-    checkBucketCount(this.definition, bucketCount);
+    // Checked once per metric and bucket count, not per point: a metric's points all have its boundaries.
+    if (bucketCount !== this.checkedBuckets) {
+      checkBucketCount(this.definition, bucketCount);
+      this.checkedBuckets = bucketCount;
+    }
     this.openMetric();
     const bounds = this.metricParts().bounds;
     const countsBytes = bucketCount * 8;
@@ -140,7 +149,7 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   exponentialHistogramPoint(
-    attributes: readonly EncodedAttribute[],
+    attributes: readonly WireAttribute[],
     startMillis: number,
     endMillis: number,
     point: ExponentialPointView,
@@ -252,6 +261,12 @@ export class ProtobufMetricsWriter implements MetricsWriter {
   }
 
   private metricParts(): MetricParts {
+    if (this.currentParts !== undefined) return this.currentParts;
+    this.currentParts = this.partsOf();
+    return this.currentParts;
+  }
+
+  private partsOf(): MetricParts {
     const definition = this.definition as MetricDefinition;
     let parts = this.parts.get(definition);
     // Cached per definition, for the kind and temporality it was last written with.
