@@ -6,6 +6,7 @@ export const BENCHMARKS = [
   'framework-overhead',
   'http-e2e',
   'idle-cost',
+  'process-instructions',
   'aggregation',
   'series-memory',
   'export',

@@ -108,6 +108,8 @@ export function renderMarkdown(latest: Latest): string {
       ),
     );
   }
+  const instructions = sections['process-instructions'] as ProcessInstructions | undefined;
+  if (instructions?.results) parts.push('', ...processInstructionsSection(instructions));
   const aggregation = sections.aggregation as { comparison: Comparison } | undefined;
   if (aggregation) {
     parts.push(
@@ -223,4 +225,38 @@ function postgresOverheadSection(result: PostgresOverheadResult): string[] {
 function ratioRange(ratios: readonly number[] | undefined): string {
   if (ratios === undefined || ratios.length === 0) return '–';
   return `${round(Math.min(...ratios))}–${round(Math.max(...ratios))}`;
+}
+
+/** The process-instructions section (bench/process-instructions.ts): absent without valgrind. */
+interface ProcessInstructions {
+  sizes: { requests: number; idleMillis: number };
+  statedRate: number;
+  results?: Array<{
+    variant: string;
+    perRequest: Record<string, number>;
+    netPerRequest: Record<string, number>;
+    idlePerSecond: Record<string, number>;
+    collections: { scavengesPerThousand: number; otherPerThousand: number };
+  }>;
+}
+
+function processInstructionsSection({ sizes, statedRate, results = [] }: ProcessInstructions): string[] {
+  const kinds = Object.keys(results[0]?.perRequest ?? {});
+  const cells = (byKind: Record<string, number>) => [
+    ...kinds.map((kind) => byKind[kind]),
+    kinds.reduce((total, kind) => total + byKind[kind], 0),
+  ];
+  const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+  return [
+    `## Instructions per request, every thread (callgrind, ${sizes.requests.toLocaleString('en-US')} requests; load-independent)`,
+    '',
+    `Net of the timers (their cost per second with no request, below, times the phase's wall time); the timers at ${statedRate.toLocaleString('en-US')} requests/s add their rate over ${statedRate.toLocaleString('en-US')}.`,
+    '',
+    `| variant | ${kinds.join(' | ')} | process | timers: process instructions/s | main-thread scavenges per 1,000 requests |`,
+    `|---|${kinds.map(() => '---:|').join('')}---:|---:|---:|`,
+    ...results.map(
+      (r) =>
+        `| ${r.variant} | ${cells(r.netPerRequest).map(thousands).join(' | ')} | ${thousands(cells(r.idlePerSecond).at(-1) ?? 0)} | ${r.collections.scavengesPerThousand.toFixed(1)} |`,
+    ),
+  ];
 }
