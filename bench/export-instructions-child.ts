@@ -11,6 +11,7 @@ import { execFile, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestCollector } from '../src/internal.js';
+import { recordGrid, ringDrained } from './lib/ring-grid.js';
 
 const [seriesText, protocol, roundsText] = process.argv.slice(2);
 const series = Number(seriesText);
@@ -61,22 +62,8 @@ const collector = createTestCollector({
 let last: Counts = { points: 0, requests: 0, bytes: 0 };
 let round: Counts = { points: 0, requests: 0, bytes: 0 };
 for (let r = 0; r < rounds; r++) {
-  for (const tenantId of tenants)
-    for (const route of routes)
-      collector.recordHttp({
-        method: 'GET',
-        route,
-        statusCode: 200,
-        tenantId,
-        durationSeconds: 0.02,
-        requestBytes: 10,
-        responseBytes: 100,
-      });
-  for (;;) {
-    const { ring } = collector.stats();
-    if (ring.used === 0 && ring.overflowRecords === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  recordGrid(collector, tenants, routes);
+  await ringDrained(collector, 50);
   {
     const measured = r === rounds - 1;
     // A callgrind dump of every thread's counts, before and after the measured flush.

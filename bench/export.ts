@@ -11,6 +11,7 @@
  */
 import { createCollector } from '../src/index.js';
 import { median, round } from './lib/rounds.js';
+import { recordGrid, ringDrained } from './lib/ring-grid.js';
 import { CountingReceiver } from './lib/receiver.js';
 import { saveSection } from './lib/results.js';
 import { busiestOtherThreadNanos, threadsCpuNanos } from './lib/thread-cpu.js';
@@ -53,23 +54,9 @@ async function measure(series: number, protocol: ExportRow['protocol'], rounds: 
   try {
     // Round 0 warms up (series made, strings decoded, code optimised) and is not counted.
     for (let round = 0; round <= rounds; round++) {
-      for (const tenantId of tenants)
-        for (const route of routes)
-          collector.recordHttp({
-            method: 'GET',
-            route,
-            statusCode: 200,
-            tenantId,
-            durationSeconds: 0.02,
-            requestBytes: 10,
-            responseBytes: 100,
-          });
+      recordGrid(collector, tenants, routes);
       // Drained first: the flush then measures the export, not the aggregation of the records.
-      for (;;) {
-        const { ring } = collector.stats();
-        if (ring.used === 0 && ring.overflowRecords === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await ringDrained(collector, 20);
       const before = { points: receiver.points, requests: receiver.requests, bytes: receiver.bytes };
       const threadsBefore = threadsCpuNanos();
       const started = performance.now();

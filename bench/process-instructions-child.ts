@@ -19,6 +19,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createCollector, type Collector } from '../src/index.js';
 import { benchMiddleware, buildBenchApp, usesCollector, type MiddlewareVariant } from './lib/bench-app.js';
 import { CountingReceiver } from './lib/receiver.js';
+import { ringDrained } from './lib/ring-grid.js';
 
 const variant = process.argv[2] as MiddlewareVariant;
 const receiver = new CountingReceiver();
@@ -57,12 +58,7 @@ new PerformanceObserver((list) => {
 let holding: NodeJS.Timeout | undefined;
 /** Resolves once the worker has read every record written so far (at once without a collector). */
 async function drained(): Promise<void> {
-  if (collector === undefined) return;
-  for (;;) {
-    const { ring } = collector.stats();
-    if (ring.used === 0 && ring.overflowRecords === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  if (collector !== undefined) await ringDrained(collector, 5);
 }
 
 const commands = createInterface({ input: process.stdin });
